@@ -1,0 +1,18 @@
+// Compiler and language checks shared by every header.
+#pragma once
+
+#if __cplusplus < 201703L
+#error "backstop needs C++17 or later"
+#endif
+
+#if !defined(__GNUC__) && !defined(__clang__)
+#error "backstop supports gcc and clang (it relies on __int128 and __builtin_*_overflow)"
+#endif
+
+namespace backstop {
+namespace detail {
+// __extension__ keeps -Wpedantic quiet: __int128 is the wide intermediate of every int64 mul_div.
+__extension__ typedef __int128 int128;
+__extension__ typedef unsigned __int128 uint128;
+}  // namespace detail
+}  // namespace backstop

@@ -1,0 +1,146 @@
+// Exact decimal text for fixed-point integers: "1234.567891" <-> 1234567891 at 6 decimals.
+// The canonical form always shows every decimal ("5" at 2 decimals formats as "5.00"), so
+// formatting and parsing are inverse to each other for exact representations.
+//
+// Grammar: [+|-] digit+ [ '.' digit+ ]. No spaces, exponents, separators or locale.
+// Errors, in order of precedence: parse_error (shape), parse_too_many_decimals, parse_out_of_range.
+#pragma once
+
+#include "backstop/core/checked_arith.hpp"
+#include "backstop/core/result.hpp"
+#include "backstop/core/wide_int.hpp"
+
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+namespace backstop {
+namespace detail {
+
+// Digits beyond this cannot be in range of any representation (Int128 has 39 digits).
+inline constexpr std::size_t decimal_digits_max = 60;
+
+template <class Rep>
+Result<Rep> parse_decimal(std::string_view text, int decimals) {
+    std::size_t position = 0;
+    bool negative = false;
+    if (position < text.size() && (text[position] == '-' || text[position] == '+')) {
+        negative = text[position] == '-';
+        ++position;
+    }
+    const std::size_t integer_begin = position;
+    while (position < text.size() && text[position] >= '0' && text[position] <= '9') ++position;
+    const std::size_t integer_end = position;
+    if (integer_end == integer_begin) {
+        return make_error(ErrorCode::parse_error, "expected a digit");
+    }
+    std::size_t fraction_begin = position;
+    std::size_t fraction_end = position;
+    if (position < text.size() && text[position] == '.') {
+        ++position;
+        fraction_begin = position;
+        while (position < text.size() && text[position] >= '0' && text[position] <= '9') {
+            ++position;
+        }
+        fraction_end = position;
+        if (fraction_end == fraction_begin) {
+            return make_error(ErrorCode::parse_error, "expected a digit after the decimal point");
+        }
+    }
+    if (position != text.size()) {
+        return make_error(ErrorCode::parse_error, "unexpected character in a decimal number");
+    }
+    const std::size_t fraction_digits = fraction_end - fraction_begin;
+    if (fraction_digits > static_cast<std::size_t>(decimals)) {
+        return make_error(ErrorCode::parse_too_many_decimals,
+                          "more fractional digits than the asset has decimals");
+    }
+    // Leading zeros do not count toward the size limit.
+    std::size_t significant_begin = integer_begin;
+    while (significant_begin + 1 < integer_end && text[significant_begin] == '0') {
+        ++significant_begin;
+    }
+    if (integer_end - significant_begin + static_cast<std::size_t>(decimals) > decimal_digits_max) {
+        return make_error(ErrorCode::parse_out_of_range, "number too large");
+    }
+
+    Int256 magnitude = 0;
+    for (std::size_t i = significant_begin; i < integer_end; ++i) {
+        magnitude = magnitude * 10 + (text[i] - '0');
+    }
+    for (std::size_t i = fraction_begin; i < fraction_end; ++i) {
+        magnitude = magnitude * 10 + (text[i] - '0');
+    }
+    for (std::size_t i = fraction_digits; i < static_cast<std::size_t>(decimals); ++i) {
+        magnitude *= 10;
+    }
+    const Int256 value = negative ? Int256(-magnitude) : magnitude;
+
+    if constexpr (std::is_same<Rep, std::int64_t>::value) {
+        if (value > std::numeric_limits<std::int64_t>::max() ||
+            value < std::numeric_limits<std::int64_t>::min()) {
+            return make_error(ErrorCode::parse_out_of_range, "number does not fit in int64");
+        }
+        return value.template convert_to<std::int64_t>();
+    } else if constexpr (std::is_same<Rep, Int128>::value) {
+        if (!fits_int128(value)) {
+            return make_error(ErrorCode::parse_out_of_range, "number does not fit in Int128");
+        }
+        return Int128(value);
+    } else {
+        static_assert(std::is_same<Rep, double>::value, "unsupported representation");
+        return value.template convert_to<double>();
+    }
+}
+
+// Sign and magnitude digits of an exact value, e.g. -1234 -> {"-", "1234"}.
+inline std::string integer_text(std::int64_t value) {
+    char buffer[24];
+    const auto converted = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, converted.ptr);
+}
+inline std::string integer_text(const Int128& value) { return value.str(); }
+
+template <class Rep>
+std::string format_decimal(const Rep& atoms, int decimals) {
+    if constexpr (std::is_same<Rep, double>::value) {
+        // Research values: a real number of atoms shown in whole units; not exact.
+        char buffer[400];
+        const double units = atoms / pow10<double>(decimals);
+        const auto converted = std::to_chars(buffer, buffer + sizeof buffer, units,
+                                             std::chars_format::fixed, decimals);
+        return std::string(buffer, converted.ptr);
+    } else {
+        std::string digits = integer_text(atoms);
+        std::string sign;
+        if (!digits.empty() && digits.front() == '-') {
+            sign = "-";
+            digits.erase(0, 1);
+        }
+        const auto width = static_cast<std::size_t>(decimals) + 1;
+        if (digits.size() < width) digits.insert(0, width - digits.size(), '0');
+        if (decimals > 0) digits.insert(digits.size() - static_cast<std::size_t>(decimals), 1, '.');
+        return sign + digits;
+    }
+}
+
+// Splits "1.5 USDC" into number and symbol; text without a space has no symbol.
+// Returns an error if a symbol is present and differs from the expected one.
+inline Result<std::string_view> strip_symbol(std::string_view text, std::string_view symbol) {
+    const std::size_t space = text.find(' ');
+    if (space == std::string_view::npos) return text;
+    const std::string_view suffix = text.substr(space + 1);
+    if (suffix.empty() || suffix.find(' ') != std::string_view::npos) {
+        return make_error(ErrorCode::parse_error, "expected one space between number and symbol");
+    }
+    if (suffix != symbol) {
+        return make_error(ErrorCode::parse_wrong_symbol, "symbol does not match the asset");
+    }
+    return text.substr(0, space);
+}
+
+}  // namespace detail
+}  // namespace backstop

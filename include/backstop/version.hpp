@@ -1,0 +1,5 @@
+#pragma once
+
+#define BACKSTOP_VERSION_MAJOR 0
+#define BACKSTOP_VERSION_MINOR 1
+#define BACKSTOP_VERSION_PATCH 0
