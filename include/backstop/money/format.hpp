@@ -1,6 +1,7 @@
 // fmt formatters for the money types. Each prints exact decimal text with every decimal shown
-// and its unit, and takes the usual string options (width, fill, alignment):
-//   Amount    "1234.567891 USDC"      ("{:n}" prints the number alone: "1234.567891")
+// and its unit, and takes [[fill]align][width][n]:
+//   Amount    "1234.567891 USDC"      ("{:n}" prints the number alone: "1234.567891";
+//                                     "{:>20n}" right-aligns it in 20 columns)
 //   Quantity  "-0.50000000 BTC"       ("{:n}" likewise)
 //   Price     "65000.500000 USDC/BTC" ("{:n}" likewise)
 //   Bps, Ppm  "150 bps", "15000 ppm"
@@ -14,36 +15,62 @@
 
 #include <fmt/format.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace backstop {
 namespace detail {
-// A string formatter with one extra leading flag, 'n': print the number without its unit.
-struct UnitFormatter : fmt::formatter<std::string_view> {
+// Spec: [[fill]align][width][n], align one of < > ^ (numbers align right by default);
+// 'n' prints the number without its unit.
+struct UnitFormatter {
+    char fill = ' ';
+    char align = '>';
+    std::size_t width = 0;
     bool number_only = false;
 
     constexpr auto parse(fmt::format_parse_context& ctx) {
         auto it = ctx.begin();
-        if (it != ctx.end() && *it == 'n') {
-            number_only = true;
-            ctx.advance_to(++it);
+        const auto end = ctx.end();
+        auto is_align = [](char c) { return c == '<' || c == '>' || c == '^'; };
+        if (it != end && it + 1 != end && *it != '}' && is_align(*(it + 1))) {
+            fill = *it;
+            align = *(it + 1);
+            it += 2;
+        } else if (it != end && is_align(*it)) {
+            align = *it;
+            ++it;
         }
-        return fmt::formatter<std::string_view>::parse(ctx);
+        while (it != end && *it >= '0' && *it <= '9') {
+            width = width * 10 + static_cast<std::size_t>(*it - '0');
+            ++it;
+        }
+        if (it != end && *it == 'n') {
+            number_only = true;
+            ++it;
+        }
+        if (it != end && *it != '}') throw fmt::format_error("backstop: invalid format spec");
+        return it;
     }
 
     template <class FormatContext>
-    auto format_with_unit(std::string number, std::string_view unit_a, std::string_view unit_b,
+    auto format_with_unit(std::string text, std::string_view unit_a, std::string_view unit_b,
                           FormatContext& ctx) const {
         if (!number_only) {
-            number += ' ';
-            number += unit_a;
+            text += ' ';
+            text += unit_a;
             if (!unit_b.empty()) {
-                number += '/';
-                number += unit_b;
+                text += '/';
+                text += unit_b;
             }
         }
-        return fmt::formatter<std::string_view>::format(number, ctx);
+        const std::size_t padding = width > text.size() ? width - text.size() : 0;
+        const std::size_t left = align == '<' ? 0 : align == '^' ? padding / 2 : padding;
+        auto out = ctx.out();
+        for (std::size_t i = 0; i < left; ++i) *out++ = fill;
+        for (const char c : text) *out++ = c;
+        for (std::size_t i = left; i < padding; ++i) *out++ = fill;
+        return out;
     }
 };
 }  // namespace detail
