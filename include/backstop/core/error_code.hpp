@@ -21,6 +21,16 @@ enum class ErrorCode : std::uint16_t {
     parse_out_of_range = 102,       // a well-formed number that the representation cannot hold
     parse_wrong_symbol = 103,       // "1.5 BTC" read as an amount of USDC
     not_representable = 104,        // a conversion between representations would lose value
+    // ledger
+    unknown_place = 200,            // a place that was never opened
+    amount_not_positive = 201,      // transfers move a strictly positive amount
+    insufficient_balance = 202,     // the source place cannot go that far below zero
+    same_place = 203,               // a transfer from a place to itself
+    capacity_exceeded = 204,        // more places than the ledger was sized for
+    journal_gap = 205,              // a journal that does not start at entry 0 or skips one
+    journal_corrupt = 206,          // an entry whose content does not match its chain hash
+    journal_truncated = 207,        // fewer entries than the journal's seal says were recorded
+    ledger_not_empty = 208,         // replay needs a fresh ledger
 };
 
 // The enumerator's name, for messages and logs; "unknown" for numbers this version does not know.
@@ -34,6 +44,15 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::parse_out_of_range: return "parse_out_of_range";
         case ErrorCode::parse_wrong_symbol: return "parse_wrong_symbol";
         case ErrorCode::not_representable: return "not_representable";
+        case ErrorCode::unknown_place: return "unknown_place";
+        case ErrorCode::amount_not_positive: return "amount_not_positive";
+        case ErrorCode::insufficient_balance: return "insufficient_balance";
+        case ErrorCode::same_place: return "same_place";
+        case ErrorCode::capacity_exceeded: return "capacity_exceeded";
+        case ErrorCode::journal_gap: return "journal_gap";
+        case ErrorCode::journal_corrupt: return "journal_corrupt";
+        case ErrorCode::journal_truncated: return "journal_truncated";
+        case ErrorCode::ledger_not_empty: return "ledger_not_empty";
     }
     return "unknown";
 }

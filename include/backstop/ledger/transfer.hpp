@@ -1,0 +1,63 @@
+// A transfer moves a positive amount from one place to another, for a stated reason. It is the
+// only way a balance changes.
+#pragma once
+
+#include "backstop/ledger/place.hpp"
+#include "backstop/money/amount.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace backstop {
+
+// Stable numbers: journals store them.
+enum class TransferReason : std::uint16_t {
+    deposit = 1,
+    withdrawal = 2,
+    fund_deposit = 3,     // capital put into an insurance fund from outside
+    fund_withdrawal = 4,  // capital taken out of an insurance fund
+    realised_pnl = 10,
+    funding_payment = 11,
+    trading_fee = 12,
+    penalty_to_liquidator = 20,
+    penalty_to_fund = 21,
+    penalty_to_treasury = 22,
+    bad_debt_payment = 30,    // the fund covering a deficit
+    socialized_loss = 31,     // a bearer's share of a deficit the fund did not cover
+    auto_deleveraging = 32,
+    default_fund = 33,        // a clearing-house layer beyond the fund
+    rounding_residue = 40,    // dust
+    other = 99,
+};
+
+constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept {
+    switch (reason) {
+        case TransferReason::deposit: return "deposit";
+        case TransferReason::withdrawal: return "withdrawal";
+        case TransferReason::fund_deposit: return "fund_deposit";
+        case TransferReason::fund_withdrawal: return "fund_withdrawal";
+        case TransferReason::realised_pnl: return "realised_pnl";
+        case TransferReason::funding_payment: return "funding_payment";
+        case TransferReason::trading_fee: return "trading_fee";
+        case TransferReason::penalty_to_liquidator: return "penalty_to_liquidator";
+        case TransferReason::penalty_to_fund: return "penalty_to_fund";
+        case TransferReason::penalty_to_treasury: return "penalty_to_treasury";
+        case TransferReason::bad_debt_payment: return "bad_debt_payment";
+        case TransferReason::socialized_loss: return "socialized_loss";
+        case TransferReason::auto_deleveraging: return "auto_deleveraging";
+        case TransferReason::default_fund: return "default_fund";
+        case TransferReason::rounding_residue: return "rounding_residue";
+        case TransferReason::other: return "other";
+    }
+    return "unknown";
+}
+
+template <class Asset, class Rep = default_rep_t<Asset>>
+struct Transfer {
+    Place source;
+    Place target;
+    Amount<Asset, Rep> amount;
+    TransferReason reason = TransferReason::other;
+};
+
+}  // namespace backstop
