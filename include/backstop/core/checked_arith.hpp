@@ -180,7 +180,7 @@ inline Result<double> mul_div(double a, double b, double c, Rounding rounding) n
     if (c == 0.0) return detail::division_by_zero_error();
     const double q = detail::double_round(a * b / c, rounding);
     if (!std::isfinite(q)) return detail::overflow_error();
-    return q;
+    return q + 0.0;  // -0.0 becomes +0.0, as in the integer representations
 }
 
 // ---- powers of ten -----------------------------------------------------------------------------

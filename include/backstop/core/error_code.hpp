@@ -31,6 +31,12 @@ enum class ErrorCode : std::uint16_t {
     journal_corrupt = 206,          // an entry whose content does not match its chain hash
     journal_truncated = 207,        // fewer entries than the journal's seal says were recorded
     ledger_not_empty = 208,         // replay needs a fresh ledger
+    // fund
+    invalid_policy_parameter = 300,  // a share above 100%, a negative floor or cap, ...
+    amount_negative = 301,           // a penalty, deficit or remainder below zero
+    bearers_not_sorted = 302,        // loss bearers must come in strictly increasing account order
+    allocation_capacity = 303,       // the caller's allocation buffer (or a policy's scratch) is too small
+    unknown_market = 304,            // a market id beyond the fund's per-market table
 };
 
 // The enumerator's name, for messages and logs; "unknown" for numbers this version does not know.
@@ -53,6 +59,11 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::journal_corrupt: return "journal_corrupt";
         case ErrorCode::journal_truncated: return "journal_truncated";
         case ErrorCode::ledger_not_empty: return "ledger_not_empty";
+        case ErrorCode::invalid_policy_parameter: return "invalid_policy_parameter";
+        case ErrorCode::amount_negative: return "amount_negative";
+        case ErrorCode::bearers_not_sorted: return "bearers_not_sorted";
+        case ErrorCode::allocation_capacity: return "allocation_capacity";
+        case ErrorCode::unknown_market: return "unknown_market";
     }
     return "unknown";
 }

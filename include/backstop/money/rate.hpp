@@ -76,7 +76,11 @@ inline Ppm to_ppm(Bps rate) {
 template <class Asset, class Rep, class Tag>
 Result<Amount<Asset, Rep>> apply_rate(const Amount<Asset, Rep>& amount, Rate<Tag> rate,
                                       Rounding rounding) {
-    return mul_div(amount, rate.count(), Rate<Tag>::denominator, rounding);
+    // Rate counts are small integers, exact in every representation (double included).
+    Result<Rep> atoms = mul_div(amount.atoms(), static_cast<Rep>(rate.count()),
+                                static_cast<Rep>(Rate<Tag>::denominator), rounding);
+    if (!atoms) return atoms.error();
+    return Amount<Asset, Rep>(*atoms);
 }
 
 }  // namespace backstop

@@ -1,0 +1,48 @@
+// Rankings for auto-deleveraging: the bearer with the highest key is deleveraged first; ties go
+// to the lower account id. Keys are doubles computed once per bearer (IEEE arithmetic, so the
+// order is the same on every conforming platform); only the order matters, not the value.
+#pragma once
+
+#include "backstop/fund/fund_types.hpp"
+#include "backstop/money/asset.hpp"
+
+#include <algorithm>
+
+namespace backstop {
+namespace adl_rank {
+
+// BitMEX: PnL% x effective leverage for a profit, PnL% / effective leverage for a loss, with
+// PnL% = unrealised PnL / entry value and effective leverage = position value / equity
+// (bitmex.com/app/autoDeleveraging; domain.md 3.1).
+struct PnlTimesLeverage {
+    template <class Asset>
+    static double key(const LossBearer<Asset>& bearer) {
+        const double entry = static_cast<double>(bearer.entry_value.atoms());
+        const double equity = static_cast<double>(bearer.equity().atoms());
+        if (entry <= 0.0 || equity <= 0.0) return 0.0;
+        const double pnl_fraction = static_cast<double>(bearer.unrealised_pnl.atoms()) / entry;
+        const double leverage = static_cast<double>(bearer.position_value.atoms()) / equity;
+        if (leverage <= 0.0) return 0.0;
+        return pnl_fraction > 0.0 ? pnl_fraction * leverage : pnl_fraction / leverage;
+    }
+};
+
+// Binance: LeveragePnL = PnL% x MarginRatio with PnL% = max(0, uPnL) / max(1, wallet balance)
+// and MarginRatio = maintenance / (wallet balance + uPnL), 0 when that is not positive
+// (binance.com/en/support/faq/360033525471; domain.md 3.2). "1" is one whole unit of the asset.
+struct BinanceLeveragePnl {
+    template <class Asset>
+    static double key(const LossBearer<Asset>& bearer) {
+        const double one_unit = static_cast<double>(pow10<std::int64_t>(AssetTraits<Asset>::decimals));
+        const double wallet = static_cast<double>(bearer.collateral.atoms());
+        const double profit = std::max(0.0, static_cast<double>(bearer.unrealised_pnl.atoms()));
+        const double pnl_fraction = profit / std::max(one_unit, wallet);
+        const double equity = wallet + static_cast<double>(bearer.unrealised_pnl.atoms());
+        const double margin_ratio =
+            equity > 0.0 ? static_cast<double>(bearer.maintenance.atoms()) / equity : 0.0;
+        return pnl_fraction * margin_ratio;
+    }
+};
+
+}  // namespace adl_rank
+}  // namespace backstop
