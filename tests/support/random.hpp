@@ -38,6 +38,15 @@ public:
         }
     }
 
+    // An int64 whose bit length is uniform in [0, 64], negated half the time, so that short and
+    // long numbers are equally likely (a uniform draw is almost always 19 digits long).
+    std::int64_t scale_uniform_int64() {
+        const auto length = static_cast<unsigned>(below(65));
+        std::uint64_t magnitude = length == 0 ? 0 : next() >> (64 - length);
+        if (chance(2)) magnitude = ~magnitude + 1;  // unsigned arithmetic wraps by design
+        return static_cast<std::int64_t>(magnitude);
+    }
+
 private:
     std::uint64_t state_;
 };

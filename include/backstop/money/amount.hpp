@@ -160,7 +160,7 @@ Result<Amount<Asset, Rep>> mul_div(const Amount<Asset, Rep>& amount, const N& nu
 // Narrowing that would lose value is ErrorCode::not_representable.
 template <class To, class Asset, class From>
 Result<Amount<Asset, To>> rep_cast(const Amount<Asset, From>& amount) {
-    static_assert(is_exact_rep_v<From>,
+    static_assert(is_exact_rep_v<From> || std::is_same<To, From>::value,
                   "converting from double needs a rounding: rep_cast<To>(amount, rounding)");
     if constexpr (std::is_same<To, From>::value) {
         return amount;

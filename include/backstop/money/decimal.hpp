@@ -128,15 +128,18 @@ std::string format_decimal(const Rep& atoms, int decimals) {
 }
 
 // Splits "1.5 USDC" into number and symbol; text without a space has no symbol.
-// Returns an error if a symbol is present and differs from the expected one.
-inline Result<std::string_view> strip_symbol(std::string_view text, std::string_view symbol) {
+// Returns an error if a symbol is present and differs from the expected one (or from
+// `alternative`, when one is given: a price accepts "USDC" and "USDC/BTC"). The symbol is
+// checked before the number is read.
+inline Result<std::string_view> strip_symbol(std::string_view text, std::string_view symbol,
+                                             std::string_view alternative = {}) {
     const std::size_t space = text.find(' ');
     if (space == std::string_view::npos) return text;
     const std::string_view suffix = text.substr(space + 1);
-    if (suffix.empty() || suffix.find(' ') != std::string_view::npos) {
+    if (space == 0 || suffix.empty() || suffix.find(' ') != std::string_view::npos) {
         return make_error(ErrorCode::parse_error, "expected one space between number and symbol");
     }
-    if (suffix != symbol) {
+    if (suffix != symbol && (alternative.empty() || suffix != alternative)) {
         return make_error(ErrorCode::parse_wrong_symbol, "symbol does not match the asset");
     }
     return text.substr(0, space);

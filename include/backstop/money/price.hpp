@@ -45,9 +45,20 @@ public:
     constexpr explicit Price(T raw) : raw_(raw) {}
 
     static constexpr Price from_raw(std::int64_t raw) { return Price(raw); }
-    // "65000.5" or "65000.5 USDC"; a negative price is parse_out_of_range.
+    // "65000.5", "65000.5 USDC" or "65000.5 USDC/BTC" (what the formatter prints); a negative
+    // price is parse_out_of_range.
     static Result<Price> parse(std::string_view text) {
-        Result<std::string_view> number = detail::strip_symbol(text, AssetTraits<Quote>::symbol);
+        char unit[64] = {};
+        const std::string_view quote = AssetTraits<Quote>::symbol;
+        const std::string_view base = AssetTraits<Base>::symbol;
+        std::string_view pair_unit;
+        if (quote.size() + 1 + base.size() <= sizeof unit) {
+            quote.copy(unit, quote.size());
+            unit[quote.size()] = '/';
+            base.copy(unit + quote.size() + 1, base.size());
+            pair_unit = std::string_view(unit, quote.size() + 1 + base.size());
+        }
+        Result<std::string_view> number = detail::strip_symbol(text, quote, pair_unit);
         if (!number) return number.error();
         Result<std::int64_t> raw = detail::parse_decimal<std::int64_t>(*number, decimals);
         if (!raw) return raw.error();
@@ -80,6 +91,7 @@ Result<Price<Base, Quote>> apply_rate(Price<Base, Quote> price, Rate<Tag> rate,
                                       Rounding rounding) {
     Result<std::int64_t> raw = mul_div(price.raw(), rate.count(), Rate<Tag>::denominator, rounding);
     if (!raw) return raw.error();
+    if (*raw < 0) return make_error(ErrorCode::invalid_argument, "a price cannot be negative");
     return Price<Base, Quote>(*raw);
 }
 
