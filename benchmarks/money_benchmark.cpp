@@ -207,32 +207,11 @@ void BM_Notional(benchmark::State& state) {
     });
 }
 
-// apply_rate(amount, rate) is mul_div(amount, rate.count(), denominator) with std::int64_t
-// operands, which the Amount mul_div refuses for double (int64 -> double may lose value), so
-// apply_rate does not compile for Amount<_, double>. Until it does, the double figure is that same
-// mul_div with the (small) operands as int32, and the benchmark says so in its label.
-template <class Rep, class = void>
-struct apply_rate_compiles : std::false_type {};
-template <class Rep>
-struct apply_rate_compiles<
-    Rep, std::void_t<decltype(backstop::mul_div(std::declval<const Amount<USDC, Rep>&>(),
-                                                std::int64_t{}, Bps::denominator,
-                                                backstop::round_up))>> : std::true_type {};
-
 template <class Rep>
 void BM_ApplyRate(benchmark::State& state) {
-    if constexpr (apply_rate_compiles<Rep>::value) {
-        run<Rep>(state, [](const Sample<Rep>& s) {
-            return backstop::apply_rate(s.a, s.rate, backstop::round_up);
-        });
-    } else {
-        state.SetLabel("stand-in: mul_div(amount, int32 count, int32 10000)");
-        run<Rep>(state, [](const Sample<Rep>& s) {
-            return backstop::mul_div(s.a, static_cast<std::int32_t>(s.rate.count()),
-                                     static_cast<std::int32_t>(Bps::denominator),
-                                     backstop::round_up);
-        });
-    }
+    run<Rep>(state, [](const Sample<Rep>& s) {
+        return backstop::apply_rate(s.a, s.rate, backstop::round_up);
+    });
 }
 
 #define BACKSTOP_BENCHMARK_EACH_REP(function) \
