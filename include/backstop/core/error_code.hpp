@@ -36,7 +36,28 @@ enum class ErrorCode : std::uint16_t {
     amount_negative = 301,           // a penalty, deficit or remainder below zero
     bearers_not_sorted = 302,        // loss bearers must come in strictly increasing account order
     allocation_capacity = 303,       // the caller's allocation buffer (or a policy's scratch) is too small
-    unknown_market = 304,            // a market id beyond the fund's per-market table
+    unknown_market = 304,            // a market id that does not exist (or beyond a fund's table)
+    // engine
+    unknown_account = 400,
+    market_halted = 401,
+    market_reduce_only = 402,        // the market only accepts trades that reduce positions
+    stale_mark = 403,                // the oracle mark is older than the market's staleness limit
+    no_mark = 404,                   // the market has no mark yet
+    off_tick = 405,                  // a price that is not a multiple of the tick size
+    off_lot = 406,                   // a size that is not a multiple of the lot size
+    size_not_positive = 407,         // a zero or negative size
+    insufficient_margin = 408,       // the operation would leave the account below its requirement
+    position_slots_full = 409,       // the account has no free position slot
+    position_limit = 410,            // the position would exceed the market's position limit
+    open_interest_limit = 411,       // the market's open interest would exceed its limit
+    not_liquidatable = 412,          // the account meets its maintenance requirement
+    self_trade = 413,                // buyer and seller (or account and liquidator) are the same
+    market_asset_mismatch = 414,     // a typed call whose base asset is not the market's
+    time_backwards = 415,            // a timestamp earlier than the engine's current time
+    invalid_market_config = 416,     // margin fractions, sizes or scales out of bounds
+    price_not_positive = 417,
+    price_out_of_range = 418,        // a mark at which a maximal position's value would not fit
+    insufficient_collateral = 419,   // a realised loss larger than the collateral that pays it
 };
 
 // The enumerator's name, for messages and logs; "unknown" for numbers this version does not know.
@@ -64,6 +85,26 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::bearers_not_sorted: return "bearers_not_sorted";
         case ErrorCode::allocation_capacity: return "allocation_capacity";
         case ErrorCode::unknown_market: return "unknown_market";
+        case ErrorCode::unknown_account: return "unknown_account";
+        case ErrorCode::market_halted: return "market_halted";
+        case ErrorCode::market_reduce_only: return "market_reduce_only";
+        case ErrorCode::stale_mark: return "stale_mark";
+        case ErrorCode::no_mark: return "no_mark";
+        case ErrorCode::off_tick: return "off_tick";
+        case ErrorCode::off_lot: return "off_lot";
+        case ErrorCode::size_not_positive: return "size_not_positive";
+        case ErrorCode::insufficient_margin: return "insufficient_margin";
+        case ErrorCode::position_slots_full: return "position_slots_full";
+        case ErrorCode::position_limit: return "position_limit";
+        case ErrorCode::open_interest_limit: return "open_interest_limit";
+        case ErrorCode::not_liquidatable: return "not_liquidatable";
+        case ErrorCode::self_trade: return "self_trade";
+        case ErrorCode::market_asset_mismatch: return "market_asset_mismatch";
+        case ErrorCode::time_backwards: return "time_backwards";
+        case ErrorCode::invalid_market_config: return "invalid_market_config";
+        case ErrorCode::price_not_positive: return "price_not_positive";
+        case ErrorCode::price_out_of_range: return "price_out_of_range";
+        case ErrorCode::insufficient_collateral: return "insufficient_collateral";
     }
     return "unknown";
 }

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace backstop {
 
@@ -52,52 +53,49 @@ class [[nodiscard]] Result {
 public:
     using value_type = T;
 
-    constexpr Result(const T& value) : has_value_(true), value_(value) {}  // NOLINT: implicit like expected
-    constexpr Result(T&& value) : has_value_(true), value_(std::move(value)) {}  // NOLINT
-    constexpr Result(Error error) noexcept : has_value_(false), error_(error) {}  // NOLINT
+    constexpr Result(const T& value) : state_(std::in_place_index<0>, value) {}  // NOLINT: implicit like expected
+    constexpr Result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+    constexpr Result(Error error) noexcept : state_(std::in_place_index<1>, error) {}  // NOLINT
 
-    constexpr bool has_value() const noexcept { return has_value_; }
-    constexpr explicit operator bool() const noexcept { return has_value_; }
+    constexpr bool has_value() const noexcept { return state_.index() == 0; }
+    constexpr explicit operator bool() const noexcept { return has_value(); }
 
     constexpr const T& value() const& {
-        if (!has_value_) throw BadResultAccess(error_);
-        return value_;
+        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
+        return *std::get_if<0>(&state_);
     }
     constexpr T& value() & {
-        if (!has_value_) throw BadResultAccess(error_);
-        return value_;
+        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
+        return *std::get_if<0>(&state_);
     }
     constexpr T&& value() && {
-        if (!has_value_) throw BadResultAccess(error_);
-        return std::move(value_);
+        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
+        return std::move(*std::get_if<0>(&state_));
     }
     template <class U>
     constexpr T value_or(U&& fallback) const& {
-        return has_value_ ? value_ : static_cast<T>(std::forward<U>(fallback));
+        return has_value() ? *std::get_if<0>(&state_) : static_cast<T>(std::forward<U>(fallback));
     }
 
     constexpr const Error& error() const& noexcept {
-        BACKSTOP_ASSERT(!has_value_, "error() on a Result that holds a value");
-        return error_;
+        BACKSTOP_ASSERT(!has_value(), "error() on a Result that holds a value");
+        return *std::get_if<1>(&state_);
     }
 
     constexpr const T& operator*() const& noexcept {
-        BACKSTOP_ASSERT(has_value_, "operator* on a Result that holds an error");
-        return value_;
+        BACKSTOP_ASSERT(has_value(), "operator* on a Result that holds an error");
+        return *std::get_if<0>(&state_);
     }
     constexpr T& operator*() & noexcept {
-        BACKSTOP_ASSERT(has_value_, "operator* on a Result that holds an error");
-        return value_;
+        BACKSTOP_ASSERT(has_value(), "operator* on a Result that holds an error");
+        return *std::get_if<0>(&state_);
     }
     constexpr const T* operator->() const noexcept { return &**this; }
     constexpr T* operator->() noexcept { return &**this; }
 
 private:
-    bool has_value_;
-    // Both members live side by side (no union) so that T needs no special members and the
-    // type stays trivially copyable when T is; values here are a few machine words.
-    T value_{};
-    Error error_{};
+    // A variant: T needs no default constructor, and Result stays trivially copyable when T is.
+    std::variant<T, Error> state_;
 };
 
 template <>

@@ -175,6 +175,8 @@ public:
         for (const Rep& value : liquidators_) add(PlaceKind::liquidator, value);
         add(PlaceKind::socialized_loss, socialized_loss_);
         add(PlaceKind::dust, dust_);
+        add(PlaceKind::pnl_pool, pnl_pool_);
+        add(PlaceKind::funding_pool, funding_pool_);
         for (const auto& sum : result.sum_by_kind) result.total += sum;
         return result;
     }
@@ -184,6 +186,7 @@ public:
         StableHash hash;
         hash.add(accounts_.size()).add(funds_.size()).add(liquidators_.size());
         hash.add_signed(external_).add_signed(treasury_).add_signed(socialized_loss_).add_signed(dust_);
+        hash.add_signed(pnl_pool_).add_signed(funding_pool_);
         for (const Rep& value : accounts_) hash.add_signed(value);
         for (const Rep& value : funds_) hash.add_signed(value);
         for (const Rep& value : liquidators_) hash.add_signed(value);
@@ -192,7 +195,8 @@ public:
 
     bool is_empty() const {
         return accounts_.empty() && funds_.empty() && liquidators_.empty() && external_ == 0 &&
-               treasury_ == 0 && socialized_loss_ == 0 && dust_ == 0;
+               treasury_ == 0 && socialized_loss_ == 0 && dust_ == 0 && pnl_pool_ == 0 &&
+               funding_pool_ == 0;
     }
 
     const Journal& journal() const { return journal_; }
@@ -237,6 +241,8 @@ private:
             case PlaceKind::liquidator: return indexed(liquidators_);
             case PlaceKind::socialized_loss: return single(socialized_loss_);
             case PlaceKind::dust: return single(dust_);
+            case PlaceKind::pnl_pool: return single(pnl_pool_);
+            case PlaceKind::funding_pool: return single(funding_pool_);
         }
         return nullptr;
     }
@@ -251,6 +257,8 @@ private:
     Rep treasury_ = Rep(0);
     Rep socialized_loss_ = Rep(0);
     Rep dust_ = Rep(0);
+    Rep pnl_pool_ = Rep(0);
+    Rep funding_pool_ = Rep(0);
 };
 
 }  // namespace backstop

@@ -15,9 +15,12 @@ enum class PlaceKind : std::uint8_t {
     liquidator = 4,       // a liquidator's reward account, by LiquidatorId
     socialized_loss = 5,  // loss allocated to bearers but not yet collected from them
     dust = 6,             // rounding residue kept by the protocol
+    pnl_pool = 7,         // counterpart of realised trading PnL: winners are paid from it,
+                          // losers pay into it (negative while it has paid out more than it took)
+    funding_pool = 8,     // funding in transit between the positions that pay and receive it
 };
 
-inline constexpr int place_kind_count = 7;
+inline constexpr int place_kind_count = 9;
 
 constexpr std::string_view place_kind_name(PlaceKind kind) noexcept {
     switch (kind) {
@@ -28,14 +31,18 @@ constexpr std::string_view place_kind_name(PlaceKind kind) noexcept {
         case PlaceKind::liquidator: return "liquidator";
         case PlaceKind::socialized_loss: return "socialized_loss";
         case PlaceKind::dust: return "dust";
+        case PlaceKind::pnl_pool: return "pnl_pool";
+        case PlaceKind::funding_pool: return "funding_pool";
     }
     return "unknown";
 }
 
-// Only the outside world and the socialized-loss bucket (a claim on bearers not yet collected)
-// may hold a negative balance; everything else is real money that cannot go below zero.
+// Only the outside world and the pools that stand for claims not yet settled (loss allocated
+// but not collected, PnL and funding owed between positions) may hold a negative balance;
+// everything else is real money that cannot go below zero.
 constexpr bool place_kind_may_be_negative(PlaceKind kind) noexcept {
-    return kind == PlaceKind::external || kind == PlaceKind::socialized_loss;
+    return kind == PlaceKind::external || kind == PlaceKind::socialized_loss ||
+           kind == PlaceKind::pnl_pool || kind == PlaceKind::funding_pool;
 }
 
 // Strong ids: an AccountId is not a FundId is not an index.
@@ -75,6 +82,8 @@ public:
     }
     static constexpr Place socialized_loss() { return Place(PlaceKind::socialized_loss, 0); }
     static constexpr Place dust() { return Place(PlaceKind::dust, 0); }
+    static constexpr Place pnl_pool() { return Place(PlaceKind::pnl_pool, 0); }
+    static constexpr Place funding_pool() { return Place(PlaceKind::funding_pool, 0); }
     // For journals and replays, which store places as (kind, index).
     static constexpr Place from_parts(PlaceKind kind, std::uint32_t index) {
         return Place(kind, index);

@@ -1,0 +1,88 @@
+// What engine operations return: the transfers they made and the positions they changed.
+// Fixed capacity, no allocation: a report is a value.
+#pragma once
+
+#include "backstop/fund/fund_types.hpp"
+#include "backstop/ledger/transfer.hpp"
+#include "backstop/money/amount.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop {
+
+inline constexpr std::size_t positions_per_account_max = 8;
+
+// The ledger transfers an operation committed, in order (up to `capacity`; `dropped` counts the
+// rest, which only socializations over many bearers produce: those are in the allocations).
+template <class Asset>
+struct TransferLog {
+    static constexpr std::size_t capacity = 24;
+    std::array<Transfer<Asset>, capacity> transfers{};
+    std::size_t count = 0;
+    std::size_t dropped = 0;
+
+    void add(const Transfer<Asset>& transfer) {
+        if (count < capacity) {
+            transfers[count++] = transfer;
+        } else {
+            ++dropped;
+        }
+    }
+};
+
+struct PositionChange {
+    AccountId account;
+    MarketId market;
+    std::int64_t size_before = 0;  // base atoms, signed
+    std::int64_t size_after = 0;
+};
+
+template <class Asset>
+struct TradeReport {
+    Amount<Asset> value;  // |size x price|, rounded down
+    PositionChange buyer;
+    PositionChange seller;
+    Amount<Asset> buyer_realised_pnl;
+    Amount<Asset> seller_realised_pnl;
+    TransferLog<Asset> transfers;
+};
+
+// Where an account stands: equity and requirements in quote atoms.
+template <class Asset>
+struct AccountSummary {
+    Amount<Asset> collateral;
+    Amount<Asset> equity;                 // collateral + unrealised PnL - funding owed
+    Amount<Asset> initial_requirement;
+    Amount<Asset> maintenance_requirement;
+    Amount<Asset> free_collateral;        // equity - initial requirement (may be negative)
+    std::size_t position_count = 0;
+    bool liquidatable = false;
+};
+
+template <class Asset>
+struct LiquidationReport {
+    AccountId account;
+    AccountId liquidator;
+    bool full = false;  // every position closed
+    std::array<PositionChange, positions_per_account_max> closed{};  // the defaulter's positions
+    std::size_t closed_count = 0;
+    Amount<Asset> equity_before;
+    Amount<Asset> closed_notional;   // at the mark
+    Amount<Asset> realised_pnl;      // of the defaulter, at the liquidation prices
+    Amount<Asset> penalty;           // charged (capped by the equity left)
+    PenaltySplit<Asset> penalty_split;
+    Amount<Asset> deficit;           // negative equity left after the close
+    Amount<Asset> fund_paid;
+    Amount<Asset> remainder;         // deficit - fund_paid
+    Amount<Asset> socialized;        // covered by the socialized-loss policy
+    Amount<Asset> uncovered;         // nobody could bear it: the system is short this much
+    LossLayer socialized_by = LossLayer::haircut;
+    std::size_t allocation_count = 0;     // written to the caller's span (or engine scratch)
+    std::int64_t funding_delta_per_unit = 0;
+    Amount<Asset> equity_after;
+    TransferLog<Asset> transfers;
+};
+
+}  // namespace backstop

@@ -1,0 +1,107 @@
+// Markets (perpetual futures): configuration and the state the engine keeps per market.
+#pragma once
+
+#include "backstop/core/checked_arith.hpp"
+#include "backstop/core/result.hpp"
+#include "backstop/fund/fund_types.hpp"
+#include "backstop/money/amount.hpp"
+#include "backstop/money/rate.hpp"
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+namespace backstop {
+
+// A point in time supplied by the caller (the engine has no clock), in milliseconds.
+struct Timestamp {
+    std::int64_t ms = 0;
+};
+
+enum class MarketStatus : std::uint8_t { active = 0, reduce_only = 1, halted = 2 };
+
+// Margin fractions for positions up to `notional_max` (in quote atoms); tiers are tried in order.
+struct MarginTier {
+    std::int64_t notional_max = std::numeric_limits<std::int64_t>::max();
+    Ppm initial{0};
+    Ppm maintenance{0};
+};
+
+inline constexpr std::size_t margin_tiers_max = 4;
+
+// Everything about a market that the operator sets. Sizes are in base atoms, prices in the
+// market's price units (10^-price_decimals quote per base), amounts in quote atoms.
+struct MarketConfig {
+    std::array<MarginTier, margin_tiers_max> tiers{};  // tiers[0] is required
+    std::uint8_t tier_count = 1;
+    Ppm liquidation_penalty{0};       // of the closed notional, to the fund's fee capture
+    Ppm liquidator_discount{0};       // the liquidator takes over at mark -/+ this
+    Ppm full_liquidation_below{0};    // equity below this fraction of maintenance: close all
+    Ppm liquidation_buffer{0};        // partial liquidations restore maintenance + buffer x notional
+                                      // (Drift: 2%); 0 restores the initial requirement instead
+    std::int64_t tick_size = 1;       // price units
+    std::int64_t lot_size = 1;        // base atoms; also the smallest position left after a
+                                      // partial liquidation
+    std::int64_t position_max = 100'000'000'000'000;         // base atoms (1M BTC at 8 decimals)
+    std::int64_t open_interest_max = 100'000'000'000'000'000;  // base atoms, summed over longs
+    std::int64_t staleness_max_ms = 60'000;
+    MarketStatus status = MarketStatus::active;
+};
+
+inline Result<void> validate_market_config(const MarketConfig& config) {
+    auto fail = [](std::string_view why) { return make_error(ErrorCode::invalid_market_config, why); };
+    if (config.tier_count == 0 || config.tier_count > margin_tiers_max) return fail("1 to 4 margin tiers");
+    std::int64_t previous_max = 0;
+    for (std::size_t i = 0; i < config.tier_count; ++i) {
+        const MarginTier& tier = config.tiers[i];
+        if (tier.maintenance <= Ppm{0} || tier.initial < tier.maintenance ||
+            tier.initial > Ppm{1'000'000}) {
+            return fail("a tier needs 0 < maintenance <= initial <= 100%");
+        }
+        if (tier.notional_max <= previous_max) return fail("tier notional limits must increase");
+        previous_max = tier.notional_max;
+    }
+    const Ppm hundred{1'000'000};
+    if (config.liquidation_penalty < Ppm{0} || config.liquidation_penalty > hundred ||
+        config.liquidator_discount < Ppm{0} || config.liquidator_discount >= hundred ||
+        config.full_liquidation_below < Ppm{0} || config.full_liquidation_below > hundred ||
+        config.liquidation_buffer < Ppm{0} || config.liquidation_buffer > hundred) {
+        return fail("penalty, discount, thresholds and buffer must be fractions within [0, 100%]");
+    }
+    if (config.tick_size <= 0 || config.lot_size <= 0 || config.position_max <= 0 ||
+        config.open_interest_max <= 0 || config.staleness_max_ms < 0) {
+        return fail("tick, lot, limits must be positive and staleness non-negative");
+    }
+    if (config.position_max % config.lot_size != 0) return fail("position_max must be a whole number of lots");
+    if (config.open_interest_max > std::numeric_limits<std::int64_t>::max() / 4) {
+        return fail("open_interest_max too large to sum safely");
+    }
+    return {};
+}
+
+namespace detail {
+
+// What the engine keeps per market.
+struct MarketState {
+    MarketConfig config;
+    std::string_view base_symbol;
+    int base_decimals = 0;
+    int price_decimals = 0;
+    std::int64_t notional_divisor = 1;  // size x price / divisor = quote atoms
+    std::int64_t mark = 0;              // price units; 0 until the first mark
+    std::int64_t mark_time_ms = std::numeric_limits<std::int64_t>::min();
+    // Cumulative funding per base atom, in quote atoms x funding_precision. A position of size s
+    // owes s x (index now - index at its last settlement) / funding_precision: longs use the long
+    // index, shorts the short one. Ordinary funding moves both by the same delta (longs pay,
+    // shorts receive); a socialized loss moves them apart (both sides pay).
+    std::int64_t funding_index_long = 0;
+    std::int64_t funding_index_short = 0;
+    std::int64_t open_interest = 0;  // sum of long sizes (= sum of short sizes)
+};
+
+}  // namespace detail
+
+inline constexpr std::int64_t funding_precision = 1'000'000'000;  // as Drift's FUNDING_RATE_PRECISION
+
+}  // namespace backstop
