@@ -950,28 +950,47 @@ private:
         std::size_t count = 0;
         const detail::MarketState& state = markets_[plan.defaulting_market.value];
         const std::uint32_t accounts = ledger_.account_count();
+        const bool funding = fund_policy_is_funding();
         for (std::uint32_t a = 0; a < accounts; ++a) {
-            if (a == account.value || a == liquidator.value) continue;
-            const int s = find_slot(a, plan.defaulting_market.value);
-            if (s < 0) continue;
-            const std::size_t i = slot(a, static_cast<std::uint32_t>(s));
-            const std::int64_t size = slot_size_[i];
+            if (a == account.value) continue;
+            std::int64_t size = 0;
+            std::int64_t cost = 0;
+            std::int64_t snapshot = 0;
+            if (a == liquidator.value) {
+                // Funding socialization charges every open position, the liquidator's new one
+                // included (as it will be after the takeover); ADL and haircuts skip the liquidator.
+                if (!funding) continue;
+                for (const FillPlan& fill : plan.planned_fills()) {
+                    if (fill.account == liquidator && fill.market == plan.defaulting_market.value) {
+                        size = fill.size_after;
+                        cost = fill.cost_after;
+                        snapshot = size > 0 ? state.funding_index_long : state.funding_index_short;
+                    }
+                }
+                if (size == 0) continue;
+            } else {
+                const int s = find_slot(a, plan.defaulting_market.value);
+                if (s < 0) continue;
+                const std::size_t i = slot(a, static_cast<std::uint32_t>(s));
+                size = slot_size_[i];
+                cost = slot_cost_[i];
+                snapshot = slot_funding_[i];
+            }
             LossBearer<Asset>& bearer = bearers_[count];
             bearer.account = AccountId{a};
             bearer.side = size > 0 ? Side::long_side : Side::short_side;
             bearer.size_atoms = size < 0 ? -size : size;
             Metrics one;
-            add_position(one, state, size, slot_cost_[i], pending_funding(state, size, slot_funding_[i]));
+            add_position(one, state, size, cost, pending_funding(state, size, snapshot));
             bearer.unrealised_pnl = Money(clamp64(one.equity));
             bearer.collateral = ledger_.balance_of(Place::collateral(AccountId{a}));
             bearer.position_value = Money(clamp64(div_floor(detail::int128(bearer.size_atoms) * state.mark, state.notional_divisor)));
-            bearer.entry_value = Money(slot_cost_[i] < 0 ? -slot_cost_[i] : slot_cost_[i]);
+            bearer.entry_value = Money(cost < 0 ? -cost : cost);
             bearer.maintenance = Money(clamp64(one.maintenance));
             ++count;
         }
         // ADL and haircuts take from the side that gained: opposite to the defaulter's.
-        const bool opposite_only = !fund_policy_is_funding();
-        if (opposite_only) {
+        if (!funding) {
             std::size_t kept = 0;
             const Side opposite = plan.defaulting_side > 0 ? Side::short_side : Side::long_side;
             for (std::size_t k = 0; k < count; ++k) {

@@ -1,0 +1,248 @@
+// Hand-worked engine scenarios on dYdX v4 large-cap parameters (IMF 5%, MMF 3%, penalty 1.5%,
+// domain.md 1.1/1.5), amounts in USDC. The arithmetic is in the comments; each scenario ends
+// with the ledger audit and the zero-sum checks.
+#include <catch2/catch.hpp>
+
+#include "unit/engine/engine_world.hpp"
+
+using namespace backstop;
+using namespace backstop::testing;
+
+namespace {
+using Adl = socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>;
+}
+
+TEST_CASE("a healthy account", "[engine]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    const AccountId alice = w.account("1000");
+    w.mark("50000");
+    // Alice buys 0.1 BTC at 50,000: notional 5,000; IM 5% = 250; MM 3% = 150.
+    w.trade(alice, maker, "0.1", "50000");
+    auto s = w.summary(alice);
+    CHECK(s.equity == usdc("1000"));
+    CHECK(s.initial_requirement == usdc("250"));
+    CHECK(s.maintenance_requirement == usdc("150"));
+    CHECK(s.free_collateral == usdc("750"));
+    CHECK_FALSE(s.liquidatable);
+    // Mark 49,000: PnL 0.1 x -1,000 = -100; equity 900; MM 3% of 4,900 = 147.
+    w.mark("49000");
+    s = w.summary(alice);
+    CHECK(s.equity == usdc("900"));
+    CHECK(s.maintenance_requirement == usdc("147"));
+    CHECK_FALSE(s.liquidatable);
+    std::array<AccountId, 4> due{};
+    CHECK(w.engine.liquidatable_accounts(due).empty());
+    CHECK(w.engine.liquidate(alice, maker).error().code == ErrorCode::not_liquidatable);
+    w.check_invariants();
+}
+
+TEST_CASE("a partial liquidation restores the initial requirement", "[engine][liquidation]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    const AccountId alice = w.account("1000");
+    const AccountId liquidator = w.account("100000");
+    w.mark("50000");
+    // 0.4 BTC at 50,000: notional 20,000, IM 1,000 = Alice's collateral exactly.
+    w.trade(alice, maker, "0.4", "50000");
+    // Mark 48,700: PnL 0.4 x -1,300 = -520, equity 480; MM 3% of 19,480 = 584.4: liquidatable.
+    w.mark("48700");
+    REQUIRE(w.summary(alice).liquidatable);
+    std::array<AccountId, 4> due{};
+    const auto found = w.engine.liquidatable_accounts(due);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0] == alice);
+    // Closing x BTC at the mark (no discount) costs 1.5% x 48,700 x = 730.5 x in penalty and
+    // frees 5% x 48,700 x = 2,435 x of initial requirement:
+    //   480 - 730.5 x >= 0.05 x 48,700 x (0.4 - x)  ->  x >= 494 / 1,704.5 = 0.28982
+    // so 0.290 BTC in lots of 0.001. Check: the remaining 0.11 BTC needs IM 5% x 5,357 = 267.85;
+    // realised -377 (0.29 x -1,300), penalty 1.5% of 14,123 = 211.845, remaining PnL 0.11 x
+    // -1,300 = -143: equity 1,000 - 377 - 211.845 - 143 = 268.155 >= 267.85. With 0.289 BTC
+    // equity would be 268.8855 < IM 270.285.
+    const auto report = w.engine.liquidate(alice, liquidator).value();
+    CHECK_FALSE(report.full);
+    REQUIRE(report.closed_count == 1);
+    CHECK(report.closed[0].size_before == 40'000'000);
+    CHECK(report.closed[0].size_after == 11'000'000);
+    CHECK(report.closed_notional == usdc("14123"));
+    CHECK(report.realised_pnl == usdc("-377"));
+    CHECK(report.penalty == usdc("211.845"));
+    CHECK(report.penalty_split.to_fund == usdc("211.845"));  // dYdX: all of it to the fund
+    CHECK(report.deficit.is_zero());
+    CHECK(report.equity_after == usdc("268.155"));
+    const auto after = w.summary(alice);
+    CHECK(after.initial_requirement == usdc("267.85"));
+    CHECK(after.equity >= after.initial_requirement);
+    CHECK(w.engine.collateral(alice) == usdc("411.155"));
+    CHECK(w.engine.fund().balance(w.engine.ledger()) == usdc("211.845"));
+    // The liquidator took over 0.29 BTC at 48,700.
+    CHECK(w.engine.position(liquidator, w.market).size == 29'000'000);
+    CHECK(w.engine.position(liquidator, w.market).cost == 14'123'000'000);
+    w.check_invariants();
+}
+
+TEST_CASE("a full liquidation with a penalty capped by the equity left", "[engine][liquidation]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    const AccountId alice = w.account("1000");
+    const AccountId liquidator = w.account("100000");
+    w.mark("50000");
+    w.trade(alice, maker, "0.4", "50000");
+    // Mark 47,800: PnL -880, equity 120; MM 573.6. A partial close cannot restore IM: it would
+    // need equity above the penalty on the whole position (1.5% x 19,120 = 286.8). Full close:
+    // realised -880 leaves 120 of collateral; the penalty (286.8) is capped at 120.
+    w.mark("47800");
+    const auto report = w.engine.liquidate(alice, liquidator).value();
+    CHECK(report.full);
+    CHECK(report.realised_pnl == usdc("-880"));
+    CHECK(report.penalty == usdc("120"));
+    CHECK(report.deficit.is_zero());
+    CHECK(report.equity_after.is_zero());
+    CHECK(w.engine.collateral(alice).is_zero());
+    CHECK(w.engine.position(alice, w.market).size == 0);
+    CHECK(w.engine.fund().balance(w.engine.ledger()) == usdc("120"));
+    w.check_invariants();
+}
+
+TEST_CASE("a gap move leaves bad debt that the fund covers", "[engine][liquidation][waterfall]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    const AccountId alice = w.account("1000");
+    const AccountId liquidator = w.account("100000");
+    w.engine.fund_deposit(usdc("5000")).value();
+    w.mark("50000");
+    w.trade(alice, maker, "0.4", "50000");
+    // A 10% gap to 45,000: PnL -2,000, equity -1,000. Waterfall: Alice's 1,000 of collateral,
+    // no penalty (nothing left), the fund pays the 1,000 deficit: 5,000 -> 4,000.
+    w.mark("45000");
+    const auto report = w.engine.liquidate(alice, liquidator).value();
+    CHECK(report.full);
+    CHECK(report.equity_before == usdc("-1000"));
+    CHECK(report.realised_pnl == usdc("-2000"));
+    CHECK(report.penalty.is_zero());
+    CHECK(report.deficit == usdc("1000"));
+    CHECK(report.fund_paid == usdc("1000"));
+    CHECK(report.remainder.is_zero());
+    CHECK(report.equity_after.is_zero());
+    CHECK(w.engine.fund().balance(w.engine.ledger()) == usdc("4000"));
+    CHECK(w.engine.fund().statistics().paid_total == Amount<USDC, Int128>(usdc("1000")));
+    w.check_invariants();
+}
+
+namespace {
+
+// Three shorts with different entries and collateral, against Alice's 0.4 BTC long (the maker
+// is the counterparty of every trade and ends long 0.1). At a gap to 45,000:
+//   S1: 0.2 short at 52,000, collateral 2,000: PnL 1,400, value 9,000, equity 3,400
+//       BitMEX rank: 1,400 / 10,400 x 9,000 / 3,400 = 0.356
+//   S2: 0.2 short at 50,000, collateral 10,000: PnL 1,000, equity 11,000: 0.1 x 0.818 = 0.082
+//   S3: 0.1 short at 51,000, collateral 800: PnL 600, value 4,500, equity 1,400:
+//       600 / 5,100 x 4,500 / 1,400 = 0.378
+// Alice's deficit is 1,000; the fund holds 300, so 700 remains for the socialized-loss policy.
+template <class SocializedLoss>
+struct GapWorld {
+    EngineWorld<SocializedLoss> w;
+    AccountId maker, alice, s1, s2, s3, liquidator;
+
+    explicit GapWorld(SocializedLoss policy) : w(std::move(policy)) {
+        maker = w.account("1000000");
+        alice = w.account("1000");
+        s1 = w.account("2000");
+        s2 = w.account("10000");
+        s3 = w.account("800");
+        liquidator = w.account("100000");
+        w.engine.fund_deposit(usdc("300")).value();
+        w.mark("52000");
+        w.trade(maker, s1, "0.2", "52000");
+        w.mark("51000");
+        w.trade(maker, s3, "0.1", "51000");
+        w.mark("50000");
+        w.trade(maker, s2, "0.2", "50000");
+        w.trade(alice, maker, "0.4", "50000");
+        w.mark("45000");
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a loss beyond the fund deleverages the most profitable, most levered shorts",
+          "[engine][liquidation][waterfall]") {
+    GapWorld<Adl> g(Adl(64));
+    std::vector<Allocation<USDC>> out(8);
+    const auto report = g.w.engine.liquidate(g.alice, g.liquidator, out).value();
+    CHECK(report.deficit == usdc("1000"));
+    CHECK(report.fund_paid == usdc("300"));
+    CHECK(report.remainder == usdc("700"));
+    // 700 over Alice's 0.4 BTC is 1,750 per BTC, in rank order S3, S1, S2:
+    //   S3 closes 0.1: ceil(700 x 0.1/0.4) = 175
+    //   S1 closes 0.2: ceil(700 x 0.3/0.4) - 175 = 350
+    //   S2 closes the last 0.1: 700 - 525 = 175
+    REQUIRE(report.allocation_count == 3);
+    CHECK(report.socialized_by == LossLayer::auto_deleveraging);
+    CHECK(out[0].account == g.s3);
+    CHECK(out[0].amount == usdc("175"));
+    CHECK(out[0].quantity_atoms == 10'000'000);
+    CHECK(out[1].account == g.s1);
+    CHECK(out[1].amount == usdc("350"));
+    CHECK(out[2].account == g.s2);
+    CHECK(out[2].amount == usdc("175"));
+    CHECK(out[2].quantity_atoms == 10'000'000);
+    CHECK(report.socialized == usdc("700"));
+    CHECK(report.uncovered.is_zero());
+    // The ADL closes are fills against the liquidator at 45,000, which leaves it flat:
+    //   S3 realises 0.1 x (51,000 - 45,000) = 600: collateral 800 - 175 + 600 = 1,225.
+    CHECK(g.w.engine.position(g.liquidator, g.w.market).size == 0);
+    CHECK(g.w.engine.position(g.s3, g.w.market).size == 0);
+    CHECK(g.w.engine.collateral(g.s3) == usdc("1225"));
+    CHECK(g.w.engine.position(g.s1, g.w.market).size == 0);
+    CHECK(g.w.engine.position(g.s2, g.w.market).size == -10'000'000);
+    CHECK(g.w.engine.fund().balance(g.w.engine.ledger()).is_zero());
+    g.w.check_invariants();
+}
+
+TEST_CASE("the same loss taken as a pro-rata haircut of the shorts' profit", "[engine][waterfall]") {
+    GapWorld<socialized_loss::ProRataHaircut<USDC>> g({});
+    std::vector<Allocation<USDC>> out(8);
+    const auto report = g.w.engine.liquidate(g.alice, g.liquidator, out).value();
+    // Capacities (profit, at most collateral): S1 1,400, S2 1,000, S3 600; total 3,000.
+    //   S1: floor(700 x 1,400 / 3,000) = 326.666666 (+1 atom of residue, first in order)
+    //   S2: floor(700 x 1,000 / 3,000) = 233.333333
+    //   S3: 700 x 600 / 3,000        = 140
+    REQUIRE(report.allocation_count == 3);
+    CHECK(report.socialized_by == LossLayer::haircut);
+    CHECK(out[0].account == g.s1);
+    CHECK(out[0].amount == usdc("326.666667"));
+    CHECK(out[1].amount == usdc("233.333333"));
+    CHECK(out[2].amount == usdc("140"));
+    CHECK(report.socialized == usdc("700"));
+    CHECK(g.w.engine.collateral(g.s1) == usdc("1673.333333"));
+    // Positions stay open; the liquidator keeps Alice's 0.4 BTC.
+    CHECK(g.w.engine.position(g.s1, g.w.market).size == -20'000'000);
+    CHECK(g.w.engine.position(g.liquidator, g.w.market).size == 40'000'000);
+    g.w.check_invariants();
+}
+
+TEST_CASE("the same loss socialized through the funding index", "[engine][waterfall]") {
+    GapWorld<socialized_loss::FundingSocialization<USDC>> g({});
+    std::vector<Allocation<USDC>> out(8);
+    const auto report = g.w.engine.liquidate(g.alice, g.liquidator, out).value();
+    // Every open position pays the same per BTC (Drift, domain.md 2.4): S1 0.2, S2 0.2, S3 0.1,
+    // the maker 0.1 and the liquidator's new 0.4: 1.0 BTC = 1e8 satoshi.
+    //   delta = ceil(700e6 atoms x 1e9 / 1e8) = 7e9 (7 USDC-atoms per satoshi x 1e9: 700 per BTC)
+    CHECK(report.socialized_by == LossLayer::funding);
+    CHECK(report.funding_delta_per_unit == 7'000'000'000);
+    CHECK(report.socialized == usdc("700"));
+    CHECK(g.w.engine.funding_index_long(g.w.market) == 7'000'000'000);
+    CHECK(g.w.engine.funding_index_short(g.w.market) == -7'000'000'000);
+    // The funding pool advanced the 700 to the PnL pool; positions owe it until they settle:
+    // S1 owes 0.2 x 700 = 140, reflected in its equity now.
+    CHECK(g.w.engine.ledger().balance_of(Place::funding_pool()) == usdc("-700"));
+    // S1: collateral 2,000 + PnL 1,400 - funding 140 = 3,260.
+    CHECK(g.w.summary(g.s1).equity == usdc("3260"));
+    // Touching S1 and the maker (S1 closes its short against the maker at 45,000) settles what
+    // they owe into the funding pool: 140 + 70 (the maker's 0.1 BTC long).
+    g.w.trade(g.s1, g.maker, "0.2", "45000");
+    CHECK(g.w.engine.ledger().balance_of(Place::funding_pool()) == usdc("-490"));
+    CHECK(g.w.engine.collateral(g.s1) == usdc("3260"));
+    g.w.check_invariants();
+}
