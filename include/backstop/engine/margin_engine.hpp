@@ -349,11 +349,21 @@ public:
         report.liquidator = liquidator;
         report.full = plan.full;
         report.equity_before = Money(clamp64(before.equity));
-        for (const FillPlan& fill : plan.planned_fills()) {
-            if (fill.account == account) report.closed[report.closed_count++] = commit_fill(fill, report.transfers);
+        // Gains are credited before losses are debited, so that no collateral dips below zero
+        // on the way (the plan only guarantees the net).
+        for (const bool gains : {true, false}) {
+            for (const FillPlan& fill : plan.planned_fills()) {
+                if (fill.account != account || (fill.collateral_change >= 0) != gains) continue;
+                report.closed[report.closed_count++] = commit_fill(fill, report.transfers);
+            }
+        }
+        for (const bool gains : {true, false}) {
+            for (const FillPlan& fill : plan.planned_fills()) {
+                if (fill.account != liquidator || (fill.collateral_change >= 0) != gains) continue;
+                (void)commit_fill(fill, report.transfers);
+            }
         }
         for (const FillPlan& fill : plan.planned_fills()) {
-            if (fill.account == liquidator) (void)commit_fill(fill, report.transfers);
             markets_[fill.market].open_interest += fill.open_interest_change_long();
         }
         report.closed_notional = Money(plan.closed_notional);

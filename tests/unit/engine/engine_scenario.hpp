@@ -1,0 +1,209 @@
+// A seeded random driver for the engine: deposits, withdrawals, trades, mark moves (with gaps of
+// up to +-50%), time passing (marks go stale), funding updates, liquidation sweeps and bad inputs
+// of every kind, on two markets (BTC/USDC and SOL/USDC). After every step it checks the ledger
+// audit, that sizes sum to zero per market, that pnl_pool + costs + uncovered = 0 (unrealised
+// PnL is zero-sum against the pool), that a refused operation left the digest unchanged, and that
+// every liquidated account ends with non-negative equity.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "support/random.hpp"
+#include "unit/engine/engine_world.hpp"
+
+namespace backstop::testing {
+
+struct SOL {
+    static constexpr std::string_view symbol = "SOL";
+    static constexpr int decimals = 9;
+};
+
+struct EngineRunOutcome {
+    std::uint64_t steps = 0;
+    std::uint64_t refused = 0;
+    std::uint64_t trades = 0;
+    std::uint64_t liquidations = 0;
+    std::uint64_t bad_debts = 0;
+    std::uint64_t socializations = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t digest = 0;
+};
+
+inline socialized_loss::AnySocializedLoss<USDC> random_socialized_loss(std::uint64_t seed, std::uint32_t bearers_max) {
+    switch (seed % 4) {
+        case 0: return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);
+        case 1: return socialized_loss::ProRataHaircut<USDC>{};
+        case 2: return socialized_loss::FundingSocialization<USDC>{};
+        default: return socialized_loss::RandomStartAdl<USDC>{};
+    }
+}
+
+using RandomEngineFund = RuntimeInsuranceFund<USDC>;
+
+template <class Journal = NullJournal>
+using RandomEngine = MarginEngine<RandomEngineFund, Journal>;
+
+template <class Journal = NullJournal>
+EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Journal journal = Journal{},
+                                     RandomEngine<Journal>* keep = nullptr) {
+    constexpr std::uint32_t accounts = 20;
+    TestRandom random(seed);
+    auto engine = RandomEngine<Journal>::create(EngineLimits{accounts + 1, 2, 2}, fee_capture::FixedShares<USDC>{Bps{2'000}, Bps{1'000}},
+                                                settlement::CoverUpToBalance<USDC>{},
+                                                random_socialized_loss(seed, accounts + 1), std::move(journal))
+                      .value();
+    MarketConfig btc_config = test_market();
+    btc_config.liquidator_discount = Ppm{5'000};
+    btc_config.full_liquidation_below = Ppm{500'000};
+    btc_config.position_max = 2'000'000'000;  // 20 BTC
+    const MarketId btc_market = engine.template add_market<BTC>(btc_config).value();
+    MarketConfig sol_config = presets::drift_v2::major();
+    sol_config.lot_size = 100'000'000;  // 0.1 SOL
+    sol_config.tick_size = 10'000;      // 0.01 USDC
+    sol_config.position_max = 10'000'000'000'000;
+    sol_config.staleness_max_ms = 60'000;
+    const MarketId sol_market = engine.template add_market<SOL>(sol_config).value();
+    const std::array<MarketId, 2> markets{btc_market, sol_market};
+    std::array<std::int64_t, 2> marks{50'000'000'000, 150'000'000};  // 50,000 and 150 USDC
+    std::array<std::int64_t, 2> lots{btc_config.lot_size, sol_config.lot_size};
+    std::array<std::int64_t, 2> ticks{btc_config.tick_size, sol_config.tick_size};
+    std::int64_t now = 1'000;
+
+    for (std::uint32_t i = 0; i < accounts; ++i) (void)engine.open_account();
+    // Accounts 0 and 1 are well-capitalised liquidators; the rest trade.
+    (void)engine.deposit(AccountId{0}, Usdc(5'000'000'000'000));
+    (void)engine.deposit(AccountId{1}, Usdc(5'000'000'000'000));
+    (void)engine.fund_deposit(Usdc(20'000'000'000));
+    auto set_marks = [&]() {
+        (void)engine.set_mark(btc_market, BtcPrice(marks[0]), Timestamp{now});
+        (void)engine.set_mark(sol_market, Price<SOL, USDC>(marks[1]), Timestamp{now});
+    };
+    set_marks();
+
+    EngineRunOutcome outcome;
+    std::array<AccountId, accounts + 1> due{};
+    std::vector<Allocation<USDC>> allocations(accounts + 2);
+    auto fail = [&](const std::string& what) {
+        ++outcome.failures;
+        FAIL(fmt::format("seed {} step {}: {}", seed, outcome.steps, what));
+    };
+    auto random_account = [&]() {
+        return AccountId{static_cast<std::uint32_t>(random.chance(60) ? accounts + 3 : random.below(accounts))};
+    };
+    auto random_market = [&]() -> std::size_t { return random.below(2); };
+
+    for (std::uint64_t step = 0; step < steps; ++step) {
+        outcome.steps = step;
+        const std::uint64_t digest_before = engine.digest();
+        bool refused = false;
+        auto note = [&](const auto& result) {
+            if (!result.has_value()) refused = true;
+        };
+        const std::uint64_t kind = random.below(100);
+        if (kind < 12) {  // deposit
+            const auto amount = static_cast<std::int64_t>(random.below(3'000'000'000)) - (random.chance(20) ? 5'000'000'000 : 0);
+            note(engine.deposit(random_account(), Usdc(amount)));
+        } else if (kind < 20) {  // withdraw
+            note(engine.withdraw(random_account(), Usdc(static_cast<std::int64_t>(random.below(3'000'000'000)))));
+        } else if (kind < 58) {  // trade
+            const std::size_t m = random_market();
+            std::int64_t size = static_cast<std::int64_t>(random.below(300) + 1) * lots[m];
+            if (random.chance(40)) size += 1;  // off the lot
+            if (random.chance(60)) size = 0;
+            std::int64_t price = marks[m] + (static_cast<std::int64_t>(random.below(41)) - 20) * (marks[m] / 1'000);
+            price = std::max(ticks[m], price / ticks[m] * ticks[m]);
+            if (random.chance(40)) price += 1;  // off the tick
+            const AccountId buyer{static_cast<std::uint32_t>(2 + random.below(accounts - 2))};
+            const AccountId seller = random.chance(30) ? buyer : AccountId{static_cast<std::uint32_t>(2 + random.below(accounts - 2))};
+            if (m == 0) {
+                auto r = engine.trade(markets[0], buyer, seller, Btc(size), BtcPrice(price));
+                note(r);
+                outcome.trades += r.has_value();
+            } else {
+                auto r = engine.trade(markets[1], buyer, seller, Quantity<SOL>(size), Price<SOL, USDC>(price));
+                note(r);
+                outcome.trades += r.has_value();
+            }
+        } else if (kind < 75) {  // marks move: a random walk, sometimes a gap of up to +-50%
+            now += static_cast<std::int64_t>(random.below(5'000));
+            for (std::size_t m = 0; m < 2; ++m) {
+                const std::int64_t step_bps = random.chance(25) ? static_cast<std::int64_t>(random.below(10'001)) - 5'000
+                                                                : static_cast<std::int64_t>(random.below(201)) - 100;
+                std::int64_t next = marks[m] + marks[m] / 10'000 * step_bps;
+                const std::int64_t floor = m == 0 ? 1'000'000'000 : 1'000'000;
+                next = std::clamp(next, floor, floor * 1'000);
+                marks[m] = next / ticks[m] * ticks[m];
+            }
+            set_marks();
+        } else if (kind < 80) {  // time passes (marks may go stale until the next update)
+            now += static_cast<std::int64_t>(random.below(90'000));
+            note(engine.advance_time(Timestamp{now}));
+        } else if (kind < 85) {  // funding
+            const std::size_t m = random_market();
+            note(engine.update_funding(markets[m], static_cast<std::int64_t>(random.below(2'000'001)) - 1'000'000));
+        } else if (kind < 97) {  // liquidation sweep
+            const auto found = engine.liquidatable_accounts(due);
+            for (const AccountId account : found) {
+                const AccountId liquidator{static_cast<std::uint32_t>(random.below(2))};
+                for (int round = 0; round < 8 && engine.is_liquidatable(account); ++round) {
+                    const std::uint64_t before = engine.digest();
+                    auto r = engine.liquidate(account, liquidator, allocations);
+                    if (!r) {
+                        if (engine.digest() != before) fail("a refused liquidation changed the state");
+                        break;
+                    }
+                    ++outcome.liquidations;
+                    outcome.bad_debts += r->deficit.is_positive();
+                    outcome.socializations += r->remainder.is_positive();
+                    if (r->full && engine.summary(account).value().equity.is_negative()) {
+                        fail("an account has negative equity after its full liquidation");
+                    }
+                }
+                if (!engine.is_liquidatable(account) && engine.summary(account).value().equity.is_negative()) {
+                    fail("an account left with negative equity after liquidation");
+                }
+            }
+        } else {  // bad inputs
+            switch (random.below(6)) {
+                case 0: note(engine.liquidate(random_account(), random_account())); break;
+                case 1: note(engine.trade(markets[0], AccountId{2}, AccountId{3}, Btc(-100'000), BtcPrice(marks[0]))); break;
+                case 2: note(engine.update_funding(MarketId{7}, 1)); break;
+                case 3: note(engine.set_mark(markets[0], BtcPrice(-1), Timestamp{now})); break;
+                case 4: note(engine.set_mark(markets[0], BtcPrice(marks[0]), Timestamp{now - 1'000'000})); break;
+                default: note(engine.trade(markets[1], AccountId{2}, AccountId{3}, Quantity<SOL>(lots[1]), Price<SOL, USDC>(0))); break;
+            }
+        }
+        if (refused) {
+            ++outcome.refused;
+            if (engine.digest() != digest_before) fail("a refused operation changed the state");
+        }
+        // Invariants after every step.
+        const auto audit = engine.ledger().audit();
+        if (!audit.balanced()) fail("ledger out of balance");
+        detail::int128 cost_sum = 0;
+        for (const MarketId market : markets) {
+            detail::int128 size_sum = 0;
+            for (std::uint32_t a = 0; a < accounts; ++a) {
+                const auto view = engine.position(AccountId{a}, market);
+                size_sum += view.size;
+                cost_sum += view.cost;
+            }
+            if (size_sum != 0) fail("sizes do not sum to zero");
+        }
+        const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
+        if (pool + cost_sum + engine.uncovered_total() != 0) fail("unrealised PnL is not zero-sum against the pool");
+    }
+    outcome.steps = steps;
+    outcome.digest = engine.digest();
+    if (keep != nullptr) *keep = std::move(engine);
+    return outcome;
+}
+
+}  // namespace backstop::testing
