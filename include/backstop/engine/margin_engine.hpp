@@ -150,6 +150,12 @@ public:
             !ok) {
             return ok;
         }
+        // With positions, the margin check needs fresh marks: a stale one blocks the withdrawal.
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            const std::uint16_t market = slot_market_[slot(account.value, s)];
+            if (market == empty_slot) continue;
+            if (Result<void> ok = check_mark_fresh(markets_[market]); !ok) return ok;
+        }
         const Metrics after = metrics(account, {}, -static_cast<detail::int128>(amount.atoms()));
         if (after.has_positions && after.equity < after.initial) {
             return make_error(ErrorCode::insufficient_margin, "withdrawal would breach initial margin");

@@ -246,3 +246,51 @@ TEST_CASE("the same loss socialized through the funding index", "[engine][waterf
     CHECK(g.w.engine.collateral(g.s1) == usdc("3260"));
     g.w.check_invariants();
 }
+
+TEST_CASE("bad input is a typed error and changes nothing", "[engine]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    const AccountId alice = w.account("1000");
+    w.mark("50000");
+    w.trade(alice, maker, "0.1", "50000");
+    const AccountId ghost{99};
+    const std::uint64_t digest = w.engine.digest();
+    auto code = [](const auto& result) { return result.has_value() ? ErrorCode{} : result.error().code; };
+    const MarketId m = w.market;
+    CHECK(code(w.engine.trade(m, ghost, maker, btc("0.1"), price("50000"))) == ErrorCode::unknown_account);
+    CHECK(code(w.engine.trade(MarketId{5}, alice, maker, btc("0.1"), price("50000"))) == ErrorCode::unknown_market);
+    CHECK(code(w.engine.trade(m, alice, alice, btc("0.1"), price("50000"))) == ErrorCode::self_trade);
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0"), price("50000"))) == ErrorCode::size_not_positive);
+    CHECK(code(w.engine.trade(m, alice, maker, btc("-0.1"), price("50000"))) == ErrorCode::size_not_positive);
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.0001"), price("50000"))) == ErrorCode::off_lot);
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.1"), price("50000.5"))) == ErrorCode::off_tick);
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.1"), price("0"))) == ErrorCode::price_not_positive);
+    // 0.5 BTC more needs IM 5% x 25,000 = 1,250 on top of 250: Alice has 1,000.
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.5"), price("50000"))) == ErrorCode::insufficient_margin);
+    CHECK(code(w.engine.withdraw(alice, usdc("800"))) == ErrorCode::insufficient_margin);  // 200 < IM 250
+    CHECK(code(w.engine.withdraw(ghost, usdc("1"))) == ErrorCode::unknown_account);
+    CHECK(code(w.engine.deposit(alice, usdc("0"))) == ErrorCode::amount_not_positive);
+    CHECK(code(w.engine.liquidate(alice, maker)) == ErrorCode::not_liquidatable);
+    CHECK(code(w.engine.liquidate(alice, alice)) == ErrorCode::self_trade);
+    CHECK(code(w.engine.set_mark(m, price("0"), Timestamp{w.now_ms})) == ErrorCode::price_not_positive);
+    CHECK(code(w.engine.set_mark(m, price("50000"), Timestamp{w.now_ms - 1})) == ErrorCode::time_backwards);
+    CHECK(code(w.engine.update_funding(MarketId{5}, 1)) == ErrorCode::unknown_market);
+    CHECK(code(w.engine.template add_market<BTC>(MarketConfig{})) == ErrorCode::invalid_market_config);
+    CHECK(w.engine.digest() == digest);
+
+    // A stale mark blocks opening risk, withdrawals against positions and liquidation.
+    w.now_ms += 60'001;  // the staleness limit is 60 s
+    w.engine.advance_time(Timestamp{w.now_ms}).value();
+    const std::uint64_t stale_digest = w.engine.digest();
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.1"), price("50000"))) == ErrorCode::stale_mark);
+    CHECK(code(w.engine.withdraw(alice, usdc("1"))) == ErrorCode::stale_mark);
+    CHECK(w.engine.digest() == stale_digest);
+    // A halted market trades nothing; reduce-only accepts only reducing trades.
+    w.mark("50000");
+    w.engine.set_market_status(m, MarketStatus::halted).value();
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.1"), price("50000"))) == ErrorCode::market_halted);
+    w.engine.set_market_status(m, MarketStatus::reduce_only).value();
+    CHECK(code(w.engine.trade(m, alice, maker, btc("0.1"), price("50000"))) == ErrorCode::market_reduce_only);
+    CHECK(code(w.engine.trade(m, maker, alice, btc("0.1"), price("50000"))) == ErrorCode{});  // both reduce
+    w.check_invariants();
+}
