@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build g++ clang          # toolchain (clang for the second compiler)
   catch2 libfmt-dev libboost-dev       # test framework, formatting, Multiprecision
   libbenchmark-dev                     # Google Benchmark
+  librandom123-dev                     # Philox, for the risk lab
 )
 
 missing=()
