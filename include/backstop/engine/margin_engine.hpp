@@ -85,6 +85,10 @@ public:
             limits.markets_max > 0xFFFF) {
             return make_error(ErrorCode::invalid_argument, "engine limits out of range");
         }
+        if (!funding_precision_matches(socialized_loss)) {
+            return make_error(ErrorCode::invalid_policy_parameter,
+                              "funding socialization must use the engine's funding_precision (1e9)");
+        }
         MarginEngine engine(limits, std::move(journal));
         Result<Fund> fund = Fund::open(engine.ledger_, std::move(fee_capture), std::move(settlement),
                                        std::move(socialized_loss), FundLimits{limits.markets_max});
@@ -340,13 +344,13 @@ public:
         if (plan.remainder > 0) {
             bearer_count = collect_bearers(plan, account, liquidator);
             social_context.defaulter_size_atoms = plan.defaulting_size;
+            social_context.commit_transfers = !fund_policy_is_funding();
             social_context.event_seed = StableHash().add(account.value).add(static_cast<std::uint64_t>(now_ms_)).value();
             Result<SocializePlan<Asset>> dry = fund().socialized_loss().plan(
                 Money(plan.remainder), Span<const LossBearer<Asset>>(bearers_.data(), bearer_count), out,
                 social_context, ledger_);
             if (!dry) return dry.error();
-            plan.funding_socialization = dry->funding_delta_per_unit != 0 ||
-                                         (dry->allocation_count > 0 && out[0].layer == LossLayer::funding);
+            plan.funding_socialization = !social_context.commit_transfers;
         }
 
         // ---- commit ----
@@ -381,6 +385,13 @@ public:
             BACKSTOP_ASSERT(captured.has_value(), "planned penalty capture failed");
             report.penalty = Money(plan.penalty);
             report.penalty_split = captured->split;
+            const PenaltySplit<Asset>& split = captured->split;
+            log_if_positive(report.transfers, capture.source, capture.liquidator, split.to_liquidator,
+                            TransferReason::penalty_to_liquidator);
+            log_if_positive(report.transfers, capture.source, fund().place(), split.to_fund, TransferReason::penalty_to_fund);
+            log_if_positive(report.transfers, capture.source, Place::treasury(), split.to_treasury,
+                            TransferReason::penalty_to_treasury);
+            log_if_positive(report.transfers, capture.source, Place::dust(), split.to_dust, TransferReason::rounding_residue);
         }
         if (plan.deficit > 0) {
             Result<SettlementReport<Asset>> settled =
@@ -389,9 +400,10 @@ public:
             BACKSTOP_ASSERT(settled->paid.atoms() == plan.fund_paid, "settlement differs from its plan");
             report.fund_paid = settled->paid;
             report.remainder = settled->remainder;
+            log_if_positive(report.transfers, fund().place(), Place::pnl_pool(), settled->paid,
+                            TransferReason::bad_debt_payment);
         }
         if (plan.remainder > 0) {
-            social_context.commit_transfers = !plan.funding_socialization;
             Result<SocializeReport<Asset>> socialized = fund().socialize(
                 ledger_, Money(plan.remainder), Span<const LossBearer<Asset>>(bearers_.data(), bearer_count),
                 out, social_context);
@@ -401,6 +413,20 @@ public:
             report.allocation_count = socialized->allocation_count;
             report.funding_delta_per_unit = socialized->funding_delta_per_unit;
             if (socialized->allocation_count > 0) report.socialized_by = out[0].layer;
+            if (social_context.commit_transfers) {
+                Money allocated;
+                for (const Allocation<Asset>& allocation : out.first(socialized->allocation_count)) {
+                    const TransferReason reason = allocation.layer == LossLayer::auto_deleveraging
+                                                      ? TransferReason::auto_deleveraging
+                                                      : allocation.layer == LossLayer::default_fund
+                                                            ? TransferReason::default_fund
+                                                            : TransferReason::socialized_loss;
+                    log_if_positive(report.transfers, allocation.source, Place::pnl_pool(), allocation.amount, reason);
+                    allocated += allocation.amount;
+                }
+                log_if_positive(report.transfers, Place::pnl_pool(), Place::dust(), allocated - socialized->covered,
+                                TransferReason::rounding_residue);
+            }
             apply_socialization(plan, liquidator, out.first(socialized->allocation_count), *socialized,
                                 report.transfers);
             uncovered_total_ += socialized->uncovered.atoms();
@@ -514,6 +540,7 @@ private:
         std::int64_t remainder = 0;
         MarketId defaulting_market;
         std::int64_t defaulting_size = 0;   // size closed in the defaulting market (base atoms)
+        std::int64_t defaulting_notional = 0;
         std::int64_t defaulting_side = 0;   // +1: the defaulter was long there, -1 short
         std::int64_t defaulting_price = 0;  // the liquidator's price in that market
         bool funding_socialization = false;
@@ -716,6 +743,12 @@ private:
         return {};
     }
 
+    // Records a transfer the fund made on the engine's behalf (the fund commits its own).
+    static void log_if_positive(TransferLog<Asset>& log, Place source, Place target, const Money& amount,
+                                TransferReason reason) {
+        if (amount.is_positive()) log.add(Transfer<Asset>{source, target, amount, reason});
+    }
+
     void move(Place source, Place target, std::int64_t atoms, TransferReason reason, TransferLog<Asset>& log) {
         if (atoms == 0) return;
         if (atoms < 0) {
@@ -784,9 +817,14 @@ private:
         plan.fills[plan.fill_count++] = *defaulter;
         plan.fills[plan.fill_count++] = *taker;
         const std::int64_t magnitude = close < 0 ? -close : close;
-        plan.closed_notional += static_cast<std::int64_t>(div_floor(detail::int128(magnitude) * state.mark, state.notional_divisor));
+        const std::int64_t notional =
+            static_cast<std::int64_t>(div_floor(detail::int128(magnitude) * state.mark, state.notional_divisor));
+        plan.closed_notional += notional;
         plan.realised += defaulter->realised;
-        if (magnitude > plan.defaulting_size) {
+        // The defaulting market (its penalty rate, its bearers) is the one with the largest
+        // closed notional: sizes in different markets count different atoms.
+        if (plan.defaulting_size == 0 || notional > plan.defaulting_notional) {
+            plan.defaulting_notional = notional;
             plan.defaulting_market = market;
             plan.defaulting_size = magnitude;
             plan.defaulting_side = close > 0 ? 1 : -1;
@@ -1021,6 +1059,17 @@ private:
         // Funding socialization charges every position; asking the policy with a probe plan
         // would cost a plan, so the fund's policy type decides.
         return is_funding_policy(fund().socialized_loss());
+    }
+    template <class Policy>
+    static bool funding_precision_matches(const Policy& policy) {
+        if constexpr (detail::is_funding_socialization<Policy>::value) {
+            return policy.precision == funding_precision;
+        } else if constexpr (detail::has_variant<Policy>::value) {
+            return std::visit([](const auto& p) { return funding_precision_matches(p); }, policy.variant());
+        } else {
+            (void)policy;
+            return true;
+        }
     }
     template <class Policy>
     static bool is_funding_policy(const Policy& policy) {

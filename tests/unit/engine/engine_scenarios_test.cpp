@@ -294,3 +294,30 @@ TEST_CASE("bad input is a typed error and changes nothing", "[engine]") {
     CHECK(code(w.engine.trade(m, maker, alice, btc("0.1"), price("50000"))) == ErrorCode{});  // both reduce
     w.check_invariants();
 }
+
+TEST_CASE("funding socialization must use the engine's funding precision", "[engine][waterfall]") {
+    using Funding = socialized_loss::FundingSocialization<USDC>;
+    using Engine = MarginEngine<EngineFund<Funding>>;
+    const auto refused = Engine::create(EngineLimits{8, 1, 1}, {}, {}, Funding{1'000'000});
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::invalid_policy_parameter);
+    CHECK(Engine::create(EngineLimits{8, 1, 1}, {}, {}, Funding{funding_precision}).has_value());
+}
+
+TEST_CASE("a liquidation report lists every transfer of the waterfall", "[engine][waterfall]") {
+    GapWorld<Adl> g(Adl(64));
+    std::vector<Allocation<USDC>> out(8);
+    const auto report = g.w.engine.liquidate(g.alice, g.liquidator, out).value();
+    // Alice's 1,000 to the pool, the fund's 300 to the pool, and three ADL charges.
+    std::size_t bad_debt = 0, adl = 0, alice_to_pool = 0;
+    for (std::size_t i = 0; i < report.transfers.count; ++i) {
+        const auto& t = report.transfers.transfers[i];
+        bad_debt += t.reason == TransferReason::bad_debt_payment && t.amount == usdc("300");
+        adl += t.reason == TransferReason::auto_deleveraging;
+        alice_to_pool += t.source == Place::collateral(g.alice) && t.target == Place::pnl_pool() && t.amount == usdc("1000");
+    }
+    CHECK(bad_debt == 1);
+    CHECK(adl == 3);
+    CHECK(alice_to_pool == 1);
+    CHECK(report.transfers.dropped == 0);
+}

@@ -2,8 +2,8 @@
 // open position, long or short, pays the same amount per unit of size,
 //   delta = ceil(remainder * precision / total size),
 // at its next funding settlement. Each position's charge rounds up (the protocol collects), so
-// the charges add up to at least the remainder; the surplus is dust. A charge never exceeds the
-// collateral the position's account holds.
+// the charges add up to at least the remainder; the surplus is dust. When the fund commits the
+// charges itself, a charge never exceeds the collateral the position's account holds.
 #pragma once
 
 #include "backstop/core/config.hpp"
@@ -36,7 +36,7 @@ struct FundingSocialization {
 
     template <class Ledger>
     Result<SocializePlan<Asset>> plan(const Money& remainder, Span<const LossBearer<Asset>> bearers,
-                                      Span<Allocation<Asset>> out, const SocializeContext&,
+                                      Span<Allocation<Asset>> out, const SocializeContext& context,
                                       const Ledger&) const {
         using detail::int128;
         int128 size_total = 0;
@@ -60,8 +60,11 @@ struct FundingSocialization {
             const auto& bearer = bearers[i];
             if (bearer.size_atoms <= 0) continue;
             const int128 charge = (int128(bearer.size_atoms) * delta + precision - 1) / precision;
-            const std::int64_t capped =
-                static_cast<std::int64_t>(std::min(charge, int128(bearer.collateral.atoms())));
+            // Committed here, a charge comes out of collateral and cannot exceed it. Applied by an
+            // engine through the funding index (commit_transfers false), it is owed in full and
+            // settled against the position's equity.
+            const std::int64_t capped = static_cast<std::int64_t>(
+                context.commit_transfers ? std::min(charge, int128(bearer.collateral.atoms())) : charge);
             if (capped <= 0) continue;
             out[written++] = Allocation<Asset>{i, bearer.account, Place::collateral(bearer.account),
                                                Money(capped), 0, LossLayer::funding};

@@ -1,0 +1,78 @@
+// A Scenario fully describes a stress-test run: the market and its margin parameters, the fund
+// and its policies, the price model and price impact, the trader population, the horizon and
+// step, the number of paths and the seed. It is a plain value: two equal scenarios give equal
+// results, bit for bit, whatever the number of threads.
+#pragma once
+
+#include "backstop/engine/market.hpp"
+#include "backstop/engine/presets.hpp"
+#include "backstop/risk/price_model/bootstrap.hpp"
+#include "backstop/risk/price_model/garch.hpp"
+#include "backstop/risk/price_model/gbm.hpp"
+#include "backstop/risk/price_model/hawkes_jump.hpp"
+#include "backstop/risk/price_model/merton_jump.hpp"
+
+#include <cstdint>
+#include <variant>
+
+namespace backstop {
+namespace risk {
+
+using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap>;
+
+enum class ImpactKind : std::uint8_t { none, linear, square_root };
+
+// Endogenous price impact: the base volume that liquidations force through the market in one
+// step moves the next step's log price by
+//   -direction x coefficient x f(volume / depth),  f(x) = x (linear) or sqrt(x) (square root),
+// where direction is +1 for forced selling (long liquidations) and -1 for forced buying.
+struct PriceImpact {
+    ImpactKind kind = ImpactKind::none;
+    double depth_base_units = 500.0;  // volume that moves the price by `coefficient` (linear)
+    double coefficient = 0.01;
+};
+
+struct Population {
+    std::uint32_t trader_count = 2'000;
+    double leverage_min = 2.0;           // uniform between min and max
+    double leverage_max = 20.0;
+    double collateral_median = 2'000.0;  // quote units; log-normal
+    double collateral_log_sigma = 1.0;
+    double long_fraction = 0.55;         // side skew
+    std::uint32_t entry_steps = 24;      // traders enter uniformly over the first steps
+    std::uint32_t liquidator_delay_steps = 0;  // a liquidatable account waits this long
+};
+
+enum class FeeCaptureChoice : std::uint8_t { fund_only, fixed_shares, fund_first_until_target };
+enum class SettlementChoice : std::uint8_t { cover_up_to_balance, cover_above_floor };
+enum class SocializedLossChoice : std::uint8_t { ranked_adl, pro_rata_haircut, funding, random_start_adl };
+
+struct FundSetup {
+    double initial = 1'000'000.0;  // quote units
+    FeeCaptureChoice fee_capture = FeeCaptureChoice::fund_only;
+    double liquidator_share = 0.0;  // fraction, for fixed_shares / fund_first_until_target
+    double fund_target = 0.0;       // quote units, for fund_first_until_target
+    SettlementChoice settlement = SettlementChoice::cover_up_to_balance;
+    double floor = 0.0;             // quote units, for cover_above_floor
+    SocializedLossChoice socialized_loss = SocializedLossChoice::ranked_adl;
+};
+
+struct Scenario {
+    MarketConfig market = presets::dydx_v4::large_cap();
+    double initial_price = 60'000.0;  // quote per base
+    PriceModel model = GarchT{};
+    PriceImpact impact{};
+    Population population{};
+    FundSetup fund{};
+    std::uint32_t horizon_steps = 720;  // 30 days hourly
+    double step_hours = 1.0;
+    std::uint32_t paths = 1'000;
+    std::uint64_t seed = 1;
+    std::uint32_t threads = 0;          // 0: every core
+    bool audit_every_step = false;      // debug: check ledger conservation after every step
+
+    double step_years() const { return step_hours / (24.0 * 365.0); }
+};
+
+}  // namespace risk
+}  // namespace backstop

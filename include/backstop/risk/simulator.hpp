@@ -1,0 +1,291 @@
+// The runner: for each path a fresh engine and fund built from the scenario; each step moves the
+// mark by the price model (plus the impact of the previous step's forced volume), finds the
+// liquidatable accounts, liquidates them (the liquidator unwinds what it took over against the
+// market maker, which is the volume that moves the price), and runs the waterfall. Every trade is
+// between two accounts (traders against a market maker), so money stays conserved; the ledger
+// audit is checked at the end of every path (and after every step in the debug option).
+//
+// Paths run on std::thread workers; path p always uses the random stream (seed, p), and the
+// summaries are stored by path index, so the results are identical for any number of threads,
+// and any single path can be replayed alone with run_path().
+#pragma once
+
+#include "backstop/engine/margin_engine.hpp"
+#include "backstop/fund/any_policy.hpp"
+#include "backstop/money/assets.hpp"
+#include "backstop/risk/rng/random_stream.hpp"
+#include "backstop/risk/scenario.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+#include <variant>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+using assets::BTC;
+using assets::USDC;
+
+// What one path did. Amounts in quote units (USDC) as doubles: the lab reports, the engine
+// inside computed them exactly.
+struct PathSummary {
+    std::uint64_t path = 0;
+    double fund_initial = 0.0;
+    double fund_min = 0.0;
+    double fund_final = 0.0;
+    double penalties_to_fund = 0.0;
+    double bad_debt = 0.0;         // deficits left by liquidations
+    double fund_paid = 0.0;
+    double socialized = 0.0;
+    double uncovered = 0.0;
+    std::uint64_t liquidations = 0;
+    std::uint64_t bad_debt_events = 0;
+    std::uint64_t adl_events = 0;  // liquidations whose remainder went to the socialized-loss policy
+    std::uint64_t largest_cascade = 0;   // most liquidations in one step
+    std::int64_t first_depletion_step = -1;  // first step the fund could not pay in full
+    std::uint64_t traders_entered = 0;
+    double final_price = 0.0;
+    bool conserved = true;         // ledger audit balanced
+    std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
+
+    bool depleted() const { return first_depletion_step >= 0; }
+    double fund_loss() const { return fund_initial - fund_final; }
+};
+
+struct RunResult {
+    std::vector<PathSummary> paths;              // in path order
+    std::vector<std::vector<double>> fund_paths;  // per path, the fund balance after each step (if recorded)
+};
+
+namespace detail {
+
+inline std::int64_t to_atoms(double units, int decimals) {
+    return static_cast<std::int64_t>(std::floor(units * std::pow(10.0, decimals)));
+}
+inline double to_units(std::int64_t atoms, int decimals) {
+    return static_cast<double>(atoms) / std::pow(10.0, decimals);
+}
+
+inline fee_capture::AnyFeeCapture<USDC> make_fee_capture(const FundSetup& setup) {
+    const Bps share{static_cast<std::int64_t>(std::llround(setup.liquidator_share * 10'000.0))};
+    switch (setup.fee_capture) {
+        case FeeCaptureChoice::fixed_shares: return fee_capture::FixedShares<USDC>{share, Bps{0}};
+        case FeeCaptureChoice::fund_first_until_target:
+            return fee_capture::FundFirstUntilTarget<USDC>{share, Amount<USDC>(to_atoms(setup.fund_target, 6))};
+        case FeeCaptureChoice::fund_only: break;
+    }
+    return fee_capture::FixedShares<USDC>{Bps{0}, Bps{0}};
+}
+inline settlement::AnySettlement<USDC> make_settlement(const FundSetup& setup) {
+    if (setup.settlement == SettlementChoice::cover_above_floor) {
+        return settlement::CoverAboveFloor<USDC>{Amount<USDC>(to_atoms(setup.floor, 6))};
+    }
+    return settlement::CoverUpToBalance<USDC>{};
+}
+inline socialized_loss::AnySocializedLoss<USDC> make_socialized_loss(const FundSetup& setup, std::uint32_t bearers_max) {
+    switch (setup.socialized_loss) {
+        case SocializedLossChoice::pro_rata_haircut: return socialized_loss::ProRataHaircut<USDC>{};
+        case SocializedLossChoice::funding: return socialized_loss::FundingSocialization<USDC>{};
+        case SocializedLossChoice::random_start_adl: return socialized_loss::RandomStartAdl<USDC>{};
+        case SocializedLossChoice::ranked_adl: break;
+    }
+    return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);
+}
+
+}  // namespace detail
+
+using LabFund = RuntimeInsuranceFund<USDC>;
+using LabEngine = MarginEngine<LabFund>;
+
+// Runs one path. Deterministic in (scenario, path). `fund_path`, when given, receives the fund
+// balance after every step.
+inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr) {
+    const Population& population = scenario.population;
+    const std::uint32_t maker_index = 0;
+    const std::uint32_t liquidator_index = 1;
+    const std::uint32_t account_count = population.trader_count + 2;
+    auto created = LabEngine::create(EngineLimits{account_count, 1, 1}, detail::make_fee_capture(scenario.fund),
+                                     detail::make_settlement(scenario.fund),
+                                     detail::make_socialized_loss(scenario.fund, account_count));
+    if (!created) throw std::invalid_argument("scenario: invalid fund policies");
+    LabEngine engine = std::move(*created);
+    auto market_id = engine.add_market<BTC>(scenario.market);
+    if (!market_id) throw std::invalid_argument("scenario: invalid market configuration");
+    const MarketId market = *market_id;
+    const MarketConfig& config = scenario.market;
+    constexpr int quote_decimals = 6;
+    constexpr int base_decimals = 8;
+    constexpr int price_decimals = 6;
+
+    for (std::uint32_t i = 0; i < account_count; ++i) (void)engine.open_account();
+    // The market maker and the liquidator are deep-pocketed, so that they are never the story.
+    const Amount<USDC> deep(detail::to_atoms(50'000'000'000.0, quote_decimals));
+    (void)engine.deposit(AccountId{maker_index}, deep);
+    (void)engine.deposit(AccountId{liquidator_index}, deep);
+    if (scenario.fund.initial > 0) {
+        (void)engine.fund_deposit(Amount<USDC>(detail::to_atoms(scenario.fund.initial, quote_decimals)));
+    }
+
+    RandomStream rng(scenario.seed, path);
+    PathSummary summary;
+    summary.path = path;
+    summary.fund_initial = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+    summary.fund_min = summary.fund_initial;
+
+    // Trader attributes come from steps beyond the horizon of the same stream.
+    struct Trader {
+        std::uint32_t entry_step = 0;
+        bool is_long = true;
+        double leverage = 1.0;
+        double collateral = 0.0;
+    };
+    std::vector<Trader> traders(population.trader_count);
+    for (std::uint32_t i = 0; i < population.trader_count; ++i) {
+        rng.at_step(std::uint64_t{scenario.horizon_steps} + 1 + i);
+        Trader& t = traders[i];
+        t.entry_step = static_cast<std::uint32_t>(rng.uniform() * std::max<std::uint32_t>(1, population.entry_steps));
+        t.is_long = rng.uniform() < population.long_fraction;
+        t.leverage = population.leverage_min + rng.uniform() * (population.leverage_max - population.leverage_min);
+        t.collateral = population.collateral_median * std::exp(population.collateral_log_sigma * rng.normal());
+    }
+
+    auto price_raw = [&](double price) {
+        const std::int64_t tick = config.tick_size;
+        const std::int64_t raw = detail::to_atoms(price, price_decimals);
+        return std::max(tick, raw / tick * tick);
+    };
+    const std::int64_t lot = config.lot_size;
+    double price = scenario.initial_price;
+    double forced_volume = 0.0;  // base units, + for forced selling
+    auto model = scenario.model;  // each path owns its state
+    auto state = std::visit([](const auto& m) -> std::variant<Gbm::State, MertonJump::State, GarchT::State,
+                                                              HawkesJump::State, Bootstrap::State> {
+        return m.initial_state();
+    }, model);
+    const double dt = scenario.step_years();
+    std::int64_t now_ms = 0;
+    std::vector<AccountId> due(account_count);
+    std::vector<std::uint32_t> waiting(account_count, 0);  // steps an account has been liquidatable
+    std::vector<Allocation<USDC>> allocations(std::size_t{account_count} + 1);
+    if (fund_path != nullptr) fund_path->assign(scenario.horizon_steps, 0.0);
+    const auto impact = [&](double volume) {
+        if (scenario.impact.kind == ImpactKind::none || volume == 0.0) return 0.0;
+        const double x = std::abs(volume) / scenario.impact.depth_base_units;
+        const double size = scenario.impact.kind == ImpactKind::linear ? x : std::sqrt(x);
+        return (volume > 0 ? -1.0 : 1.0) * scenario.impact.coefficient * size;
+    };
+
+    (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+    for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) {
+        rng.at_step(step);
+        now_ms += static_cast<std::int64_t>(scenario.step_hours * 3'600'000.0);
+        const double log_return = std::visit(
+            [&](const auto& m) {
+                using State = typename std::decay_t<decltype(m)>::State;
+                return m.log_return(std::get<State>(state), rng, dt);
+            },
+            model);
+        price *= std::exp(log_return + impact(forced_volume));
+        forced_volume = 0.0;
+        (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+        const std::int64_t mark = engine.mark(market);
+
+        // Entries: traders open their position against the market maker at the mark.
+        for (std::uint32_t i = 0; i < population.trader_count; ++i) {
+            const Trader& t = traders[i];
+            if (t.entry_step != step) continue;
+            const AccountId id{i + 2};
+            const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
+            if (collateral <= 0 || !engine.deposit(id, Amount<USDC>(collateral))) continue;
+            const double notional = t.collateral * t.leverage;
+            std::int64_t size = detail::to_atoms(notional / detail::to_units(mark, price_decimals), base_decimals);
+            size = size / lot * lot;
+            if (size <= 0) continue;
+            const AccountId maker{maker_index};
+            auto traded = t.is_long ? engine.trade(market, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark))
+                                    : engine.trade(market, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark));
+            summary.traders_entered += traded.has_value();
+        }
+
+        // Liquidations (after the configured delay), then the liquidator unwinds to the maker.
+        std::uint64_t in_step = 0;
+        const auto found = engine.liquidatable_accounts(Span<AccountId>(due));
+        for (const AccountId id : found) {
+            if (id.value == maker_index || id.value == liquidator_index) continue;
+            if (waiting[id.value]++ < population.liquidator_delay_steps) continue;
+            for (int round = 0; round < 4 && engine.is_liquidatable(id); ++round) {
+                auto report = engine.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations));
+                if (!report) break;
+                ++in_step;
+                ++summary.liquidations;
+                summary.penalties_to_fund += detail::to_units(report->penalty_split.to_fund.atoms(), quote_decimals);
+                const double deficit = detail::to_units(report->deficit.atoms(), quote_decimals);
+                summary.bad_debt += deficit;
+                summary.bad_debt_events += deficit > 0 ? 1 : 0;
+                summary.fund_paid += detail::to_units(report->fund_paid.atoms(), quote_decimals);
+                summary.socialized += detail::to_units(report->socialized.atoms(), quote_decimals);
+                summary.uncovered += detail::to_units(report->uncovered.atoms(), quote_decimals);
+                if (report->remainder.is_positive()) {
+                    ++summary.adl_events;
+                    if (summary.first_depletion_step < 0) summary.first_depletion_step = step;
+                }
+                for (std::size_t c = 0; c < report->closed_count; ++c) {
+                    const PositionChange& change = report->closed[c];
+                    forced_volume += detail::to_units(change.size_before - change.size_after, base_decimals);
+                }
+            }
+            waiting[id.value] = 0;
+            // The liquidator unwinds what it took over against the market maker.
+            const std::int64_t inventory = engine.position(AccountId{liquidator_index}, market).size;
+            if (inventory > 0) {
+                (void)engine.trade(market, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
+                                   Price<BTC, USDC>(mark));
+            } else if (inventory < 0) {
+                (void)engine.trade(market, AccountId{liquidator_index}, AccountId{maker_index},
+                                   Quantity<BTC>(-inventory), Price<BTC, USDC>(mark));
+            }
+        }
+        summary.largest_cascade = std::max(summary.largest_cascade, in_step);
+        const double fund_now = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+        summary.fund_min = std::min(summary.fund_min, fund_now);
+        if (fund_path != nullptr) (*fund_path)[step] = fund_now;
+        if (scenario.audit_every_step && !engine.ledger().audit().balanced()) summary.conserved = false;
+    }
+    summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+    summary.final_price = price;
+    summary.conserved = summary.conserved && engine.ledger().audit().balanced();
+    summary.digest = engine.digest();
+    return summary;
+}
+
+// Runs every path of the scenario on `scenario.threads` threads (0: every core). The result is
+// the same for any number of threads.
+inline RunResult run(const Scenario& scenario, bool record_fund_paths = false) {
+    RunResult result;
+    result.paths.resize(scenario.paths);
+    if (record_fund_paths) result.fund_paths.resize(scenario.paths);
+    unsigned threads = scenario.threads != 0 ? scenario.threads : std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min<unsigned>(threads, std::max<std::uint32_t>(1, scenario.paths));
+    std::atomic<std::uint64_t> next{0};
+    auto worker = [&]() {
+        for (std::uint64_t p = next.fetch_add(1); p < scenario.paths; p = next.fetch_add(1)) {
+            result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr);
+        }
+    };
+    if (threads == 1) {
+        worker();
+    } else {
+        std::vector<std::thread> pool;
+        for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
+        for (auto& thread : pool) thread.join();
+    }
+    return result;
+}
+
+}  // namespace risk
+}  // namespace backstop
