@@ -33,7 +33,7 @@ inline double normal_log_cdf(double x) noexcept {
         term *= -static_cast<double>(2 * k - 1) * inverse_square;
         series += term;
     }
-    const double log_sqrt_two_pi = 0.91893853320467274178;  // log(sqrt(2 pi))
+    constexpr double log_sqrt_two_pi = 0.91893853320467274178;  // log(sqrt(2 pi))
     return -0.5 * x * x - std::log(-x) - log_sqrt_two_pi + std::log1p(series);
 }
 
@@ -57,33 +57,28 @@ inline double normal_quantile(double p) noexcept {
     constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
                             3.754408661907416e+00};
     constexpr double p_low = 0.02425;
-    double x = 0.0;
+    constexpr double log_sqrt_two_pi = 0.91893853320467274178;  // log(sqrt(2 pi))
     if (p < p_low) {
         const double q = std::sqrt(-2.0 * std::log(p));
-        x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-            ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
-    } else {
-        const double q = p - 0.5;
-        const double r = q * q;
-        x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-            (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
-    }
-
-    const double log_sqrt_two_pi = 0.91893853320467274178;  // log(sqrt(2 pi))
-    if (p < p_low) {
+        double x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+                   ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
         // One Newton step on f(x) = log Phi(x) - log p, whose derivative is phi(x)/Phi(x).
         // Logarithms keep every quantity finite down to subnormal p, where Phi and phi underflow.
         const double log_cdf = normal_log_cdf(x);
         const double log_pdf = -0.5 * x * x - log_sqrt_two_pi;
         x -= (log_cdf - std::log(p)) * std::exp(log_cdf - log_pdf);
-    } else {
-        // One Halley step on Phi(x) - p (Acklam's refinement), with the residual taken as
-        // erf(x/sqrt 2)/2 - (p - 1/2): erf is accurate relative to its small argument and
-        // p - 1/2 is exact here, so x keeps its relative accuracy as p approaches 1/2.
-        const double residual = 0.5 * std::erf(x / std::sqrt(2.0)) - (p - 0.5);
-        const double step = residual * std::exp(0.5 * x * x + log_sqrt_two_pi);
-        x -= step / (1.0 + 0.5 * x * step);
+        return x;
     }
+    const double q = p - 0.5;  // exact: p is in [0.02425, 0.5)
+    const double r = q * q;
+    double x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+               (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+    // One Halley step on Phi(x) - p (Acklam's refinement), with the residual taken as
+    // erf(x/sqrt 2)/2 - (p - 1/2): erf is accurate relative to its small argument, so x keeps its
+    // relative accuracy as p approaches 1/2, where Phi(x) - p would cancel.
+    const double residual = 0.5 * std::erf(x / std::sqrt(2.0)) - q;
+    const double step = residual * std::exp(0.5 * x * x + log_sqrt_two_pi);
+    x -= step / (1.0 + 0.5 * x * step);
     return x;
 }
 

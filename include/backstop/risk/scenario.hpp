@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <variant>
+#include <vector>
 
 namespace backstop {
 namespace risk {
@@ -30,6 +31,12 @@ struct PriceImpact {
     ImpactKind kind = ImpactKind::none;
     double depth_base_units = 500.0;  // volume that moves the price by `coefficient` (linear)
     double coefficient = 0.01;
+};
+
+// A move of the log price added at a given step, on top of the model: a scheduled gap.
+struct PriceShock {
+    std::uint32_t step = 0;
+    double log_return = 0.0;
 };
 
 struct Population {
@@ -62,6 +69,7 @@ struct Scenario {
     double initial_price = 60'000.0;  // quote per base
     PriceModel model = GarchT{};
     PriceImpact impact{};
+    std::vector<PriceShock> shocks;     // scheduled gaps, e.g. {{48, std::log(0.8)}}: -20% at step 48
     Population population{};
     FundSetup fund{};
     std::uint32_t horizon_steps = 720;  // 30 days hourly

@@ -190,7 +190,11 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                 return m.log_return(std::get<State>(state), rng, dt);
             },
             model);
-        price *= std::exp(log_return + impact(forced_volume));
+        double shock = 0.0;
+        for (const PriceShock& scheduled : scenario.shocks) {
+            if (scheduled.step == step) shock += scheduled.log_return;
+        }
+        price *= std::exp(log_return + shock + impact(forced_volume));
         forced_volume = 0.0;
         (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
         const std::int64_t mark = engine.mark(market);
