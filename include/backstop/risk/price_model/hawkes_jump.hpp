@@ -1,9 +1,11 @@
 // Self-exciting (Hawkes) jumps on top of a diffusion: jumps arrive with intensity
 //   lambda(t) = baseline + sum over past jumps of excitation exp(-decay (t - t_i)),
 // so a jump makes the next more likely (cascades, clustering). Discretised per step: the number
-// of jumps in a step is Poisson(lambda dt), then the excess intensity decays by exp(-decay dt)
-// and each jump adds `excitation`. Branching ratio n = excitation / decay < 1 for stability;
-// the mean intensity is baseline / (1 - n). Rates are per year; jumps as in MertonJump.
+// of jumps in a step is Poisson of the intensity integrated over the step,
+//   baseline dt + excess (1 - exp(-decay dt)) / decay,
+// then the excess decays by exp(-decay dt) and each jump adds `excitation`. With the integrated
+// intensity the stationary mean is exactly baseline / (1 - n), n = excitation / decay < 1 the
+// branching ratio. Rates are per year; jumps as in MertonJump.
 #pragma once
 
 #include <cmath>
@@ -33,11 +35,12 @@ struct HawkesJump {
     double log_return(State& state, Rng& rng, double dt_years) const {
         const double sigma = volatility_per_year;
         double r = -0.5 * sigma * sigma * dt_years + sigma * std::sqrt(dt_years) * rng.normal();
-        const double intensity = baseline_per_year + state.intensity_excess;
-        const std::uint64_t jumps = rng.poisson(intensity * dt_years);
+        const double decay = std::exp(-decay_per_year * dt_years);
+        const double expected_jumps =
+            baseline_per_year * dt_years + state.intensity_excess * (1.0 - decay) / decay_per_year;
+        const std::uint64_t jumps = rng.poisson(expected_jumps);
         for (std::uint64_t i = 0; i < jumps; ++i) r += jump_mean + jump_volatility * rng.normal();
-        state.intensity_excess = state.intensity_excess * std::exp(-decay_per_year * dt_years) +
-                                 excitation_per_year * static_cast<double>(jumps);
+        state.intensity_excess = state.intensity_excess * decay + excitation_per_year * static_cast<double>(jumps);
         state.jumps += jumps;
         return r;
     }
