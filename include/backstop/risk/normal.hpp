@@ -9,6 +9,8 @@
 // x^2 * 1e-16 (1e-13 at x = -30): x / sqrt(2) is rounded before erfc sees it.
 #pragma once
 
+#include "backstop/risk/floating_point.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -21,6 +23,7 @@ inline double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x / std::s
 // log Phi(x), finite where Phi(x) itself underflows (x < -38): the product of a huge
 // exp(2mu/s^2) and a tiny Phi in the Brownian ruin formula is taken as a sum of logarithms.
 inline double normal_log_cdf(double x) noexcept {
+    BACKSTOP_NO_FP_CONTRACTION
     if (std::isnan(x)) return x;
     if (x > 0.0) return std::log1p(-0.5 * std::erfc(x / std::sqrt(2.0)));
     if (x > -30.0) return std::log(0.5 * std::erfc(-x / std::sqrt(2.0)));
@@ -41,6 +44,7 @@ inline double normal_log_cdf(double x) noexcept {
 // -Phi^-1(1 - p) (1 - p is exact there), so pass small tail probabilities directly: z for a
 // two-sided interval is -normal_quantile(alpha / 2), not normal_quantile(1 - alpha / 2).
 inline double normal_quantile(double p) noexcept {
+    BACKSTOP_NO_FP_CONTRACTION
     if (std::isnan(p) || p < 0.0 || p > 1.0) return std::numeric_limits<double>::quiet_NaN();
     if (p == 0.0) return -std::numeric_limits<double>::infinity();
     if (p == 1.0) return std::numeric_limits<double>::infinity();

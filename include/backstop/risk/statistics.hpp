@@ -13,6 +13,7 @@
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/risk/floating_point.hpp"
 #include "backstop/risk/normal.hpp"
 
 #include <boost/math/policies/policy.hpp>
@@ -83,6 +84,7 @@ inline std::vector<double> sorted_copy(Span<const double> sample) {
 // that "the 95th of 100" means what it says. A product within 1e-12 (relative) of a whole number
 // is that number; a genuine fraction that small would need a level given to 12 digits.
 inline double tail_position(double level, std::size_t n) noexcept {
+    BACKSTOP_NO_FP_CONTRACTION
     const double t = level * static_cast<double>(n);
     const double whole = std::round(t);
     return std::fabs(t - whole) <= 1e-12 * std::max(1.0, t) ? whole : t;
@@ -99,9 +101,11 @@ inline double tail_position(double level, std::size_t n) noexcept {
 // keeps a positive width at zero hits, which is where ruin frequencies live.
 // Computed for min(hits, misses) and mirrored, and the lower end taken from the product of the
 // two ends (p^2/(1 + z^2/n)) rather than centre - half, which would cancel: the interval is
-// exactly symmetric under hits <-> misses and accurate to a few ulps at both ends.
+// symmetric under hits <-> misses (to the rounding of 1 - x) and accurate to a few ulps at both
+// ends.
 inline Result<BinomialInterval> wilson_interval(std::uint64_t hits, std::uint64_t trials,
                                                 double confidence) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_binomial(hits, trials, confidence); !valid) return valid.error();
     const double alpha = 1.0 - confidence;
     const double z = -normal_quantile(0.5 * alpha);
@@ -124,12 +128,14 @@ inline Result<BinomialInterval> wilson_interval(std::uint64_t hits, std::uint64_
 
 // Clopper-Pearson's exact interval: [B^-1(alpha/2; k, n-k+1), B^-1(1-alpha/2; k+1, n-k)], B^-1
 // the inverse regularized incomplete beta function (Boost.Math ibeta_inv / ibetac_inv, about
-// 1e-15 relative). Coverage is at least the nominal confidence for every p; the price is width.
+// 1e-15 relative for the trial counts simulations reach; see the clamp below). Coverage is at least the nominal confidence for every p; the price is width.
 // The ends at k = 0 and k = n have closed forms and use them: upper(0) = 1 - (alpha/2)^(1/n),
 // lower(n) = (alpha/2)^(1/n), the first computed as -expm1(log(alpha/2)/n) so it stays accurate
-// for large n (it is about 3.69/n at 95%, the two-sided "rule of three").
+// for large n. It is about -log(alpha/2)/n: 3.69/n at 95%, and 3.00/n for the one-sided 95% bound
+// (the two-sided 90% interval's upper end), the "rule of three".
 inline Result<BinomialInterval> clopper_pearson_interval(std::uint64_t hits, std::uint64_t trials,
                                                          double confidence) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_binomial(hits, trials, confidence); !valid) return valid.error();
     const double tail = 0.5 * (1.0 - confidence);  // alpha/2 on each side
     const double n = static_cast<double>(trials);
@@ -152,9 +158,12 @@ inline Result<BinomialInterval> clopper_pearson_interval(std::uint64_t hits, std
         // ibetac_inv takes the upper tail alpha/2 itself; 1 - alpha/2 would round it away.
         interval.upper = boost::math::ibetac_inv(k + 1.0, n - k, tail, detail::BetaPolicy());
     }
-    BACKSTOP_ASSERT(0.0 <= interval.lower && interval.lower <= interval.estimate &&
-                        interval.estimate <= interval.upper && interval.upper <= 1.0,
-                    "Clopper-Pearson interval out of order (inverse incomplete beta failed)");
+    BACKSTOP_ASSERT(0.0 <= interval.lower && interval.upper <= 1.0,
+                    "Clopper-Pearson end outside [0, 1] (inverse incomplete beta failed)");
+    // Beyond about 1e12 trials the inverse's own error (about 1e-12 absolute at 2^53) can exceed
+    // a very narrow interval's width and put an end on the wrong side of the estimate.
+    interval.lower = std::min(interval.lower, interval.estimate);
+    interval.upper = std::max(interval.upper, interval.estimate);
     return interval;
 }
 
@@ -165,6 +174,7 @@ inline Result<BinomialInterval> clopper_pearson_interval(std::uint64_t hits, std
 // sample sorted as x[0] <= ... <= x[n-1] and h = (n - 1) p, it is x[floor h] +
 // (h - floor h) (x[floor h + 1] - x[floor h]). p = 0 gives the minimum, p = 1 the maximum.
 inline Result<double> quantile(Span<const double> sample, double probability) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_sample(sample); !valid) return valid.error();
     if (!(probability >= 0.0 && probability <= 1.0)) {
         return make_error(ErrorCode::invalid_argument, "probability outside [0, 1]");
@@ -202,6 +212,7 @@ inline Result<double> value_at_risk(Span<const double> losses, double level) {
 // coherent (subadditive) and ES >= VaR always. Computed as VaR + sum_{i > k} (L(i) - VaR) /
 // (n (1 - level)), which is the same number and never rounds below VaR.
 inline Result<double> expected_shortfall(Span<const double> losses, double level) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_sample(losses); !valid) return valid.error();
     if (!(level > 0.0 && level < 1.0)) {
         return make_error(ErrorCode::invalid_argument, "level outside (0, 1)");
@@ -282,6 +293,7 @@ inline Result<std::vector<ConvergenceRow>> proportion_convergence_table(
 inline Result<std::vector<ConvergenceRow>> mean_convergence_table(Span<const double> values,
                                                                   std::uint64_t first_paths,
                                                                   double confidence) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (!detail::is_confidence(confidence)) {
         return make_error(ErrorCode::invalid_argument, "confidence outside (0, 1)");
     }
@@ -332,6 +344,7 @@ struct SampleMoments {
 // Two passes (mean first, then central sums), more accurate than one-pass power sums when the
 // mean is large against the spread (prices). Needs at least two values.
 inline Result<SampleMoments> moments(Span<const double> sample) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_sample(sample); !valid) return valid.error();
     if (sample.size() < 2) return make_error(ErrorCode::invalid_argument, "fewer than 2 values");
     const double n = static_cast<double>(sample.size());
@@ -373,6 +386,7 @@ inline Result<SampleMoments> moments(Span<const double> sample) {
 // mean and denominator, so |r_k| <= 1 and r_0 = 1. Needs lag < n and a series that is not
 // constant. Squared returns' autocorrelation is the usual volatility-clustering check.
 inline Result<double> autocorrelation(Span<const double> series, std::size_t lag) {
+    BACKSTOP_NO_FP_CONTRACTION
     if (auto valid = detail::check_sample(series); !valid) return valid.error();
     if (lag >= series.size()) return make_error(ErrorCode::invalid_argument, "lag >= length");
     const std::size_t n = series.size();
@@ -383,7 +397,9 @@ inline Result<double> autocorrelation(Span<const double> series, std::size_t lag
     for (const double x : series) denominator += (x - mean) * (x - mean);
     if (!(denominator > 0.0)) return make_error(ErrorCode::invalid_argument, "constant series");
     double numerator = 0.0;
-    for (std::size_t t = 0; t + lag < n; ++t) numerator += (series[t] - mean) * (series[t + lag] - mean);
+    for (std::size_t t = 0; t + lag < n; ++t) {
+        numerator += (series[t] - mean) * (series[t + lag] - mean);
+    }
     return numerator / denominator;
 }
 
