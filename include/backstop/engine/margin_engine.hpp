@@ -38,6 +38,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -117,6 +118,7 @@ public:
         market.base_decimals = AssetTraits<Base>::decimals;
         market.price_decimals = PriceScale<Base, Asset>::decimals;
         market.notional_divisor = pow10<std::int64_t>(exponent);
+        market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
         markets_.push_back(market);  // within reserved capacity
         return MarketId{static_cast<std::uint32_t>(markets_.size() - 1)};
     }
@@ -195,6 +197,7 @@ public:
             return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
         }
         state.mark = price.raw();
+        state.mark_per_atom = static_cast<double>(price.raw()) / static_cast<double>(state.notional_divisor);
         state.mark_time_ms = at.ms;
         now_ms_ = at.ms;
         return {};
@@ -668,8 +671,42 @@ private:
         return m;
     }
 
-    // The scan's inner test: the same arithmetic as metrics(), without overrides.
+    // The scan's inner test. A fast pass in double decides every account that is clearly on one
+    // side of its maintenance requirement (by far the most); an account within the pass's error
+    // bound of the boundary, or in a tiered market, is decided by the exact arithmetic of
+    // metrics(). So the answer is always the exact one, without 128-bit divisions for most.
     bool is_below_maintenance(std::uint32_t account) const {
+        const double collateral = static_cast<double>(ledger_.balance_of(Place::collateral(AccountId{account})).atoms());
+        double equity = collateral;
+        double maintenance = 0.0;
+        double magnitude = std::abs(collateral);
+        bool has_positions = false;
+        bool exact_needed = false;
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            const std::size_t i = slot(account, s);
+            const std::uint16_t market = slot_market_[i];
+            if (market == empty_slot) continue;
+            const detail::MarketState& state = markets_[market];
+            has_positions = true;
+            exact_needed = exact_needed || state.config.tier_count != 1;
+            const double size = static_cast<double>(slot_size_[i]);
+            const double value = size * state.mark_per_atom;
+            const std::int64_t index = slot_size_[i] > 0 ? state.funding_index_long : state.funding_index_short;
+            const double funding = size * static_cast<double>(index - slot_funding_[i]) * (1.0 / funding_precision);
+            const double cost = static_cast<double>(slot_cost_[i]);
+            equity += value - cost - funding;
+            maintenance += std::abs(value) * state.maintenance_fraction;
+            magnitude += std::abs(value) + std::abs(cost) + std::abs(funding);
+        }
+        if (!has_positions) return false;
+        // Each term is within a few ulps; the exact version also rounds each position to atoms.
+        const double tolerance = magnitude * 1e-12 + 16.0 * (limits_.positions_per_account + 1);
+        if (!exact_needed && equity - maintenance > tolerance) return false;
+        if (!exact_needed && equity - maintenance < -tolerance) return true;
+        return is_below_maintenance_exact(account);
+    }
+
+    bool is_below_maintenance_exact(std::uint32_t account) const {
         Metrics m;
         m.equity = ledger_.balance_of(Place::collateral(AccountId{account})).atoms();
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {

@@ -98,6 +98,10 @@ struct MarketState {
     std::int64_t funding_index_long = 0;
     std::int64_t funding_index_short = 0;
     std::int64_t open_interest = 0;  // sum of long sizes (= sum of short sizes)
+    // For the scan's fast pass (see MarginEngine::is_below_maintenance): the mark per base atom
+    // and the single tier's maintenance fraction, as doubles.
+    double mark_per_atom = 0.0;
+    double maintenance_fraction = 0.0;
 };
 
 }  // namespace detail

@@ -150,6 +150,14 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             note(engine.update_funding(markets[m], static_cast<std::int64_t>(random.below(2'000'001)) - 1'000'000));
         } else if (kind < 97) {  // liquidation sweep
             const auto found = engine.liquidatable_accounts(due);
+            // The scan (a fast pass, exact near the boundary) agrees with the exact test.
+            std::size_t listed = 0;
+            for (std::uint32_t a = 0; a < accounts; ++a) {
+                const bool exact = engine.is_liquidatable(AccountId{a});
+                const bool scanned = listed < found.size() && found[listed] == AccountId{a};
+                listed += scanned ? 1 : 0;
+                if (exact != scanned) fail("the scan disagrees with the exact maintenance test");
+            }
             for (const AccountId account : found) {
                 const AccountId liquidator{static_cast<std::uint32_t>(random.below(2))};
                 for (int round = 0; round < 8 && engine.is_liquidatable(account); ++round) {

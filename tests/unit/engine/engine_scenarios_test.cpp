@@ -321,3 +321,24 @@ TEST_CASE("a liquidation report lists every transfer of the waterfall", "[engine
     CHECK(alice_to_pool == 1);
     CHECK(report.transfers.dropped == 0);
 }
+
+TEST_CASE("the scan is exact at the maintenance boundary", "[engine]") {
+    EngineWorld<Adl> w(Adl(64));
+    const AccountId maker = w.account("1000000");
+    // Long 0.1 BTC at 50,000 (cost 5,000). At 40,000: value 4,000, maintenance 3% = 120, so a
+    // collateral of 1,120 leaves equity 120 = maintenance exactly (not liquidatable: equity must
+    // fall below), and one atom less is liquidatable.
+    const AccountId at_boundary = w.account("1120");
+    const AccountId one_atom_below = w.account("1119.999999");
+    w.mark("50000");
+    w.trade(at_boundary, maker, "0.1", "50000");
+    w.trade(one_atom_below, maker, "0.1", "50000");
+    w.mark("40000");
+    CHECK(w.summary(at_boundary).equity == w.summary(at_boundary).maintenance_requirement);
+    CHECK_FALSE(w.engine.is_liquidatable(at_boundary));
+    CHECK(w.engine.is_liquidatable(one_atom_below));
+    std::array<AccountId, 4> due{};
+    const auto found = w.engine.liquidatable_accounts(due);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0] == one_atom_below);
+}
