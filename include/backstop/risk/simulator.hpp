@@ -162,7 +162,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     const std::int64_t lot = config.lot_size;
     double price = scenario.initial_price;
     double forced_volume = 0.0;  // base units, + for forced selling
-    auto model = scenario.model;  // each path owns its state
+    const PriceModel& model = scenario.model;  // models are immutable; each path owns its state
     auto state = std::visit([](const auto& m) -> std::variant<Gbm::State, MertonJump::State, GarchT::State,
                                                               HawkesJump::State, Bootstrap::State> {
         return m.initial_state();

@@ -1,0 +1,118 @@
+// The risk lab's speed: random draws per second next to a bare Philox loop, price-path steps per
+// second per core for each model, and engine-in-the-loop trader-steps per second (traders x
+// steps of a path) for 1,000 and 10,000 traders. Single-threaded: figures are per core.
+#include <backstop/risk/price_model/bootstrap.hpp>
+#include <backstop/risk/price_model/garch.hpp>
+#include <backstop/risk/price_model/gbm.hpp>
+#include <backstop/risk/price_model/hawkes_jump.hpp>
+#include <backstop/risk/price_model/merton_jump.hpp>
+#include <backstop/risk/rng/philox.hpp>
+#include <backstop/risk/rng/random_stream.hpp>
+#include <backstop/risk/simulator.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+using namespace backstop::risk;
+
+namespace {
+
+void BM_philox4x64_bare(benchmark::State& state) {
+    Philox4x64Engine engine;
+    for (auto _ : state) benchmark::DoNotOptimize(engine());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_philox4x64_bare);
+
+void BM_stream_u64(benchmark::State& state) {
+    RandomStream rng(1, 2);
+    for (auto _ : state) benchmark::DoNotOptimize(rng.next_u64());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_stream_u64);
+
+void BM_stream_uniform(benchmark::State& state) {
+    RandomStream rng(1, 2);
+    for (auto _ : state) benchmark::DoNotOptimize(rng.uniform());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_stream_uniform);
+
+void BM_stream_normal(benchmark::State& state) {
+    RandomStream rng(1, 2);
+    for (auto _ : state) benchmark::DoNotOptimize(rng.normal());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_stream_normal);
+
+void BM_stream_student_t5(benchmark::State& state) {
+    RandomStream rng(1, 2);
+    for (auto _ : state) benchmark::DoNotOptimize(rng.student_t(5.0));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_stream_student_t5);
+
+void BM_stream_poisson(benchmark::State& state) {
+    RandomStream rng(1, 2);
+    const double mean = static_cast<double>(state.range(0)) / 10.0;
+    for (auto _ : state) benchmark::DoNotOptimize(rng.poisson(mean));
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_stream_poisson)->Arg(1)->Arg(50)->Arg(5'000);  // means 0.1, 5, 500
+
+// One path of `steps` hourly steps per iteration, repositioning the stream each step as the runner does.
+template <class Model>
+void path_steps(benchmark::State& state, const Model& model) {
+    constexpr std::uint64_t steps = 720;
+    std::uint64_t path = 0;
+    for (auto _ : state) {
+        RandomStream rng(7, path++);
+        auto model_state = model.initial_state();
+        double log_price = 0.0;
+        for (std::uint64_t t = 0; t < steps; ++t) {
+            rng.at_step(t);
+            log_price += model.log_return(model_state, rng, 1.0 / 8760.0);
+        }
+        benchmark::DoNotOptimize(log_price);
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(steps));
+}
+void BM_path_gbm(benchmark::State& state) { path_steps(state, Gbm{}); }
+void BM_path_merton(benchmark::State& state) { path_steps(state, MertonJump{}); }
+void BM_path_garch_t(benchmark::State& state) { path_steps(state, GarchT{}); }
+void BM_path_hawkes(benchmark::State& state) { path_steps(state, HawkesJump{}); }
+void BM_path_bootstrap(benchmark::State& state) {
+    auto sample = std::make_shared<std::vector<double>>();
+    RandomStream rng(3, 0);
+    for (int i = 0; i < 4'000; ++i) sample->push_back(0.01 * rng.normal());
+    path_steps(state, Bootstrap{sample});
+}
+BENCHMARK(BM_path_gbm);
+BENCHMARK(BM_path_merton);
+BENCHMARK(BM_path_garch_t);
+BENCHMARK(BM_path_hawkes);
+BENCHMARK(BM_path_bootstrap);
+
+// A whole path with the engine in the loop: trader-steps per second = traders x steps / time.
+void BM_engine_in_the_loop(benchmark::State& state) {
+    Scenario scenario;
+    scenario.population.trader_count = static_cast<std::uint32_t>(state.range(0));
+    scenario.horizon_steps = 168;  // a week, hourly
+    scenario.threads = 1;
+    std::uint64_t path = 0;
+    std::uint64_t liquidations = 0;
+    for (auto _ : state) {
+        const PathSummary summary = run_path(scenario, path++);
+        liquidations += summary.liquidations;
+        benchmark::DoNotOptimize(summary.digest);
+    }
+    state.SetItemsProcessed(state.iterations() * state.range(0) * scenario.horizon_steps);
+    state.counters["liquidations_per_path"] =
+        static_cast<double>(liquidations) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_engine_in_the_loop)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
