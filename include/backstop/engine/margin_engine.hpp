@@ -290,9 +290,7 @@ public:
     }
 
     bool is_liquidatable(AccountId account) const {
-        if (!check_account(account)) return false;
-        const Metrics m = metrics(account, {}, 0);
-        return m.has_positions && m.equity < m.maintenance;
+        return check_account(account).has_value() && is_below_maintenance_exact(account.value);
     }
 
     // Every account below its maintenance requirement, in account order, written to `out`;
@@ -707,15 +705,7 @@ private:
     }
 
     bool is_below_maintenance_exact(std::uint32_t account) const {
-        Metrics m;
-        m.equity = ledger_.balance_of(Place::collateral(AccountId{account})).atoms();
-        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
-            const std::size_t i = slot(account, s);
-            const std::uint16_t market = slot_market_[i];
-            if (market == empty_slot) continue;
-            const detail::MarketState& state = markets_[market];
-            add_position(m, state, slot_size_[i], slot_cost_[i], pending_funding(state, slot_size_[i], slot_funding_[i]));
-        }
+        const Metrics m = metrics(AccountId{account}, {}, 0);
         return m.has_positions && m.equity < m.maintenance;
     }
 
