@@ -417,12 +417,8 @@ public:
             if (social_context.commit_transfers) {
                 Money allocated;
                 for (const Allocation<Asset>& allocation : out.first(socialized->allocation_count)) {
-                    const TransferReason reason = allocation.layer == LossLayer::auto_deleveraging
-                                                      ? TransferReason::auto_deleveraging
-                                                      : allocation.layer == LossLayer::default_fund
-                                                            ? TransferReason::default_fund
-                                                            : TransferReason::socialized_loss;
-                    log_if_positive(report.transfers, allocation.source, Place::pnl_pool(), allocation.amount, reason);
+                    log_if_positive(report.transfers, allocation.source, Place::pnl_pool(), allocation.amount,
+                                    transfer_reason_of(allocation.layer));
                     allocated += allocation.amount;
                 }
                 log_if_positive(report.transfers, Place::pnl_pool(), Place::dust(), allocated - socialized->covered,

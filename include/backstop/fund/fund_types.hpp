@@ -4,6 +4,7 @@
 #pragma once
 
 #include "backstop/ledger/place.hpp"
+#include "backstop/ledger/transfer.hpp"
 #include "backstop/money/amount.hpp"
 
 #include <cstdint>
@@ -98,6 +99,18 @@ enum class LossLayer : std::uint8_t {
     default_fund = 4,       // a clearing house's mutualised default fund
     assessment = 5,         // a clearing house's capped call on surviving members
 };
+
+// The ledger reason of a transfer that covers part of a loss in `layer`.
+constexpr TransferReason transfer_reason_of(LossLayer layer) noexcept {
+    switch (layer) {
+        case LossLayer::auto_deleveraging: return TransferReason::auto_deleveraging;
+        case LossLayer::default_fund: return TransferReason::default_fund;
+        case LossLayer::haircut:
+        case LossLayer::funding:
+        case LossLayer::assessment: return TransferReason::socialized_loss;
+    }
+    return TransferReason::socialized_loss;
+}
 
 template <class Asset>
 struct Allocation {

@@ -235,7 +235,7 @@ public:
                 return after.error();
             }
             for (std::size_t i = 0; i < plan.allocation_count; ++i) {
-                ledger.commit(out[i].source, context.target, out[i].amount, reason_of(out[i].layer));
+                ledger.commit(out[i].source, context.target, out[i].amount, transfer_reason_of(out[i].layer));
             }
             commit_if_positive(ledger, context.target, Place::dust(), surplus,
                                TransferReason::rounding_residue);
@@ -271,16 +271,6 @@ private:
         if (amount.is_positive()) ledger.commit(source, target, amount, reason);
     }
 
-    static TransferReason reason_of(LossLayer layer) {
-        switch (layer) {
-            case LossLayer::auto_deleveraging: return TransferReason::auto_deleveraging;
-            case LossLayer::default_fund: return TransferReason::default_fund;
-            case LossLayer::haircut:
-            case LossLayer::funding:
-            case LossLayer::assessment: return TransferReason::socialized_loss;
-        }
-        return TransferReason::socialized_loss;
-    }
 
     FundId id_{};
     FeeCapture fee_capture_{};
