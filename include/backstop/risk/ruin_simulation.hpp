@@ -8,6 +8,7 @@
 
 #include "backstop/risk/rng/random_stream.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -39,6 +40,27 @@ struct CompoundPoissonFund {
             surplus += premium * wait - rng.exponential(1.0 / mean_claim);
             if (surplus < 0.0) return true;
             if (surplus > surplus_safe) return false;
+        }
+    }
+
+    // The smallest initial capital that path `path` never ruins, with no time limit: the largest
+    // excess of claims over premiums, sup_t (S(t) - c t) >= 0, so that the path is ruined exactly
+    // when u < this (the fund-size calibration's per-path statistic). The walk stops once it has
+    // fallen `margin` below its running maximum, where a new maximum has probability psi(margin),
+    // chosen (exponential claims) to be at most `tail_probability`. Draws as in is_ruined().
+    double required_capital(std::uint64_t seed, std::uint64_t path, double tail_probability) const {
+        const double one_plus = 1.0 + loading;
+        const double margin = -one_plus * mean_claim / loading * std::log(one_plus * tail_probability);
+        RandomStream rng(seed, path);
+        rng.at_step(0);
+        const double premium = premium_rate();
+        double excess = 0.0;  // claims less premiums so far
+        double largest = 0.0;
+        for (;;) {
+            excess -= premium * rng.exponential(claim_rate);
+            excess += rng.exponential(1.0 / mean_claim);
+            largest = std::max(largest, excess);
+            if (excess < largest - margin) return largest;
         }
     }
 };

@@ -8,6 +8,7 @@
 #include "backstop/engine/presets.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/garch.hpp"
+#include "backstop/risk/price_model/garch_jump.hpp"
 #include "backstop/risk/price_model/gbm.hpp"
 #include "backstop/risk/price_model/hawkes_jump.hpp"
 #include "backstop/risk/price_model/merton_jump.hpp"
@@ -19,7 +20,7 @@
 namespace backstop {
 namespace risk {
 
-using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap>;
+using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap, GarchJump>;
 
 enum class ImpactKind : std::uint8_t { none, linear, square_root };
 

@@ -48,12 +48,25 @@ struct PathSummary {
     std::uint64_t adl_events = 0;  // liquidations whose remainder went to the socialized-loss policy
     std::uint64_t largest_cascade = 0;   // most liquidations in one step
     std::int64_t first_depletion_step = -1;  // first step the fund could not pay in full
+    // The smallest initial fund that would have paid every deficit of this path in full: the
+    // largest deficit less what the fund had gained since the start when it was due. Exact when
+    // the path was not depleted and the fund's policies do not look at its balance (the path is
+    // then the same for every initial fund at least this large); a lower bound otherwise.
+    double fund_required = 0.0;
+    // Who bore what the fund could not pay (quote units), and how: charges to traders and to the
+    // market maker (the counterparty of every entry), the number of charges, and the notional of
+    // positions closed by auto-deleveraging (at the mark).
+    double socialized_traders = 0.0;
+    double socialized_maker = 0.0;
+    std::uint64_t bearer_charges = 0;
+    double deleveraged_notional = 0.0;
     std::uint64_t traders_entered = 0;
     double final_price = 0.0;
     bool conserved = true;         // ledger audit balanced
     std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
 
     bool depleted() const { return first_depletion_step >= 0; }
+    bool fund_required_exact() const { return !depleted(); }
     double fund_loss() const { return fund_initial - fund_final; }
 };
 
@@ -134,7 +147,9 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     RandomStream rng(scenario.seed, path);
     PathSummary summary;
     summary.path = path;
-    summary.fund_initial = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+    const std::int64_t fund_initial_atoms = engine.fund().balance(engine.ledger()).atoms();
+    std::int64_t required_atoms = 0;
+    summary.fund_initial = detail::to_units(fund_initial_atoms, quote_decimals);
     summary.fund_min = summary.fund_initial;
 
     // Trader attributes come from steps beyond the horizon of the same stream.
@@ -160,11 +175,13 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         return std::max(tick, raw / tick * tick);
     };
     const std::int64_t lot = config.lot_size;
+    // Nobody can open beyond the market's maximum leverage (its first tier's initial margin).
+    const double max_leverage = 1e6 / static_cast<double>(std::max<std::int64_t>(1, config.tiers[0].initial.count()));
     double price = scenario.initial_price;
     double forced_volume = 0.0;  // base units, + for forced selling
     const PriceModel& model = scenario.model;  // models are immutable; each path owns its state
     auto state = std::visit([](const auto& m) -> std::variant<Gbm::State, MertonJump::State, GarchT::State,
-                                                              HawkesJump::State, Bootstrap::State> {
+                                                              HawkesJump::State, Bootstrap::State, GarchJump::State> {
         return m.initial_state();
     }, model);
     const double dt = scenario.step_years();
@@ -206,7 +223,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             const AccountId id{i + 2};
             const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
             if (collateral <= 0 || !engine.deposit(id, Amount<USDC>(collateral))) continue;
-            const double notional = t.collateral * t.leverage;
+            const double notional = t.collateral * std::min(t.leverage, max_leverage);
             std::int64_t size = detail::to_atoms(notional / detail::to_units(mark, price_decimals), base_decimals);
             size = size / lot * lot;
             if (size <= 0) continue;
@@ -223,8 +240,23 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             if (id.value == maker_index || id.value == liquidator_index) continue;
             if (waiting[id.value]++ < population.liquidator_delay_steps) continue;
             for (int round = 0; round < 4 && engine.is_liquidatable(id); ++round) {
+                const std::int64_t fund_before = engine.fund().balance(engine.ledger()).atoms();
                 auto report = engine.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations));
                 if (!report) break;
+                if (report->deficit.is_positive()) {
+                    // The penalty reaches the fund before the deficit is settled.
+                    const std::int64_t gained = fund_before + report->penalty_split.to_fund.atoms() - fund_initial_atoms;
+                    required_atoms = std::max(required_atoms, report->deficit.atoms() - gained);
+                }
+                for (std::size_t a = 0; a < report->allocation_count; ++a) {
+                    const Allocation<USDC>& allocation = allocations[a];
+                    const double amount = detail::to_units(allocation.amount.atoms(), quote_decimals);
+                    (allocation.account.value == maker_index ? summary.socialized_maker : summary.socialized_traders) +=
+                        amount;
+                    ++summary.bearer_charges;
+                    summary.deleveraged_notional += detail::to_units(allocation.quantity_atoms, base_decimals) *
+                                                    detail::to_units(mark, price_decimals);
+                }
                 ++in_step;
                 ++summary.liquidations;
                 summary.penalties_to_fund += detail::to_units(report->penalty_split.to_fund.atoms(), quote_decimals);
@@ -262,6 +294,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     }
     summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
     summary.final_price = price;
+    summary.fund_required = detail::to_units(required_atoms, quote_decimals);
     summary.conserved = summary.conserved && engine.ledger().audit().balanced();
     summary.digest = engine.digest();
     return summary;

@@ -1,0 +1,307 @@
+// Calibration: how big must the fund be, and which maintenance margin and penalty should a market
+// use?
+//
+// Fund size. For a path, let R be the smallest initial fund that pays every deficit of the path in
+// full (PathSummary::fund_required). When the fund's policies do not look at its balance, a fund
+// of size u is depleted on that path exactly when u < R: up to its first shortfall a path does
+// not depend on the fund's size. So one run on common random numbers gives the depletion
+// probability at every size at once, P(u) = #{R > u} / n, a step function that can only fall as
+// u grows (the "monotone search" is exact: it is a sort). The smallest fund for a target
+// probability is then an order statistic of R, and its interval comes from inverting the
+// Clopper-Pearson band of P: the sizes where the band still contains the target.
+//
+// Policies that do look at the balance (a fund-first fee capture up to a target, a floor under
+// which the fund does not pay) break that identity; for them smallest_fund_by_search() bisects on
+// the initial fund, each trial a full run with the same seeds.
+//
+// Margins and penalty. margin_penalty_grid() runs the scenario for each pair of maintenance
+// margin and liquidation penalty (initial margin a fixed multiple of maintenance, as venues set
+// them), and reports the depletion probability at the scenario's fund against the capital
+// efficiency offered (maximum leverage = 1 / initial margin), marking the efficient frontier:
+// the cells no other cell beats on both.
+#pragma once
+
+#include "backstop/core/result.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/risk/simulator.hpp"
+#include "backstop/risk/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+struct DepletionPoint {
+    double fund_size = 0.0;
+    std::uint64_t depleted_paths = 0;
+    std::uint64_t paths = 0;
+    BinomialInterval probability{};  // Wilson interval at the requested confidence
+};
+
+struct FundSizeEstimate {
+    double target_probability = 0.0;
+    double confidence = 0.0;
+    std::uint64_t paths = 0;
+    double size = 0.0;       // smallest size whose estimated depletion probability is <= target
+    double size_low = 0.0;   // below this the probability is above target with the confidence
+    double size_high = 0.0;  // from this size on it is below target with the confidence
+};
+
+// Whether a fund's policies ignore its balance, so that the required size of a path is exact.
+inline bool policies_ignore_balance(const FundSetup& fund) {
+    return fund.fee_capture != FeeCaptureChoice::fund_first_until_target &&
+           fund.settlement != SettlementChoice::cover_above_floor;
+}
+
+// A fund no stress path of a sane scenario reaches the bottom of ($1e9): large enough for every
+// required size, small enough that its atoms stay far from the int64 range.
+inline constexpr double ample_fund = 1e9;
+
+// The required initial fund of every path of `result` (a run of `scenario`): exact for the paths
+// that were not depleted, and recomputed for the others by running them again with an ample fund.
+inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario, const RunResult& result) {
+    if (!policies_ignore_balance(scenario.fund)) {
+        return make_error(ErrorCode::invalid_argument,
+                          "the fund's policies depend on its balance: use smallest_fund_by_search");
+    }
+    if (result.paths.size() != scenario.paths) {
+        return make_error(ErrorCode::invalid_argument, "the run does not belong to the scenario");
+    }
+    Scenario ample = scenario;
+    ample.fund.initial = ample_fund;
+    std::vector<double> required(result.paths.size());
+    for (std::size_t p = 0; p < result.paths.size(); ++p) {
+        const PathSummary& path = result.paths[p];
+        if (path.fund_required_exact()) {
+            required[p] = path.fund_required;
+            continue;
+        }
+        const PathSummary rerun = run_path(ample, path.path);
+        if (rerun.depleted()) {
+            return make_error(ErrorCode::invalid_argument, "a path depletes even an ample fund ($1e9)");
+        }
+        required[p] = rerun.fund_required;
+    }
+    return required;
+}
+
+namespace detail {
+
+inline Result<void> check_calibration_input(Span<const double> required, double confidence) {
+    if (required.size() < 2) return make_error(ErrorCode::invalid_argument, "calibration needs at least two paths");
+    if (!is_confidence(confidence)) return make_error(ErrorCode::invalid_argument, "confidence must be in (0, 1)");
+    for (const double r : required) {
+        if (!std::isfinite(r) || r < 0.0) {
+            return make_error(ErrorCode::invalid_argument, "required sizes must be finite and >= 0");
+        }
+    }
+    return {};
+}
+
+// Paths depleted at size u: #{R > u}, on sizes sorted ascending.
+inline std::uint64_t depleted_at(const std::vector<double>& sorted, double size) {
+    const auto first_above = std::upper_bound(sorted.begin(), sorted.end(), size);
+    return static_cast<std::uint64_t>(sorted.end() - first_above);
+}
+
+// The smallest size at which at most `depleted` paths deplete: the (n - depleted)-th smallest
+// required size (0 when every path may deplete).
+inline double size_allowing(const std::vector<double>& sorted, std::uint64_t depleted) {
+    const std::uint64_t n = sorted.size();
+    if (depleted >= n) return 0.0;
+    return std::max(0.0, sorted[static_cast<std::size_t>(n - depleted - 1)]);
+}
+
+}  // namespace detail
+
+// Depletion probability at each size (Wilson intervals), from the paths' required sizes.
+inline Result<std::vector<DepletionPoint>> depletion_curve(Span<const double> required, Span<const double> sizes,
+                                                           double confidence = 0.95) {
+    if (Result<void> ok = detail::check_calibration_input(required, confidence); !ok) return ok.error();
+    const std::vector<double> sorted = detail::sorted_copy(required);
+    std::vector<DepletionPoint> curve;
+    curve.reserve(sizes.size());
+    for (const double size : sizes) {
+        if (!std::isfinite(size) || size < 0.0) {
+            return make_error(ErrorCode::invalid_argument, "fund sizes must be finite and >= 0");
+        }
+        DepletionPoint point;
+        point.fund_size = size;
+        point.paths = sorted.size();
+        point.depleted_paths = detail::depleted_at(sorted, size);
+        Result<BinomialInterval> interval = wilson_interval(point.depleted_paths, point.paths, confidence);
+        if (!interval) return interval.error();
+        point.probability = *interval;
+        curve.push_back(point);
+    }
+    return curve;
+}
+
+// `count` evenly spaced sizes from 0 to a little beyond the largest required size (or the
+// given top), for plotting the curve.
+inline std::vector<double> size_grid(Span<const double> required, std::size_t count, double top = 0.0) {
+    double largest = top;
+    for (const double r : required) largest = std::max(largest, r);
+    if (largest <= 0.0) largest = 1.0;
+    std::vector<double> sizes(std::max<std::size_t>(count, 2));
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+        sizes[i] = 1.05 * largest * static_cast<double>(i) / static_cast<double>(sizes.size() - 1);
+    }
+    return sizes;
+}
+
+// The smallest initial fund whose depletion probability is at most `target`, with the interval
+// from the Clopper-Pearson band at `confidence`: size_high is where the band's upper end falls
+// to the target (enough with the confidence), size_low where its lower end does (below it, too
+// small with the confidence). Needs enough paths that zero depletions can show the target.
+inline Result<FundSizeEstimate> smallest_fund_for(Span<const double> required, double target_probability,
+                                                  double confidence = 0.95) {
+    if (Result<void> ok = detail::check_calibration_input(required, confidence); !ok) return ok.error();
+    if (!(target_probability > 0.0 && target_probability < 1.0)) {
+        return make_error(ErrorCode::invalid_argument, "target probability must be in (0, 1)");
+    }
+    const std::vector<double> sorted = detail::sorted_copy(required);
+    const std::uint64_t n = sorted.size();
+    FundSizeEstimate estimate;
+    estimate.target_probability = target_probability;
+    estimate.confidence = confidence;
+    estimate.paths = n;
+    // Point estimate: the largest number of depleted paths whose share is within the target.
+    const auto allowed = static_cast<std::uint64_t>(std::floor(target_probability * static_cast<double>(n)));
+    estimate.size = detail::size_allowing(sorted, allowed);
+    // The band's ends are increasing in the count; find the largest counts still within target.
+    std::int64_t upper_ok = -1;  // largest k with upper(k) <= target
+    std::int64_t lower_ok = -1;  // largest k with lower(k) <= target
+    for (std::uint64_t k = 0; k <= n; ++k) {
+        Result<BinomialInterval> band = clopper_pearson_interval(k, n, confidence);
+        if (!band) return band.error();
+        if (band->upper <= target_probability) upper_ok = static_cast<std::int64_t>(k);
+        if (band->lower <= target_probability) {
+            lower_ok = static_cast<std::int64_t>(k);
+        } else {
+            break;  // both ends only grow from here
+        }
+    }
+    if (upper_ok < 0) {
+        return make_error(ErrorCode::invalid_argument,
+                          "too few paths: even no depletion cannot show a probability this low");
+    }
+    estimate.size_high = detail::size_allowing(sorted, static_cast<std::uint64_t>(upper_ok));
+    estimate.size_low = detail::size_allowing(sorted, static_cast<std::uint64_t>(lower_ok));
+    return estimate;
+}
+
+// For policies that look at the fund's balance: bisection on the initial fund between `low` and
+// `high`, each trial a full run of the scenario with the same seeds (common random numbers), until
+// the bracket is narrower than `tolerance`. Returns the smallest size found whose depletion share
+// is within the target (it assumes, and checks at the ends, that the share falls with the size).
+inline Result<double> smallest_fund_by_search(const Scenario& scenario, double target_probability, double low,
+                                              double high, double tolerance) {
+    if (!(target_probability > 0.0 && target_probability < 1.0)) {
+        return make_error(ErrorCode::invalid_argument, "target probability must be in (0, 1)");
+    }
+    if (!(low >= 0.0 && high > low && tolerance > 0.0) || !std::isfinite(high)) {
+        return make_error(ErrorCode::invalid_argument, "need 0 <= low < high and a positive tolerance");
+    }
+    const auto share = [&](double size) {
+        Scenario trial = scenario;
+        trial.fund.initial = size;
+        const RunResult result = run(trial);
+        std::uint64_t depleted = 0;
+        for (const PathSummary& path : result.paths) depleted += path.depleted() ? 1u : 0u;
+        return static_cast<double>(depleted) / static_cast<double>(std::max<std::uint32_t>(1, scenario.paths));
+    };
+    if (share(high) > target_probability) {
+        return make_error(ErrorCode::invalid_argument, "even the upper end of the bracket misses the target");
+    }
+    if (share(low) <= target_probability) return low;
+    while (high - low > tolerance) {
+        const double middle = 0.5 * (low + high);
+        (share(middle) <= target_probability ? high : low) = middle;
+    }
+    return high;
+}
+
+struct GridOptions {
+    double initial_to_maintenance = 5.0 / 3.0;  // dYdX: IMF 5%, MMF 3%
+    double target_probability = 0.01;            // for each cell's required fund size
+    double confidence = 0.95;
+};
+
+struct GridCell {
+    double maintenance_margin = 0.0;  // fractions of notional
+    double initial_margin = 0.0;
+    double liquidation_penalty = 0.0;
+    double max_leverage = 0.0;        // 1 / initial margin: the capital efficiency offered
+    DepletionPoint depletion{};       // at the scenario's initial fund
+    double required_fund = 0.0;       // smallest fund for the target probability (point estimate)
+    double mean_bad_debt = 0.0;
+    double mean_liquidations = 0.0;
+    bool on_frontier = false;         // no other cell offers at least the leverage with at most the risk
+};
+
+namespace detail {
+inline std::int64_t to_ppm_count(double fraction) { return static_cast<std::int64_t>(std::llround(fraction * 1e6)); }
+}  // namespace detail
+
+// One run per (maintenance, penalty) pair, every run with the scenario's seeds.
+inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
+                                                         Span<const double> penalties, const GridOptions& options = {}) {
+    if (maintenance.empty() || penalties.empty()) return make_error(ErrorCode::invalid_argument, "empty grid");
+    std::vector<GridCell> cells;
+    for (const double mm : maintenance) {
+        for (const double penalty : penalties) {
+            const double im = mm * options.initial_to_maintenance;
+            if (!(mm > 0.0 && im <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {
+                return make_error(ErrorCode::invalid_argument,
+                                  "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
+            }
+            Scenario cell = scenario;
+            cell.market.tier_count = 1;
+            cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
+                                              Ppm{detail::to_ppm_count(im)}, Ppm{detail::to_ppm_count(mm)}};
+            cell.market.liquidation_penalty = Ppm{detail::to_ppm_count(penalty)};
+            if (Result<void> valid = validate_market_config(cell.market); !valid) return valid.error();
+            const RunResult result = run(cell);
+            Result<std::vector<double>> required = required_fund_sizes(cell, result);
+            if (!required) return required.error();
+            const std::vector<double> at{scenario.fund.initial};
+            Result<std::vector<DepletionPoint>> point =
+                depletion_curve(Span<const double>(*required), Span<const double>(at), options.confidence);
+            if (!point) return point.error();
+            GridCell out;
+            out.maintenance_margin = mm;
+            out.initial_margin = im;
+            out.liquidation_penalty = penalty;
+            out.max_leverage = 1.0 / im;
+            out.depletion = point->front();
+            const std::vector<double> sorted = detail::sorted_copy(Span<const double>(*required));
+            const auto allowed = static_cast<std::uint64_t>(
+                std::floor(options.target_probability * static_cast<double>(sorted.size())));
+            out.required_fund = detail::size_allowing(sorted, allowed);
+            for (const PathSummary& path : result.paths) {
+                out.mean_bad_debt += path.bad_debt;
+                out.mean_liquidations += static_cast<double>(path.liquidations);
+            }
+            out.mean_bad_debt /= static_cast<double>(result.paths.size());
+            out.mean_liquidations /= static_cast<double>(result.paths.size());
+            cells.push_back(out);
+        }
+    }
+    for (GridCell& cell : cells) {
+        const double risk = cell.depletion.probability.estimate;
+        cell.on_frontier = std::none_of(cells.begin(), cells.end(), [&](const GridCell& other) {
+            const double other_risk = other.depletion.probability.estimate;
+            return other.max_leverage >= cell.max_leverage && other_risk <= risk &&
+                   (other.max_leverage > cell.max_leverage || other_risk < risk);
+        });
+    }
+    return cells;
+}
+
+}  // namespace risk
+}  // namespace backstop
