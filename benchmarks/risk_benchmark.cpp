@@ -3,6 +3,7 @@
 // steps of a path) for 1,000 and 10,000 traders. Single-threaded: figures are per core.
 #include <backstop/risk/price_model/bootstrap.hpp>
 #include <backstop/risk/price_model/garch.hpp>
+#include <backstop/risk/price_model/garch_jump.hpp>
 #include <backstop/risk/price_model/gbm.hpp>
 #include <backstop/risk/price_model/hawkes_jump.hpp>
 #include <backstop/risk/price_model/merton_jump.hpp>
@@ -84,6 +85,7 @@ void BM_path_gbm(benchmark::State& state) { path_steps(state, Gbm{}); }
 void BM_path_merton(benchmark::State& state) { path_steps(state, MertonJump{}); }
 void BM_path_garch_t(benchmark::State& state) { path_steps(state, GarchT{}); }
 void BM_path_hawkes(benchmark::State& state) { path_steps(state, HawkesJump{}); }
+void BM_path_garch_jump(benchmark::State& state) { path_steps(state, GarchJump{}); }
 void BM_path_bootstrap(benchmark::State& state) {
     auto sample = std::make_shared<std::vector<double>>();
     RandomStream rng(3, 0);
@@ -94,6 +96,7 @@ BENCHMARK(BM_path_gbm);
 BENCHMARK(BM_path_merton);
 BENCHMARK(BM_path_garch_t);
 BENCHMARK(BM_path_hawkes);
+BENCHMARK(BM_path_garch_jump);
 BENCHMARK(BM_path_bootstrap);
 
 // A whole path with the engine in the loop: trader-steps per second = traders x steps / time.

@@ -18,11 +18,12 @@
 // margin and liquidation penalty (initial margin a fixed multiple of maintenance, as venues set
 // them), and reports the depletion probability at the scenario's fund against the capital
 // efficiency offered (maximum leverage = 1 / initial margin), marking the efficient frontier:
-// the cells no other cell beats on both.
+// the cells no other cell beats on both (risk ties broken by the fund each cell needs).
 #pragma once
 
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/risk/progress.hpp"
 #include "backstop/risk/simulator.hpp"
 #include "backstop/risk/statistics.hpp"
 
@@ -49,6 +50,10 @@ struct FundSizeEstimate {
     double size = 0.0;       // smallest size whose estimated depletion probability is <= target
     double size_low = 0.0;   // below this the probability is above target with the confidence
     double size_high = 0.0;  // from this size on it is below target with the confidence
+    // False when even no depleted path could show the target at this confidence (too few
+    // paths): size and size_low are still estimates, size_high is then the largest required size
+    // seen, not a bound.
+    bool enough_paths = true;
 };
 
 // Whether a fund's policies ignore its balance, so that the required size of a path is exact.
@@ -63,7 +68,8 @@ inline constexpr double ample_fund = 1e9;
 
 // The required initial fund of every path of `result` (a run of `scenario`): exact for the paths
 // that were not depleted, and recomputed for the others by running them again with an ample fund.
-inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario, const RunResult& result) {
+inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario, const RunResult& result,
+                                                       Progress* progress = nullptr) {
     if (!policies_ignore_balance(scenario.fund)) {
         return make_error(ErrorCode::invalid_argument,
                           "the fund's policies depend on its balance: use smallest_fund_by_search");
@@ -74,17 +80,21 @@ inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario,
     Scenario ample = scenario;
     ample.fund.initial = ample_fund;
     std::vector<double> required(result.paths.size());
+    std::vector<std::uint64_t> rerun;
     for (std::size_t p = 0; p < result.paths.size(); ++p) {
         const PathSummary& path = result.paths[p];
         if (path.fund_required_exact()) {
             required[p] = path.fund_required;
-            continue;
+        } else {
+            rerun.push_back(p);
         }
-        const PathSummary rerun = run_path(ample, path.path);
-        if (rerun.depleted()) {
+    }
+    const std::vector<PathSummary> again = run_paths(ample, Span<const std::uint64_t>(rerun), progress);
+    for (std::size_t i = 0; i < rerun.size(); ++i) {
+        if (again[i].depleted()) {
             return make_error(ErrorCode::invalid_argument, "a path depletes even an ample fund ($1e9)");
         }
-        required[p] = rerun.fund_required;
+        required[rerun[i]] = again[i].fund_required;
     }
     return required;
 }
@@ -157,9 +167,10 @@ inline std::vector<double> size_grid(Span<const double> required, std::size_t co
 // The smallest initial fund whose depletion probability is at most `target`, with the interval
 // from the Clopper-Pearson band at `confidence`: size_high is where the band's upper end falls
 // to the target (enough with the confidence), size_low where its lower end does (below it, too
-// small with the confidence). Needs enough paths that zero depletions can show the target.
-inline Result<FundSizeEstimate> smallest_fund_for(Span<const double> required, double target_probability,
-                                                  double confidence = 0.95) {
+// small with the confidence). With too few paths to show the target even with no depletion the
+// estimate says so (enough_paths); smallest_fund_for refuses it, estimate_smallest_fund returns it.
+inline Result<FundSizeEstimate> estimate_smallest_fund(Span<const double> required, double target_probability,
+                                                       double confidence = 0.95) {
     if (Result<void> ok = detail::check_calibration_input(required, confidence); !ok) return ok.error();
     if (!(target_probability > 0.0 && target_probability < 1.0)) {
         return make_error(ErrorCode::invalid_argument, "target probability must be in (0, 1)");
@@ -186,12 +197,19 @@ inline Result<FundSizeEstimate> smallest_fund_for(Span<const double> required, d
             break;  // both ends only grow from here
         }
     }
-    if (upper_ok < 0) {
+    estimate.enough_paths = upper_ok >= 0;
+    estimate.size_high = detail::size_allowing(sorted, static_cast<std::uint64_t>(std::max<std::int64_t>(upper_ok, 0)));
+    estimate.size_low = detail::size_allowing(sorted, static_cast<std::uint64_t>(lower_ok));
+    return estimate;
+}
+
+inline Result<FundSizeEstimate> smallest_fund_for(Span<const double> required, double target_probability,
+                                                  double confidence = 0.95) {
+    Result<FundSizeEstimate> estimate = estimate_smallest_fund(required, target_probability, confidence);
+    if (estimate && !estimate->enough_paths) {
         return make_error(ErrorCode::invalid_argument,
                           "too few paths: even no depletion cannot show a probability this low");
     }
-    estimate.size_high = detail::size_allowing(sorted, static_cast<std::uint64_t>(upper_ok));
-    estimate.size_low = detail::size_allowing(sorted, static_cast<std::uint64_t>(lower_ok));
     return estimate;
 }
 
@@ -244,30 +262,53 @@ struct GridCell {
     bool on_frontier = false;         // no other cell offers at least the leverage with at most the risk
 };
 
+// Risk of a cell, for the frontier: its depletion probability, ties broken by the fund it needs
+// for the target (with few paths per cell many cells deplete on no path at all).
+inline bool less_risky(const GridCell& a, const GridCell& b) {
+    const double pa = a.depletion.probability.estimate;
+    const double pb = b.depletion.probability.estimate;
+    return pa < pb || (pa == pb && a.required_fund < b.required_fund);
+}
+inline bool as_risky(const GridCell& a, const GridCell& b) { return !less_risky(b, a) && !less_risky(a, b); }
+
+// `a` dominates `b`: at least the leverage with at most the risk, and better in one of them.
+inline bool dominates(const GridCell& a, const GridCell& b) {
+    const bool no_worse = a.max_leverage >= b.max_leverage && (less_risky(a, b) || as_risky(a, b));
+    return no_worse && (a.max_leverage > b.max_leverage || less_risky(a, b));
+}
+
 namespace detail {
 inline std::int64_t to_ppm_count(double fraction) { return static_cast<std::int64_t>(std::llround(fraction * 1e6)); }
 }  // namespace detail
 
 // One run per (maintenance, penalty) pair, every run with the scenario's seeds.
 inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
-                                                         Span<const double> penalties, const GridOptions& options = {}) {
+                                                         Span<const double> penalties, const GridOptions& options = {},
+                                                         Progress* progress = nullptr) {
     if (maintenance.empty() || penalties.empty()) return make_error(ErrorCode::invalid_argument, "empty grid");
+    if (!(options.initial_to_maintenance >= 1.0)) {
+        return make_error(ErrorCode::invalid_argument, "grid: initial margin must be at least maintenance");
+    }
+    for (const double mm : maintenance) {  // every cell is checked before any runs
+        for (const double penalty : penalties) {
+            if (!(mm > 0.0 && mm * options.initial_to_maintenance <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {
+                return make_error(ErrorCode::invalid_argument,
+                                  "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
+            }
+        }
+    }
     std::vector<GridCell> cells;
     for (const double mm : maintenance) {
         for (const double penalty : penalties) {
             const double im = mm * options.initial_to_maintenance;
-            if (!(mm > 0.0 && im <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {
-                return make_error(ErrorCode::invalid_argument,
-                                  "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
-            }
             Scenario cell = scenario;
             cell.market.tier_count = 1;
             cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
                                               Ppm{detail::to_ppm_count(im)}, Ppm{detail::to_ppm_count(mm)}};
             cell.market.liquidation_penalty = Ppm{detail::to_ppm_count(penalty)};
             if (Result<void> valid = validate_market_config(cell.market); !valid) return valid.error();
-            const RunResult result = run(cell);
-            Result<std::vector<double>> required = required_fund_sizes(cell, result);
+            const RunResult result = run(cell, false, progress);
+            Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
             if (!required) return required.error();
             const std::vector<double> at{scenario.fund.initial};
             Result<std::vector<DepletionPoint>> point =
@@ -293,12 +334,8 @@ inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenari
         }
     }
     for (GridCell& cell : cells) {
-        const double risk = cell.depletion.probability.estimate;
-        cell.on_frontier = std::none_of(cells.begin(), cells.end(), [&](const GridCell& other) {
-            const double other_risk = other.depletion.probability.estimate;
-            return other.max_leverage >= cell.max_leverage && other_risk <= risk &&
-                   (other.max_leverage > cell.max_leverage || other_risk < risk);
-        });
+        cell.on_frontier = std::none_of(cells.begin(), cells.end(),
+                                        [&](const GridCell& other) { return dominates(other, cell); });
     }
     return cells;
 }

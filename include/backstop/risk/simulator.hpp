@@ -10,9 +10,11 @@
 // and any single path can be replayed alone with run_path().
 #pragma once
 
+#include "backstop/core/span.hpp"
 #include "backstop/engine/margin_engine.hpp"
 #include "backstop/fund/any_policy.hpp"
 #include "backstop/money/assets.hpp"
+#include "backstop/risk/progress.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
@@ -59,6 +61,7 @@ struct PathSummary {
     double socialized_traders = 0.0;
     double socialized_maker = 0.0;
     std::uint64_t bearer_charges = 0;
+    double charged_beyond_socialized = 0.0;  // charges above the amounts socialized (rounding up)
     double deleveraged_notional = 0.0;
     std::uint64_t traders_entered = 0;
     double final_price = 0.0;
@@ -248,7 +251,9 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                     const std::int64_t gained = fund_before + report->penalty_split.to_fund.atoms() - fund_initial_atoms;
                     required_atoms = std::max(required_atoms, report->deficit.atoms() - gained);
                 }
+                std::int64_t charged_atoms = 0;
                 for (std::size_t a = 0; a < report->allocation_count; ++a) {
+                    charged_atoms += allocations[a].amount.atoms();
                     const Allocation<USDC>& allocation = allocations[a];
                     const double amount = detail::to_units(allocation.amount.atoms(), quote_decimals);
                     (allocation.account.value == maker_index ? summary.socialized_maker : summary.socialized_traders) +=
@@ -257,6 +262,8 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                     summary.deleveraged_notional += detail::to_units(allocation.quantity_atoms, base_decimals) *
                                                     detail::to_units(mark, price_decimals);
                 }
+                summary.charged_beyond_socialized +=
+                    detail::to_units(charged_atoms - report->socialized.atoms(), quote_decimals);
                 ++in_step;
                 ++summary.liquidations;
                 summary.penalties_to_fund += detail::to_units(report->penalty_split.to_fund.atoms(), quote_decimals);
@@ -300,19 +307,16 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     return summary;
 }
 
-// Runs every path of the scenario on `scenario.threads` threads (0: every core). The result is
-// the same for any number of threads.
-inline RunResult run(const Scenario& scenario, bool record_fund_paths = false) {
-    RunResult result;
-    result.paths.resize(scenario.paths);
-    if (record_fund_paths) result.fund_paths.resize(scenario.paths);
+namespace detail {
+
+// Calls job(i) for i in [0, count) on the scenario's threads, each i exactly once.
+template <class Job>
+void for_each_path(const Scenario& scenario, std::uint64_t count, Job job) {
     unsigned threads = scenario.threads != 0 ? scenario.threads : std::max(1u, std::thread::hardware_concurrency());
-    threads = std::min<unsigned>(threads, std::max<std::uint32_t>(1, scenario.paths));
+    threads = static_cast<unsigned>(std::min<std::uint64_t>(threads, std::max<std::uint64_t>(1, count)));
     std::atomic<std::uint64_t> next{0};
     auto worker = [&]() {
-        for (std::uint64_t p = next.fetch_add(1); p < scenario.paths; p = next.fetch_add(1)) {
-            result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr);
-        }
+        for (std::uint64_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) job(i);
     };
     if (threads == 1) {
         worker();
@@ -321,7 +325,35 @@ inline RunResult run(const Scenario& scenario, bool record_fund_paths = false) {
         for (unsigned t = 0; t < threads; ++t) pool.emplace_back(worker);
         for (auto& thread : pool) thread.join();
     }
+}
+
+}  // namespace detail
+
+// Runs every path of the scenario on `scenario.threads` threads (0: every core). The result is
+// the same for any number of threads. `progress`, when given, counts the paths as they finish.
+inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, Progress* progress = nullptr) {
+    RunResult result;
+    result.paths.resize(scenario.paths);
+    if (record_fund_paths) result.fund_paths.resize(scenario.paths);
+    add_work(progress, scenario.paths);
+    detail::for_each_path(scenario, scenario.paths, [&](std::uint64_t p) {
+        result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr);
+        complete(progress);
+    });
     return result;
+}
+
+// Runs the given paths of the scenario (path indices, any order) on its threads; the summaries
+// come back in the order asked.
+inline std::vector<PathSummary> run_paths(const Scenario& scenario, Span<const std::uint64_t> paths,
+                                          Progress* progress = nullptr) {
+    std::vector<PathSummary> summaries(paths.size());
+    add_work(progress, paths.size());
+    detail::for_each_path(scenario, paths.size(), [&](std::uint64_t i) {
+        summaries[i] = run_path(scenario, paths[i]);
+        complete(progress);
+    });
+    return summaries;
 }
 
 }  // namespace risk

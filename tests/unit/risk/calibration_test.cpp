@@ -193,15 +193,28 @@ TEST_CASE("the margin x penalty grid: leverage, depletion and its efficient fron
         CHECK(cell.depletion.paths == 12);
         on_frontier += cell.on_frontier ? 1u : 0u;
         // Frontier cells are beaten by no cell; every other cell is beaten by a frontier cell.
+        const bool beaten = std::any_of(cells.begin(), cells.end(),
+                                        [&](const GridCell& other) { return dominates(other, cell); });
         const bool beaten_by_frontier = std::any_of(cells.begin(), cells.end(), [&](const GridCell& other) {
-            return other.on_frontier && other.max_leverage >= cell.max_leverage &&
-                   other.depletion.probability.estimate <= cell.depletion.probability.estimate &&
-                   (other.max_leverage > cell.max_leverage ||
-                    other.depletion.probability.estimate < cell.depletion.probability.estimate);
+            return other.on_frontier && dominates(other, cell);
         });
-        CHECK(cell.on_frontier != beaten_by_frontier);
+        CHECK(cell.on_frontier == !beaten);
+        CHECK(cell.on_frontier != beaten_by_frontier);  // the frontier alone beats every other cell
     }
     CHECK(on_frontier >= 1);
+    // dominates() itself: more leverage at the same risk wins, the same leverage at more risk loses.
+    GridCell a, b;
+    a.max_leverage = 20.0;
+    b.max_leverage = 10.0;
+    CHECK(dominates(a, b));
+    CHECK_FALSE(dominates(b, a));
+    b.max_leverage = 20.0;
+    CHECK_FALSE(dominates(a, b));  // equal: neither wins
+    b.required_fund = 1.0;
+    CHECK(dominates(a, b));        // a tie in depletion goes to the smaller required fund
+    b.required_fund = 0.0;
+    b.depletion.probability.estimate = 0.1;
+    CHECK(dominates(a, b));
     // A cell equals a direct run of its configuration.
     Scenario direct = s;
     direct.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{166'667}, Ppm{100'000}};

@@ -618,3 +618,54 @@ TEST_CASE("Student-t draws with 5 degrees of freedom have variance 5/3", "[philo
     check_within_4_standard_errors("t variance", m.variance, variance,
                                    std::sqrt((fourth_moment - variance * variance) / n));
 }
+
+TEST_CASE("Student-t draws follow the t CDF (1, 2 and 3 degrees of freedom), 8/pi draws each",
+          "[philox]") {
+    // Closed-form CDFs: Cauchy, nu = 2, nu = 3. Pearson's chi-square over fixed cells, symmetric
+    // about 0 and reaching far into the tails (where a wrong radius would show first).
+    constexpr double pi = 3.14159265358979323846;
+    const std::array<std::function<double(double)>, 3> cdfs = {
+        [](double x) { return 0.5 + std::atan(x) / pi; },
+        [](double x) { return 0.5 + x / (2.0 * std::sqrt(2.0 + x * x)); },
+        [](double x) {
+            const double s = std::sqrt(3.0);
+            return 0.5 + (x / (s * (1.0 + x * x / 3.0)) + std::atan(x / s)) / pi;
+        }};
+    const std::vector<double> cuts = {-20.0, -10.0, -5.0, -3.0, -2.0, -1.5, -1.0, -0.7, -0.4,
+                                      -0.2,  0.0,   0.2,  0.4,  0.7,  1.0,  1.5,  2.0,  3.0,
+                                      5.0,   10.0,  20.0};
+    constexpr std::size_t sample_count = 200000;
+    const double n = static_cast<double>(sample_count);
+    int fits_checked = 0;
+    for (std::size_t i = 0; i < cdfs.size(); ++i) {
+        const double nu = static_cast<double>(i + 1);
+        RandomStream stream(test_seed, 1310 + i);
+        std::vector<double> observed(cuts.size() + 1, 0.0);
+        for (std::size_t k = 0; k < sample_count; ++k) {
+            const double t = stream.student_t(nu);
+            observed[static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), t) -
+                                              cuts.begin())] += 1.0;
+        }
+        double statistic = 0.0;
+        double below = 0.0;
+        for (std::size_t cell = 0; cell < observed.size(); ++cell) {
+            const double upper = cell < cuts.size() ? cdfs[i](cuts[cell]) : 1.0;
+            const double expected = n * (upper - below);
+            below = upper;
+            REQUIRE(expected >= 20.0);
+            statistic += (observed[cell] - expected) * (observed[cell] - expected) / expected;
+        }
+        const double degrees_of_freedom = static_cast<double>(observed.size() - 1);
+        INFO("nu " << nu);
+        check_within_4_standard_errors("t chi-square", statistic, degrees_of_freedom,
+                                       std::sqrt(2.0 * degrees_of_freedom));
+        // Two draws per attempt, acceptance pi/4: 8/pi draws per variate, variance of the count
+        // 4 (1 - pi/4) / (pi/4)^2 per variate.
+        const double acceptance = pi / 4.0;
+        check_within_4_standard_errors(
+            "t draws per variate", static_cast<double>(stream.draw_index()) / n, 2.0 / acceptance,
+            std::sqrt(4.0 * (1.0 - acceptance) / (acceptance * acceptance) / n));
+        ++fits_checked;
+    }
+    CHECK(fits_checked == 3);
+}

@@ -1,12 +1,14 @@
 // Each price model against its theory, on fixed seeds, within 4 standard errors:
 //   GBM and Merton: mean and variance of the log return (Merton also excess kurtosis);
 //   GARCH(1,1)-t: unconditional variance and the lag-1 autocorrelation of squared returns;
+//   GARCH-t with jumps: stationary mean and variance of the log return;
 //   Hawkes: mean jump intensity baseline / (1 - branching ratio);
 //   bootstrap: the drawn returns reproduce the sample's mean and variance.
 // Standard errors come from the samples' own higher moments (or from independent batches where
 // returns are dependent), not from normal theory.
 #include <backstop/risk/price_model/bootstrap.hpp>
 #include <backstop/risk/price_model/garch.hpp>
+#include <backstop/risk/price_model/garch_jump.hpp>
 #include <backstop/risk/price_model/gbm.hpp>
 #include <backstop/risk/price_model/hawkes_jump.hpp>
 #include <backstop/risk/price_model/merton_jump.hpp>
@@ -152,6 +154,41 @@ TEST_CASE("GARCH-t has its unconditional variance and squared-return autocorrela
     CHECK(std::abs(v.mean - s) < 4 * v.mean_se);
     CHECK(std::abs(c.mean - rho1) < 4 * c.mean_se);
     CHECK(rho1 > 0.1);
+}
+
+TEST_CASE("GARCH-t with jumps has its stationary log-return mean and variance", "[models]") {
+    // A finite fourth moment (nu = 8, as above) so that the batch errors mean something, and
+    // jumps frequent enough to carry a fifth of the variance: feeding them into the variance
+    // recursion, or leaving the t unscaled, would move the variance by 20 to 30 standard errors.
+    const GarchJump model{1.0e-5, 1.0e-5, 0.10, 0.80, 8.0, 500.0, -0.01, 0.02};
+    const double mean = model.log_return_mean(hour);
+    const double variance = model.log_return_variance(hour);
+    // Paths start at the unconditional variance, so every step has exactly these moments; each
+    // path's averages are one independent batch.
+    const std::uint64_t batches = 200;  // not scaled, as above
+    const std::uint64_t length = testing::scaled(2'000) < 500 ? 500 : testing::scaled(2'000);
+    std::vector<double> means, second_moments;
+    for (std::uint64_t b = 0; b < batches; ++b) {
+        RandomStream rng(606, b);
+        auto state = model.initial_state();
+        double sum = 0, sum_sq = 0;
+        for (std::uint64_t t = 0; t < length; ++t) {
+            rng.at_step(t);
+            const double r = model.log_return(state, rng, hour);
+            sum += r;
+            sum_sq += r * r;
+        }
+        means.push_back(sum / static_cast<double>(length));
+        second_moments.push_back(sum_sq / static_cast<double>(length));
+    }
+    const Moments m = moments(means);
+    const Moments m2 = moments(second_moments);
+    INFO("mean " << m.mean << " theory " << mean << " se " << m.mean_se << "; E r^2 " << m2.mean
+                 << " theory " << variance + mean * mean << " se " << m2.mean_se);
+    CHECK(std::abs(m.mean - mean) < 4 * m.mean_se);
+    CHECK(std::abs(m2.mean - (variance + mean * mean)) < 4 * m2.mean_se);
+    // The jumps' share of the variance, so that the test has something to find.
+    CHECK(variance - model.unconditional_variance() > 0.2 * variance);
 }
 
 TEST_CASE("Hawkes jumps arrive at baseline / (1 - branching ratio)", "[models]") {

@@ -34,10 +34,13 @@ struct GarchJump {
     template <class Rng>
     double log_return(State& state, Rng& rng, double dt_years) const {
         const double nu = degrees_of_freedom;
-        const double shock = rng.student_t(nu) * std::sqrt((nu - 2.0) / nu);
-        const double innovation = std::sqrt(state.variance) * shock;
-        state.variance = omega + alpha * innovation * innovation + beta * state.variance;
-        double r = mean_per_step + innovation;
+        const double shock = rng.student_t(nu) * std::sqrt((nu - 2.0) / nu);  // e_t
+        const double variance = state.variance;
+        // alpha (sigma_t e_t)^2 + beta sigma_t^2 written as sigma_t^2 (alpha e_t^2 + beta): the
+        // chain from one step's variance to the next is then a multiply and an add, with no
+        // square root on it, so consecutive steps overlap.
+        state.variance = omega + variance * (alpha * shock * shock + beta);
+        double r = mean_per_step + std::sqrt(variance) * shock;
         const std::uint64_t jumps = rng.poisson(jump_intensity_per_year * dt_years);
         if (jumps > 0) {
             const double n = static_cast<double>(jumps);

@@ -1,0 +1,109 @@
+// A stress report as JSON: every figure of the HTML page, with the scenario that produced it, so
+// that a notebook can redraw or check any chart. Field names match the CSV columns.
+#pragma once
+
+#include "backstop/risk/report/scenario_json.hpp"
+#include "backstop/risk/report/stress_report.hpp"
+#include "backstop/risk/scenario_names.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace backstop {
+namespace risk {
+
+namespace detail {
+inline nlohmann::json interval_json(const BinomialInterval& interval) {
+    return {{"estimate", interval.estimate}, {"lower", interval.lower}, {"upper", interval.upper}};
+}
+}  // namespace detail
+
+inline nlohmann::json report_to_json(const StressReport& report) {
+    const RunStatistics& s = report.statistics;
+    nlohmann::json tail = nlohmann::json::array();
+    for (const TailMeasure& t : s.fund_loss) {
+        tail.push_back({{"level", t.level}, {"value_at_risk", t.value_at_risk}, {"expected_shortfall", t.expected_shortfall}});
+    }
+    nlohmann::json convergence = nlohmann::json::array();
+    for (const ConvergenceRow& row : s.convergence) {
+        convergence.push_back({{"paths", row.paths}, {"estimate", row.estimate}, {"lower", row.lower}, {"upper", row.upper}});
+    }
+    nlohmann::json summary = {
+        {"paths", s.paths},
+        {"depleted_paths", s.depleted_paths},
+        {"depletion_wilson", detail::interval_json(s.depletion_wilson)},
+        {"depletion_clopper_pearson", detail::interval_json(s.depletion_clopper_pearson)},
+        {"fund_loss_tail", tail},
+        {"fund_min_p01", s.fund_min_p01},
+        {"fund_min_median", s.fund_min_median},
+        {"mean_bad_debt", s.mean_bad_debt},
+        {"mean_socialized", s.mean_socialized},
+        {"mean_liquidations", s.mean_liquidations},
+        {"mean_penalties_to_fund", report.mean_penalties_to_fund},
+        {"mean_fund_final", report.mean_fund_final},
+        {"paths_not_conserved", s.paths_not_conserved},
+        {"convergence", convergence},
+    };
+    nlohmann::json fan = {{"levels", report.fan.levels}, {"hours", report.fan.hours}, {"quantiles", report.fan.quantiles}};
+    nlohmann::json histogram = {{"first_edge", report.fund_loss.first_edge},
+                                {"bin_width", report.fund_loss.bin_width},
+                                {"counts", report.fund_loss.counts},
+                                {"tail", tail}};
+    nlohmann::json curve = nlohmann::json::array();
+    for (const DepletionPoint& point : report.depletion_curve) {
+        curve.push_back({{"fund_size", point.fund_size},
+                         {"depleted_paths", point.depleted_paths},
+                         {"paths", point.paths},
+                         {"probability", detail::interval_json(point.probability)}});
+    }
+    nlohmann::json calibration = nlohmann::json::array();
+    for (const FundSizeEstimate& e : report.calibrated) {
+        calibration.push_back({{"target_probability", e.target_probability},
+                               {"confidence", e.confidence},
+                               {"paths", e.paths},
+                               {"size", e.size},
+                               {"size_low", e.size_low},
+                               {"size_high", e.size_high},
+                               {"enough_paths", e.enough_paths}});
+    }
+    nlohmann::json grid = nlohmann::json::array();
+    for (const GridCell& c : report.grid) {
+        grid.push_back({{"maintenance_margin", c.maintenance_margin},
+                        {"initial_margin", c.initial_margin},
+                        {"liquidation_penalty", c.liquidation_penalty},
+                        {"max_leverage", c.max_leverage},
+                        {"depletion", detail::interval_json(c.depletion.probability)},
+                        {"depleted_paths", c.depletion.depleted_paths},
+                        {"paths", c.depletion.paths},
+                        {"required_fund", c.required_fund},
+                        {"mean_bad_debt", c.mean_bad_debt},
+                        {"mean_liquidations", c.mean_liquidations},
+                        {"on_frontier", c.on_frontier}});
+    }
+    nlohmann::json policies = nlohmann::json::array();
+    for (const PolicyOutcome& p : report.policies) {
+        policies.push_back({{"policy", std::string(name_of(p.policy))},
+                            {"paths_socializing", p.paths_socializing},
+                            {"mean_socialized", p.mean_socialized},
+                            {"mean_uncovered", p.mean_uncovered},
+                            {"mean_borne_by_traders", p.mean_borne_by_traders},
+                            {"mean_borne_by_maker", p.mean_borne_by_maker},
+                            {"mean_taken_beyond_deficit", p.mean_taken_beyond_deficit},
+                            {"mean_charges", p.mean_charges},
+                            {"mean_deleveraged_notional", p.mean_deleveraged_notional},
+                            {"largest_path_socialized", p.largest_path_socialized}});
+    }
+    return {{"scenario", scenario_to_json(report.scenario)},
+            {"summary", summary},
+            {"fan_chart", fan},
+            {"fund_loss_histogram", histogram},
+            {"required_fund", report.required_fund},
+            {"depletion_curve", curve},
+            {"calibration", calibration},
+            {"grid", {{"paths_per_cell", report.grid_paths}, {"cells", grid}}},
+            {"policies", policies}};
+}
+
+}  // namespace risk
+}  // namespace backstop

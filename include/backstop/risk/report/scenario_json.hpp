@@ -1,0 +1,421 @@
+// A scenario as JSON, and back, for scenario files a researcher keeps next to a report. Every
+// field is written; on reading, a missing field keeps its default and an unknown field, a wrong
+// type or an out-of-range value is an error naming the field (a typo in a stress test must not
+// silently run the default). Fractions (margins, penalty) are written as fractions, sizes in
+// quote units, the market's tick and lot in its atoms.
+#pragma once
+
+#include "backstop/engine/market.hpp"
+#include "backstop/risk/scenario.hpp"
+#include "backstop/risk/scenario_names.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+namespace detail {
+
+inline double ppm_fraction(Ppm rate) { return static_cast<double>(rate.count()) / 1e6; }
+
+inline nlohmann::json model_json(const PriceModel& model) {
+    nlohmann::json out;
+    out["name"] = std::string(name_of(model));
+    std::visit(
+        [&](const auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, Gbm>) {
+                out["drift_per_year"] = m.drift_per_year;
+                out["volatility_per_year"] = m.volatility_per_year;
+            } else if constexpr (std::is_same_v<M, MertonJump>) {
+                out["drift_per_year"] = m.drift_per_year;
+                out["volatility_per_year"] = m.volatility_per_year;
+                out["jump_intensity_per_year"] = m.jump_intensity_per_year;
+                out["jump_mean"] = m.jump_mean;
+                out["jump_volatility"] = m.jump_volatility;
+            } else if constexpr (std::is_same_v<M, GarchT>) {
+                out["mean_per_step"] = m.mean_per_step;
+                out["omega"] = m.omega;
+                out["alpha"] = m.alpha;
+                out["beta"] = m.beta;
+                out["degrees_of_freedom"] = m.degrees_of_freedom;
+            } else if constexpr (std::is_same_v<M, HawkesJump>) {
+                out["volatility_per_year"] = m.volatility_per_year;
+                out["baseline_per_year"] = m.baseline_per_year;
+                out["excitation_per_year"] = m.excitation_per_year;
+                out["decay_per_year"] = m.decay_per_year;
+                out["jump_mean"] = m.jump_mean;
+                out["jump_volatility"] = m.jump_volatility;
+            } else if constexpr (std::is_same_v<M, Bootstrap>) {
+                out["returns"] = m.returns ? *m.returns : std::vector<double>{};
+            } else {
+                out["mean_per_step"] = m.mean_per_step;
+                out["omega"] = m.omega;
+                out["alpha"] = m.alpha;
+                out["beta"] = m.beta;
+                out["degrees_of_freedom"] = m.degrees_of_freedom;
+                out["jump_intensity_per_year"] = m.jump_intensity_per_year;
+                out["jump_mean"] = m.jump_mean;
+                out["jump_volatility"] = m.jump_volatility;
+            }
+        },
+        model);
+    return out;
+}
+
+}  // namespace detail
+
+inline nlohmann::json scenario_to_json(const Scenario& s) {
+    nlohmann::json market;
+    nlohmann::json tiers = nlohmann::json::array();
+    for (std::size_t i = 0; i < s.market.tier_count; ++i) {
+        const MarginTier& tier = s.market.tiers[i];
+        tiers.push_back({{"notional_max_atoms", tier.notional_max},
+                         {"initial_margin", detail::ppm_fraction(tier.initial)},
+                         {"maintenance_margin", detail::ppm_fraction(tier.maintenance)}});
+    }
+    market["tiers"] = tiers;
+    market["liquidation_penalty"] = detail::ppm_fraction(s.market.liquidation_penalty);
+    market["liquidator_discount"] = detail::ppm_fraction(s.market.liquidator_discount);
+    market["full_liquidation_below"] = detail::ppm_fraction(s.market.full_liquidation_below);
+    market["liquidation_buffer"] = detail::ppm_fraction(s.market.liquidation_buffer);
+    market["tick_size"] = s.market.tick_size;
+    market["lot_size"] = s.market.lot_size;
+    market["position_max"] = s.market.position_max;
+    market["open_interest_max"] = s.market.open_interest_max;
+    market["staleness_max_ms"] = s.market.staleness_max_ms;
+
+    nlohmann::json shocks = nlohmann::json::array();
+    for (const PriceShock& shock : s.shocks) shocks.push_back({{"step", shock.step}, {"log_return", shock.log_return}});
+    const Population& p = s.population;
+    const FundSetup& f = s.fund;
+    return {
+        {"market", market},
+        {"initial_price", s.initial_price},
+        {"model", detail::model_json(s.model)},
+        {"impact",
+         {{"kind", std::string(name_of(s.impact.kind))},
+          {"depth_base_units", s.impact.depth_base_units},
+          {"coefficient", s.impact.coefficient}}},
+        {"shocks", shocks},
+        {"population",
+         {{"trader_count", p.trader_count},
+          {"leverage_min", p.leverage_min},
+          {"leverage_max", p.leverage_max},
+          {"collateral_median", p.collateral_median},
+          {"collateral_log_sigma", p.collateral_log_sigma},
+          {"long_fraction", p.long_fraction},
+          {"entry_steps", p.entry_steps},
+          {"liquidator_delay_steps", p.liquidator_delay_steps}}},
+        {"fund",
+         {{"initial", f.initial},
+          {"fee_capture", std::string(name_of(f.fee_capture))},
+          {"liquidator_share", f.liquidator_share},
+          {"fund_target", f.fund_target},
+          {"settlement", std::string(name_of(f.settlement))},
+          {"floor", f.floor},
+          {"socialized_loss", std::string(name_of(f.socialized_loss))}}},
+        {"horizon_steps", s.horizon_steps},
+        {"step_hours", s.step_hours},
+        {"paths", s.paths},
+        {"seed", s.seed},
+        {"threads", s.threads},
+        {"audit_every_step", s.audit_every_step},
+    };
+}
+
+// What reading a scenario gives: the scenario, or an error saying which field and why.
+struct ScenarioFromJson {
+    Scenario scenario;
+    std::string error;  // empty: read
+    bool ok() const { return error.empty(); }
+};
+
+namespace detail {
+
+// Reads the fields of one JSON object into a value, field by field, remembering the first error.
+class JsonFields {
+public:
+    JsonFields(const nlohmann::json& object, std::string where, std::string& error)
+        : object_(object), where_(std::move(where)), error_(error) {
+        if (error_.empty() && !object_.is_object()) error_ = where_ + ": expected an object";
+    }
+
+    bool failed() const { return !error_.empty(); }
+    const nlohmann::json* find(const char* key) const {
+        if (failed() || !object_.is_object()) return nullptr;
+        const auto it = object_.find(key);
+        return it == object_.end() ? nullptr : &*it;
+    }
+    std::string path(const char* key) const { return where_ + "." + key; }
+    void fail(const std::string& message) {
+        if (error_.empty()) error_ = message;
+    }
+
+    void number(const char* key, double& out, double low = -std::numeric_limits<double>::infinity(),
+                double high = std::numeric_limits<double>::infinity()) {
+        const nlohmann::json* value = find(key);
+        if (value == nullptr) return;
+        if (!value->is_number()) return fail(path(key) + ": expected a number");
+        const double x = value->get<double>();
+        if (!std::isfinite(x) || x < low || x > high) return fail(path(key) + ": out of range");
+        out = x;
+    }
+    template <class Int>
+    void integer(const char* key, Int& out, Int low = std::numeric_limits<Int>::min(),
+                 Int high = std::numeric_limits<Int>::max()) {
+        const nlohmann::json* value = find(key);
+        if (value == nullptr) return;
+        if (!value->is_number_integer()) return fail(path(key) + ": expected an integer");
+        if (value->is_number_unsigned()) {
+            const auto x = value->get<std::uint64_t>();
+            if (x > static_cast<std::uint64_t>(high) || (low > 0 && x < static_cast<std::uint64_t>(low))) {
+                return fail(path(key) + ": out of range");
+            }
+            out = static_cast<Int>(x);
+            return;
+        }
+        const auto x = value->get<std::int64_t>();
+        if (x < 0 && low >= 0) return fail(path(key) + ": out of range");
+        if (x < static_cast<std::int64_t>(low) ||
+            (x >= 0 && static_cast<std::uint64_t>(x) > static_cast<std::uint64_t>(high))) {
+            return fail(path(key) + ": out of range");
+        }
+        out = static_cast<Int>(x);
+    }
+    void boolean(const char* key, bool& out) {
+        const nlohmann::json* value = find(key);
+        if (value == nullptr) return;
+        if (!value->is_boolean()) return fail(path(key) + ": expected true or false");
+        out = value->get<bool>();
+    }
+    template <class Enum, class Parse>
+    void name(const char* key, Enum& out, Parse parse) {
+        const nlohmann::json* value = find(key);
+        if (value == nullptr) return;
+        if (!value->is_string()) return fail(path(key) + ": expected a name");
+        const Result<Enum> parsed = parse(value->get<std::string>());
+        if (!parsed) return fail(path(key) + ": " + std::string(parsed.error().detail));
+        out = *parsed;
+    }
+    void fraction_ppm(const char* key, Ppm& out) {
+        double x = static_cast<double>(out.count()) / 1e6;
+        number(key, x, 0.0, 1.0);
+        out = Ppm{static_cast<std::int64_t>(std::llround(x * 1e6))};
+    }
+    // Every key of the object must be one the writer writes (those of `written`).
+    void only_known(const nlohmann::json& written) {
+        if (failed() || !object_.is_object()) return;
+        for (auto it = object_.begin(); it != object_.end(); ++it) {
+            if (!written.contains(it.key())) return fail(path(it.key().c_str()) + ": unknown field");
+        }
+    }
+
+private:
+    const nlohmann::json& object_;
+    std::string where_;
+    std::string& error_;
+};
+
+inline void read_model(const nlohmann::json& object, PriceModel& model, std::string& error) {
+    JsonFields fields(object, "scenario.model", error);
+    std::string name = std::string(name_of(model));
+    if (const nlohmann::json* value = fields.find("name")) {
+        if (!value->is_string()) return fields.fail("scenario.model.name: expected a name");
+        name = value->get<std::string>();
+    }
+    if (fields.failed()) return;
+    if (name == "bootstrap") {
+        Bootstrap bootstrap;
+        const nlohmann::json* returns = fields.find("returns");
+        if (returns == nullptr || !returns->is_array() || returns->empty()) {
+            return fields.fail("scenario.model.returns: the bootstrap model needs a non-empty array of returns");
+        }
+        auto values = std::make_shared<std::vector<double>>();
+        for (const nlohmann::json& r : *returns) {
+            if (!r.is_number() || !std::isfinite(r.get<double>())) {
+                return fields.fail("scenario.model.returns: expected numbers");
+            }
+            values->push_back(r.get<double>());
+        }
+        bootstrap.returns = std::move(values);
+        model = bootstrap;
+    } else {
+        // Start from the current parameters when the name is unchanged, else from the defaults.
+        if (name != name_of(model)) {
+            Result<PriceModel> fresh = default_model(name);
+            if (!fresh) return fields.fail("scenario.model.name: " + std::string(fresh.error().detail));
+            model = *fresh;
+        }
+        std::visit(
+            [&](auto& m) {
+                using M = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<M, Gbm>) {
+                    fields.number("drift_per_year", m.drift_per_year);
+                    fields.number("volatility_per_year", m.volatility_per_year, 0.0);
+                } else if constexpr (std::is_same_v<M, MertonJump>) {
+                    fields.number("drift_per_year", m.drift_per_year);
+                    fields.number("volatility_per_year", m.volatility_per_year, 0.0);
+                    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
+                    fields.number("jump_mean", m.jump_mean);
+                    fields.number("jump_volatility", m.jump_volatility, 0.0);
+                } else if constexpr (std::is_same_v<M, GarchT>) {
+                    fields.number("mean_per_step", m.mean_per_step);
+                    fields.number("omega", m.omega, 0.0);
+                    fields.number("alpha", m.alpha, 0.0, 1.0);
+                    fields.number("beta", m.beta, 0.0, 1.0);
+                    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
+                    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
+                } else if constexpr (std::is_same_v<M, HawkesJump>) {
+                    fields.number("volatility_per_year", m.volatility_per_year, 0.0);
+                    fields.number("baseline_per_year", m.baseline_per_year, 0.0, 1e9);
+                    fields.number("excitation_per_year", m.excitation_per_year, 0.0, 1e9);
+                    fields.number("decay_per_year", m.decay_per_year, 1e-9, 1e9);
+                    fields.number("jump_mean", m.jump_mean);
+                    fields.number("jump_volatility", m.jump_volatility, 0.0);
+                    if (m.excitation_per_year >= m.decay_per_year) {
+                        fields.fail("scenario.model: excitation must be below decay (a stable process)");
+                    }
+                } else if constexpr (std::is_same_v<M, GarchJump>) {
+                    fields.number("mean_per_step", m.mean_per_step);
+                    fields.number("omega", m.omega, 0.0);
+                    fields.number("alpha", m.alpha, 0.0, 1.0);
+                    fields.number("beta", m.beta, 0.0, 1.0);
+                    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
+                    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
+                    fields.number("jump_mean", m.jump_mean);
+                    fields.number("jump_volatility", m.jump_volatility, 0.0);
+                    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
+                }
+            },
+            model);
+    }
+    fields.only_known(model_json(model));
+}
+
+}  // namespace detail
+
+// Reads a scenario; fields not given keep the values of `defaults`.
+inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const Scenario& defaults = {}) {
+    ScenarioFromJson out;
+    out.scenario = defaults;
+    Scenario& s = out.scenario;
+    std::string& error = out.error;
+    const nlohmann::json written = scenario_to_json(defaults);
+    detail::JsonFields top(document, "scenario", error);
+    top.only_known(written);
+    if (const nlohmann::json* market = top.find("market")) {
+        detail::JsonFields fields(*market, "scenario.market", error);
+        if (const nlohmann::json* tiers = fields.find("tiers")) {
+            if (!tiers->is_array() || tiers->empty() || tiers->size() > margin_tiers_max) {
+                fields.fail("scenario.market.tiers: expected 1 to 4 tiers");
+            } else {
+                s.market.tier_count = static_cast<std::uint8_t>(tiers->size());
+                for (std::size_t i = 0; i < tiers->size(); ++i) {
+                    MarginTier& tier = s.market.tiers[i];
+                    detail::JsonFields t((*tiers)[i], "scenario.market.tiers[" + std::to_string(i) + "]", error);
+                    t.integer("notional_max_atoms", tier.notional_max, std::int64_t{1});
+                    t.fraction_ppm("initial_margin", tier.initial);
+                    t.fraction_ppm("maintenance_margin", tier.maintenance);
+                    t.only_known(written["market"]["tiers"][0]);
+                }
+            }
+        }
+        fields.fraction_ppm("liquidation_penalty", s.market.liquidation_penalty);
+        fields.fraction_ppm("liquidator_discount", s.market.liquidator_discount);
+        fields.fraction_ppm("full_liquidation_below", s.market.full_liquidation_below);
+        fields.fraction_ppm("liquidation_buffer", s.market.liquidation_buffer);
+        fields.integer("tick_size", s.market.tick_size, std::int64_t{1});
+        fields.integer("lot_size", s.market.lot_size, std::int64_t{1});
+        fields.integer("position_max", s.market.position_max, std::int64_t{1});
+        fields.integer("open_interest_max", s.market.open_interest_max, std::int64_t{1});
+        fields.integer("staleness_max_ms", s.market.staleness_max_ms, std::int64_t{0});
+        fields.only_known(written["market"]);
+        if (error.empty()) {
+            if (Result<void> valid = validate_market_config(s.market); !valid) {
+                error = "scenario.market: " + std::string(valid.error().detail);
+            }
+        }
+    }
+    top.number("initial_price", s.initial_price, 1e-6, 1e12);
+    if (const nlohmann::json* model = top.find("model")) detail::read_model(*model, s.model, error);
+    if (const nlohmann::json* impact = top.find("impact")) {
+        detail::JsonFields fields(*impact, "scenario.impact", error);
+        fields.name("kind", s.impact.kind, parse_impact);
+        fields.number("depth_base_units", s.impact.depth_base_units, 1e-12);
+        fields.number("coefficient", s.impact.coefficient, 0.0, 10.0);
+        fields.only_known(written["impact"]);
+    }
+    if (const nlohmann::json* shocks = top.find("shocks")) {
+        if (!shocks->is_array()) {
+            top.fail("scenario.shocks: expected an array");
+        } else {
+            s.shocks.clear();
+            for (std::size_t i = 0; i < shocks->size(); ++i) {
+                PriceShock shock;
+                detail::JsonFields fields((*shocks)[i], "scenario.shocks[" + std::to_string(i) + "]", error);
+                fields.integer("step", shock.step);
+                fields.number("log_return", shock.log_return, -20.0, 20.0);
+                fields.only_known(nlohmann::json{{"step", 0}, {"log_return", 0.0}});
+                s.shocks.push_back(shock);
+            }
+        }
+    }
+    if (const nlohmann::json* population = top.find("population")) {
+        Population& p = s.population;
+        detail::JsonFields fields(*population, "scenario.population", error);
+        fields.integer("trader_count", p.trader_count, std::uint32_t{1}, std::uint32_t{10'000'000});
+        fields.number("leverage_min", p.leverage_min, 0.0, 1e4);
+        fields.number("leverage_max", p.leverage_max, 0.0, 1e4);
+        fields.number("collateral_median", p.collateral_median, 1e-6, 1e12);
+        fields.number("collateral_log_sigma", p.collateral_log_sigma, 0.0, 10.0);
+        fields.number("long_fraction", p.long_fraction, 0.0, 1.0);
+        fields.integer("entry_steps", p.entry_steps);
+        fields.integer("liquidator_delay_steps", p.liquidator_delay_steps);
+        fields.only_known(written["population"]);
+        if (p.leverage_max < p.leverage_min) fields.fail("scenario.population: leverage_max below leverage_min");
+    }
+    if (const nlohmann::json* fund = top.find("fund")) {
+        FundSetup& f = s.fund;
+        detail::JsonFields fields(*fund, "scenario.fund", error);
+        fields.number("initial", f.initial, 0.0, 1e12);
+        fields.name("fee_capture", f.fee_capture, parse_fee_capture);
+        fields.number("liquidator_share", f.liquidator_share, 0.0, 1.0);
+        fields.number("fund_target", f.fund_target, 0.0, 1e12);
+        fields.name("settlement", f.settlement, parse_settlement);
+        fields.number("floor", f.floor, 0.0, 1e12);
+        fields.name("socialized_loss", f.socialized_loss, parse_socialized_loss);
+        fields.only_known(written["fund"]);
+    }
+    top.integer("horizon_steps", s.horizon_steps, std::uint32_t{1}, std::uint32_t{1'000'000});
+    top.number("step_hours", s.step_hours, 1e-6, 24.0 * 365.0);
+    top.integer("paths", s.paths, std::uint32_t{2}, std::uint32_t{100'000'000});
+    top.integer("seed", s.seed);
+    top.integer("threads", s.threads, std::uint32_t{0}, std::uint32_t{1024});
+    top.boolean("audit_every_step", s.audit_every_step);
+    return out;
+}
+
+// Parses text, then reads it; a syntax error is reported with its position.
+inline ScenarioFromJson scenario_from_json_text(const std::string& text, const Scenario& defaults = {}) {
+    nlohmann::json document;
+    try {
+        document = nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        ScenarioFromJson out;
+        out.scenario = defaults;
+        out.error = std::string("not valid JSON: ") + e.what();
+        return out;
+    }
+    return scenario_from_json(document, defaults);
+}
+
+}  // namespace risk
+}  // namespace backstop

@@ -1,0 +1,225 @@
+// Everything a stress-test report shows, computed from a scenario: the run's summary, the fan of
+// the fund's balance over time, the histogram of the fund's loss with VaR and ES, the depletion
+// probability against the initial fund with its band and the calibrated sizes, the margin x
+// penalty grid with its frontier, and the socialized-loss policies side by side. Plain data: the
+// writers (JSON, CSV, HTML, console) only format it, so every figure has one source.
+//
+// Policy comparison on the same paths: a path that never depletes the fund never reaches the
+// socialized-loss policy, so it is the same under every policy; only the depleted paths are run
+// again, under each policy, with the same seeds.
+#pragma once
+
+#include "backstop/core/result.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/risk/calibration.hpp"
+#include "backstop/risk/progress.hpp"
+#include "backstop/risk/run_statistics.hpp"
+#include "backstop/risk/simulator.hpp"
+#include "backstop/risk/statistics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+struct FanChart {
+    std::vector<double> levels;                 // quantile levels, ascending
+    std::vector<double> hours;                  // time of each step's end
+    std::vector<std::vector<double>> quantiles;  // [level][step]: fund balance
+};
+
+struct Histogram {
+    double first_edge = 0.0;
+    double bin_width = 0.0;
+    std::vector<std::uint64_t> counts;
+};
+
+struct PolicyOutcome {
+    SocializedLossChoice policy = SocializedLossChoice::ranked_adl;
+    std::uint64_t paths_socializing = 0;    // paths where the policy was needed
+    double mean_socialized = 0.0;           // per path, quote units
+    double mean_uncovered = 0.0;            // nobody could bear it
+    double mean_borne_by_traders = 0.0;
+    double mean_borne_by_maker = 0.0;
+    double mean_taken_beyond_deficit = 0.0;  // charges above what was socialized (rounding in the protocol's favour)
+    double mean_charges = 0.0;               // bearer charges per path
+    double mean_deleveraged_notional = 0.0;  // positions closed by ADL, at the mark
+    double largest_path_socialized = 0.0;
+};
+
+struct StressReportOptions {
+    std::vector<double> fan_levels{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
+    std::size_t histogram_bins = 40;
+    SummaryOptions summary{};
+    std::vector<double> targets{0.05, 0.01};  // depletion probabilities to calibrate the fund for
+    std::size_t curve_points = 60;
+    std::vector<double> grid_maintenance{0.01, 0.02, 0.03, 0.05};
+    std::vector<double> grid_penalties{0.005, 0.01, 0.015, 0.02};
+    std::uint32_t grid_paths = 32;            // per cell (0: no grid)
+    GridOptions grid{};
+    std::vector<SocializedLossChoice> policies{SocializedLossChoice::ranked_adl, SocializedLossChoice::pro_rata_haircut,
+                                               SocializedLossChoice::funding};
+};
+
+struct StressReport {
+    Scenario scenario;
+    RunStatistics statistics;
+    FanChart fan;
+    Histogram fund_loss;
+    std::vector<double> required_fund;          // per path
+    std::vector<DepletionPoint> depletion_curve;
+    std::vector<FundSizeEstimate> calibrated;   // one per target
+    std::vector<GridCell> grid;
+    std::uint32_t grid_paths = 0;
+    double grid_initial_to_maintenance = 0.0;
+    double confidence = 0.95;                   // of every interval in the report
+    std::vector<PolicyOutcome> policies;
+    double mean_penalties_to_fund = 0.0;
+    double mean_fund_final = 0.0;
+};
+
+namespace detail {
+
+inline FanChart fan_chart(const Scenario& scenario, const RunResult& result, const std::vector<double>& levels) {
+    FanChart fan;
+    fan.levels = levels;
+    std::sort(fan.levels.begin(), fan.levels.end());
+    const std::size_t steps = scenario.horizon_steps;
+    fan.quantiles.assign(fan.levels.size(), std::vector<double>(steps, 0.0));
+    fan.hours.resize(steps);
+    std::vector<double> column(result.fund_paths.size());
+    for (std::size_t step = 0; step < steps; ++step) {
+        fan.hours[step] = static_cast<double>(step + 1) * scenario.step_hours;
+        for (std::size_t p = 0; p < result.fund_paths.size(); ++p) column[p] = result.fund_paths[p][step];
+        std::sort(column.begin(), column.end());
+        for (std::size_t l = 0; l < fan.levels.size(); ++l) {  // type 7, as quantile()
+            const double h = static_cast<double>(column.size() - 1) * fan.levels[l];
+            const auto j = static_cast<std::size_t>(std::floor(h));
+            const double x = j + 1 < column.size() ? column[j] + (h - std::floor(h)) * (column[j + 1] - column[j])
+                                                   : column.back();
+            fan.quantiles[l][step] = x;
+        }
+    }
+    return fan;
+}
+
+inline Histogram histogram(const std::vector<double>& values, std::size_t bins) {
+    Histogram h;
+    bins = std::max<std::size_t>(bins, 1);
+    const auto [low, high] = std::minmax_element(values.begin(), values.end());
+    const double span = *high - *low;
+    h.first_edge = *low;
+    h.bin_width = span > 0.0 ? span / static_cast<double>(bins) : 1.0;
+    h.counts.assign(bins, 0);
+    for (const double v : values) {
+        auto bin = static_cast<std::size_t>((v - h.first_edge) / h.bin_width);
+        ++h.counts[std::min(bin, bins - 1)];
+    }
+    return h;
+}
+
+inline PolicyOutcome policy_outcome(SocializedLossChoice policy, const std::vector<PathSummary>& paths) {
+    PolicyOutcome out;
+    out.policy = policy;
+    for (const PathSummary& path : paths) {
+        out.paths_socializing += path.adl_events > 0 ? 1u : 0u;
+        out.mean_socialized += path.socialized;
+        out.mean_uncovered += path.uncovered;
+        out.mean_borne_by_traders += path.socialized_traders;
+        out.mean_borne_by_maker += path.socialized_maker;
+        out.mean_taken_beyond_deficit += path.charged_beyond_socialized;
+        out.mean_charges += static_cast<double>(path.bearer_charges);
+        out.mean_deleveraged_notional += path.deleveraged_notional;
+        out.largest_path_socialized = std::max(out.largest_path_socialized, path.socialized);
+    }
+    const double n = static_cast<double>(std::max<std::size_t>(paths.size(), 1));
+    for (double* mean : {&out.mean_socialized, &out.mean_uncovered, &out.mean_borne_by_traders,
+                         &out.mean_borne_by_maker, &out.mean_taken_beyond_deficit, &out.mean_charges,
+                         &out.mean_deleveraged_notional}) {
+        *mean /= n;
+    }
+    return out;
+}
+
+}  // namespace detail
+
+// Runs the scenario and everything the report shows. Deterministic: the same scenario and
+// options give the same report, whatever the number of threads.
+inline Result<StressReport> build_stress_report(const Scenario& scenario, const StressReportOptions& options = {},
+                                                Progress* progress = nullptr) {
+    if (scenario.paths < 2) return make_error(ErrorCode::invalid_argument, "a report needs at least two paths");
+    if (scenario.horizon_steps == 0) return make_error(ErrorCode::invalid_argument, "a report needs a horizon");
+    for (const double level : options.fan_levels) {
+        if (!(level >= 0.0 && level <= 1.0)) return make_error(ErrorCode::invalid_argument, "fan levels in [0, 1]");
+    }
+    StressReport report;
+    report.scenario = scenario;
+    report.confidence = options.summary.confidence;
+    const RunResult result = run(scenario, true, progress);
+    Result<RunStatistics> statistics = summarize(result, options.summary);
+    if (!statistics) return statistics.error();
+    report.statistics = std::move(*statistics);
+    report.fan = detail::fan_chart(scenario, result, options.fan_levels);
+    std::vector<double> losses;
+    for (const PathSummary& path : result.paths) {
+        losses.push_back(path.fund_loss());
+        report.mean_penalties_to_fund += path.penalties_to_fund;
+        report.mean_fund_final += path.fund_final;
+    }
+    report.mean_penalties_to_fund /= static_cast<double>(result.paths.size());
+    report.mean_fund_final /= static_cast<double>(result.paths.size());
+    report.fund_loss = detail::histogram(losses, options.histogram_bins);
+
+    Result<std::vector<double>> required = required_fund_sizes(scenario, result, progress);
+    if (!required) return required.error();
+    report.required_fund = std::move(*required);
+    const Span<const double> required_span(report.required_fund);
+    const std::vector<double> sizes = size_grid(required_span, options.curve_points, 1.25 * scenario.fund.initial);
+    Result<std::vector<DepletionPoint>> curve =
+        depletion_curve(required_span, Span<const double>(sizes), options.summary.confidence);
+    if (!curve) return curve.error();
+    report.depletion_curve = std::move(*curve);
+    for (const double target : options.targets) {
+        Result<FundSizeEstimate> estimate = estimate_smallest_fund(required_span, target, options.summary.confidence);
+        if (!estimate) return estimate.error();
+        report.calibrated.push_back(*estimate);
+    }
+
+    // Policies: the depleted paths again under each policy; the others are the same under all.
+    std::vector<std::uint64_t> depleted;
+    for (const PathSummary& path : result.paths) {
+        if (path.depleted()) depleted.push_back(path.path);
+    }
+    for (const SocializedLossChoice policy : options.policies) {
+        std::vector<PathSummary> paths = result.paths;
+        if (policy != scenario.fund.socialized_loss) {
+            Scenario variant = scenario;
+            variant.fund.socialized_loss = policy;
+            const std::vector<PathSummary> again = run_paths(variant, Span<const std::uint64_t>(depleted), progress);
+            for (std::size_t i = 0; i < depleted.size(); ++i) paths[depleted[i]] = again[i];
+        }
+        report.policies.push_back(detail::policy_outcome(policy, paths));
+    }
+
+    if (options.grid_paths > 0) {
+        Scenario cells = scenario;
+        cells.paths = options.grid_paths;
+        GridOptions grid = options.grid;
+        grid.target_probability = options.targets.empty() ? grid.target_probability : options.targets.back();
+        grid.confidence = options.summary.confidence;
+        Result<std::vector<GridCell>> cells_result =
+            margin_penalty_grid(cells, Span<const double>(options.grid_maintenance),
+                                Span<const double>(options.grid_penalties), grid, progress);
+        if (!cells_result) return cells_result.error();
+        report.grid = std::move(*cells_result);
+        report.grid_paths = options.grid_paths;
+        report.grid_initial_to_maintenance = grid.initial_to_maintenance;
+    }
+    return report;
+}
+
+}  // namespace risk
+}  // namespace backstop

@@ -1,0 +1,180 @@
+// The demo's command line, run as a user runs it: the console figures are the report's JSON
+// figures; --help; a saved scenario reproduces the report bit for bit; bad options and bad
+// scenario files give a clear message and exit code 2, never a crash and never a report.
+#include <backstop/risk/report/report_json.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+    int exit_code = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Runs the demo with `arguments` (shell words), stdout and stderr to files (not a terminal).
+Outcome run_demo(const std::string& arguments, const std::string& name) {
+    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / name;
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    const std::string command = std::string("cd '") + folder.string() + "' && '" + BACKSTOP_STRESS_TEST + "' " +
+                                arguments + " > stdout.txt 2> stderr.txt";
+    const int status = std::system(command.c_str());
+    Outcome outcome;
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    outcome.out = read_file(folder / "stdout.txt");
+    outcome.err = read_file(folder / "stderr.txt");
+    return outcome;
+}
+
+// The value column of the console line whose label is `label` (labels end at two spaces).
+std::string console_value(const std::string& console, const std::string& label) {
+    std::istringstream lines(console);
+    std::string line;
+    while (std::getline(lines, line)) {
+        const std::string prefix = "  " + label + "  ";
+        if (line.rfind(prefix, 0) == 0) {
+            const auto start = line.find_first_not_of(' ', prefix.size());
+            return start == std::string::npos ? "" : line.substr(start);
+        }
+    }
+    FAIL("no console line labelled '" << label << "' in:\n" << console);
+    return "";
+}
+
+double first_number(const std::string& text) { return std::stod(text); }
+// "0.0417  [0.0074, 0.2024]" -> the bracketed pair
+std::pair<double, double> bracket(const std::string& text) {
+    const auto open = text.find('[');
+    const auto comma = text.find(',', open);
+    REQUIRE(open != std::string::npos);
+    return {std::stod(text.substr(open + 1)), std::stod(text.substr(comma + 1))};
+}
+
+const char* small_run = "--paths 48 --traders 200 --days 4 --grid-paths 6 --threads 2 --fund 2000";
+
+}  // namespace
+
+TEST_CASE("the console figures are the report's JSON figures", "[cli]") {
+    const Outcome run = run_demo(small_run, "figures");
+    INFO(run.out << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.err.empty());  // stderr is not a terminal: no progress bar
+    CHECK(run.out.find("report: stress-report/report.html") != std::string::npos);
+    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / "figures" / "stress-report";
+    CHECK(fs::exists(folder / "report.html"));
+    CHECK(fs::exists(folder / "csv" / "depletion_curve.csv"));
+    const nlohmann::json json = nlohmann::json::parse(read_file(folder / "report.json"));
+    const nlohmann::json& summary = json["summary"];
+    const auto money = Approx::custom().margin(0.005 + 1e-9);  // printed with two decimals
+    const auto probability = Approx::custom().margin(0.00005 + 1e-12);  // four decimals
+
+    CHECK(console_value(run.out, "depleted paths") ==
+          std::to_string(summary["depleted_paths"].get<std::uint64_t>()) + " of 48");
+    const std::string wilson = console_value(run.out, "depletion probability (Wilson)");
+    CHECK(first_number(wilson) == probability(summary["depletion_wilson"]["estimate"].get<double>()));
+    CHECK(bracket(wilson).first == probability(summary["depletion_wilson"]["lower"].get<double>()));
+    CHECK(bracket(wilson).second == probability(summary["depletion_wilson"]["upper"].get<double>()));
+    const std::string exact = console_value(run.out, "depletion probability (C-P)");
+    CHECK(bracket(exact).second == probability(summary["depletion_clopper_pearson"]["upper"].get<double>()));
+    CHECK(first_number(console_value(run.out, "fund loss VaR 99%")) ==
+          money(summary["fund_loss_tail"][1]["value_at_risk"].get<double>()));
+    CHECK(first_number(console_value(run.out, "fund loss ES 99%")) ==
+          money(summary["fund_loss_tail"][1]["expected_shortfall"].get<double>()));
+    CHECK(first_number(console_value(run.out, "fund loss VaR 97.5%")) ==
+          money(summary["fund_loss_tail"][0]["value_at_risk"].get<double>()));
+    CHECK(first_number(console_value(run.out, "mean bad debt")) == money(summary["mean_bad_debt"].get<double>()));
+    CHECK(first_number(console_value(run.out, "mean socialized")) == money(summary["mean_socialized"].get<double>()));
+    CHECK(first_number(console_value(run.out, "mean final fund")) == money(summary["mean_fund_final"].get<double>()));
+    CHECK(first_number(console_value(run.out, "mean liquidations per path")) ==
+          money(summary["mean_liquidations"].get<double>()));
+    CHECK(console_value(run.out, "paths not conserved") == "0");
+    const std::string five = console_value(run.out, "fund for 5% depletion");
+    CHECK(first_number(five) == money(json["calibration"][0]["size"].get<double>()));
+    CHECK(first_number(console_value(run.out, "socialized under pro-rata")) ==
+          money(json["policies"][1]["mean_socialized"].get<double>()));
+    std::size_t frontier = 0;
+    for (const auto& cell : json["grid"]["cells"]) frontier += cell["on_frontier"].get<bool>() ? 1u : 0u;
+    CHECK(console_value(run.out, "grid cells on the frontier") == std::to_string(frontier) + " of 16");
+    // The run is not trivial: the small fund is depleted on some paths.
+    CHECK(summary["depleted_paths"].get<std::uint64_t>() > 0);
+}
+
+TEST_CASE("--help lists the options and exits 0", "[cli]") {
+    const Outcome run = run_demo("--help", "help");
+    CHECK(run.exit_code == 0);
+    for (const char* option : {"--paths", "--seed", "--model", "--fund", "--policy", "--threads", "--out",
+                               "--scenario", "--save-scenario"}) {
+        CHECK(run.out.find(option) != std::string::npos);
+    }
+}
+
+TEST_CASE("a saved scenario reproduces the report bit for bit, on any number of threads", "[cli]") {
+    const Outcome first = run_demo(std::string(small_run) + " --seed 7 --save-scenario scenario.json", "save");
+    REQUIRE(first.exit_code == 0);
+    const fs::path saved = fs::path(BACKSTOP_TEST_OUTPUT) / "save" / "scenario.json";
+    REQUIRE(fs::exists(saved));
+    const Outcome second =
+        run_demo("--scenario '" + saved.string() + "' --threads 1 --grid-paths 6 --out again", "load");
+    REQUIRE(second.exit_code == 0);
+    nlohmann::json a = nlohmann::json::parse(read_file(fs::path(BACKSTOP_TEST_OUTPUT) / "save" / "stress-report" /
+                                                       "report.json"));
+    nlohmann::json b = nlohmann::json::parse(read_file(fs::path(BACKSTOP_TEST_OUTPUT) / "load" / "again" /
+                                                       "report.json"));
+    CHECK(b["scenario"]["threads"] == 1);
+    a["scenario"]["threads"] = 1;
+    CHECK(a.dump() == b.dump());
+    CHECK(b["scenario"]["seed"] == 7);
+}
+
+TEST_CASE("bad options and bad scenario files: a clear message, exit code 2, no report", "[cli]") {
+    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT);
+    fs::create_directories(folder);
+    std::ofstream(folder / "broken.json") << "{\"paths\": 10,";
+    std::ofstream(folder / "typo.json") << "{\"pahts\": 10}";
+    std::ofstream(folder / "wrong.json") << "{\"fund\": {\"initial\": \"lots\"}}";
+    struct Case {
+        std::string arguments;
+        const char* message;
+    };
+    for (const Case& c : {
+             Case{"--paths 1", "--paths"},
+             Case{"--paths many", "--paths"},
+             Case{"--fund -5", "--fund"},
+             Case{"--model heston", "unknown model"},
+             Case{"--policy magic", "unknown socialized-loss policy"},
+             Case{"--fee-capture all", "unknown fee-capture policy"},
+             Case{"--fee-capture fund-first-until-target", "balance"},
+             Case{"--no-such-option", "no-such-option"},
+             Case{"--scenario /nonexistent/file.json", "/nonexistent/file.json"},
+             Case{"--scenario '" + (folder / "broken.json").string() + "'", "not valid JSON"},
+             Case{"--scenario '" + (folder / "typo.json").string() + "'", "scenario.pahts: unknown field"},
+             Case{"--scenario '" + (folder / "wrong.json").string() + "'", "scenario.fund.initial: expected a number"},
+         }) {
+        const Outcome run = run_demo(c.arguments, "bad");
+        INFO(c.arguments << "\nstdout: " << run.out << "\nstderr: " << run.err);
+        CHECK(run.exit_code == 2);
+        CHECK(run.err.find(c.message) != std::string::npos);
+        CHECK(run.err.find("--help") != std::string::npos);
+        CHECK_FALSE(fs::exists(folder / "bad" / "stress-report"));
+    }
+}
