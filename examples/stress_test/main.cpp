@@ -9,9 +9,9 @@
 //   stress_test --help
 //
 // Exit codes: 0 done, 1 the report could not be written, 2 bad options or scenario file.
-#include <backstop/risk/report/report_files.hpp>
+#include "stress_test.hpp"
+
 #include <backstop/risk/report/scenario_json.hpp>
-#include <backstop/risk/report/stress_report.hpp>
 #include <backstop/risk/scenario_names.hpp>
 
 #include <CLI/CLI.hpp>
@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -153,7 +154,7 @@ int main(int argc, char** argv) {
     const auto start = std::chrono::steady_clock::now();
     std::atomic<bool> finished{false};
     std::thread worker([&] {
-        report = build_stress_report(scenario, options, &progress);
+        report = stress_test::simulate(scenario, options, &progress);
         finished = true;
     });
     const bool show_progress = !quiet && isatty(STDERR_FILENO) == 1;
@@ -172,10 +173,10 @@ int main(int argc, char** argv) {
     if (!report) {
         return usage_error(fmt::format("the scenario cannot run: {}", std::string(report.error().detail)));
     }
-    std::fputs(console_summary(*report).c_str(), stdout);
-    const WrittenReport written = write_report(*report, output);
-    if (!written.ok()) {
-        std::fprintf(stderr, "stress_test: %s\n", written.error.c_str());
+    std::fputs(stress_test::summary(*report).c_str(), stdout);
+    const std::string not_written = stress_test::write(*report, output);
+    if (!not_written.empty()) {
+        std::fprintf(stderr, "stress_test: %s\n", not_written.c_str());
         return 1;
     }
     std::printf("\nran in %.1f s on %u threads\nreport: %s\n", seconds,
