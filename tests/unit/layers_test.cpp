@@ -80,3 +80,45 @@ TEST_CASE("the layer check sees a back-edge", "[layers]") {
     CHECK(layer_rank("backstop/risk/runner.hpp") > layer_rank("backstop/fund/insurance_fund.hpp"));
     CHECK(layer_rank("backstop/nonsense/x.hpp") < 0);
 }
+
+namespace {
+
+// Every #include target of a file (any library), as written.
+std::vector<std::string> all_includes(const fs::path& file) {
+    std::vector<std::string> includes;
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto hash = line.find_first_not_of(" \t");
+        if (hash == std::string::npos || line[hash] != '#' || line.find("include", hash) == std::string::npos) continue;
+        const auto open = line.find_first_of("<\"");
+        const auto close = open == std::string::npos ? open : line.find_first_of(">\"", open + 1);
+        if (close != std::string::npos) includes.push_back(line.substr(open + 1, close - open - 1));
+    }
+    return includes;
+}
+
+}  // namespace
+
+TEST_CASE("only the risk lab's report reaches for nlohmann-json, and no header for CLI11", "[layers]") {
+    const fs::path include_dir = BACKSTOP_INCLUDE_DIR;
+    std::vector<std::string> violations;
+    int report_headers = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(include_dir / "backstop")) {
+        if (!entry.is_regular_file() || entry.path().extension() != ".hpp") continue;
+        const std::string own = fs::relative(entry.path(), include_dir).generic_string();
+        const bool in_report = own.rfind("backstop/risk/report/", 0) == 0;
+        report_headers += in_report ? 1 : 0;
+        for (const std::string& target : all_includes(entry.path())) {
+            if (target.rfind("CLI/", 0) == 0) violations.push_back(own + " includes " + target);
+            if (target.rfind("nlohmann/", 0) == 0 && !in_report) violations.push_back(own + " includes " + target);
+            // A header outside the report must not pull the report in either.
+            if (target.rfind("backstop/risk/report/", 0) == 0 && !in_report) {
+                violations.push_back(own + " includes " + target);
+            }
+        }
+    }
+    CHECK(report_headers >= 5);
+    CAPTURE(violations);
+    CHECK(violations.empty());
+}

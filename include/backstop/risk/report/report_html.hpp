@@ -196,7 +196,7 @@ inline std::string report_html(const StressReport& report) {
         "blue lines mark the smallest fund meeting each target.");
     html += detail::figure(
         "chart-frontier", "Margin and penalty: risk against capital efficiency", detail::frontier_svg(report),
-        fmt::format("One point per maintenance margin and liquidation penalty (initial margin {:g} x maintenance; "
+        fmt::format("One point per maintenance margin and liquidation penalty (initial margin {:.3g} x maintenance; "
                     "{} paths each, same seeds). Right is more leverage offered to traders, up is more risk to the "
                     "fund. Green-ringed points are the efficient frontier: no other setting offers as much leverage "
                     "with less risk. Hover a point for its figures.",

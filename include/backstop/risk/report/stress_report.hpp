@@ -58,7 +58,7 @@ struct StressReportOptions {
     std::size_t curve_points = 60;
     std::vector<double> grid_maintenance{0.01, 0.02, 0.03, 0.05};
     std::vector<double> grid_penalties{0.005, 0.01, 0.015, 0.02};
-    std::uint32_t grid_paths = 32;            // per cell (0: no grid)
+    std::uint32_t grid_paths = 24;            // per cell (0: no grid)
     GridOptions grid{};
     std::vector<SocializedLossChoice> policies{SocializedLossChoice::ranked_adl, SocializedLossChoice::pro_rata_haircut,
                                                SocializedLossChoice::funding};

@@ -107,8 +107,8 @@ public:
         if (x < x_.low || x > x_.high) return;
         body_ += fmt::format(R"(<line x1="{0:.1f}" x2="{0:.1f}" y1="{1:.1f}" y2="{2:.1f}" stroke="{3}" stroke-width="1.5" stroke-dasharray="{4}"/>)",
                              px(x), py(y_.low), py(y_.high), stroke, dash);
-        body_ += fmt::format(R"svg(<text x="{:.1f}" y="{:.1f}" font-size="11" fill="{}" transform="rotate(-90 {:.1f} {:.1f})">{}</text>)svg",
-                             px(x) - 4, py(y_.high) + 4, stroke, px(x) - 4, py(y_.high) + 4, xml_escape(label));
+        body_ += fmt::format(R"svg(<text x="{:.1f}" y="{:.1f}" font-size="11" fill="{}" text-anchor="end" transform="rotate(-90 {:.1f} {:.1f})">{}</text>)svg",
+                             px(x) - 4, py(y_.high) + 6, stroke, px(x) - 4, py(y_.high) + 6, xml_escape(label));
         body_ += fmt::format("\n");
     }
     void horizontal(double y, std::string_view stroke, std::string_view label, std::string_view dash = "5,3") {
