@@ -11,7 +11,6 @@
 // Exit codes: 0 done, 1 the report could not be written, 2 bad options or scenario file.
 #include "stress_test.hpp"
 
-#include <backstop/risk/report/scenario_json.hpp>
 #include <backstop/risk/scenario_names.hpp>
 
 #include <CLI/CLI.hpp>
@@ -23,8 +22,6 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 
@@ -106,12 +103,8 @@ int main(int argc, char** argv) {
 
     Scenario scenario = default_scenario();
     if (!scenario_file.empty()) {
-        std::ifstream in(scenario_file);
-        std::stringstream text;
-        text << in.rdbuf();
-        const ScenarioFromJson loaded = scenario_from_json_text(text.str(), scenario);
-        if (!loaded.ok()) return usage_error(scenario_file + ": " + loaded.error);
-        scenario = loaded.scenario;
+        const std::string not_loaded = stress_test::load_scenario(scenario_file, scenario);
+        if (!not_loaded.empty()) return usage_error(scenario_file + ": " + not_loaded);
     }
     if (!model_name.empty()) {
         const Result<PriceModel> model = default_model(model_name);
@@ -144,9 +137,8 @@ int main(int argc, char** argv) {
                            "balance (not fund-first-until-target or cover-above-floor)");
     }
     if (!save_file.empty()) {
-        std::ofstream out(save_file, std::ios::trunc);
-        out << scenario_to_json(scenario).dump(2) << "\n";
-        if (!out) return usage_error("cannot write " + save_file);
+        const std::string not_saved = stress_test::save_scenario(scenario, save_file);
+        if (!not_saved.empty()) return usage_error(not_saved);
     }
 
     StressReportOptions options;
