@@ -25,7 +25,7 @@ std::string save_scenario(const backstop::risk::Scenario& scenario, const std::f
     std::ofstream out(file, std::ios::trunc);
     out << backstop::risk::scenario_to_json(scenario).dump(2) << "\n";
     out.close();
-    return out ? std::string() : "cannot write " + file.string();
+    return out ? std::string() : std::string("cannot write ") + file.string();
 }
 
 std::string summary(const backstop::risk::StressReport& report) { return backstop::risk::console_summary(report); }

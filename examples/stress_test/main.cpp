@@ -104,7 +104,7 @@ int main(int argc, char** argv) {
     Scenario scenario = default_scenario();
     if (!scenario_file.empty()) {
         const std::string not_loaded = stress_test::load_scenario(scenario_file, scenario);
-        if (!not_loaded.empty()) return usage_error(scenario_file + ": " + not_loaded);
+        if (!not_loaded.empty()) return usage_error(scenario_file + std::string(": ") + not_loaded);
     }
     if (!model_name.empty()) {
         const Result<PriceModel> model = default_model(model_name);

@@ -36,7 +36,7 @@ Outcome run_demo(const std::string& arguments, const std::string& name) {
     const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / name;
     fs::remove_all(folder);
     fs::create_directories(folder);
-    const std::string command = std::string("cd '") + folder.string() + "' && '" + BACKSTOP_STRESS_TEST + "' " +
+    const std::string command = std::string("cd '") + folder.string() + std::string("' && '") + BACKSTOP_STRESS_TEST + "' " +
                                 arguments + " > stdout.txt 2> stderr.txt";
     const int status = std::system(command.c_str());
     Outcome outcome;
@@ -51,7 +51,7 @@ std::string console_value(const std::string& console, const std::string& label) 
     std::istringstream lines(console);
     std::string line;
     while (std::getline(lines, line)) {
-        const std::string prefix = "  " + label + "  ";
+        const std::string prefix = std::string("  ") + label + "  ";
         if (line.rfind(prefix, 0) == 0) {
             const auto start = line.find_first_not_of(' ', prefix.size());
             return start == std::string::npos ? "" : line.substr(start);
@@ -134,7 +134,7 @@ TEST_CASE("a saved scenario reproduces the report bit for bit, on any number of 
     const fs::path saved = fs::path(BACKSTOP_TEST_OUTPUT) / "save" / "scenario.json";
     REQUIRE(fs::exists(saved));
     const Outcome second =
-        run_demo("--scenario '" + saved.string() + "' --threads 1 --grid-paths 6 --out again", "load");
+        run_demo(std::string("--scenario '") + saved.string() + "' --threads 1 --grid-paths 6 --out again", "load");
     REQUIRE(second.exit_code == 0);
     nlohmann::json a = nlohmann::json::parse(read_file(fs::path(BACKSTOP_TEST_OUTPUT) / "save" / "stress-report" /
                                                        "report.json"));
@@ -166,9 +166,9 @@ TEST_CASE("bad options and bad scenario files: a clear message, exit code 2, no 
              Case{"--fee-capture fund-first-until-target", "balance"},
              Case{"--no-such-option", "no-such-option"},
              Case{"--scenario /nonexistent/file.json", "/nonexistent/file.json"},
-             Case{"--scenario '" + (folder / "broken.json").string() + "'", "not valid JSON"},
-             Case{"--scenario '" + (folder / "typo.json").string() + "'", "scenario.pahts: unknown field"},
-             Case{"--scenario '" + (folder / "wrong.json").string() + "'", "scenario.fund.initial: expected a number"},
+             Case{std::string("--scenario '") + (folder / "broken.json").string() + "'", "not valid JSON"},
+             Case{std::string("--scenario '") + (folder / "typo.json").string() + "'", "scenario.pahts: unknown field"},
+             Case{std::string("--scenario '") + (folder / "wrong.json").string() + "'", "scenario.fund.initial: expected a number"},
          }) {
         const Outcome run = run_demo(c.arguments, "bad");
         INFO(c.arguments << "\nstdout: " << run.out << "\nstderr: " << run.err);

@@ -29,7 +29,8 @@ int layer_rank(const std::string& path_in_include) {
     return found == layer_order.end() ? -2 : static_cast<int>(found - layer_order.begin());
 }
 
-std::vector<std::string> backstop_includes(const fs::path& file) {
+// Every #include target of a file (any library), as written.
+std::vector<std::string> all_includes(const fs::path& file) {
     std::vector<std::string> includes;
     std::ifstream in(file);
     std::string line;
@@ -42,7 +43,14 @@ std::vector<std::string> backstop_includes(const fs::path& file) {
         if (open == std::string::npos) continue;
         const auto close = line.find_first_of(">\"", open + 1);
         if (close == std::string::npos) continue;
-        const std::string target = line.substr(open + 1, close - open - 1);
+        includes.push_back(line.substr(open + 1, close - open - 1));
+    }
+    return includes;
+}
+
+std::vector<std::string> backstop_includes(const fs::path& file) {
+    std::vector<std::string> includes;
+    for (const std::string& target : all_includes(file)) {
         if (target.rfind("backstop", 0) == 0) includes.push_back(target);
     }
     return includes;
@@ -81,24 +89,6 @@ TEST_CASE("the layer check sees a back-edge", "[layers]") {
     CHECK(layer_rank("backstop/nonsense/x.hpp") < 0);
 }
 
-namespace {
-
-// Every #include target of a file (any library), as written.
-std::vector<std::string> all_includes(const fs::path& file) {
-    std::vector<std::string> includes;
-    std::ifstream in(file);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto hash = line.find_first_not_of(" \t");
-        if (hash == std::string::npos || line[hash] != '#' || line.find("include", hash) == std::string::npos) continue;
-        const auto open = line.find_first_of("<\"");
-        const auto close = open == std::string::npos ? open : line.find_first_of(">\"", open + 1);
-        if (close != std::string::npos) includes.push_back(line.substr(open + 1, close - open - 1));
-    }
-    return includes;
-}
-
-}  // namespace
 
 TEST_CASE("only the risk lab's report reaches for nlohmann-json, and no header for CLI11", "[layers]") {
     const fs::path include_dir = BACKSTOP_INCLUDE_DIR;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "support/scale.hpp"
+#include "support/scenarios.hpp"
 
 using namespace backstop;
 using namespace backstop::risk;
@@ -33,18 +34,6 @@ double cramer_lundberg_capital(double psi, double theta, double mu) {
     return -(1.0 + theta) * mu / theta * std::log((1.0 + theta) * psi);
 }
 
-// A small, wild market: some paths deplete a small fund, some do not.
-Scenario wild_market() {
-    Scenario s;
-    s.paths = 24;
-    s.population.trader_count = 150;
-    s.horizon_steps = 96;
-    s.fund.initial = 100.0;
-    s.model = GarchT{0.0, 1.0e-5, 0.08, 0.90, 4.0};
-    s.seed = 99;
-    s.threads = 2;
-    return s;
-}
 
 }  // namespace
 
@@ -111,7 +100,7 @@ TEST_CASE("the depletion curve falls with the fund's size and the size grows as 
 
 TEST_CASE("a fund below a path's required size is depleted on it, at or above it is not: brute force",
           "[calibration]") {
-    Scenario s = wild_market();
+    Scenario s = testing::small_wild_market();
     const RunResult small = run(s);
     const std::vector<double> required = required_fund_sizes(s, small).value();
     Scenario ample = s;
@@ -147,7 +136,7 @@ TEST_CASE("a fund below a path's required size is depleted on it, at or above it
 }
 
 TEST_CASE("the bisection on common random numbers lands on the order statistic", "[calibration]") {
-    Scenario s = wild_market();
+    Scenario s = testing::small_wild_market();
     s.paths = 16;
     const RunResult result = run(s);
     const std::vector<double> required = required_fund_sizes(s, result).value();
@@ -171,7 +160,7 @@ TEST_CASE("calibration refuses what it cannot answer", "[calibration]") {
     CHECK_FALSE(smallest_fund_for(Span<const double>(negative), 0.5).has_value());
     const std::vector<double> bad_sizes{-1.0};
     CHECK_FALSE(depletion_curve(Span<const double>(required), Span<const double>(bad_sizes)).has_value());
-    Scenario s = wild_market();
+    Scenario s = testing::small_wild_market();
     s.paths = 2;
     s.fund.fee_capture = FeeCaptureChoice::fund_first_until_target;
     s.fund.fund_target = 500.0;
@@ -181,7 +170,7 @@ TEST_CASE("calibration refuses what it cannot answer", "[calibration]") {
 }
 
 TEST_CASE("the margin x penalty grid: leverage, depletion and its efficient frontier", "[calibration]") {
-    Scenario s = wild_market();
+    Scenario s = testing::small_wild_market();
     s.paths = 12;
     const std::vector<double> maintenance{0.02, 0.05, 0.10};
     const std::vector<double> penalties{0.0, 0.015};

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/scenarios.hpp"
+
 #include <algorithm>
 #include <numeric>
 #include <sstream>
@@ -21,17 +23,6 @@ using namespace backstop::risk;
 
 namespace {
 
-Scenario small_wild_market() {
-    Scenario s;
-    s.paths = 24;
-    s.population.trader_count = 150;
-    s.horizon_steps = 96;
-    s.fund.initial = 100.0;
-    s.model = GarchT{0.0, 1.0e-5, 0.08, 0.90, 4.0};
-    s.seed = 99;
-    s.threads = 2;
-    return s;
-}
 
 StressReportOptions small_options() {
     StressReportOptions o;
@@ -44,7 +35,7 @@ StressReportOptions small_options() {
 }
 
 const StressReport& shared_report() {
-    static const StressReport report = build_stress_report(small_wild_market(), small_options()).value();
+    static const StressReport report = build_stress_report(testing::small_wild_market(), small_options()).value();
     return report;
 }
 
@@ -58,7 +49,7 @@ std::size_t count(const std::string& text, const std::string& what) {
 
 TEST_CASE("the report's figures agree with the run they summarize", "[report]") {
     const StressReport& report = shared_report();
-    const RunResult run_again = run(small_wild_market());
+    const RunResult run_again = run(testing::small_wild_market());
     REQUIRE(report.statistics.paths == 24);
     REQUIRE(report.statistics.depleted_paths > 0);
     // Histogram: every path in one bin.
@@ -77,7 +68,7 @@ TEST_CASE("the report's figures agree with the run they summarize", "[report]") 
     CHECK(report.fan.quantiles[0].back() >= lowest_final);
     CHECK(report.fan.hours.back() == Approx(96.0));
     // The depletion curve at the scenario's own fund is the run's depletion count.
-    const std::vector<double> at{small_wild_market().fund.initial};
+    const std::vector<double> at{testing::small_wild_market().fund.initial};
     const auto point = depletion_curve(Span<const double>(report.required_fund), Span<const double>(at)).value();
     CHECK(point[0].depleted_paths == report.statistics.depleted_paths);
     REQUIRE(report.calibrated.size() == 1);
@@ -89,7 +80,7 @@ TEST_CASE("the policy comparison equals full runs under each policy", "[report]"
     const StressReport& report = shared_report();
     REQUIRE(report.policies.size() == 3);
     for (const PolicyOutcome& outcome : report.policies) {
-        Scenario s = small_wild_market();
+        Scenario s = testing::small_wild_market();
         s.fund.socialized_loss = outcome.policy;
         const RunResult full = run(s);
         std::vector<PathSummary> paths = full.paths;
@@ -126,7 +117,7 @@ TEST_CASE("the report's JSON holds every figure, at full precision", "[report]")
     CHECK(json["grid"]["cells"].size() == 4);
     CHECK(json["policies"][2]["policy"] == "funding");
     // Same scenario, one thread instead of two: the same report, bit for bit.
-    Scenario one_thread = small_wild_market();
+    Scenario one_thread = testing::small_wild_market();
     one_thread.threads = 1;
     nlohmann::json again = report_to_json(build_stress_report(one_thread, small_options()).value());
     again["scenario"]["threads"] = 2;
@@ -174,7 +165,7 @@ TEST_CASE("the HTML page: four charts, tables, the scenario, and nothing fetched
 }
 
 TEST_CASE("a scenario survives a JSON round trip and runs the same", "[report]") {
-    Scenario s = small_wild_market();
+    Scenario s = testing::small_wild_market();
     s.shocks = {{10, -0.1}, {50, 0.05}};
     s.impact.kind = ImpactKind::square_root;
     s.fund.socialized_loss = SocializedLossChoice::funding;
@@ -218,7 +209,7 @@ TEST_CASE("a scenario file with a mistake is refused, naming the field", "[repor
              Case{R"([1, 2])", "scenario: expected an object"},
              Case{R"({"paths": 10,})", "not valid JSON"},
          }) {
-        const Scenario defaults = small_wild_market();
+        const Scenario defaults = testing::small_wild_market();
         const ScenarioFromJson read = scenario_from_json_text(c.text, defaults);
         INFO(c.text << " -> " << read.error);
         CHECK_FALSE(read.ok());
@@ -227,7 +218,7 @@ TEST_CASE("a scenario file with a mistake is refused, naming the field", "[repor
 }
 
 TEST_CASE("a report refuses what cannot be summarized", "[report]") {
-    Scenario s = small_wild_market();
+    Scenario s = testing::small_wild_market();
     s.paths = 1;
     CHECK_FALSE(build_stress_report(s, small_options()).has_value());
     s.paths = 4;

@@ -33,7 +33,10 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
         t += "\n";
         for (std::size_t step = 0; step < report.fan.hours.size(); ++step) {
             t += fmt::format("{},{}", step, csv_number(report.fan.hours[step]));
-            for (const auto& band : report.fan.quantiles) t += "," + csv_number(band[step]);
+            for (const auto& band : report.fan.quantiles) {
+                t += ',';
+                t += csv_number(band[step]);
+            }
             t += "\n";
         }
         tables.push_back({"fan_chart", std::move(t)});

@@ -28,7 +28,7 @@ inline bool write_text(const std::filesystem::path& path, const std::string& tex
     file << text;
     file.close();
     if (!file) {
-        out.error = "cannot write " + path.string();
+        out.error = std::string("cannot write ") + path.string();
         return false;
     }
     out.files.push_back(path);
@@ -41,7 +41,7 @@ inline WrittenReport write_report(const StressReport& report, const std::filesys
     std::error_code error;
     std::filesystem::create_directories(folder / "csv", error);
     if (error) {
-        out.error = "cannot create " + (folder / "csv").string() + ": " + error.message();
+        out.error = std::string("cannot create ") + (folder / "csv").string() + std::string(": ") + error.message();
         return out;
     }
     if (!detail::write_text(folder / "report.html", report_html(report), out)) return out;

@@ -176,7 +176,9 @@ inline std::string report_html(const StressReport& report) {
                         sc.horizon_steps * sc.step_hours / 24.0, sc.paths, sc.seed, sc.fund.initial,
                         name_of(sc.fund.fee_capture), name_of(sc.fund.settlement), name_of(sc.fund.socialized_loss),
                         s.paths_not_conserved);
-    html += "<h2>Summary</h2>\n<pre>" + xml_escape(console_summary(report)) + "</pre>\n";
+    html += "<h2>Summary</h2>\n<pre>";
+    html += xml_escape(console_summary(report));
+    html += "</pre>\n";
 
     html += "<div class=\"charts\">\n";
     html += detail::figure(

@@ -25,6 +25,16 @@ namespace detail {
 
 inline double ppm_fraction(Ppm rate) { return static_cast<double>(rate.count()) / 1e6; }
 
+// The GARCH(1,1)-t part shared by GarchT and GarchJump.
+template <class Garch>
+void garch_json(const Garch& m, nlohmann::json& out) {
+    out["mean_per_step"] = m.mean_per_step;
+    out["omega"] = m.omega;
+    out["alpha"] = m.alpha;
+    out["beta"] = m.beta;
+    out["degrees_of_freedom"] = m.degrees_of_freedom;
+}
+
 inline nlohmann::json model_json(const PriceModel& model) {
     nlohmann::json out;
     out["name"] = std::string(name_of(model));
@@ -41,11 +51,7 @@ inline nlohmann::json model_json(const PriceModel& model) {
                 out["jump_mean"] = m.jump_mean;
                 out["jump_volatility"] = m.jump_volatility;
             } else if constexpr (std::is_same_v<M, GarchT>) {
-                out["mean_per_step"] = m.mean_per_step;
-                out["omega"] = m.omega;
-                out["alpha"] = m.alpha;
-                out["beta"] = m.beta;
-                out["degrees_of_freedom"] = m.degrees_of_freedom;
+                garch_json(m, out);
             } else if constexpr (std::is_same_v<M, HawkesJump>) {
                 out["volatility_per_year"] = m.volatility_per_year;
                 out["baseline_per_year"] = m.baseline_per_year;
@@ -56,11 +62,7 @@ inline nlohmann::json model_json(const PriceModel& model) {
             } else if constexpr (std::is_same_v<M, Bootstrap>) {
                 out["returns"] = m.returns ? *m.returns : std::vector<double>{};
             } else {
-                out["mean_per_step"] = m.mean_per_step;
-                out["omega"] = m.omega;
-                out["alpha"] = m.alpha;
-                out["beta"] = m.beta;
-                out["degrees_of_freedom"] = m.degrees_of_freedom;
+                garch_json(m, out);
                 out["jump_intensity_per_year"] = m.jump_intensity_per_year;
                 out["jump_mean"] = m.jump_mean;
                 out["jump_volatility"] = m.jump_volatility;
@@ -154,7 +156,7 @@ public:
         const auto it = object_.find(key);
         return it == object_.end() ? nullptr : &*it;
     }
-    std::string path(const char* key) const { return where_ + "." + key; }
+    std::string path(const char* key) const { return where_ + std::string(".") + key; }
     void fail(const std::string& message) {
         if (error_.empty()) error_ = message;
     }
@@ -202,7 +204,7 @@ public:
         if (value == nullptr) return;
         if (!value->is_string()) return fail(path(key) + ": expected a name");
         const Result<Enum> parsed = parse(value->get<std::string>());
-        if (!parsed) return fail(path(key) + ": " + std::string(parsed.error().detail));
+        if (!parsed) return fail(path(key) + std::string(": ") + std::string(parsed.error().detail));
         out = *parsed;
     }
     void fraction_ppm(const char* key, Ppm& out) {
@@ -223,6 +225,17 @@ private:
     std::string where_;
     std::string& error_;
 };
+
+// Degrees of freedom above 2 (unit-variance shocks need a variance), alpha + beta below 1.
+template <class Garch>
+void read_garch(JsonFields& fields, Garch& m) {
+    fields.number("mean_per_step", m.mean_per_step);
+    fields.number("omega", m.omega, 0.0);
+    fields.number("alpha", m.alpha, 0.0, 1.0);
+    fields.number("beta", m.beta, 0.0, 1.0);
+    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
+    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
+}
 
 inline void read_model(const nlohmann::json& object, PriceModel& model, std::string& error) {
     JsonFields fields(object, "scenario.model", error);
@@ -251,7 +264,7 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
         // Start from the current parameters when the name is unchanged, else from the defaults.
         if (name != name_of(model)) {
             Result<PriceModel> fresh = default_model(name);
-            if (!fresh) return fields.fail("scenario.model.name: " + std::string(fresh.error().detail));
+            if (!fresh) return fields.fail(std::string("scenario.model.name: ") + std::string(fresh.error().detail));
             model = *fresh;
         }
         std::visit(
@@ -267,12 +280,7 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
                     fields.number("jump_mean", m.jump_mean);
                     fields.number("jump_volatility", m.jump_volatility, 0.0);
                 } else if constexpr (std::is_same_v<M, GarchT>) {
-                    fields.number("mean_per_step", m.mean_per_step);
-                    fields.number("omega", m.omega, 0.0);
-                    fields.number("alpha", m.alpha, 0.0, 1.0);
-                    fields.number("beta", m.beta, 0.0, 1.0);
-                    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
-                    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
+                    read_garch(fields, m);
                 } else if constexpr (std::is_same_v<M, HawkesJump>) {
                     fields.number("volatility_per_year", m.volatility_per_year, 0.0);
                     fields.number("baseline_per_year", m.baseline_per_year, 0.0, 1e9);
@@ -284,15 +292,10 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
                         fields.fail("scenario.model: excitation must be below decay (a stable process)");
                     }
                 } else if constexpr (std::is_same_v<M, GarchJump>) {
-                    fields.number("mean_per_step", m.mean_per_step);
-                    fields.number("omega", m.omega, 0.0);
-                    fields.number("alpha", m.alpha, 0.0, 1.0);
-                    fields.number("beta", m.beta, 0.0, 1.0);
-                    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
+                    read_garch(fields, m);
                     fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
                     fields.number("jump_mean", m.jump_mean);
                     fields.number("jump_volatility", m.jump_volatility, 0.0);
-                    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
                 }
             },
             model);
@@ -320,7 +323,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
                 s.market.tier_count = static_cast<std::uint8_t>(tiers->size());
                 for (std::size_t i = 0; i < tiers->size(); ++i) {
                     MarginTier& tier = s.market.tiers[i];
-                    detail::JsonFields t((*tiers)[i], "scenario.market.tiers[" + std::to_string(i) + "]", error);
+                    detail::JsonFields t((*tiers)[i], std::string("scenario.market.tiers[") + std::to_string(i) + "]", error);
                     t.integer("notional_max_atoms", tier.notional_max, std::int64_t{1});
                     t.fraction_ppm("initial_margin", tier.initial);
                     t.fraction_ppm("maintenance_margin", tier.maintenance);
@@ -340,7 +343,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.only_known(written["market"]);
         if (error.empty()) {
             if (Result<void> valid = validate_market_config(s.market); !valid) {
-                error = "scenario.market: " + std::string(valid.error().detail);
+                error = std::string("scenario.market: ") + std::string(valid.error().detail);
             }
         }
     }
@@ -360,7 +363,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
             s.shocks.clear();
             for (std::size_t i = 0; i < shocks->size(); ++i) {
                 PriceShock shock;
-                detail::JsonFields fields((*shocks)[i], "scenario.shocks[" + std::to_string(i) + "]", error);
+                detail::JsonFields fields((*shocks)[i], std::string("scenario.shocks[") + std::to_string(i) + "]", error);
                 fields.integer("step", shock.step);
                 fields.number("log_return", shock.log_return, -20.0, 20.0);
                 fields.only_known(nlohmann::json{{"step", 0}, {"log_return", 0.0}});

@@ -146,7 +146,7 @@ public:
                             (top_ + height_ - bottom_) / 2, xml_escape(y_label_));
         return fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" width="{}" height="{}" role="img" aria-label="{}" font-family="sans-serif">)",
                            width_, height_, width_, height_, xml_escape(title)) +
-               "\n" + axes + "\n" + body_ + "</svg>";
+               std::string("\n") + axes + std::string("\n") + body_ + "</svg>";
     }
 
 private:
