@@ -173,8 +173,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "stress_test: %s\n", not_written.c_str());
         return 1;
     }
-    std::printf("\nran in %.1f s on %u threads\nreport: %s\n", seconds,
-                scenario.threads != 0 ? scenario.threads : std::max(1u, std::thread::hardware_concurrency()),
+    const unsigned threads_used =
+        scenario.threads != 0 ? scenario.threads : std::max(1u, std::thread::hardware_concurrency());
+    std::printf("\nran in %.1f s on %u thread%s\nreport: %s\n", seconds, threads_used, threads_used == 1 ? "" : "s",
                 (std::filesystem::path(output) / "report.html").string().c_str());
     return 0;
 }

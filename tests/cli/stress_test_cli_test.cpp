@@ -119,6 +119,30 @@ TEST_CASE("the console figures are the report's JSON figures", "[cli]") {
     CHECK(summary["depleted_paths"].get<std::uint64_t>() > 0);
 }
 
+TEST_CASE("a run longer than a second shows a progress bar on a terminal, and only there", "[cli]") {
+    // `script` (util-linux) runs the demo on a pseudo-terminal; what the terminal showed lands in
+    // the typescript file, stderr and stdout together.
+    const std::string arguments = "--paths 300 --traders 1500 --days 16 --grid-paths 0 --threads 1";
+    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / "progress";
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    const std::string command = std::string("cd '") + folder.string() + "' && script -qec \"'" + BACKSTOP_STRESS_TEST +
+                                "' " + arguments + "\" typescript.txt > /dev/null 2>&1";
+    const int status = std::system(command.c_str());
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) == 0);
+    const std::string shown = read_file(folder / "typescript.txt");
+    INFO(shown);
+    CHECK(shown.find("] ") != std::string::npos);
+    CHECK(shown.find("paths") != std::string::npos);
+    CHECK(shown.find("[#") != std::string::npos);  // the bar, partly filled
+    CHECK(shown.find("report: stress-report/report.html") != std::string::npos);
+    // The same run with stderr to a file: no bar.
+    const Outcome to_file = run_demo(arguments, "no-progress");
+    CHECK(to_file.exit_code == 0);
+    CHECK(to_file.err.empty());
+}
+
 TEST_CASE("--help lists the options and exits 0", "[cli]") {
     const Outcome run = run_demo("--help", "help");
     CHECK(run.exit_code == 0);
