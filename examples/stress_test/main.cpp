@@ -8,7 +8,8 @@
 //   stress_test --scenario my.json       a saved scenario (options given after it override it)
 //   stress_test --help
 //
-// Exit codes: 0 done, 1 the report could not be written, 2 bad options or scenario file.
+// Exit codes: 0 done, 1 a file could not be written or the run failed, 2 bad options or scenario
+// file (or a scenario the lab refuses).
 #include "stress_test.hpp"
 
 #include <backstop/risk/scenario_names.hpp>
@@ -20,7 +21,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -130,7 +133,11 @@ int main(int argc, char** argv) {
     if (app.count("--seed") > 0) scenario.seed = seed;
     if (fund >= 0.0) scenario.fund.initial = fund;
     if (traders != 0) scenario.population.trader_count = traders;
-    if (days != 0) scenario.horizon_steps = static_cast<std::uint32_t>(days * 24.0 / scenario.step_hours);
+    if (days != 0) {
+        const double steps = std::ceil(days * 24.0 / scenario.step_hours);
+        if (steps > 1e6) return usage_error("--days: more than a million steps at this scenario's step_hours");
+        scenario.horizon_steps = static_cast<std::uint32_t>(steps);
+    }
     if (app.count("--threads") > 0) scenario.threads = threads;
     if (!policies_ignore_balance(scenario.fund)) {
         return usage_error("the report's fund-size calibration needs policies that do not look at the fund's "
@@ -138,7 +145,10 @@ int main(int argc, char** argv) {
     }
     if (!save_file.empty()) {
         const std::string not_saved = stress_test::save_scenario(scenario, save_file);
-        if (!not_saved.empty()) return usage_error(not_saved);
+        if (!not_saved.empty()) {
+            std::fprintf(stderr, "stress_test: %s\n", not_saved.c_str());
+            return 1;
+        }
     }
 
     StressReportOptions options;
@@ -147,8 +157,13 @@ int main(int argc, char** argv) {
     Result<StressReport> report = make_error(ErrorCode::invalid_argument, "not run");
     const auto start = std::chrono::steady_clock::now();
     std::atomic<bool> finished{false};
+    std::string failure;  // an exception in the run (out of memory, a scenario the engine refuses)
     std::thread worker([&] {
-        report = stress_test::simulate(scenario, options, &progress);
+        try {
+            report = stress_test::simulate(scenario, options, &progress);
+        } catch (const std::exception& e) {
+            failure = e.what();
+        }
         finished = true;
     });
     const bool show_progress = !quiet && isatty(STDERR_FILENO) == 1;
@@ -164,6 +179,10 @@ int main(int argc, char** argv) {
     worker.join();
     if (drawn) std::fprintf(stderr, "\r%*s\r", 80, "");
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!failure.empty()) {
+        std::fprintf(stderr, "stress_test: the run failed: %s\n", failure.c_str());
+        return 1;
+    }
     if (!report) {
         return usage_error(fmt::format("the scenario cannot run: {}", std::string(report.error().detail)));
     }

@@ -94,6 +94,9 @@ inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario,
         if (again[i].depleted()) {
             return make_error(ErrorCode::invalid_argument, "a path depletes even an ample fund ($1e9)");
         }
+        if (again[i].liquidations_refused > 0) {
+            return make_error(ErrorCode::invalid_argument, "a liquidation was refused even with an ample fund");
+        }
         required[rerun[i]] = again[i].fund_required;
     }
     return required;
@@ -182,21 +185,30 @@ inline Result<FundSizeEstimate> estimate_smallest_fund(Span<const double> requir
     estimate.confidence = confidence;
     estimate.paths = n;
     // Point estimate: the largest number of depleted paths whose share is within the target.
-    const auto allowed = static_cast<std::uint64_t>(std::floor(target_probability * static_cast<double>(n)));
+    const auto allowed = static_cast<std::uint64_t>(std::floor(detail::tail_position(target_probability, n)));
     estimate.size = detail::size_allowing(sorted, allowed);
-    // The band's ends are increasing in the count; find the largest counts still within target.
-    std::int64_t upper_ok = -1;  // largest k with upper(k) <= target
-    std::int64_t lower_ok = -1;  // largest k with lower(k) <= target
-    for (std::uint64_t k = 0; k <= n; ++k) {
-        Result<BinomialInterval> band = clopper_pearson_interval(k, n, confidence);
-        if (!band) return band.error();
-        if (band->upper <= target_probability) upper_ok = static_cast<std::int64_t>(k);
-        if (band->lower <= target_probability) {
-            lower_ok = static_cast<std::int64_t>(k);
-        } else {
-            break;  // both ends only grow from here
+    // Both ends of the band grow with the count: binary searches for the largest counts whose
+    // upper (lower) end is still within the target; -1 when none is.
+    Error failure{};
+    bool failed = false;
+    const auto largest_within = [&](bool upper_end) {
+        std::int64_t low = -1;  // largest count known within
+        std::int64_t high = static_cast<std::int64_t>(n) + 1;  // smallest count known beyond
+        while (high - low > 1) {
+            const std::int64_t k = low + (high - low) / 2;
+            Result<BinomialInterval> band = clopper_pearson_interval(static_cast<std::uint64_t>(k), n, confidence);
+            if (!band) {
+                failure = band.error();
+                failed = true;
+                return std::int64_t{-1};
+            }
+            ((upper_end ? band->upper : band->lower) <= target_probability ? low : high) = k;
         }
-    }
+        return low;
+    };
+    const std::int64_t upper_ok = largest_within(true);
+    const std::int64_t lower_ok = largest_within(false);
+    if (failed) return failure;
     estimate.enough_paths = upper_ok >= 0;
     estimate.size_high = detail::size_allowing(sorted, static_cast<std::uint64_t>(std::max<std::int64_t>(upper_ok, 0)));
     estimate.size_low = detail::size_allowing(sorted, static_cast<std::uint64_t>(lower_ok));
@@ -222,8 +234,9 @@ inline Result<double> smallest_fund_by_search(const Scenario& scenario, double t
     if (!(target_probability > 0.0 && target_probability < 1.0)) {
         return make_error(ErrorCode::invalid_argument, "target probability must be in (0, 1)");
     }
-    if (!(low >= 0.0 && high > low && tolerance > 0.0) || !std::isfinite(high)) {
-        return make_error(ErrorCode::invalid_argument, "need 0 <= low < high and a positive tolerance");
+    if (!(low >= 0.0 && high > low && tolerance >= 1e-6) || !std::isfinite(high) || high > ample_fund) {
+        return make_error(ErrorCode::invalid_argument,
+                          "need 0 <= low < high <= $1e9 and a tolerance of at least one atom (1e-6)");
     }
     const auto share = [&](double size) {
         Scenario trial = scenario;
@@ -237,7 +250,7 @@ inline Result<double> smallest_fund_by_search(const Scenario& scenario, double t
         return make_error(ErrorCode::invalid_argument, "even the upper end of the bracket misses the target");
     }
     if (share(low) <= target_probability) return low;
-    while (high - low > tolerance) {
+    for (int halving = 0; halving < 100 && high - low > tolerance; ++halving) {  // 2^-100 of any bracket
         const double middle = 0.5 * (low + high);
         (share(middle) <= target_probability ? high : low) = middle;
     }
@@ -289,11 +302,23 @@ inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenari
     if (!(options.initial_to_maintenance >= 1.0)) {
         return make_error(ErrorCode::invalid_argument, "grid: initial margin must be at least maintenance");
     }
+    const auto cell_scenario = [&](double mm, double penalty) {
+        Scenario cell = scenario;
+        cell.market.tier_count = 1;
+        cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
+                                          Ppm{detail::to_ppm_count(mm * options.initial_to_maintenance)},
+                                          Ppm{detail::to_ppm_count(mm)}};
+        cell.market.liquidation_penalty = Ppm{detail::to_ppm_count(penalty)};
+        return cell;
+    };
     for (const double mm : maintenance) {  // every cell is checked before any runs
         for (const double penalty : penalties) {
             if (!(mm > 0.0 && mm * options.initial_to_maintenance <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {
                 return make_error(ErrorCode::invalid_argument,
                                   "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
+            }
+            if (Result<void> valid = validate_market_config(cell_scenario(mm, penalty).market); !valid) {
+                return valid.error();
             }
         }
     }
@@ -301,12 +326,7 @@ inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenari
     for (const double mm : maintenance) {
         for (const double penalty : penalties) {
             const double im = mm * options.initial_to_maintenance;
-            Scenario cell = scenario;
-            cell.market.tier_count = 1;
-            cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
-                                              Ppm{detail::to_ppm_count(im)}, Ppm{detail::to_ppm_count(mm)}};
-            cell.market.liquidation_penalty = Ppm{detail::to_ppm_count(penalty)};
-            if (Result<void> valid = validate_market_config(cell.market); !valid) return valid.error();
+            const Scenario cell = cell_scenario(mm, penalty);
             const RunResult result = run(cell, false, progress);
             Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
             if (!required) return required.error();
@@ -322,7 +342,7 @@ inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenari
             out.depletion = point->front();
             const std::vector<double> sorted = detail::sorted_copy(Span<const double>(*required));
             const auto allowed = static_cast<std::uint64_t>(
-                std::floor(options.target_probability * static_cast<double>(sorted.size())));
+                std::floor(detail::tail_position(options.target_probability, sorted.size())));
             out.required_fund = detail::size_allowing(sorted, allowed);
             for (const PathSummary& path : result.paths) {
                 out.mean_bad_debt += path.bad_debt;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace backstop {
 namespace risk {
@@ -49,6 +50,7 @@ struct CompoundPoissonFund {
     // fallen `margin` below its running maximum, where a new maximum has probability psi(margin),
     // chosen (exponential claims) to be at most `tail_probability`. Draws as in is_ruined().
     double required_capital(std::uint64_t seed, std::uint64_t path, double tail_probability) const {
+        if (!(loading > 0.0)) return std::numeric_limits<double>::infinity();  // no net profit: ruin is certain
         const double one_plus = 1.0 + loading;
         const double margin = -one_plus * mean_claim / loading * std::log(one_plus * tail_probability);
         RandomStream rng(seed, path);

@@ -46,18 +46,22 @@ struct PathSummary {
     double socialized = 0.0;
     double uncovered = 0.0;
     std::uint64_t liquidations = 0;
+    std::uint64_t liquidations_refused = 0;  // liquidatable, but the engine refused (e.g. a policy could not plan)
     std::uint64_t bad_debt_events = 0;
     std::uint64_t adl_events = 0;  // liquidations whose remainder went to the socialized-loss policy
     std::uint64_t largest_cascade = 0;   // most liquidations in one step
     std::int64_t first_depletion_step = -1;  // first step the fund could not pay in full
     // The smallest initial fund that would have paid every deficit of this path in full: the
     // largest deficit less what the fund had gained since the start when it was due. Exact when
-    // the path was not depleted and the fund's policies do not look at its balance (the path is
-    // then the same for every initial fund at least this large); a lower bound otherwise.
+    // the path was not depleted, no liquidation was refused, and the fund's policies do not look
+    // at its balance (the path is then the same for every initial fund at least this large;
+    // calibration checks the policies). Otherwise the path diverged at its first shortfall and
+    // this says nothing.
     double fund_required = 0.0;
     // Who bore what the fund could not pay (quote units), and how: charges to traders and to the
-    // market maker (the counterparty of every entry), the number of charges, and the notional of
-    // positions closed by auto-deleveraging (at the mark).
+    // venue's own accounts (the market maker, the counterparty of every entry, and the
+    // liquidator, which unwinds to it), the number of charges, and the notional of positions
+    // closed by auto-deleveraging (at the mark).
     double socialized_traders = 0.0;
     double socialized_maker = 0.0;
     std::uint64_t bearer_charges = 0;
@@ -69,7 +73,7 @@ struct PathSummary {
     std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
 
     bool depleted() const { return first_depletion_step >= 0; }
-    bool fund_required_exact() const { return !depleted(); }
+    bool fund_required_exact() const { return !depleted() && liquidations_refused == 0; }
     double fund_loss() const { return fund_initial - fund_final; }
 };
 
@@ -80,8 +84,16 @@ struct RunResult {
 
 namespace detail {
 
+// Quote or base units to atoms, rounded down (collateral and sizes: never more than asked),
+// within the int64 range (a wild scenario saturates rather than overflows).
 inline std::int64_t to_atoms(double units, int decimals) {
-    return static_cast<std::int64_t>(std::floor(units * std::pow(10.0, decimals)));
+    const double atoms = std::floor(units * std::pow(10.0, decimals));
+    return static_cast<std::int64_t>(std::clamp(atoms, -9.0e18, 9.0e18));
+}
+// Rounded to the nearest atom: for the fund's initial balance, so that a size the lab reported
+// (atoms / 10^decimals) comes back as the same atoms.
+inline std::int64_t to_atoms_nearest(double units, int decimals) {
+    return static_cast<std::int64_t>(std::llround(std::clamp(units * std::pow(10.0, decimals), -9.0e18, 9.0e18)));
 }
 inline double to_units(std::int64_t atoms, int decimals) {
     return static_cast<double>(atoms) / std::pow(10.0, decimals);
@@ -144,7 +156,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     (void)engine.deposit(AccountId{maker_index}, deep);
     (void)engine.deposit(AccountId{liquidator_index}, deep);
     if (scenario.fund.initial > 0) {
-        (void)engine.fund_deposit(Amount<USDC>(detail::to_atoms(scenario.fund.initial, quote_decimals)));
+        (void)engine.fund_deposit(Amount<USDC>(detail::to_atoms_nearest(scenario.fund.initial, quote_decimals)));
     }
 
     RandomStream rng(scenario.seed, path);
@@ -245,9 +257,13 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             for (int round = 0; round < 4 && engine.is_liquidatable(id); ++round) {
                 const std::int64_t fund_before = engine.fund().balance(engine.ledger()).atoms();
                 auto report = engine.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations));
-                if (!report) break;
+                if (!report) {
+                    ++summary.liquidations_refused;
+                    break;
+                }
                 if (report->deficit.is_positive()) {
-                    // The penalty reaches the fund before the deficit is settled.
+                    // A liquidation that leaves a deficit charges no penalty (it is capped by the
+                    // equity left), so this is the fund's gain when the deficit falls due.
                     const std::int64_t gained = fund_before + report->penalty_split.to_fund.atoms() - fund_initial_atoms;
                     required_atoms = std::max(required_atoms, report->deficit.atoms() - gained);
                 }
@@ -256,8 +272,8 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                     charged_atoms += allocations[a].amount.atoms();
                     const Allocation<USDC>& allocation = allocations[a];
                     const double amount = detail::to_units(allocation.amount.atoms(), quote_decimals);
-                    (allocation.account.value == maker_index ? summary.socialized_maker : summary.socialized_traders) +=
-                        amount;
+                    const bool venue = allocation.account.value == maker_index || allocation.account.value == liquidator_index;
+                    (venue ? summary.socialized_maker : summary.socialized_traders) += amount;
                     ++summary.bearer_charges;
                     summary.deleveraged_notional += detail::to_units(allocation.quantity_atoms, base_decimals) *
                                                     detail::to_units(mark, price_decimals);

@@ -164,6 +164,18 @@ TEST_CASE("the HTML page: four charts, tables, the scenario, and nothing fetched
     CHECK(xml_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
 }
 
+TEST_CASE("a report without a grid still has four charts, the fourth saying why it is empty", "[report]") {
+    Scenario s = testing::small_wild_market();
+    s.paths = 6;
+    StressReportOptions options = small_options();
+    options.grid_paths = 0;
+    const StressReport report = build_stress_report(s, options).value();
+    CHECK(report.grid.empty());
+    const std::string html = report_html(report);
+    CHECK(count(html, "<svg ") == 4);
+    CHECK(html.find("no grid in this run") != std::string::npos);
+}
+
 TEST_CASE("a scenario survives a JSON round trip and runs the same", "[report]") {
     Scenario s = testing::small_wild_market();
     s.shocks = {{10, -0.1}, {50, 0.05}};
@@ -228,4 +240,9 @@ TEST_CASE("a report refuses what cannot be summarized", "[report]") {
     bad = small_options();
     bad.grid_maintenance = {0.9};  // initial margin 150%
     CHECK_FALSE(build_stress_report(s, bad).has_value());
+    bad = small_options();
+    bad.targets = {0.0};
+    CHECK_FALSE(build_stress_report(s, bad).has_value());
+    s.fund.settlement = SettlementChoice::cover_above_floor;  // calibration needs balance-blind policies
+    CHECK_FALSE(build_stress_report(s, small_options()).has_value());
 }

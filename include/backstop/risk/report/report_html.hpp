@@ -107,6 +107,11 @@ inline std::string depletion_curve_svg(const StressReport& report) {
 }
 
 inline std::string frontier_svg(const StressReport& report) {
+    if (report.grid.empty()) {  // still a chart, saying why it is empty
+        SvgPlot plot({0.0, 60.0}, {0.0, 0.1}, "maximum leverage offered (1 / initial margin)", "depletion probability");
+        plot.horizontal(0.05, "#555", "no grid in this run (--grid-paths 0)", "1,0");
+        return plot.svg("depletion against capital efficiency: no grid");
+    }
     double x_high = 1.0, y_high = 0.05;
     double penalty_low = 1.0, penalty_high = 0.0;
     for (const GridCell& c : report.grid) {
@@ -230,8 +235,8 @@ inline std::string report_html(const StressReport& report) {
                             p.mean_deleveraged_notional, p.mean_uncovered, p.largest_path_socialized);
     }
     html += "</table>\n<p>Means are per path over all paths (USDC). Paths that never deplete the fund never reach the "
-            "policy, so they are identical under all three; the depleted ones were run again under each policy with "
-            "the same seeds. Ranked ADL closes the most profitable, most leveraged positions against the defaulter "
+            "policy, so they are identical under every policy; the depleted ones were run again under each policy with "
+            "the same seeds. The market maker's column includes the liquidator (both are the venue's accounts). Ranked ADL closes the most profitable, most leveraged positions against the defaulter "
             "(notional deleveraged); a pro-rata haircut charges every account in profit; funding socialization charges "
             "every open position, winners and losers, through the funding index. Charges round in the protocol's "
             "favour, so a policy can take slightly more than the deficit.</p>\n";
