@@ -1,6 +1,7 @@
 // The figures of a stress report as CSV tables, one per figure, for spreadsheets and notebooks.
-// Columns are named as the JSON fields. Numbers are written with 17 significant digits (exact
-// round trip of a double).
+// Columns are named as the JSON fields, nested ones flattened (the grid's depletion interval is
+// depletion, depletion_lower, depletion_upper). Numbers are written with 17 significant digits
+// (exact round trip of a double).
 #pragma once
 
 #include "backstop/risk/report/stress_report.hpp"
