@@ -129,6 +129,13 @@ inline double size_allowing(const std::vector<double>& sorted, std::uint64_t dep
     return std::max(0.0, sorted[static_cast<std::size_t>(n - depleted - 1)]);
 }
 
+// The smallest size whose share of depleted paths is within the target: the largest allowed
+// count is floor(target n) (with the rounding of target taken out).
+inline double size_for_target(const std::vector<double>& sorted, double target_probability) {
+    const auto allowed = static_cast<std::uint64_t>(std::floor(tail_position(target_probability, sorted.size())));
+    return size_allowing(sorted, allowed);
+}
+
 }  // namespace detail
 
 // Depletion probability at each size (Wilson intervals), from the paths' required sizes.
@@ -184,9 +191,7 @@ inline Result<FundSizeEstimate> estimate_smallest_fund(Span<const double> requir
     estimate.target_probability = target_probability;
     estimate.confidence = confidence;
     estimate.paths = n;
-    // Point estimate: the largest number of depleted paths whose share is within the target.
-    const auto allowed = static_cast<std::uint64_t>(std::floor(detail::tail_position(target_probability, n)));
-    estimate.size = detail::size_allowing(sorted, allowed);
+    estimate.size = detail::size_for_target(sorted, target_probability);
     // Both ends of the band grow with the count: binary searches for the largest counts whose
     // upper (lower) end is still within the target; -1 when none is.
     Error failure{};
@@ -291,42 +296,50 @@ inline bool dominates(const GridCell& a, const GridCell& b) {
 }
 
 namespace detail {
-inline std::int64_t to_ppm_count(double fraction) { return static_cast<std::int64_t>(std::llround(fraction * 1e6)); }
+// The scenario with one margin tier at (maintenance x ratio, maintenance) and the penalty.
+inline Scenario grid_cell(const Scenario& scenario, double maintenance, double penalty, const GridOptions& options) {
+    Scenario cell = scenario;
+    cell.market.tier_count = 1;
+    cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
+                                      ppm_from_fraction(maintenance * options.initial_to_maintenance),
+                                      ppm_from_fraction(maintenance)};
+    cell.market.liquidation_penalty = ppm_from_fraction(penalty);
+    return cell;
+}
 }  // namespace detail
 
-// One run per (maintenance, penalty) pair, every run with the scenario's seeds.
-inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
-                                                         Span<const double> penalties, const GridOptions& options = {},
-                                                         Progress* progress = nullptr) {
+// Every cell of a grid, checked before anything runs.
+inline Result<void> check_grid(const Scenario& scenario, Span<const double> maintenance, Span<const double> penalties,
+                               const GridOptions& options) {
     if (maintenance.empty() || penalties.empty()) return make_error(ErrorCode::invalid_argument, "empty grid");
     if (!(options.initial_to_maintenance >= 1.0)) {
         return make_error(ErrorCode::invalid_argument, "grid: initial margin must be at least maintenance");
     }
-    const auto cell_scenario = [&](double mm, double penalty) {
-        Scenario cell = scenario;
-        cell.market.tier_count = 1;
-        cell.market.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(),
-                                          Ppm{detail::to_ppm_count(mm * options.initial_to_maintenance)},
-                                          Ppm{detail::to_ppm_count(mm)}};
-        cell.market.liquidation_penalty = Ppm{detail::to_ppm_count(penalty)};
-        return cell;
-    };
-    for (const double mm : maintenance) {  // every cell is checked before any runs
+    for (const double mm : maintenance) {
         for (const double penalty : penalties) {
             if (!(mm > 0.0 && mm * options.initial_to_maintenance <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {
                 return make_error(ErrorCode::invalid_argument,
                                   "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
             }
-            if (Result<void> valid = validate_market_config(cell_scenario(mm, penalty).market); !valid) {
+            if (Result<void> valid = validate_market_config(detail::grid_cell(scenario, mm, penalty, options).market);
+                !valid) {
                 return valid.error();
             }
         }
     }
+    return {};
+}
+
+// One run per (maintenance, penalty) pair, every run with the scenario's seeds.
+inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
+                                                         Span<const double> penalties, const GridOptions& options = {},
+                                                         Progress* progress = nullptr) {
+    if (Result<void> valid = check_grid(scenario, maintenance, penalties, options); !valid) return valid.error();
     std::vector<GridCell> cells;
     for (const double mm : maintenance) {
         for (const double penalty : penalties) {
             const double im = mm * options.initial_to_maintenance;
-            const Scenario cell = cell_scenario(mm, penalty);
+            const Scenario cell = detail::grid_cell(scenario, mm, penalty, options);
             const RunResult result = run(cell, false, progress);
             Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
             if (!required) return required.error();
@@ -340,10 +353,8 @@ inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenari
             out.liquidation_penalty = penalty;
             out.max_leverage = 1.0 / im;
             out.depletion = point->front();
-            const std::vector<double> sorted = detail::sorted_copy(Span<const double>(*required));
-            const auto allowed = static_cast<std::uint64_t>(
-                std::floor(detail::tail_position(options.target_probability, sorted.size())));
-            out.required_fund = detail::size_allowing(sorted, allowed);
+            out.required_fund = detail::size_for_target(detail::sorted_copy(Span<const double>(*required)),
+                                                        options.target_probability);
             for (const PathSummary& path : result.paths) {
                 out.mean_bad_debt += path.bad_debt;
                 out.mean_liquidations += static_cast<double>(path.liquidations);

@@ -13,6 +13,7 @@
 #include "backstop/risk/price_model/hawkes_jump.hpp"
 #include "backstop/risk/price_model/merton_jump.hpp"
 
+#include <cmath>
 #include <cstdint>
 #include <variant>
 #include <vector>
@@ -64,6 +65,11 @@ struct FundSetup {
     double floor = 0.0;             // quote units, for cover_above_floor
     SocializedLossChoice socialized_loss = SocializedLossChoice::ranked_adl;
 };
+
+namespace detail {
+// A fraction as the engine's rate (1.5% -> Ppm{15000}), to the nearest part per million.
+inline Ppm ppm_from_fraction(double fraction) { return Ppm{static_cast<std::int64_t>(std::llround(fraction * 1e6))}; }
+}  // namespace detail
 
 struct Scenario {
     MarketConfig market = presets::dydx_v4::large_cap();

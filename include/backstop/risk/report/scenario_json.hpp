@@ -23,8 +23,6 @@ namespace risk {
 
 namespace detail {
 
-inline double ppm_fraction(Ppm rate) { return static_cast<double>(rate.count()) / 1e6; }
-
 // The GARCH(1,1)-t part shared by GarchT and GarchJump.
 template <class Garch>
 void garch_json(const Garch& m, nlohmann::json& out) {
@@ -80,14 +78,14 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
     for (std::size_t i = 0; i < s.market.tier_count; ++i) {
         const MarginTier& tier = s.market.tiers[i];
         tiers.push_back({{"notional_max_atoms", tier.notional_max},
-                         {"initial_margin", detail::ppm_fraction(tier.initial)},
-                         {"maintenance_margin", detail::ppm_fraction(tier.maintenance)}});
+                         {"initial_margin", tier.initial.to_double()},
+                         {"maintenance_margin", tier.maintenance.to_double()}});
     }
     market["tiers"] = tiers;
-    market["liquidation_penalty"] = detail::ppm_fraction(s.market.liquidation_penalty);
-    market["liquidator_discount"] = detail::ppm_fraction(s.market.liquidator_discount);
-    market["full_liquidation_below"] = detail::ppm_fraction(s.market.full_liquidation_below);
-    market["liquidation_buffer"] = detail::ppm_fraction(s.market.liquidation_buffer);
+    market["liquidation_penalty"] = s.market.liquidation_penalty.to_double();
+    market["liquidator_discount"] = s.market.liquidator_discount.to_double();
+    market["full_liquidation_below"] = s.market.full_liquidation_below.to_double();
+    market["liquidation_buffer"] = s.market.liquidation_buffer.to_double();
     market["tick_size"] = s.market.tick_size;
     market["lot_size"] = s.market.lot_size;
     market["position_max"] = s.market.position_max;
@@ -208,9 +206,9 @@ public:
         out = *parsed;
     }
     void fraction_ppm(const char* key, Ppm& out) {
-        double x = static_cast<double>(out.count()) / 1e6;
+        double x = out.to_double();
         number(key, x, 0.0, 1.0);
-        out = Ppm{static_cast<std::int64_t>(std::llround(x * 1e6))};
+        out = ppm_from_fraction(x);
     }
     // Every key of the object must be one the writer writes (those of `written`).
     void only_known(const nlohmann::json& written) {

@@ -163,18 +163,10 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
                           "the report calibrates the fund's size: its policies must not look at its balance");
     }
     if (options.grid_paths > 0) {
-        // The grid's own checks, on a one-path copy that stops before running anything.
-        for (const double mm : options.grid_maintenance) {
-            for (const double penalty : options.grid_penalties) {
-                if (!(mm > 0.0 && mm * options.grid.initial_to_maintenance <= 1.0 && penalty >= 0.0 && penalty < 1.0) ||
-                    !(options.grid.initial_to_maintenance >= 1.0)) {
-                    return make_error(ErrorCode::invalid_argument,
-                                      "grid: maintenance in (0, 1], initial <= 100%, penalty in [0, 1)");
-                }
-            }
-        }
-        if (options.grid_maintenance.empty() || options.grid_penalties.empty()) {
-            return make_error(ErrorCode::invalid_argument, "empty grid");
+        if (Result<void> valid = check_grid(scenario, Span<const double>(options.grid_maintenance),
+                                            Span<const double>(options.grid_penalties), options.grid);
+            !valid) {
+            return valid.error();
         }
     }
     StressReport report;
