@@ -9,6 +9,7 @@
 #include <backstop/risk/price_model/merton_jump.hpp>
 #include <backstop/risk/rng/philox.hpp>
 #include <backstop/risk/rng/random_stream.hpp>
+#include <backstop/risk/rng/student_t_steps.hpp>
 #include <backstop/risk/simulator.hpp>
 
 #include <benchmark/benchmark.h>
@@ -85,7 +86,37 @@ void BM_path_gbm(benchmark::State& state) { path_steps(state, Gbm{}); }
 void BM_path_merton(benchmark::State& state) { path_steps(state, MertonJump{}); }
 void BM_path_garch_t(benchmark::State& state) { path_steps(state, GarchT{}); }
 void BM_path_hawkes(benchmark::State& state) { path_steps(state, HawkesJump{}); }
-void BM_path_garch_jump(benchmark::State& state) { path_steps(state, GarchJump{}); }
+// GarchJump generates a whole path at once (SIMD lanes, the CPU's widest instruction set, as the
+// simulator runs it): 720 hourly steps per iteration. The argument forces an instruction set
+// (0 baseline, 1 AVX2, 2 AVX-512; skipped where the CPU lacks it).
+void BM_path_garch_jump(benchmark::State& state) {
+    const auto isa = static_cast<detail::VectorIsa>(state.range(0));
+    if (!detail::vector_isa_supported(isa)) {
+        state.SkipWithError("instruction set not supported by this CPU");
+        return;
+    }
+    constexpr std::size_t steps = 720;
+    const GarchJump model{};
+    std::vector<double> log_returns(steps);
+    std::uint64_t path = 0;
+    for (auto _ : state) {
+        model.log_returns(7, path++, 1.0 / 8760.0, log_returns.data(), steps, isa);
+        benchmark::DoNotOptimize(log_returns.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(steps));
+}
+void BM_student_t_steps(benchmark::State& state) {
+    constexpr std::size_t steps = 720;
+    std::vector<double> draws(steps);
+    std::uint64_t path = 0;
+    for (auto _ : state) {
+        student_t_steps(7, path++, 0, 5.0, draws.data(), steps);
+        benchmark::DoNotOptimize(draws.data());
+        benchmark::ClobberMemory();
+    }
+    state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(steps));
+}
 void BM_path_bootstrap(benchmark::State& state) {
     auto sample = std::make_shared<std::vector<double>>();
     RandomStream rng(3, 0);
@@ -96,7 +127,8 @@ BENCHMARK(BM_path_gbm);
 BENCHMARK(BM_path_merton);
 BENCHMARK(BM_path_garch_t);
 BENCHMARK(BM_path_hawkes);
-BENCHMARK(BM_path_garch_jump);
+BENCHMARK(BM_path_garch_jump)->Arg(0)->Arg(1)->Arg(2)->ArgName("isa");
+BENCHMARK(BM_student_t_steps);
 BENCHMARK(BM_path_bootstrap);
 
 // A whole path with the engine in the loop: trader-steps per second = traders x steps / time.

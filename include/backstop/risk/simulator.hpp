@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -195,11 +196,21 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     double price = scenario.initial_price;
     double forced_volume = 0.0;  // base units, + for forced selling
     const PriceModel& model = scenario.model;  // models are immutable; each path owns its state
-    auto state = std::visit([](const auto& m) -> std::variant<Gbm::State, MertonJump::State, GarchT::State,
-                                                              HawkesJump::State, Bootstrap::State, GarchJump::State> {
-        return m.initial_state();
-    }, model);
     const double dt = scenario.step_years();
+    // Step models carry a state from step to step; whole-path models (GarchJump) write the
+    // path's log returns up front, in SIMD lanes.
+    std::vector<double> path_log_returns;
+    auto state = std::visit([&](const auto& m) -> std::variant<std::monostate, Gbm::State, MertonJump::State, GarchT::State,
+                                                               HawkesJump::State, Bootstrap::State> {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, GarchJump>) {
+            path_log_returns.resize(scenario.horizon_steps);
+            m.log_returns(scenario.seed, path, dt, path_log_returns.data(), path_log_returns.size());
+            return std::monostate{};
+        } else {
+            return m.initial_state();
+        }
+    }, model);
     std::int64_t now_ms = 0;
     std::vector<AccountId> due(account_count);
     std::vector<std::uint32_t> waiting(account_count, 0);  // steps an account has been liquidatable
@@ -218,8 +229,12 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         now_ms += static_cast<std::int64_t>(scenario.step_hours * 3'600'000.0);
         const double log_return = std::visit(
             [&](const auto& m) {
-                using State = typename std::decay_t<decltype(m)>::State;
-                return m.log_return(std::get<State>(state), rng, dt);
+                using M = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<M, GarchJump>) {
+                    return path_log_returns[step];
+                } else {
+                    return m.log_return(std::get<typename M::State>(state), rng, dt);
+                }
             },
             model);
         double shock = 0.0;

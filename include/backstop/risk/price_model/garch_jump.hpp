@@ -6,14 +6,48 @@
 //   J_t = sum_{i <= N_t} Y_i,  N_t ~ Poisson(lambda dt),  Y_i ~ N(jump_mean, jump_volatility^2).
 // Jumps do not feed the variance recursion (they are the part GARCH cannot forecast). Given N
 // jumps their sum is N(N jump_mean, N jump_volatility^2), so one normal draw covers them all.
-// Draw order per step: the t shock, the jump count, then one normal if there is a jump.
+//
+// A path is generated whole (log_returns), in SIMD lanes, from its own counter-based draws:
+// - t_nu of step s: student_t_steps (StepBlocks, tag student_t);
+// - whether step s jumps: word s % 4 of StepBlocks (tag jump_decision) at step s / 4, a 32-bit
+//   word c against the threshold T = floor(2^32 e^(-lambda dt)): no jump when c < T, a jump when
+//   c > T, and at c = T (probability 2^-32) a uniform u decides, no jump when u < the fraction
+//   2^32 e^(-lambda dt) - T, so that P(no jump) is e^(-lambda dt) exactly;
+// - the jumps of a step that has them: RandomStream(seed, path), sub-stream jump_substream at
+//   step s: [u at c = T], then N given N >= 1, then one normal.
+// So a path is a pure function of (seed, path, model, dt), the same bits on every platform and
+// SIMD width for the diffusive part (portable_math) and per C library for the rare jump sizes
+// (RandomStream's caveat). The square root of the variance is portable_sqrt's.
 #pragma once
 
+#include "backstop/core/assert.hpp"
+#include "backstop/risk/floating_point.hpp"
+#include "backstop/risk/rng/detail/portable_math.hpp"
+#include "backstop/risk/rng/detail/vector_dispatch.hpp"
+#include "backstop/risk/rng/random_stream.hpp"
+#include "backstop/risk/rng/step_blocks.hpp"
+#include "backstop/risk/rng/student_t_steps.hpp"
+
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace backstop {
 namespace risk {
+
+namespace detail {
+
+// r[i] = mean + sqrt(variance[i]) shock[i], in vector lanes.
+struct DiffusiveReturnsKernel {
+    static BACKSTOP_ALWAYS_INLINE void run(const double* __restrict variance,
+                                           const double* __restrict shock, double mean,
+                                           std::size_t count, double* __restrict out) noexcept {
+        BACKSTOP_NO_FP_CONTRACTION
+        for (std::size_t i = 0; i < count; ++i) out[i] = mean + portable_sqrt(variance[i]) * shock[i];
+    }
+};
+
+}  // namespace detail
 
 struct GarchJump {
     double mean_per_step = 0.0;
@@ -25,28 +59,46 @@ struct GarchJump {
     double jump_mean = -0.03;               // of the log jump
     double jump_volatility = 0.05;
 
-    struct State {
-        double variance = 0.0;
-    };
-    double unconditional_variance() const { return omega / (1.0 - alpha - beta); }
-    State initial_state() const { return State{unconditional_variance()}; }
+    // RandomStream sub-stream of the jump sizes (sub-stream 0 is the other models' draws).
+    static constexpr std::uint64_t jump_substream = 1;
+    // Steps generated at a time: the buffers live on the stack.
+    static constexpr std::size_t chunk_steps = 128;
 
-    template <class Rng>
-    double log_return(State& state, Rng& rng, double dt_years) const {
+    double unconditional_variance() const { return omega / (1.0 - alpha - beta); }
+
+    // out[s] = the log return of step s of `path`, s < steps; the path starts at the
+    // unconditional variance. Needs nu > 2 (a unit-variance t) and steps below 2^32.
+    void log_returns(std::uint64_t seed, std::uint64_t path, double dt_years, double* out,
+                     std::size_t steps, detail::VectorIsa isa = detail::best_vector_isa()) const {
+        BACKSTOP_NO_FP_CONTRACTION
         const double nu = degrees_of_freedom;
-        const double shock = rng.student_t(nu) * std::sqrt((nu - 2.0) / nu);  // e_t
-        const double variance = state.variance;
-        // alpha (sigma_t e_t)^2 + beta sigma_t^2 written as sigma_t^2 (alpha e_t^2 + beta): the
-        // chain from one step's variance to the next is then a multiply and an add, with no
-        // square root on it, so consecutive steps overlap.
-        state.variance = omega + variance * (alpha * shock * shock + beta);
-        double r = mean_per_step + std::sqrt(variance) * shock;
-        const std::uint64_t jumps = rng.poisson(jump_intensity_per_year * dt_years);
-        if (jumps > 0) {
-            const double n = static_cast<double>(jumps);
-            r += n * jump_mean + std::sqrt(n) * jump_volatility * rng.normal();
+        BACKSTOP_ASSERT(nu > 2.0 && std::isfinite(nu), "a unit-variance t needs nu > 2");
+        BACKSTOP_ASSERT(steps <= std::uint64_t{0xFFFFFFFF}, "steps below 2^32");
+        const double shock_scale = std::sqrt((nu - 2.0) / nu);
+        const JumpThreshold threshold = jump_threshold(dt_years);
+        const StepBlockCoordinates decisions =
+            StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 0);
+        double variance = unconditional_variance();
+        double shock[chunk_steps];
+        double variances[chunk_steps];
+        std::uint32_t decision_words[4][chunk_steps / 4];
+        for (std::size_t done = 0; done < steps; done += chunk_steps) {
+            const std::size_t n = steps - done < chunk_steps ? steps - done : chunk_steps;
+            const std::uint32_t first_step = static_cast<std::uint32_t>(done);
+            student_t_steps(seed, path, first_step, nu, shock, n, isa);
+            for (std::size_t i = 0; i < n; ++i) shock[i] *= shock_scale;
+            variance = variance_recursion(variance, shock, variances, n);
+            detail::run_kernel<detail::DiffusiveReturnsKernel>(isa, variances, shock, mean_per_step, n, out + done);
+            if (!threshold.can_jump) continue;
+            const std::size_t groups = (n + 3) / 4;
+            philox_step_blocks(decisions, first_step / 4, groups, decision_words[0], decision_words[1],
+                               decision_words[2], decision_words[3], isa);
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint32_t word = decision_words[i % 4][i / 4];
+                if (word < threshold.word) continue;
+                out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold, dt_years);
+            }
         }
-        return r;
     }
 
     // Stationary moments of one step's log return (the GARCH part at its unconditional variance).
@@ -56,6 +108,93 @@ struct GarchJump {
     double log_return_variance(double dt_years) const {
         return unconditional_variance() +
                jump_intensity_per_year * dt_years * (jump_volatility * jump_volatility + jump_mean * jump_mean);
+    }
+
+    // P(no jump in a step) = e^(-lambda dt) as a 32-bit threshold and the fraction beyond it.
+    struct JumpThreshold {
+        bool can_jump = false;
+        std::uint64_t word = 0;      // T = floor(2^32 p), up to 2^32
+        double fraction = 0.0;       // 2^32 p - T
+        double mean = 0.0;           // lambda dt
+        double no_jump = 1.0;        // p = e^(-lambda dt)
+    };
+    JumpThreshold jump_threshold(double dt_years) const {
+        BACKSTOP_NO_FP_CONTRACTION
+        JumpThreshold t;
+        t.mean = jump_intensity_per_year * dt_years;
+        BACKSTOP_ASSERT(t.mean >= 0.0 && t.mean <= RandomStream::poisson_mean_max, "a jump rate in range");
+        if (t.mean <= 0.0) {
+            t.word = std::uint64_t{1} << 32;
+            return t;
+        }
+        t.can_jump = true;
+        // e^(-m) = 1 / (1 + expm1(m)): portable, so the threshold is the same everywhere.
+        t.no_jump = t.mean < 709.0 ? 1.0 / (1.0 + detail::portable_expm1_nonnegative(t.mean)) : 0.0;
+        const double scaled = t.no_jump * 0x1p32;
+        t.word = static_cast<std::uint64_t>(scaled);
+        t.fraction = scaled - static_cast<double>(t.word);
+        return t;
+    }
+
+private:
+    // variances[i] = sigma^2 of step i given sigma^2 of step 0 (`variance`) and the shocks e;
+    // returns sigma^2 of step n. The recursion is the one serial part of a path: from one step
+    // to the next, v' = omega + a v with a = alpha e^2 + beta. Four steps at a time,
+    // v_{t+4} = c + d v_t with d = a3 a2 a1 a0 and c = omega (1 + a3 (1 + a2 (1 + a1))), so that
+    // the chain from block to block is one multiply and one add per four steps and the steps
+    // inside a block (the plain recursion from v_t) overlap with it. (The rounding is that of
+    // this order of evaluation; the tests check the variance's stationary moments.)
+    double variance_recursion(double variance, const double* shock, double* variances, std::size_t n) const {
+        BACKSTOP_NO_FP_CONTRACTION
+        std::size_t i = 0;
+        for (; i + 4 <= n; i += 4) {
+            const double a0 = alpha * shock[i] * shock[i] + beta;
+            const double a1 = alpha * shock[i + 1] * shock[i + 1] + beta;
+            const double a2 = alpha * shock[i + 2] * shock[i + 2] + beta;
+            const double a3 = alpha * shock[i + 3] * shock[i + 3] + beta;
+            variances[i] = variance;
+            variances[i + 1] = omega + variance * a0;
+            variances[i + 2] = omega + variances[i + 1] * a1;
+            variances[i + 3] = omega + variances[i + 2] * a2;
+            const double d = (a3 * a2) * (a1 * a0);
+            const double c = omega * (1.0 + a3 * (1.0 + a2 * (1.0 + a1)));
+            variance = c + d * variance;
+        }
+        for (; i < n; ++i) {
+            variances[i] = variance;
+            variance = omega + variance * (alpha * shock[i] * shock[i] + beta);
+        }
+        return variance;
+    }
+
+    // The jumps of a step whose decision word is at least the threshold (none, if the word is
+    // at it and the refining uniform says so).
+    double jump(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t word,
+                const JumpThreshold& threshold, double /*dt_years*/) const {
+        BACKSTOP_NO_FP_CONTRACTION
+        RandomStream rng(seed, path);
+        rng.at_substream(step, jump_substream);
+        if (word == threshold.word && rng.uniform() < threshold.fraction) return 0.0;
+        std::uint64_t count = 0;
+        const double m = threshold.mean;
+        if (m < 10.0) {
+            // N given N >= 1, by inversion: the first k with P(1 <= N <= k) >= u (1 - e^-m).
+            const double target = rng.uniform() * (1.0 - threshold.no_jump);
+            double probability = threshold.no_jump * m;
+            double cumulative = probability;
+            count = 1;
+            while (cumulative < target && probability > 0.0) {
+                ++count;
+                probability *= m / static_cast<double>(count);
+                cumulative += probability;
+            }
+        } else {
+            do {
+                count = rng.poisson(m);  // P(0) < 5e-5 here
+            } while (count == 0);
+        }
+        const double n = static_cast<double>(count);
+        return n * jump_mean + std::sqrt(n) * jump_volatility * rng.normal();
     }
 };
 

@@ -4,8 +4,8 @@
 // `path` is word (draw % 4) of Philox4x64-10 with key {seed, path} and counter
 // {draw / 4, step, 0, 0} (word 0 least significant). So every raw draw is a pure function of
 // (seed, path, step, draw): a path replays alone, paths can run on any number of threads in any
-// order, and at_step(s) lands on the same draws however the stream got there. Counter words 2 and
-// 3 stay 0, free for a future sub-stream tag.
+// order, and at_step(s) lands on the same draws however the stream got there. Counter word 2 is
+// a sub-stream (at_substream; 0 for at_step); word 3 stays 0.
 //
 // The variates below are our own, never std::*_distribution (their algorithms are implementation
 // defined: libstdc++ and libc++ give different numbers for the same engine). Each variate consumes
@@ -52,6 +52,7 @@ public:
     // with it. at_step(step + 1) picks it up; any other repositioning just recomputes.
     void at_step(std::uint64_t step) noexcept {
         step_ = step;
+        substream_ = 0;
         draw_index_ = 0;
         if (is_next_step_block_loaded_ && next_step_ == step) {
             block_ = next_step_block_;
@@ -63,6 +64,20 @@ public:
         next_step_ = step + 1;  // wraps at 2^64 to step 0, whose block it then is
         next_step_block_ = philox_block<std::uint64_t>({0, next_step_, 0, 0}, key_);
         is_next_step_block_loaded_ = true;
+    }
+
+    // Repositions to draw 0 of sub-stream `substream` of `step`: the counter {draw / 4, step,
+    // substream, 0}. Sub-stream 0 is the one at_step uses; others hold draws that a model takes
+    // only at some steps (GarchJump::jump_substream), so that they move no other draw.
+    void at_substream(std::uint64_t step, std::uint64_t substream) noexcept {
+        if (substream == 0) {
+            at_step(step);
+            return;
+        }
+        step_ = step;
+        substream_ = substream;
+        draw_index_ = 0;
+        is_block_loaded_ = false;
     }
 
     // Skips `draw_count` raw draws of the current step without computing them.
@@ -80,7 +95,7 @@ public:
                         "a step holds at most 2^64 draws");
         const std::uint64_t block_index = draw_index_ / block_words;
         if (!is_block_loaded_ || block_index != block_index_) {
-            block_ = philox_block<std::uint64_t>({block_index, step_, 0, 0}, key_);
+            block_ = philox_block<std::uint64_t>({block_index, step_, substream_, 0}, key_);
             block_index_ = block_index;
             is_block_loaded_ = true;
         }
@@ -315,6 +330,7 @@ private:
 
     PhiloxKey<std::uint64_t> key_;
     std::uint64_t step_ = 0;
+    std::uint64_t substream_ = 0;
     std::uint64_t draw_index_ = 0;
     PhiloxCounter<std::uint64_t> block_{};  // the block of draw_index_ / 4 when is_block_loaded_
     std::uint64_t block_index_ = 0;

@@ -1,0 +1,154 @@
+// StepBlocks: the lab's counter-based stream for draws computed many steps at a time.
+//
+// RandomStream hands out 64-bit draws one at a time from Philox4x64-10; a 64x64-bit multiply
+// has no SIMD form, so a model that wants the draws of a whole run of steps in vector lanes
+// (GarchJump) takes them from here instead. Block (seed, path, step, tag, index) is
+// Philox4x32-10 with key {seed low 32 bits, seed high 32 bits} and counter
+// {step, path low 32 bits, path high 32 bits, tag << 24 | index} (word 0 least significant):
+// four 32-bit words, a pure function of its coordinates like every draw of the lab. Consecutive
+// steps differ in counter word 0 only, so their blocks are computed side by side in SIMD lanes
+// (philox_step_blocks, dispatched to AVX-512 or AVX2 where the CPU has them: same bits).
+// Tags keep the uses apart; the index (24 bits) numbers further blocks of one step and use.
+#pragma once
+
+#include "backstop/core/assert.hpp"
+#include "backstop/risk/rng/detail/portable_math.hpp"
+#include "backstop/risk/rng/detail/vector_dispatch.hpp"
+#include "backstop/risk/rng/philox.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop::risk {
+
+enum class StepBlockTag : std::uint8_t {
+    student_t = 0,      // StudentTSteps: the t draw of a step
+    jump_decision = 1,  // GarchJump: whether a step has jumps, four steps to a block
+};
+
+inline constexpr std::uint32_t step_block_index_max = (std::uint32_t{1} << 24) - 1;
+
+// The words that fix a run of blocks but for the step: key and counter words 1 to 3.
+struct StepBlockCoordinates {
+    std::uint32_t key0 = 0;
+    std::uint32_t key1 = 0;
+    std::uint32_t counter1 = 0;
+    std::uint32_t counter2 = 0;
+    std::uint32_t counter3 = 0;
+
+    static StepBlockCoordinates of(std::uint64_t seed, std::uint64_t path, StepBlockTag tag,
+                                   std::uint32_t index) noexcept {
+        BACKSTOP_ASSERT(index <= step_block_index_max, "a block index has 24 bits");
+        return {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
+                static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(path >> 32),
+                static_cast<std::uint32_t>(static_cast<std::uint32_t>(tag) << 24 | index)};
+    }
+};
+
+// One block, by Random123 (the reference the SIMD kernel is tested against).
+inline PhiloxCounter<std::uint32_t> step_block(std::uint64_t seed, std::uint64_t path,
+                                               std::uint32_t step, StepBlockTag tag,
+                                               std::uint32_t index) noexcept {
+    const StepBlockCoordinates c = StepBlockCoordinates::of(seed, path, tag, index);
+    return philox_block<std::uint32_t>({step, c.counter1, c.counter2, c.counter3}, {c.key0, c.key1});
+}
+
+namespace detail {
+
+// Philox4x32-10 in place (Random123's constants and round order), on one lane's counter. The
+// words travel in 64-bit variables (their top halves stay 0) so that each 32x32->64 multiply is
+// one widening multiply per lane (pmuludq in SSE2, AVX2 and AVX-512) with no shuffles.
+BACKSTOP_ALWAYS_INLINE void philox4x32_10(const StepBlockCoordinates& c, std::uint32_t& word0,
+                                          std::uint32_t& word1, std::uint32_t& word2,
+                                          std::uint32_t& word3) noexcept {
+    constexpr std::uint64_t low_half = 0xFFFFFFFFu;
+    constexpr std::uint64_t multiplier0 = 0xD2511F53u;
+    constexpr std::uint64_t multiplier1 = 0xCD9E8D57u;
+    constexpr std::uint32_t weyl0 = 0x9E3779B9u;
+    constexpr std::uint32_t weyl1 = 0xBB67AE85u;
+    std::uint64_t x0 = word0;
+    std::uint64_t x1 = word1;
+    std::uint64_t x2 = word2;
+    std::uint64_t x3 = word3;
+    std::uint32_t k0 = c.key0;
+    std::uint32_t k1 = c.key1;
+    for (int round = 0; round < 10; ++round) {
+        const std::uint64_t product0 = (x0 & low_half) * multiplier0;
+        const std::uint64_t product1 = (x2 & low_half) * multiplier1;
+        x0 = (product1 >> 32) ^ x1 ^ k0;
+        x2 = (product0 >> 32) ^ x3 ^ k1;
+        x1 = product1 & low_half;
+        x3 = product0 & low_half;
+        k0 += weyl0;
+        k1 += weyl1;
+    }
+    word0 = static_cast<std::uint32_t>(x0);
+    word1 = static_cast<std::uint32_t>(x1);
+    word2 = static_cast<std::uint32_t>(x2);
+    word3 = static_cast<std::uint32_t>(x3);
+}
+
+// The blocks of steps first_step + i, i < count, word j of block i to word_j[i]: one lane per
+// block, a plain loop that the compiler vectorises.
+BACKSTOP_ALWAYS_INLINE void philox_step_blocks_plain(StepBlockCoordinates c, std::uint32_t first_step,
+                                                     std::size_t count, std::uint32_t* __restrict word0,
+                                                     std::uint32_t* __restrict word1,
+                                                     std::uint32_t* __restrict word2,
+                                                     std::uint32_t* __restrict word3) noexcept {
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t x0 = first_step + static_cast<std::uint32_t>(i);
+        std::uint32_t x1 = c.counter1;
+        std::uint32_t x2 = c.counter2;
+        std::uint32_t x3 = c.counter3;
+        philox4x32_10(c, x0, x1, x2, x3);
+        word0[i] = x0;
+        word1[i] = x1;
+        word2[i] = x2;
+        word3[i] = x3;
+    }
+}
+
+// The same for the listed steps steps[i], i < count.
+BACKSTOP_ALWAYS_INLINE void philox_listed_step_blocks_plain(StepBlockCoordinates c,
+                                                            const std::uint32_t* __restrict steps,
+                                                            std::size_t count,
+                                                            std::uint32_t* __restrict word0,
+                                                            std::uint32_t* __restrict word1,
+                                                            std::uint32_t* __restrict word2,
+                                                            std::uint32_t* __restrict word3) noexcept {
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t x0 = steps[i];
+        std::uint32_t x1 = c.counter1;
+        std::uint32_t x2 = c.counter2;
+        std::uint32_t x3 = c.counter3;
+        philox4x32_10(c, x0, x1, x2, x3);
+        word0[i] = x0;
+        word1[i] = x1;
+        word2[i] = x2;
+        word3[i] = x3;
+    }
+}
+
+struct PhiloxStepBlocksKernel {
+    static BACKSTOP_ALWAYS_INLINE void run(StepBlockCoordinates c, std::uint32_t first_step,
+                                           std::size_t count, std::uint32_t* word0,
+                                           std::uint32_t* word1, std::uint32_t* word2,
+                                           std::uint32_t* word3) noexcept {
+        philox_step_blocks_plain(c, first_step, count, word0, word1, word2, word3);
+    }
+};
+
+}  // namespace detail
+
+// Blocks of steps first_step .. first_step + count - 1 (one tag and index), word j of the block
+// of step first_step + i to words_j[i]. The steps must not wrap past 2^32.
+inline void philox_step_blocks(StepBlockCoordinates coordinates, std::uint32_t first_step,
+                               std::size_t count, std::uint32_t* words0, std::uint32_t* words1,
+                               std::uint32_t* words2, std::uint32_t* words3,
+                               detail::VectorIsa isa = detail::best_vector_isa()) noexcept {
+    BACKSTOP_ASSERT(count <= std::uint64_t{0x100000000} - first_step, "steps below 2^32");
+    detail::run_kernel<detail::PhiloxStepBlocksKernel>(isa, coordinates, first_step, count, words0,
+                                                       words1, words2, words3);
+}
+
+}  // namespace backstop::risk

@@ -1,0 +1,286 @@
+// The lab's vectorised draws: portable_math's log, expm1 and sqrt, StepBlocks (Philox4x32-10 in
+// SIMD lanes), student_t_steps, and GarchJump's whole paths.
+// Method: accuracy against libm over many arguments; known answers (every lane against
+// Random123's scalar Philox4x32-10); the same bits from every instruction set the CPU has and
+// from any split of a path into runs; then the distributions on fixed seeds (sample moments
+// within 4 standard errors, chi-square against closed-form CDFs), so the checks cannot flake.
+#include <backstop/risk/price_model/garch_jump.hpp>
+#include <backstop/risk/rng/detail/portable_math.hpp>
+#include <backstop/risk/rng/random_stream.hpp>
+#include <backstop/risk/rng/step_blocks.hpp>
+#include <backstop/risk/rng/student_t_steps.hpp>
+
+#include "support/random.hpp"
+#include "support/scale.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+using namespace backstop::risk;
+using backstop::risk::detail::VectorIsa;
+
+namespace {
+
+constexpr std::uint64_t test_seed = 20261125;
+constexpr double hour = 1.0 / 8760.0;
+
+std::vector<VectorIsa> supported_isas() {
+    std::vector<VectorIsa> isas;
+    for (const VectorIsa isa : {VectorIsa::baseline, VectorIsa::avx2, VectorIsa::avx512}) {
+        if (detail::vector_isa_supported(isa)) isas.push_back(isa);
+    }
+    return isas;
+}
+
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
+}
+
+// A double in [2^-lowest_exponent, 1), its mantissa uniform.
+double unit_interval_sample(backstop::testing::TestRandom& random, int lowest_exponent) {
+    const double mantissa = 0.5 + static_cast<double>(random.next() >> 11) * 0x1p-54;
+    return std::ldexp(mantissa, -static_cast<int>(random.below(static_cast<std::uint64_t>(lowest_exponent))));
+}
+
+}  // namespace
+
+TEST_CASE("portable log, expm1 and sqrt agree with libm to a few ulps", "[rng]") {
+    backstop::testing::TestRandom random(test_seed);
+    double log_error = 0.0;
+    double expm1_error = 0.0;
+    double sqrt_error = 0.0;
+    for (int i = 0; i < 200000; ++i) {
+        const double x = unit_interval_sample(random, 70);
+        const double log_x = std::log(x);
+        if (log_x != 0.0) log_error = std::max(log_error, std::fabs(detail::portable_log(x) - log_x) / std::fabs(log_x));
+        const double y = static_cast<double>(random.next() >> 11) * 0x1p-53 * (i % 2 == 0 ? 0.5 : 700.0);
+        const double expm1_y = std::expm1(y);
+        if (expm1_y != 0.0) {
+            expm1_error = std::max(expm1_error, std::fabs(detail::portable_expm1_nonnegative(y) - expm1_y) / expm1_y);
+        }
+        const double z = x * std::ldexp(1.0, static_cast<int>(random.below(200)) - 100);
+        sqrt_error = std::max(sqrt_error, std::fabs(detail::portable_sqrt(z) - std::sqrt(z)) / std::sqrt(z));
+    }
+    INFO("largest relative errors: log " << log_error << ", expm1 " << expm1_error << ", sqrt " << sqrt_error);
+    CHECK(log_error < 4e-16);
+    CHECK(expm1_error < 4e-16);
+    CHECK(sqrt_error < 4e-16);
+    // The edges the callers reach: log 1, expm1 0, sqrt 0, and the grid's smallest W.
+    CHECK(detail::portable_log(1.0) == 0.0);
+    CHECK(detail::portable_expm1_nonnegative(0.0) == 0.0);
+    CHECK(detail::portable_sqrt(0.0) == 0.0);
+    CHECK(detail::portable_sqrt(4.0) == 2.0);
+    CHECK(std::fabs(detail::portable_log(0x1p-63) + 63.0 * std::log(2.0)) < 1e-13);
+    CHECK(std::fabs(detail::portable_expm1_nonnegative(1e-300) - 1e-300) < 1e-315);
+}
+
+TEST_CASE("StepBlocks in SIMD lanes equal Random123's Philox4x32-10, block by block", "[rng]") {
+    constexpr std::size_t count = 301;  // not a multiple of any vector width
+    std::array<std::vector<std::uint32_t>, 4> words;
+    for (auto& w : words) w.assign(count, 0);
+    const std::uint64_t seed = 0x0123456789ABCDEFULL;
+    const std::uint64_t path = 0xFEDCBA9876543210ULL;
+    int isas_checked = 0;
+    for (const VectorIsa isa : supported_isas()) {
+        for (const std::uint32_t first_step : {0u, 4'000'000'000u}) {
+            const StepBlockCoordinates at = StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 77);
+            philox_step_blocks(at, first_step, count, words[0].data(), words[1].data(), words[2].data(),
+                               words[3].data(), isa);
+            int mismatches = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                const std::uint32_t step = first_step + static_cast<std::uint32_t>(i);
+                const PhiloxCounter<std::uint32_t> expected = step_block(seed, path, step, StepBlockTag::jump_decision, 77);
+                // The definition spelled out: key = seed, counter = {step, path, tag << 24 | index}.
+                const PhiloxCounter<std::uint32_t> by_hand = philox_block<std::uint32_t>(
+                    {step, 0x76543210u, 0xFEDCBA98u, (1u << 24) | 77u}, {0x89ABCDEFu, 0x01234567u});
+                REQUIRE(expected == by_hand);
+                for (std::size_t j = 0; j < 4; ++j) mismatches += words[j][i] != expected[j] ? 1 : 0;
+            }
+            INFO("instruction set " << static_cast<int>(isa) << ", first step " << first_step);
+            CHECK(mismatches == 0);
+        }
+        ++isas_checked;
+    }
+    CHECK(isas_checked >= 1);
+}
+
+TEST_CASE("student_t_steps gives the same bits on every instruction set and for any split", "[rng]") {
+    constexpr std::size_t steps = 1000;
+    std::vector<double> reference(steps);
+    student_t_steps(test_seed, 5, 0, 5.0, reference.data(), steps, VectorIsa::baseline);
+    for (const VectorIsa isa : supported_isas()) {
+        std::vector<double> whole(steps);
+        student_t_steps(test_seed, 5, 0, 5.0, whole.data(), steps, isa);
+        INFO("instruction set " << static_cast<int>(isa));
+        CHECK(same_bits(whole, reference));
+        // Runs that start anywhere: a step's draw depends on (seed, path, step) only.
+        std::vector<double> pieces(steps);
+        for (std::size_t first = 0; first < steps;) {
+            const std::size_t length = std::min<std::size_t>(steps - first, 1 + (first * 7919) % 300);
+            student_t_steps(test_seed, 5, static_cast<std::uint32_t>(first), 5.0, pieces.data() + first, length, isa);
+            first += length;
+        }
+        CHECK(same_bits(pieces, reference));
+    }
+    // Another path or seed is another sequence.
+    std::vector<double> other(steps);
+    student_t_steps(test_seed, 6, 0, 5.0, other.data(), steps);
+    CHECK_FALSE(same_bits(other, reference));
+}
+
+TEST_CASE("student_t_steps follows the t law: variance nu/(nu-2), t CDFs at nu = 1, 2, 3", "[rng]") {
+    constexpr double pi = 3.14159265358979323846;
+    // nu = 5: the mean and variance with exact standard errors (E[t^4] = 25 at nu = 5).
+    {
+        constexpr std::size_t count = 1'000'000;
+        std::vector<double> t(count);
+        student_t_steps(test_seed, 40, 0, 5.0, t.data(), count);
+        double sum = 0.0;
+        double sum_squares = 0.0;
+        for (const double x : t) {
+            sum += x;
+            sum_squares += x * x;
+        }
+        const double n = static_cast<double>(count);
+        const double variance = 5.0 / 3.0;
+        INFO("mean " << sum / n << ", second moment " << sum_squares / n);
+        CHECK(std::fabs(sum / n) < 4.0 * std::sqrt(variance / n));
+        CHECK(std::fabs(sum_squares / n - variance) < 4.0 * std::sqrt((25.0 - variance * variance) / n));
+    }
+    // Closed-form CDFs (Cauchy, nu = 2, nu = 3), Pearson's chi-square over cells reaching into
+    // the tails, where a wrong radius or a coarse grid would show first.
+    const std::array<double (*)(double), 3> cdfs = {
+        [](double x) { return 0.5 + std::atan(x) / pi; },
+        [](double x) { return 0.5 + x / (2.0 * std::sqrt(2.0 + x * x)); },
+        [](double x) {
+            const double s = std::sqrt(3.0);
+            return 0.5 + (x / (s * (1.0 + x * x / 3.0)) + std::atan(x / s)) / pi;
+        }};
+    const std::vector<double> cuts = {-20.0, -10.0, -5.0, -3.0, -2.0, -1.5, -1.0, -0.7, -0.4, -0.2, 0.0,
+                                      0.2,   0.4,   0.7,  1.0,  1.5,  2.0,  3.0,  5.0,  10.0, 20.0};
+    constexpr std::size_t count = 200'000;
+    for (std::size_t k = 0; k < cdfs.size(); ++k) {
+        const double nu = static_cast<double>(k + 1);
+        std::vector<double> t(count);
+        student_t_steps(test_seed, 50 + k, 0, nu, t.data(), count);
+        std::vector<double> observed(cuts.size() + 1, 0.0);
+        for (const double x : t) {
+            observed[static_cast<std::size_t>(std::upper_bound(cuts.begin(), cuts.end(), x) - cuts.begin())] += 1.0;
+        }
+        double statistic = 0.0;
+        double below = 0.0;
+        for (std::size_t cell = 0; cell < observed.size(); ++cell) {
+            const double upper = cell < cuts.size() ? cdfs[k](cuts[cell]) : 1.0;
+            const double expected = static_cast<double>(count) * (upper - below);
+            below = upper;
+            statistic += (observed[cell] - expected) * (observed[cell] - expected) / expected;
+        }
+        const double degrees_of_freedom = static_cast<double>(observed.size() - 1);
+        INFO("nu " << nu << ": chi-square " << statistic << " on " << degrees_of_freedom << " degrees of freedom");
+        CHECK(std::fabs(statistic - degrees_of_freedom) < 4.0 * std::sqrt(2.0 * degrees_of_freedom));
+    }
+}
+
+TEST_CASE("GarchJump paths: same bits on every instruction set, pure in (seed, path)", "[rng][models]") {
+    const GarchJump model{};
+    constexpr std::size_t steps = 720;
+    std::vector<double> reference(steps);
+    model.log_returns(test_seed, 9, hour, reference.data(), steps, VectorIsa::baseline);
+    for (const VectorIsa isa : supported_isas()) {
+        std::vector<double> path(steps);
+        model.log_returns(test_seed, 9, hour, path.data(), steps, isa);
+        INFO("instruction set " << static_cast<int>(isa));
+        CHECK(same_bits(path, reference));
+    }
+    // A shorter horizon is a prefix of the longer one.
+    std::vector<double> prefix(300);
+    model.log_returns(test_seed, 9, hour, prefix.data(), prefix.size());
+    CHECK(std::equal(prefix.begin(), prefix.end(), reference.begin()));
+    // Jumps only add: at zero intensity the path is the same but at the steps whose decision
+    // word (word s % 4 of StepBlocks jump_decision at s / 4) is at or above the threshold.
+    GarchJump calm = model;
+    calm.jump_intensity_per_year = 0.0;
+    std::vector<double> diffusive(steps);
+    calm.log_returns(test_seed, 9, hour, diffusive.data(), steps);
+    const GarchJump::JumpThreshold threshold = model.jump_threshold(hour);
+    std::size_t jumps = 0;
+    std::size_t mismatches = 0;
+    for (std::size_t s = 0; s < steps; ++s) {
+        const std::uint32_t step = static_cast<std::uint32_t>(s);
+        const std::uint32_t word = step_block(test_seed, 9, step / 4, StepBlockTag::jump_decision, 0)[step % 4];
+        const bool jumped = word >= threshold.word;
+        jumps += jumped ? 1u : 0u;
+        mismatches += jumped == (diffusive[s] != reference[s]) ? 0u : 1u;
+    }
+    CHECK(mismatches == 0);
+    INFO("jumps on the path: " << jumps);
+    CHECK(jumps <= 5);  // about 1 a month expected
+}
+
+TEST_CASE("GarchJump jumps at e^(-lambda dt) per step, its count given a jump is zero-truncated Poisson", "[rng][models]") {
+    // A high intensity (lambda dt = 0.3 per step) so that counts of 1, 2 and 3 are all frequent.
+    GarchJump model{};
+    model.jump_intensity_per_year = 0.3 / hour;
+    model.jump_volatility = 0.0;  // a jump of N is then exactly N jump_mean: the count is visible
+    model.jump_mean = -1.0;
+    model.omega = 1e-30;          // the diffusive part below 1e-12: rounding to the count exact
+    model.alpha = 0.0;
+    model.beta = 0.0;
+    constexpr std::size_t steps = 20'000;
+    constexpr std::size_t paths = 10;
+    std::array<double, 5> counts{};  // 0, 1, 2, 3, 4 or more
+    for (std::size_t p = 0; p < paths; ++p) {
+        std::vector<double> r(steps);
+        model.log_returns(test_seed, 300 + p, hour, r.data(), steps);
+        for (const double x : r) {
+            const double jumps = std::round(-x);
+            REQUIRE(std::fabs(-x - jumps) < 1e-9);
+            counts[static_cast<std::size_t>(std::min(jumps, 4.0))] += 1.0;
+        }
+    }
+    const double n = static_cast<double>(steps * paths);
+    const double m = 0.3;
+    double below = 0.0;
+    double probability = std::exp(-m);
+    for (std::size_t k = 0; k < counts.size(); ++k) {
+        const double p = k + 1 < counts.size() ? probability : 1.0 - below;
+        INFO(k << " jumps: " << counts[k] << " of " << n << ", expected " << n * p);
+        CHECK(std::fabs(counts[k] - n * p) < 4.0 * std::sqrt(n * p * (1.0 - p)));
+        below += probability;
+        probability *= m / static_cast<double>(k + 1);
+    }
+}
+
+TEST_CASE("GarchJump's threshold puts P(no jump) at e^(-lambda dt) to 2^-32 and beyond", "[rng][models]") {
+    const GarchJump model{};
+    const GarchJump::JumpThreshold t = model.jump_threshold(hour);
+    REQUIRE(t.can_jump);
+    const double p = std::exp(-model.jump_intensity_per_year * hour);
+    CHECK(std::fabs(t.no_jump - p) < 4e-16);
+    CHECK(std::fabs((static_cast<double>(t.word) + t.fraction) * 0x1p-32 - p) < 1e-15);
+    CHECK(t.fraction >= 0.0);
+    CHECK(t.fraction < 1.0);
+    GarchJump calm = model;
+    calm.jump_intensity_per_year = 0.0;
+    CHECK_FALSE(calm.jump_threshold(hour).can_jump);
+}
+
+TEST_CASE("RandomStream sub-streams move no draw of sub-stream 0", "[rng]") {
+    RandomStream a(test_seed, 3);
+    RandomStream b(test_seed, 3);
+    a.at_step(10);
+    const std::uint64_t first = a.next_u64();
+    b.at_substream(10, GarchJump::jump_substream);
+    const std::uint64_t other = b.next_u64();
+    b.at_step(10);
+    CHECK(b.next_u64() == first);
+    CHECK(other != first);
+    // The definition: counter {draw / 4, step, sub-stream, 0}.
+    CHECK(other == philox_block<std::uint64_t>({0, 10, GarchJump::jump_substream, 0}, {test_seed, 3})[0]);
+}
