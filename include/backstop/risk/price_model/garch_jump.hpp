@@ -16,14 +16,15 @@
 // - the jumps of a step that has them: RandomStream(seed, path), sub-stream jump_substream at
 //   step s: [u at c = T], then N given N >= 1, then one normal.
 // So a path is a pure function of (seed, path, model, dt), the same bits on every platform and
-// SIMD width for the diffusive part (portable_math) and per C library for the rare jump sizes
-// (RandomStream's caveat). The square root of the variance is portable_sqrt's.
+// SIMD width for the diffusive part (portable_math, IEEE square roots) and per C library for the
+// rare jump sizes (RandomStream's caveat).
 #pragma once
 
 #include "backstop/core/assert.hpp"
 #include "backstop/risk/floating_point.hpp"
 #include "backstop/risk/rng/detail/portable_math.hpp"
 #include "backstop/risk/rng/detail/vector_dispatch.hpp"
+#include "backstop/risk/rng/detail/vector_sqrt.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/rng/step_blocks.hpp"
 #include "backstop/risk/rng/student_t_steps.hpp"
@@ -37,13 +38,47 @@ namespace risk {
 
 namespace detail {
 
-// r[i] = mean + sqrt(variance[i]) shock[i], in vector lanes.
-struct DiffusiveReturnsKernel {
-    static BACKSTOP_ALWAYS_INLINE void run(const double* __restrict variance,
-                                           const double* __restrict shock, double mean,
-                                           std::size_t count, double* __restrict out) noexcept {
+// The diffusive part of a run of steps, given the t draws (overwritten by the scaled shocks
+// e = t sqrt((nu - 2) / nu)): out[i] = mean + sigma_i e_i, and the variance after the run.
+// The variance recursion is the one serial part of a path: from one step to the next,
+// v' = omega + a v with a = alpha e^2 + beta. It runs four steps at a time,
+// v_{t+4} = c + d v_t with d = a3 a2 a1 a0 and c = omega (1 + a3 (1 + a2 (1 + a1))), so that
+// the chain from block to block is one multiply and one add per four steps and the steps
+// inside a block (the plain recursion from v_t) overlap with it; a and the square roots are
+// vector passes. (The rounding is that of this order of evaluation.)
+struct GarchDiffusionKernel {
+    template <VectorIsa isa>
+    static BACKSTOP_ALWAYS_INLINE void run(double omega, double alpha, double beta, double mean,
+                                           double shock_scale, double* __restrict shock,
+                                           std::size_t count, double* __restrict variance_in_out,
+                                           double* __restrict out) noexcept {
         BACKSTOP_NO_FP_CONTRACTION
-        for (std::size_t i = 0; i < count; ++i) out[i] = mean + portable_sqrt(variance[i]) * shock[i];
+        constexpr std::size_t most = 512;
+        double a[most];
+        double variances[most];
+        for (std::size_t i = 0; i < count; ++i) {
+            const double e = shock[i] * shock_scale;
+            shock[i] = e;
+            a[i] = alpha * e * e + beta;
+        }
+        double variance = *variance_in_out;
+        std::size_t i = 0;
+        for (; i + 4 <= count; i += 4) {
+            variances[i] = variance;
+            variances[i + 1] = omega + variance * a[i];
+            variances[i + 2] = omega + variances[i + 1] * a[i + 1];
+            variances[i + 3] = omega + variances[i + 2] * a[i + 2];
+            const double d = (a[i + 3] * a[i + 2]) * (a[i + 1] * a[i]);
+            const double c = omega * (1.0 + a[i + 3] * (1.0 + a[i + 2] * (1.0 + a[i + 1])));
+            variance = c + d * variance;
+        }
+        for (; i < count; ++i) {
+            variances[i] = variance;
+            variance = omega + variance * a[i];
+        }
+        *variance_in_out = variance;
+        sqrt_lanes<isa>(variances, variances, count);
+        for (std::size_t k = 0; k < count; ++k) out[k] = mean + variances[k] * shock[k];
     }
 };
 
@@ -62,7 +97,7 @@ struct GarchJump {
     // RandomStream sub-stream of the jump sizes (sub-stream 0 is the other models' draws).
     static constexpr std::uint64_t jump_substream = 1;
     // Steps generated at a time: the buffers live on the stack.
-    static constexpr std::size_t chunk_steps = 128;
+    static constexpr std::size_t chunk_steps = 512;
 
     double unconditional_variance() const { return omega / (1.0 - alpha - beta); }
 
@@ -80,23 +115,31 @@ struct GarchJump {
             StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 0);
         double variance = unconditional_variance();
         double shock[chunk_steps];
-        double variances[chunk_steps];
         std::uint32_t decision_words[4][chunk_steps / 4];
         for (std::size_t done = 0; done < steps; done += chunk_steps) {
             const std::size_t n = steps - done < chunk_steps ? steps - done : chunk_steps;
             const std::uint32_t first_step = static_cast<std::uint32_t>(done);
             student_t_steps(seed, path, first_step, nu, shock, n, isa);
-            for (std::size_t i = 0; i < n; ++i) shock[i] *= shock_scale;
-            variance = variance_recursion(variance, shock, variances, n);
-            detail::run_kernel<detail::DiffusiveReturnsKernel>(isa, variances, shock, mean_per_step, n, out + done);
+            detail::run_kernel<detail::GarchDiffusionKernel>(isa, omega, alpha, beta, mean_per_step, shock_scale,
+                                                             shock, n, &variance, out + done);
             if (!threshold.can_jump) continue;
             const std::size_t groups = (n + 3) / 4;
             philox_step_blocks(decisions, first_step / 4, groups, decision_words[0], decision_words[1],
                                decision_words[2], decision_words[3], isa);
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::uint32_t word = decision_words[i % 4][i / 4];
-                if (word < threshold.word) continue;
-                out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold, dt_years);
+            // Most groups of four steps have no jump: find the few that may, then their steps.
+            const std::uint64_t t = threshold.word;
+            std::uint8_t may_jump[chunk_steps / 4];
+            for (std::size_t g = 0; g < groups; ++g) {
+                may_jump[g] = static_cast<std::uint8_t>((decision_words[0][g] >= t) | (decision_words[1][g] >= t) |
+                                                        (decision_words[2][g] >= t) | (decision_words[3][g] >= t));
+            }
+            for (std::size_t g = 0; g < groups; ++g) {
+                if (may_jump[g] == 0) continue;
+                for (std::size_t i = 4 * g; i < 4 * g + 4 && i < n; ++i) {
+                    const std::uint32_t word = decision_words[i % 4][g];
+                    if (word < t) continue;
+                    out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold, dt_years);
+                }
             }
         }
     }
@@ -137,36 +180,6 @@ struct GarchJump {
     }
 
 private:
-    // variances[i] = sigma^2 of step i given sigma^2 of step 0 (`variance`) and the shocks e;
-    // returns sigma^2 of step n. The recursion is the one serial part of a path: from one step
-    // to the next, v' = omega + a v with a = alpha e^2 + beta. Four steps at a time,
-    // v_{t+4} = c + d v_t with d = a3 a2 a1 a0 and c = omega (1 + a3 (1 + a2 (1 + a1))), so that
-    // the chain from block to block is one multiply and one add per four steps and the steps
-    // inside a block (the plain recursion from v_t) overlap with it. (The rounding is that of
-    // this order of evaluation; the tests check the variance's stationary moments.)
-    double variance_recursion(double variance, const double* shock, double* variances, std::size_t n) const {
-        BACKSTOP_NO_FP_CONTRACTION
-        std::size_t i = 0;
-        for (; i + 4 <= n; i += 4) {
-            const double a0 = alpha * shock[i] * shock[i] + beta;
-            const double a1 = alpha * shock[i + 1] * shock[i + 1] + beta;
-            const double a2 = alpha * shock[i + 2] * shock[i + 2] + beta;
-            const double a3 = alpha * shock[i + 3] * shock[i + 3] + beta;
-            variances[i] = variance;
-            variances[i + 1] = omega + variance * a0;
-            variances[i + 2] = omega + variances[i + 1] * a1;
-            variances[i + 3] = omega + variances[i + 2] * a2;
-            const double d = (a3 * a2) * (a1 * a0);
-            const double c = omega * (1.0 + a3 * (1.0 + a2 * (1.0 + a1)));
-            variance = c + d * variance;
-        }
-        for (; i < n; ++i) {
-            variances[i] = variance;
-            variance = omega + variance * (alpha * shock[i] * shock[i] + beta);
-        }
-        return variance;
-    }
-
     // The jumps of a step whose decision word is at least the threshold (none, if the word is
     // at it and the refining uniform says so).
     double jump(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t word,

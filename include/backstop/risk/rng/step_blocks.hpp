@@ -130,6 +130,7 @@ BACKSTOP_ALWAYS_INLINE void philox_listed_step_blocks_plain(StepBlockCoordinates
 }
 
 struct PhiloxStepBlocksKernel {
+    template <VectorIsa>
     static BACKSTOP_ALWAYS_INLINE void run(StepBlockCoordinates c, std::uint32_t first_step,
                                            std::size_t count, std::uint32_t* word0,
                                            std::uint32_t* word1, std::uint32_t* word2,

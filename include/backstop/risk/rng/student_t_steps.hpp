@@ -10,8 +10,8 @@
 // shows only where both are below about 2^-20, which gives |t| > 500 at nu = 5, probability
 // below 1e-12.
 //
-// log, W^(-2/nu) - 1 and the square root are portable_math's, so the draws are the same bits on
-// every platform and every SIMD width (a test compares AVX-512, AVX2 and baseline, and the
+// log and W^(-2/nu) - 1 are portable_math's and the square root is IEEE's (sqrt_lanes), so the
+// draws are the same bits on every platform and every SIMD width (a test compares AVX-512, AVX2 and baseline, and the
 // vector kernel with the scalar retries), and do not depend on the C library.
 #pragma once
 
@@ -19,11 +19,13 @@
 #include "backstop/risk/floating_point.hpp"
 #include "backstop/risk/rng/detail/portable_math.hpp"
 #include "backstop/risk/rng/detail/vector_dispatch.hpp"
+#include "backstop/risk/rng/detail/vector_sqrt.hpp"
 #include "backstop/risk/rng/step_blocks.hpp"
 
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace backstop::risk {
 
@@ -37,13 +39,13 @@ BACKSTOP_ALWAYS_INLINE double polar_coordinate(std::uint32_t word) noexcept {
     return (static_cast<double>(static_cast<std::int32_t>(word)) + 0.5) * 0x1p-31;
 }
 
-inline constexpr std::size_t student_t_chunk = 128;
+inline constexpr std::size_t student_t_chunk = 512;
 
 // Two attempts from each of `lanes` blocks (word j of block i in words_j[i]): draw[i] = t of the
 // first accepted attempt, accepted[i] = whether one was (draw[i] is then a finite placeholder).
 // Separate passes, one function each: fused into one loop, the three functions' constants no
 // longer fit the vector registers and the loop runs at half the speed.
-template <std::size_t lanes>
+template <VectorIsa isa, std::size_t lanes>
 BACKSTOP_ALWAYS_INLINE void polar_two_attempts(const std::uint32_t* __restrict word0,
                                                const std::uint32_t* __restrict word1,
                                                const std::uint32_t* __restrict word2,
@@ -71,52 +73,72 @@ BACKSTOP_ALWAYS_INLINE void polar_two_attempts(const std::uint32_t* __restrict w
     const double minus_two_over_nu = -2.0 / nu;
     for (std::size_t i = 0; i < lanes; ++i) exponent[i] = minus_two_over_nu * portable_log(w[i]);
     for (std::size_t i = 0; i < lanes; ++i) exponent[i] = portable_expm1_nonnegative(exponent[i]);
-    for (std::size_t i = 0; i < lanes; ++i) draw[i] = u[i] * portable_sqrt(nu * exponent[i] / w[i]);
+    for (std::size_t i = 0; i < lanes; ++i) exponent[i] = nu * exponent[i] / w[i];
+    sqrt_lanes<isa>(exponent, exponent, lanes);
+    for (std::size_t i = 0; i < lanes; ++i) draw[i] = u[i] * exponent[i];
 }
 
 // One chunk of steps: block 0's two attempts for every step in vector lanes, then block 1's for
 // the steps where both failed (4.6%), compacted into lanes of their own. Lists the steps still
 // without a draw (0.2%) in `pending`, as offsets into the chunk. The loops run over constant
-// lane counts (a whole chunk, groups of 16 retries), computing unused lanes too, so that they
-// vectorise without scalar remainders; only `count` results are stored.
+// lane counts (blocks of 64 steps, groups of 16 retries), computing unused lanes too, so that
+// they vectorise without scalar remainders; only `count` results are stored.
 struct StudentTChunkKernel {
+    static constexpr std::size_t lanes = 64;
     static constexpr std::size_t retry_group = 16;
 
+    template <VectorIsa isa>
     static BACKSTOP_ALWAYS_INLINE void run(std::uint64_t seed, std::uint64_t path,
                                            std::uint32_t first_step, std::size_t count, double nu,
                                            double* __restrict out, std::uint32_t* __restrict pending,
                                            std::size_t* __restrict pending_count) noexcept {
-        std::uint32_t word0[student_t_chunk];
-        std::uint32_t word1[student_t_chunk];
-        std::uint32_t word2[student_t_chunk];
-        std::uint32_t word3[student_t_chunk];
+        static_assert(student_t_chunk % lanes == 0, "whole blocks of lanes");
+        std::uint32_t word0[lanes];
+        std::uint32_t word1[lanes];
+        std::uint32_t word2[lanes];
+        std::uint32_t word3[lanes];
         std::uint8_t accepted[student_t_chunk];
-        double draw[student_t_chunk];
-        philox_step_blocks_plain(StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 0),
-                                 first_step, student_t_chunk, word0, word1, word2, word3);
-        polar_two_attempts<student_t_chunk>(word0, word1, word2, word3, nu, draw, accepted);
-        std::uint32_t retry_offset[student_t_chunk + retry_group] = {};
-        std::uint32_t retry_step[student_t_chunk + retry_group] = {};
-        std::size_t retries = 0;
-        for (std::size_t i = 0; i < count; ++i) {
-            retry_offset[retries] = static_cast<std::uint32_t>(i);
-            retry_step[retries] = first_step + static_cast<std::uint32_t>(i);
-            retries += 1u - accepted[i];
+        const StepBlockCoordinates first_blocks = StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 0);
+        for (std::size_t block = 0; block < count; block += lanes) {
+            philox_step_blocks_plain(first_blocks, first_step + static_cast<std::uint32_t>(block), lanes,
+                                     word0, word1, word2, word3);
+            if (block + lanes <= count) {
+                polar_two_attempts<isa, lanes>(word0, word1, word2, word3, nu, out + block, accepted + block);
+            } else {
+                double tail[lanes];
+                polar_two_attempts<isa, lanes>(word0, word1, word2, word3, nu, tail, accepted + block);
+                for (std::size_t i = block; i < count; ++i) out[i] = tail[i - block];
+            }
         }
+        // The rejected steps, eight flags at a time: most groups of eight have none.
+        std::uint32_t retry_offset[student_t_chunk + retry_group];
+        std::uint32_t retry_step[student_t_chunk + retry_group];
+        std::size_t retries = 0;
+        for (std::size_t i = 0; i < count; i += 8) {
+            std::uint64_t flags = 0;
+            std::memcpy(&flags, accepted + i, sizeof flags);
+            if (flags == 0x0101010101010101ULL) continue;
+            const std::size_t end = i + 8 < count ? i + 8 : count;
+            for (std::size_t k = i; k < end; ++k) {
+                retry_offset[retries] = static_cast<std::uint32_t>(k);
+                retry_step[retries] = first_step + static_cast<std::uint32_t>(k);
+                retries += 1u - accepted[k];
+            }
+        }
+        for (std::size_t j = retries; j < retries + retry_group; ++j) retry_step[j] = first_step;
         std::size_t still = 0;
         const StepBlockCoordinates second_blocks = StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 1);
         for (std::size_t group = 0; group < retries; group += retry_group) {
             double retry_draw[retry_group];
             philox_listed_step_blocks_plain(second_blocks, retry_step + group, retry_group, word0, word1, word2, word3);
-            polar_two_attempts<retry_group>(word0, word1, word2, word3, nu, retry_draw, accepted);
+            polar_two_attempts<isa, retry_group>(word0, word1, word2, word3, nu, retry_draw, accepted);
             const std::size_t in_group = retries - group < retry_group ? retries - group : retry_group;
             for (std::size_t j = 0; j < in_group; ++j) {
-                draw[retry_offset[group + j]] = retry_draw[j];
+                out[retry_offset[group + j]] = retry_draw[j];
                 pending[still] = retry_offset[group + j];
                 still += 1u - accepted[j];
             }
         }
-        for (std::size_t i = 0; i < count; ++i) out[i] = draw[i];
         *pending_count = still;
     }
 };
@@ -145,7 +167,7 @@ inline void student_t_steps(std::uint64_t seed, std::uint64_t path, std::uint32_
                 const PhiloxCounter<std::uint32_t> block = step_block(seed, path, step, StepBlockTag::student_t, index);
                 double t = 0.0;
                 std::uint8_t accepted = 0;
-                detail::polar_two_attempts<1>(&block[0], &block[1], &block[2], &block[3], nu, &t, &accepted);
+                detail::polar_two_attempts<detail::VectorIsa::baseline, 1>(&block[0], &block[1], &block[2], &block[3], nu, &t, &accepted);
                 if (accepted != 0) {
                     out[done + pending[j]] = t;
                     break;

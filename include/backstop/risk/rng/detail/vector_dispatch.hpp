@@ -2,9 +2,10 @@
 //
 // Why: a header-only library is compiled with its user's flags, usually for baseline x86-64
 // (SSE2), where the lab's draws run at a third of the speed they reach with AVX-512. A kernel is
-// a struct with a static always-inline run(); run_kernel instantiates it three times, for
-// baseline, AVX2 and AVX-512 (GCC and Clang target attributes), and calls the one the CPU
-// supports. The kernels use only integer operations and IEEE +, -, *, / (no libm, no fused
+// a struct with a static always-inline run<VectorIsa>(); run_kernel instantiates it three
+// times, for baseline, AVX2 and AVX-512 (GCC and Clang target attributes), and calls the one the
+// CPU supports; the template argument lets a kernel pick instructions the compiler would not
+// vectorise on its own (sqrt_lanes). The kernels use only integer operations and IEEE +, -, *, / (no libm, no fused
 // multiply-add: AVX2 and AVX-512 as targeted here do not enable FMA in GCC, and Clang's
 // contraction is switched off in every kernel body), so all three give the same bits; a test
 // checks it. Elsewhere (other compilers, other CPUs) the kernel runs as plain code, which the
@@ -42,12 +43,12 @@ inline VectorIsa best_vector_isa() noexcept {
 
 template <class Kernel, class... Args>
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) void run_kernel_avx512(Args... args) {
-    Kernel::run(args...);
+    Kernel::template run<VectorIsa::avx512>(args...);
 }
 
 template <class Kernel, class... Args>
 __attribute__((target("avx2"))) void run_kernel_avx2(Args... args) {
-    Kernel::run(args...);
+    Kernel::template run<VectorIsa::avx2>(args...);
 }
 
 template <class Kernel, class... Args>
@@ -62,7 +63,7 @@ void run_kernel(VectorIsa isa, Args... args) {
         case VectorIsa::baseline:
             break;
     }
-    Kernel::run(args...);
+    Kernel::template run<VectorIsa::baseline>(args...);
 }
 
 #else
@@ -72,7 +73,7 @@ inline VectorIsa best_vector_isa() noexcept { return VectorIsa::baseline; }
 
 template <class Kernel, class... Args>
 void run_kernel(VectorIsa /*isa*/, Args... args) {
-    Kernel::run(args...);
+    Kernel::template run<VectorIsa::baseline>(args...);
 }
 
 #endif
