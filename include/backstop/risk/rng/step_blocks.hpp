@@ -19,6 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(BACKSTOP_VECTOR_DISPATCH)
+#include <immintrin.h>
+#endif
+
 namespace backstop::risk {
 
 enum class StepBlockTag : std::uint8_t {
@@ -129,13 +133,85 @@ BACKSTOP_ALWAYS_INLINE void philox_listed_step_blocks_plain(StepBlockCoordinates
     }
 }
 
+#if defined(BACKSTOP_VECTOR_DISPATCH)
+
+// The same blocks with AVX2 intrinsics, one 32-bit lane per block. (For AVX2, GCC 12 turns the
+// plain loops' multiplies into shifts and adds, 8.5 ns a block against 3 here; for AVX-512 its
+// plain loops are the faster, 1.1 ns a block, and stay.) Per round and multiplier, the even
+// lanes' and the odd lanes' 32x32->64 products (pmuludq) are blended into the high and the low
+// halves. steps == nullptr: the steps are first_step + i. The tail goes through a mask. Not
+// always-inline, like sqrt_lanes.
+__attribute__((target("avx2"))) inline void philox_lanes_avx2(
+    StepBlockCoordinates c, const std::uint32_t* steps, std::uint32_t first_step, std::size_t count,
+    std::uint32_t* word0, std::uint32_t* word1, std::uint32_t* word2, std::uint32_t* word3) noexcept {
+    const __m256i multiplier0 = _mm256_set1_epi64x(0xD2511F53);
+    const __m256i multiplier1 = _mm256_set1_epi64x(0xCD9E8D57);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (std::size_t i = 0; i < count; i += 8) {
+        const std::size_t left = count - i;
+        // Lane j is on when j < left.
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(left < 8 ? left : 8)), lane);
+        const int* step_ints = reinterpret_cast<const int*>(steps);
+        __m256i x0 = steps != nullptr
+                         ? _mm256_maskload_epi32(step_ints + i, mask)
+                         : _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(first_step + static_cast<std::uint32_t>(i))), lane);
+        __m256i x1 = _mm256_set1_epi32(static_cast<int>(c.counter1));
+        __m256i x2 = _mm256_set1_epi32(static_cast<int>(c.counter2));
+        __m256i x3 = _mm256_set1_epi32(static_cast<int>(c.counter3));
+        std::uint32_t k0 = c.key0;
+        std::uint32_t k1 = c.key1;
+        for (int round = 0; round < 10; ++round) {
+            const __m256i even0 = _mm256_mul_epu32(x0, multiplier0);
+            const __m256i odd0 = _mm256_mul_epu32(_mm256_srli_epi64(x0, 32), multiplier0);
+            const __m256i even1 = _mm256_mul_epu32(x2, multiplier1);
+            const __m256i odd1 = _mm256_mul_epu32(_mm256_srli_epi64(x2, 32), multiplier1);
+            const __m256i high0 = _mm256_blend_epi32(_mm256_srli_epi64(even0, 32), odd0, 0xAA);
+            const __m256i low0 = _mm256_blend_epi32(even0, _mm256_slli_epi64(odd0, 32), 0xAA);
+            const __m256i high1 = _mm256_blend_epi32(_mm256_srli_epi64(even1, 32), odd1, 0xAA);
+            const __m256i low1 = _mm256_blend_epi32(even1, _mm256_slli_epi64(odd1, 32), 0xAA);
+            x0 = _mm256_xor_si256(_mm256_xor_si256(high1, x1), _mm256_set1_epi32(static_cast<int>(k0)));
+            x2 = _mm256_xor_si256(_mm256_xor_si256(high0, x3), _mm256_set1_epi32(static_cast<int>(k1)));
+            x1 = low1;
+            x3 = low0;
+            k0 += 0x9E3779B9u;
+            k1 += 0xBB67AE85u;
+        }
+        _mm256_maskstore_epi32(reinterpret_cast<int*>(word0 + i), mask, x0);
+        _mm256_maskstore_epi32(reinterpret_cast<int*>(word1 + i), mask, x1);
+        _mm256_maskstore_epi32(reinterpret_cast<int*>(word2 + i), mask, x2);
+        _mm256_maskstore_epi32(reinterpret_cast<int*>(word3 + i), mask, x3);
+    }
+}
+
+#endif
+
+// Blocks for the steps first_step + i (steps == nullptr) or steps[i], i < count, in the
+// instruction set of the calling kernel.
+template <VectorIsa isa>
+BACKSTOP_ALWAYS_INLINE void philox_lanes(StepBlockCoordinates c, const std::uint32_t* steps,
+                                         std::uint32_t first_step, std::size_t count,
+                                         std::uint32_t* word0, std::uint32_t* word1,
+                                         std::uint32_t* word2, std::uint32_t* word3) noexcept {
+#if defined(BACKSTOP_VECTOR_DISPATCH)
+    if constexpr (isa == VectorIsa::avx2) {
+        philox_lanes_avx2(c, steps, first_step, count, word0, word1, word2, word3);
+        return;
+    }
+#endif
+    if (steps == nullptr) {
+        philox_step_blocks_plain(c, first_step, count, word0, word1, word2, word3);
+    } else {
+        philox_listed_step_blocks_plain(c, steps, count, word0, word1, word2, word3);
+    }
+}
+
 struct PhiloxStepBlocksKernel {
-    template <VectorIsa>
+    template <VectorIsa isa>
     static BACKSTOP_ALWAYS_INLINE void run(StepBlockCoordinates c, std::uint32_t first_step,
                                            std::size_t count, std::uint32_t* word0,
                                            std::uint32_t* word1, std::uint32_t* word2,
                                            std::uint32_t* word3) noexcept {
-        philox_step_blocks_plain(c, first_step, count, word0, word1, word2, word3);
+        philox_lanes<isa>(c, nullptr, first_step, count, word0, word1, word2, word3);
     }
 };
 

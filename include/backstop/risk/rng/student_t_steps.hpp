@@ -100,8 +100,8 @@ struct StudentTChunkKernel {
         std::uint8_t accepted[student_t_chunk];
         const StepBlockCoordinates first_blocks = StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 0);
         for (std::size_t block = 0; block < count; block += lanes) {
-            philox_step_blocks_plain(first_blocks, first_step + static_cast<std::uint32_t>(block), lanes,
-                                     word0, word1, word2, word3);
+            philox_lanes<isa>(first_blocks, nullptr, first_step + static_cast<std::uint32_t>(block), lanes,
+                              word0, word1, word2, word3);
             if (block + lanes <= count) {
                 polar_two_attempts<isa, lanes>(word0, word1, word2, word3, nu, out + block, accepted + block);
             } else {
@@ -130,7 +130,7 @@ struct StudentTChunkKernel {
         const StepBlockCoordinates second_blocks = StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 1);
         for (std::size_t group = 0; group < retries; group += retry_group) {
             double retry_draw[retry_group];
-            philox_listed_step_blocks_plain(second_blocks, retry_step + group, retry_group, word0, word1, word2, word3);
+            philox_lanes<isa>(second_blocks, retry_step + group, 0, retry_group, word0, word1, word2, word3);
             polar_two_attempts<isa, retry_group>(word0, word1, word2, word3, nu, retry_draw, accepted);
             const std::size_t in_group = retries - group < retry_group ? retries - group : retry_group;
             for (std::size_t j = 0; j < in_group; ++j) {
