@@ -8,9 +8,9 @@ Same model, same defaults, same per-step semantics as the C++ struct. Per step o
     J_t: N_t ~ Poisson(lambda dt) jumps, their sum one normal N(N jump_mean, N jump_volatility^2).
 Vectorised the way one would write it in numpy: arrays over the paths, a Python loop over the
 720 hourly steps, in-place arithmetic, the jump normals drawn only for the paths that jump.
-The generator is numpy's Philox (4x64-10, the family of the C++ RandomStream); the variate
-algorithms are numpy's own (ziggurat normals, Marsaglia-Tsang gammas), so the numbers differ from
-the C++ ones and only the distributions agree.
+The generator is numpy's Philox (4x64-10; the C++ side uses Philox4x32-10 in SIMD lanes, the
+same family); the variate algorithms are numpy's own (ziggurat normals, Marsaglia-Tsang gammas),
+so the numbers differ from the C++ ones and only the distributions agree.
 
 Prints the best of a few timed repeats in ns per path-step, then checks the output: the mean and
 variance of the log returns against the model's stationary values (the paths start at the
