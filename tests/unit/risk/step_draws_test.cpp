@@ -295,3 +295,33 @@ TEST_CASE("RandomStream sub-streams move no draw of sub-stream 0", "[rng]") {
     // The definition: counter {draw / 4, step, sub-stream, 0}.
     CHECK(other == philox_block<std::uint64_t>({0, 10, GarchJump::jump_substream, 0}, {test_seed, 3})[0]);
 }
+
+TEST_CASE("Poisson inversion ends at the top cells of u, where rounding leaves the sum below u", "[rng]") {
+    // The largest uniforms RandomStream gives (1 - 2^-53 and its neighbours) and jump means from
+    // tiny to 9.9. Waiting for the terms to underflow returned counts like 75 at mean 12 / 8760;
+    // the true quantiles there are a handful (P(N >= 20 + 4 mean) is far below 2^-53).
+    const std::array<double, 4> top_cells = {1.0 - 0x1p-53, 1.0 - 0x1p-52, 1.0 - 0x1p-50, 1.0 - 0x1p-45};
+    int checked = 0;
+    for (const double mean : {1e-6, 12.0 / 8760.0, 0.01, 0.3, 1.0, 5.0, 9.9}) {
+        GarchJump model{};
+        model.jump_intensity_per_year = mean / hour;
+        const GarchJump::JumpThreshold threshold = model.jump_threshold(hour);
+        std::uint64_t previous = 0;
+        std::uint64_t previous_truncated = 1;
+        for (double u = 0.001; u < 1.0; u += 0.0617) {  // and monotone in u below the top
+            const std::uint64_t k = RandomStream::poisson_quantile(u, mean);
+            const std::uint64_t truncated = GarchJump::jump_count_quantile(u, threshold);
+            CHECK(k >= previous);
+            CHECK(truncated >= previous_truncated);
+            previous = k;
+            previous_truncated = truncated;
+        }
+        for (const double u : top_cells) {
+            INFO("mean " << mean << ", u = 1 - " << 1.0 - u);
+            CHECK(RandomStream::poisson_quantile(u, mean) <= 20 + 4 * static_cast<std::uint64_t>(mean));
+            CHECK(GarchJump::jump_count_quantile(u, threshold) <= 20 + 4 * static_cast<std::uint64_t>(mean));
+            ++checked;
+        }
+    }
+    CHECK(checked == 28);
+}

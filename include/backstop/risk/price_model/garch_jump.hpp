@@ -12,12 +12,14 @@
 // - whether step s jumps: word s % 4 of StepBlocks (tag jump_decision) at step s / 4, a 32-bit
 //   word c against the threshold T = floor(2^32 e^(-lambda dt)): no jump when c < T, a jump when
 //   c > T, and at c = T (probability 2^-32) a uniform u decides, no jump when u < the fraction
-//   2^32 e^(-lambda dt) - T, so that P(no jump) is e^(-lambda dt) exactly;
+//   2^32 e^(-lambda dt) - T, so that P(no jump) is e^(-lambda dt) to within its last bit (p is
+//   computed within an ulp, u has 2^52 cells);
 // - the jumps of a step that has them: RandomStream(seed, path), sub-stream jump_substream at
 //   step s: [u at c = T], then N given N >= 1, then one normal.
-// So a path is a pure function of (seed, path, model, dt), the same bits on every platform and
-// SIMD width for the diffusive part (portable_math, IEEE square roots) and per C library for the
-// rare jump sizes (RandomStream's caveat).
+// So a path is a pure function of (seed, path, model, dt): the same bits on every instruction set
+// the CPU may have (vector_dispatch.hpp), and, built without fused multiply-add (-ffp-contract=off,
+// as ours), on every platform for the diffusive part (portable_math, IEEE square roots) and per
+// C library for the rare jump sizes (RandomStream's caveat).
 #pragma once
 
 #include "backstop/core/assert.hpp"
@@ -46,6 +48,9 @@ namespace detail {
 // the chain from block to block is one multiply and one add per four steps and the steps
 // inside a block (the plain recursion from v_t) overlap with it; a and the square roots are
 // vector passes. (The rounding is that of this order of evaluation.)
+// Steps GarchJump generates per pass: its buffers live on the stack.
+inline constexpr std::size_t garch_jump_chunk_steps = 512;
+
 struct GarchDiffusionKernel {
     template <VectorIsa isa>
     static BACKSTOP_ALWAYS_INLINE void run(double omega, double alpha, double beta, double mean,
@@ -53,9 +58,9 @@ struct GarchDiffusionKernel {
                                            std::size_t count, double* __restrict variance_in_out,
                                            double* __restrict out) noexcept {
         BACKSTOP_NO_FP_CONTRACTION
-        constexpr std::size_t most = 512;
-        double a[most];
-        double variances[most];
+        BACKSTOP_ASSERT(count <= garch_jump_chunk_steps, "a pass at most");
+        double a[garch_jump_chunk_steps];
+        double variances[garch_jump_chunk_steps];
         for (std::size_t i = 0; i < count; ++i) {
             const double e = shock[i] * shock_scale;
             shock[i] = e;
@@ -96,8 +101,7 @@ struct GarchJump {
 
     // RandomStream sub-stream of the jump sizes (sub-stream 0 is the other models' draws).
     static constexpr std::uint64_t jump_substream = 1;
-    // Steps generated at a time: the buffers live on the stack.
-    static constexpr std::size_t chunk_steps = 512;
+    static constexpr std::size_t chunk_steps = detail::garch_jump_chunk_steps;
 
     double unconditional_variance() const { return omega / (1.0 - alpha - beta); }
 
@@ -138,7 +142,7 @@ struct GarchJump {
                 for (std::size_t i = 4 * g; i < 4 * g + 4 && i < n; ++i) {
                     const std::uint32_t word = decision_words[i % 4][g];
                     if (word < t) continue;
-                    out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold, dt_years);
+                    out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold);
                 }
             }
         }
@@ -179,11 +183,33 @@ struct GarchJump {
         return t;
     }
 
+    // N given N >= 1 at quantile u, for jump means below 10, by inversion: the first k with
+    // P(1 <= N <= k) >= u P(N >= 1), where P(N >= 1) = (e^m - 1) e^-m without cancellation.
+    // Should rounding leave the sum a hair below the target, the walk ends where adding a term no
+    // longer moves it. Public so that tests can reach the top cells of u.
+    static std::uint64_t jump_count_quantile(double u, const JumpThreshold& threshold) noexcept {
+        BACKSTOP_NO_FP_CONTRACTION
+        const double m = threshold.mean;
+        BACKSTOP_ASSERT(m > 0.0 && m < 10.0, "a small jump mean");
+        const double target = u * (detail::portable_expm1_nonnegative(m) * threshold.no_jump);
+        double probability = threshold.no_jump * m;
+        double cumulative = probability;
+        std::uint64_t count = 1;
+        while (cumulative < target) {
+            ++count;
+            probability *= m / static_cast<double>(count);
+            const double next = cumulative + probability;
+            if (next == cumulative) break;
+            cumulative = next;
+        }
+        return count;
+    }
+
 private:
     // The jumps of a step whose decision word is at least the threshold (none, if the word is
     // at it and the refining uniform says so).
     double jump(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t word,
-                const JumpThreshold& threshold, double /*dt_years*/) const {
+                const JumpThreshold& threshold) const {
         BACKSTOP_NO_FP_CONTRACTION
         RandomStream rng(seed, path);
         rng.at_substream(step, jump_substream);
@@ -191,16 +217,7 @@ private:
         std::uint64_t count = 0;
         const double m = threshold.mean;
         if (m < 10.0) {
-            // N given N >= 1, by inversion: the first k with P(1 <= N <= k) >= u (1 - e^-m).
-            const double target = rng.uniform() * (1.0 - threshold.no_jump);
-            double probability = threshold.no_jump * m;
-            double cumulative = probability;
-            count = 1;
-            while (cumulative < target && probability > 0.0) {
-                ++count;
-                probability *= m / static_cast<double>(count);
-                cumulative += probability;
-            }
+            count = jump_count_quantile(rng.uniform(), threshold);
         } else {
             do {
                 count = rng.poisson(m);  // P(0) < 5e-5 here

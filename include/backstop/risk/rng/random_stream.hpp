@@ -221,6 +221,31 @@ public:
         return q < 0.0 ? -magnitude : magnitude;
     }
 
+    // The Poisson(mean) quantile of u in (0, 1) by sequential search, for means below 10 (what
+    // poisson() does with one uniform). Public so that tests can reach the top cells of u.
+    static std::uint64_t poisson_quantile(double u, double mean) noexcept {
+        BACKSTOP_ASSERT(mean > 0.0 && mean < 10.0, "a small mean");
+        // Squeeze for the small means of per-step jump counts: e^-mean - (1 - mean) exceeds
+        // 2^-49 for mean > 2^-24, far beyond the rounding of 1 - mean and of exp, so u <= 1 - mean
+        // implies u <= exp(-mean): 0, exactly what the search below returns, without the exp.
+        if (mean > 0x1p-24 && u <= 1.0 - mean) return 0;
+        double probability = std::exp(-mean);
+        double cumulative = probability;
+        std::uint64_t k = 0;
+        // Should rounding keep the sum a hair below u, the walk ends where adding a term no
+        // longer moves it (past the mode the terms only shrink), rather than walking on until the
+        // terms underflow. (GarchJump's truncated walk did that, returning 75 jumps at its
+        // default rate for the top cells of u; this one reaches u there, a test checks both.)
+        while (u > cumulative) {
+            ++k;
+            probability *= mean / static_cast<double>(k);
+            const double next = cumulative + probability;
+            if (next == cumulative) break;
+            cumulative = next;
+        }
+        return k;
+    }
+
     // log(k!), for PTRS: exact products below 20, Stirling's series from 20 (the first omitted
     // term, 1 / (1188 k^9), is below 2e-15 there).
     static double log_factorial(std::uint64_t k) noexcept {
@@ -245,23 +270,7 @@ public:
 private:
     static constexpr std::uint64_t block_words = 4;
 
-    std::uint64_t poisson_by_inversion(double mean) noexcept {
-        const double u = uniform();
-        // Squeeze for the small means of per-step jump counts: e^-mean - (1 - mean) exceeds
-        // 2^-49 for mean > 2^-24, far beyond the rounding of 1 - mean and of exp, so u <= 1 - mean
-        // implies u <= exp(-mean): 0, exactly what the search below returns, without the exp.
-        if (mean > 0x1p-24 && u <= 1.0 - mean) return 0;
-        double probability = std::exp(-mean);
-        double cumulative = probability;
-        std::uint64_t k = 0;
-        // The probability test ends the walk should rounding keep the sum a hair below u.
-        while (u > cumulative && probability > 0.0) {
-            ++k;
-            probability *= mean / static_cast<double>(k);
-            cumulative += probability;
-        }
-        return k;
-    }
+    std::uint64_t poisson_by_inversion(double mean) noexcept { return poisson_quantile(uniform(), mean); }
 
     std::uint64_t poisson_by_rejection(double mean) noexcept {
         BACKSTOP_ASSERT(mean >= 10.0, "PTRS needs a mean of at least 10");

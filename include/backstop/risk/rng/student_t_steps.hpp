@@ -4,14 +4,15 @@
 // gives two attempts of Bailey's polar method (words 0 and 1, then words 2 and 3), and where
 // both are rejected (4.6% of steps), blocks 1, 2, ... give two more each. A word w becomes
 // U = (int32(w) + 1/2) / 2^31, in (-1, 1), never 0, symmetric; an attempt (U, V) is accepted
-// when W = U^2 + V^2 <= 1 (probability pi / 4; on this grid W is never exactly 1, nor below
-// 2^-63), and then t = U sqrt(nu (W^(-2/nu) - 1) / W) (see RandomStream::student_t for why this
+// when W = U^2 + V^2 <= 1 (probability pi / 4; on this grid W is never below 2^-63, and when its
+// rounding gives exactly 1, t = 0), and then t = U sqrt(nu (W^(-2/nu) - 1) / W) (see RandomStream::student_t for why this
 // is t_nu). The 32-bit grid of U and V is the method's only departure from the exact law: it
 // shows only where both are below about 2^-20, which gives |t| > 500 at nu = 5, probability
 // below 1e-12.
 //
 // log and W^(-2/nu) - 1 are portable_math's and the square root is IEEE's (sqrt_lanes), so the
-// draws are the same bits on every platform and every SIMD width (a test compares AVX-512, AVX2 and baseline, and the
+// draws are the same bits on every SIMD width (vector_dispatch.hpp) and, built without fused
+// multiply-add (-ffp-contract=off, as ours), on every platform (a test compares AVX-512, AVX2 and baseline, and the
 // vector kernel with the scalar retries), and do not depend on the C library.
 #pragma once
 
@@ -29,8 +30,9 @@
 
 namespace backstop::risk {
 
-// Degrees of freedom below this would overflow W^(-2/nu) at the smallest W of the grid.
-inline constexpr double student_t_steps_nu_min = 0.125;
+// Degrees of freedom below this would overflow nu (W^(-2/nu) - 1) / W at the smallest W of the
+// grid, 2^-63 (2^(63 (2/nu + 1)) must stay below 2^1023 / nu: nu > 0.132).
+inline constexpr double student_t_steps_nu_min = 0.15;
 
 namespace detail {
 
@@ -150,7 +152,7 @@ inline void student_t_steps(std::uint64_t seed, std::uint64_t path, std::uint32_
                             double nu, double* out, std::size_t count,
                             detail::VectorIsa isa = detail::best_vector_isa()) noexcept {
     BACKSTOP_NO_FP_CONTRACTION
-    BACKSTOP_ASSERT(nu >= student_t_steps_nu_min, "degrees of freedom of at least 1/8");
+    BACKSTOP_ASSERT(nu >= student_t_steps_nu_min, "degrees of freedom of at least 0.15");
     BACKSTOP_ASSERT(std::isfinite(nu), "degrees of freedom are finite");
     BACKSTOP_ASSERT(count <= std::uint64_t{0x100000000} - first_step, "steps below 2^32");
     std::uint32_t pending[detail::student_t_chunk];

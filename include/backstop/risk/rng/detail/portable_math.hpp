@@ -1,8 +1,10 @@
 // log and expm1 of our own, for the lab's vectorised draws (student_t_steps, GarchJump).
 //
 // Why not <cmath>: libm's log and exp may differ in the last bit between C libraries, and a loop
-// that calls them does not vectorise. These use only +, -, *, / and integer operations on the bits, so they give the same bits on every IEEE-754
-// platform, in scalar code and in every SIMD width, and the compiler vectorises loops over them.
+// that calls them does not vectorise. These use only +, -, *, / and integer operations on the
+// bits, so they give the same bits in scalar code and in every SIMD width, and on every IEEE-754
+// platform when built without fused multiply-add (-ffp-contract=off; the dispatched kernels
+// ensure it themselves), and the compiler vectorises loops over them.
 // (Square roots need no such care: IEEE rounds them correctly everywhere; see vector_sqrt.hpp.)
 // Accuracy: a few ulps (the tests bound the relative error by 4e-16 against libm). Domains are
 // stated per function; the callers stay inside them, and nothing here checks (these sit in the
@@ -69,8 +71,9 @@ BACKSTOP_ALWAYS_INLINE double portable_log(double x) noexcept {
 // e^x - 1 for x in [0, 709]. x = n ln 2 + r with n the nearest integer to x / ln 2 and
 // |r| <= ln 2 / 2; e^r - 1 = r + r c / (2 - c), c = r - r^2 P(r^2), with the degree-5 minimax
 // polynomial P of fdlibm's e_exp.c (its coefficients, error below 2^-59 on this range); then
-// e^x - 1 = 2^n expm1(r) + (2^n - 1), where 2^n - 1 is exact up to n = 53 and both terms are
-// positive, so there is no cancellation at any x (and at n = 0 the result is expm1(r) itself).
+// e^x - 1 = 2^n expm1(r) + (2^n - 1), where 2^n - 1 is exact up to n = 53. At n = 0 this is
+// expm1(r) itself; from n = 1 the sum cancels at most where r = -ln 2 / 2 and n = 1
+// (-0.59 + 1), which costs under a bit of expm1(r)'s few ulps (the test's bound holds there).
 BACKSTOP_ALWAYS_INLINE double portable_expm1_nonnegative(double x) noexcept {
     BACKSTOP_NO_FP_CONTRACTION
     constexpr double shifter = 0x1.8p52;  // adding it rounds to an integer, kept in the low bits

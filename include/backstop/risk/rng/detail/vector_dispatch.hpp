@@ -5,11 +5,14 @@
 // a struct with a static always-inline run<VectorIsa>(); run_kernel instantiates it three
 // times, for baseline, AVX2 and AVX-512 (GCC and Clang target attributes), and calls the one the
 // CPU supports; the template argument lets a kernel pick instructions the compiler would not
-// vectorise on its own (sqrt_lanes). The kernels use only integer operations and IEEE +, -, *, / (no libm, no fused
-// multiply-add: AVX2 and AVX-512 as targeted here do not enable FMA in GCC, and Clang's
-// contraction is switched off in every kernel body), so all three give the same bits; a test
-// checks it. Elsewhere (other compilers, other CPUs) the kernel runs as plain code, which the
-// compiler vectorises for its own target.
+// vectorise on its own (sqrt_lanes). The kernels use only integer operations and IEEE +, -, *,
+// /, sqrt (no libm), and no fused multiply-add anywhere: AVX-512 has FMA instructions that GCC
+// would contract a * b + c into by default, so every instance carries GCC's
+// optimize("fp-contract=off"), and Clang's contraction is switched off in every kernel body
+// (BACKSTOP_NO_FP_CONTRACTION; Clang's -ffp-contract=fast and -ffast-math override that, and are
+// not supported). So all three give the same bits, whatever the includer's flags; a test checks
+// it, built with GCC's -ffp-contract=fast. Elsewhere (other compilers, other CPUs) the kernel
+// runs as plain code, which the compiler vectorises for its own target.
 #pragma once
 
 #include <cstdint>
@@ -18,10 +21,17 @@ namespace backstop::risk::detail {
 
 enum class VectorIsa : std::uint8_t { baseline, avx2, avx512 };
 
+#if defined(__GNUC__) && !defined(__clang__)
+#define BACKSTOP_KERNEL_NO_CONTRACTION __attribute__((optimize("fp-contract=off")))
+#else
+#define BACKSTOP_KERNEL_NO_CONTRACTION
+#endif
+
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
 #define BACKSTOP_VECTOR_DISPATCH 1
 
 inline bool vector_isa_supported(VectorIsa isa) noexcept {
+    __builtin_cpu_init();  // idempotent; needed when called before the runtime's constructors ran
     switch (isa) {
         case VectorIsa::baseline:
             return true;
@@ -42,13 +52,19 @@ inline VectorIsa best_vector_isa() noexcept {
 }
 
 template <class Kernel, class... Args>
-__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) void run_kernel_avx512(Args... args) {
+__attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) BACKSTOP_KERNEL_NO_CONTRACTION void run_kernel_avx512(
+    Args... args) {
     Kernel::template run<VectorIsa::avx512>(args...);
 }
 
 template <class Kernel, class... Args>
-__attribute__((target("avx2"))) void run_kernel_avx2(Args... args) {
+__attribute__((target("avx2"))) BACKSTOP_KERNEL_NO_CONTRACTION void run_kernel_avx2(Args... args) {
     Kernel::template run<VectorIsa::avx2>(args...);
+}
+
+template <class Kernel, class... Args>
+BACKSTOP_KERNEL_NO_CONTRACTION void run_kernel_baseline(Args... args) {
+    Kernel::template run<VectorIsa::baseline>(args...);
 }
 
 template <class Kernel, class... Args>
@@ -63,7 +79,7 @@ void run_kernel(VectorIsa isa, Args... args) {
         case VectorIsa::baseline:
             break;
     }
-    Kernel::template run<VectorIsa::baseline>(args...);
+    run_kernel_baseline<Kernel>(args...);
 }
 
 #else
@@ -72,7 +88,7 @@ inline bool vector_isa_supported(VectorIsa isa) noexcept { return isa == VectorI
 inline VectorIsa best_vector_isa() noexcept { return VectorIsa::baseline; }
 
 template <class Kernel, class... Args>
-void run_kernel(VectorIsa /*isa*/, Args... args) {
+BACKSTOP_KERNEL_NO_CONTRACTION void run_kernel(VectorIsa /*isa*/, Args... args) {
     Kernel::template run<VectorIsa::baseline>(args...);
 }
 
