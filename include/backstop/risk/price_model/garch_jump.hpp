@@ -184,25 +184,16 @@ struct GarchJump {
     }
 
     // N given N >= 1 at quantile u, for jump means below 10, by inversion: the first k with
-    // P(1 <= N <= k) >= u P(N >= 1), where P(N >= 1) = (e^m - 1) e^-m without cancellation.
-    // Should rounding leave the sum a hair below the target, the walk ends where adding a term no
-    // longer moves it. Public so that tests can reach the top cells of u.
+    // P(1 <= N <= k) >= u P(N >= 1), where P(N >= 1) = (e^m - 1) e^-m without cancellation
+    // (1 - e^-m cancelled, and the walk could not reach it). Public so that tests can reach the
+    // top cells of u.
     static std::uint64_t jump_count_quantile(double u, const JumpThreshold& threshold) noexcept {
         BACKSTOP_NO_FP_CONTRACTION
         const double m = threshold.mean;
         BACKSTOP_ASSERT(m > 0.0 && m < 10.0, "a small jump mean");
         const double target = u * (detail::portable_expm1_nonnegative(m) * threshold.no_jump);
-        double probability = threshold.no_jump * m;
-        double cumulative = probability;
-        std::uint64_t count = 1;
-        while (cumulative < target) {
-            ++count;
-            probability *= m / static_cast<double>(count);
-            const double next = cumulative + probability;
-            if (next == cumulative) break;
-            cumulative = next;
-        }
-        return count;
+        const double probability = threshold.no_jump * m;  // P(N = 1), and the sum from 1 so far
+        return RandomStream::poisson_walk(target, m, 1, probability, probability);
     }
 
 private:

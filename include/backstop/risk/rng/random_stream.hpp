@@ -229,14 +229,18 @@ public:
         // 2^-49 for mean > 2^-24, far beyond the rounding of 1 - mean and of exp, so u <= 1 - mean
         // implies u <= exp(-mean): 0, exactly what the search below returns, without the exp.
         if (mean > 0x1p-24 && u <= 1.0 - mean) return 0;
-        double probability = std::exp(-mean);
-        double cumulative = probability;
-        std::uint64_t k = 0;
-        // Should rounding keep the sum a hair below u, the walk ends where adding a term no
-        // longer moves it (past the mode the terms only shrink), rather than walking on until the
-        // terms underflow. (GarchJump's truncated walk did that, returning 75 jumps at its
-        // default rate for the top cells of u; this one reaches u there, a test checks both.)
-        while (u > cumulative) {
+        const double probability = std::exp(-mean);
+        return poisson_walk(u, mean, 0, probability, probability);
+    }
+
+    // The search both inversions share: from term k of the Poisson(mean) CDF (its probability
+    // and the sum up to it), the first k whose sum reaches target. Should rounding keep the sum
+    // a hair below the target, the walk ends where adding a term no longer moves it (past the
+    // mode the terms only shrink), rather than walking on until the terms underflow (GarchJump's
+    // first truncated walk did that: 75 jumps at its default rate for the top cells of u).
+    static std::uint64_t poisson_walk(double target, double mean, std::uint64_t k, double probability,
+                                      double cumulative) noexcept {
+        while (cumulative < target) {
             ++k;
             probability *= mean / static_cast<double>(k);
             const double next = cumulative + probability;

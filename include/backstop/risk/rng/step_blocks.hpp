@@ -92,36 +92,15 @@ BACKSTOP_ALWAYS_INLINE void philox4x32_10(const StepBlockCoordinates& c, std::ui
     word3 = static_cast<std::uint32_t>(x3);
 }
 
-// The blocks of steps first_step + i, i < count, word j of block i to word_j[i]: one lane per
+// The blocks of steps step_of(i), i < count, word j of block i to word_j[i]: one lane per
 // block, a plain loop that the compiler vectorises.
-BACKSTOP_ALWAYS_INLINE void philox_step_blocks_plain(StepBlockCoordinates c, std::uint32_t first_step,
-                                                     std::size_t count, std::uint32_t* __restrict word0,
-                                                     std::uint32_t* __restrict word1,
-                                                     std::uint32_t* __restrict word2,
-                                                     std::uint32_t* __restrict word3) noexcept {
+template <class StepOf>
+BACKSTOP_ALWAYS_INLINE void philox_blocks_plain(StepBlockCoordinates c, StepOf step_of, std::size_t count,
+                                                std::uint32_t* __restrict word0, std::uint32_t* __restrict word1,
+                                                std::uint32_t* __restrict word2,
+                                                std::uint32_t* __restrict word3) noexcept {
     for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t x0 = first_step + static_cast<std::uint32_t>(i);
-        std::uint32_t x1 = c.counter1;
-        std::uint32_t x2 = c.counter2;
-        std::uint32_t x3 = c.counter3;
-        philox4x32_10(c, x0, x1, x2, x3);
-        word0[i] = x0;
-        word1[i] = x1;
-        word2[i] = x2;
-        word3[i] = x3;
-    }
-}
-
-// The same for the listed steps steps[i], i < count.
-BACKSTOP_ALWAYS_INLINE void philox_listed_step_blocks_plain(StepBlockCoordinates c,
-                                                            const std::uint32_t* __restrict steps,
-                                                            std::size_t count,
-                                                            std::uint32_t* __restrict word0,
-                                                            std::uint32_t* __restrict word1,
-                                                            std::uint32_t* __restrict word2,
-                                                            std::uint32_t* __restrict word3) noexcept {
-    for (std::size_t i = 0; i < count; ++i) {
-        std::uint32_t x0 = steps[i];
+        std::uint32_t x0 = step_of(i);
         std::uint32_t x1 = c.counter1;
         std::uint32_t x2 = c.counter2;
         std::uint32_t x3 = c.counter3;
@@ -199,9 +178,11 @@ BACKSTOP_ALWAYS_INLINE void philox_lanes(StepBlockCoordinates c, const std::uint
     }
 #endif
     if (steps == nullptr) {
-        philox_step_blocks_plain(c, first_step, count, word0, word1, word2, word3);
+        const auto consecutive = [first_step](std::size_t i) { return first_step + static_cast<std::uint32_t>(i); };
+        philox_blocks_plain(c, consecutive, count, word0, word1, word2, word3);
     } else {
-        philox_listed_step_blocks_plain(c, steps, count, word0, word1, word2, word3);
+        const auto listed = [steps](std::size_t i) { return steps[i]; };
+        philox_blocks_plain(c, listed, count, word0, word1, word2, word3);
     }
 }
 
