@@ -4,16 +4,17 @@
 // gives two attempts of Bailey's polar method (words 0 and 1, then words 2 and 3), and where
 // both are rejected (4.6% of steps), blocks 1, 2, ... give two more each. A word w becomes
 // U = (int32(w) + 1/2) / 2^31, in (-1, 1), never 0, symmetric; an attempt (U, V) is accepted
-// when W = U^2 + V^2 <= 1 (probability pi / 4; on this grid W is never below 2^-63, and when its
-// rounding gives exactly 1, t = 0), and then t = U sqrt(nu (W^(-2/nu) - 1) / W) (see RandomStream::student_t for why this
-// is t_nu). The 32-bit grid of U and V is the method's only departure from the exact law: it
-// shows only where both are below about 2^-20, which gives |t| > 500 at nu = 5, probability
-// below 1e-12.
+// when W = U^2 + V^2 <= 1 (probability pi / 4; on this grid W is never below 2^-63, and when
+// its rounding gives exactly 1, t = 0), and then t = U sqrt(nu (W^(-2/nu) - 1) / W) (see
+// RandomStream::student_t for why this is t_nu). The 32-bit grid of U and V is the method's only
+// departure from the exact law: it shows only where both are below about 2^-20, which gives
+// |t| > 500 at nu = 5, probability below 1e-12.
 //
 // log and W^(-2/nu) - 1 are portable_math's and the square root is IEEE's (sqrt_lanes), so the
-// draws are the same bits on every SIMD width (vector_dispatch.hpp) and, built without fused
-// multiply-add (-ffp-contract=off, as ours), on every platform (a test compares AVX-512, AVX2 and baseline, and the
-// vector kernel with the scalar retries), and do not depend on the C library.
+// draws do not depend on the C library and are the same bits on every SIMD width
+// (vector_dispatch.hpp; a test compares AVX-512, AVX2 and baseline, and the vector kernel with
+// the scalar retries) and, built without fused multiply-add (-ffp-contract=off, as ours), on
+// every platform.
 #pragma once
 
 #include "backstop/core/assert.hpp"
