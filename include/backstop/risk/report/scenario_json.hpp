@@ -33,6 +33,14 @@ void garch_json(const Garch& m, nlohmann::json& out) {
     out["degrees_of_freedom"] = m.degrees_of_freedom;
 }
 
+// The Merton jump part shared by MertonJump and GarchJump.
+template <class Jumps>
+void merton_jumps_json(const Jumps& m, nlohmann::json& out) {
+    out["jump_intensity_per_year"] = m.jump_intensity_per_year;
+    out["jump_mean"] = m.jump_mean;
+    out["jump_volatility"] = m.jump_volatility;
+}
+
 inline nlohmann::json model_json(const PriceModel& model) {
     nlohmann::json out;
     out["name"] = std::string(name_of(model));
@@ -45,9 +53,7 @@ inline nlohmann::json model_json(const PriceModel& model) {
             } else if constexpr (std::is_same_v<M, MertonJump>) {
                 out["drift_per_year"] = m.drift_per_year;
                 out["volatility_per_year"] = m.volatility_per_year;
-                out["jump_intensity_per_year"] = m.jump_intensity_per_year;
-                out["jump_mean"] = m.jump_mean;
-                out["jump_volatility"] = m.jump_volatility;
+                merton_jumps_json(m, out);
             } else if constexpr (std::is_same_v<M, GarchT>) {
                 garch_json(m, out);
             } else if constexpr (std::is_same_v<M, HawkesJump>) {
@@ -61,9 +67,7 @@ inline nlohmann::json model_json(const PriceModel& model) {
                 out["returns"] = m.returns ? *m.returns : std::vector<double>{};
             } else {
                 garch_json(m, out);
-                out["jump_intensity_per_year"] = m.jump_intensity_per_year;
-                out["jump_mean"] = m.jump_mean;
-                out["jump_volatility"] = m.jump_volatility;
+                merton_jumps_json(m, out);
             }
         },
         model);
@@ -235,6 +239,14 @@ void read_garch(JsonFields& fields, Garch& m) {
     if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
 }
 
+// Jumps at most 1e9 a year, of any mean and a volatility of at least 0.
+template <class Jumps>
+void read_merton_jumps(JsonFields& fields, Jumps& m) {
+    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
+    fields.number("jump_mean", m.jump_mean);
+    fields.number("jump_volatility", m.jump_volatility, 0.0);
+}
+
 inline void read_model(const nlohmann::json& object, PriceModel& model, std::string& error) {
     JsonFields fields(object, "scenario.model", error);
     std::string name = std::string(name_of(model));
@@ -274,9 +286,7 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
                 } else if constexpr (std::is_same_v<M, MertonJump>) {
                     fields.number("drift_per_year", m.drift_per_year);
                     fields.number("volatility_per_year", m.volatility_per_year, 0.0);
-                    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
-                    fields.number("jump_mean", m.jump_mean);
-                    fields.number("jump_volatility", m.jump_volatility, 0.0);
+                    read_merton_jumps(fields, m);
                 } else if constexpr (std::is_same_v<M, GarchT>) {
                     read_garch(fields, m);
                 } else if constexpr (std::is_same_v<M, HawkesJump>) {
@@ -291,9 +301,7 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
                     }
                 } else if constexpr (std::is_same_v<M, GarchJump>) {
                     read_garch(fields, m);
-                    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
-                    fields.number("jump_mean", m.jump_mean);
-                    fields.number("jump_volatility", m.jump_volatility, 0.0);
+                    read_merton_jumps(fields, m);
                 }
             },
             model);
