@@ -297,7 +297,8 @@ detail::int128 ceil_div(detail::int128 n, std::int64_t d) { return -floor_div(-n
 bool below_exact(const SketchMarket& m, std::int64_t collateral, std::int64_t size, std::int64_t cost,
                  std::int64_t snapshot) {
     const std::int64_t index = size > 0 ? m.index_long : m.index_short;
-    const detail::int128 owed = ceil_div(detail::int128(size) * (detail::int128(index) - snapshot), funding_precision);
+    // Funding per whole BTC x 1e9 in USDC: the divisor is 10^(8 + 9 - 6).
+    const detail::int128 owed = ceil_div(detail::int128(size) * (detail::int128(index) - snapshot), 100'000'000'000);
     const detail::int128 value = floor_div(detail::int128(size) * m.mark, m.divisor);
     const detail::int128 magnitude = size < 0 ? -detail::int128(size) : detail::int128(size);
     const detail::int128 notional = ceil_div(magnitude * m.mark, m.divisor);
@@ -349,14 +350,15 @@ void BM_scan_sketch_int64(benchmark::State& state) {
         arrays.market.push_back(position.size != 0 ? static_cast<std::uint16_t>(world.market.value) : sketch_empty_slot);
         arrays.size.push_back(position.size);
         arrays.cost.push_back(position.cost);
-        arrays.funding.push_back(position.funding_index);
+        // The world pays no funding: every index is 0 and fits the sketch's int64.
+        arrays.funding.push_back(static_cast<std::int64_t>(position.funding_index));
     }
     std::vector<SketchMarket> markets(1);
     markets[0].divisor = one_btc;  // 10^(8 + 6 - 6); kept opaque below, as a per-market value would be
     benchmark::DoNotOptimize(markets[0].divisor);
     markets[0].maintenance_ppm = engine.market_config(world.market).tiers[0].maintenance.count();
-    markets[0].index_long = engine.funding_index_long(world.market);
-    markets[0].index_short = engine.funding_index_short(world.market);
+    markets[0].index_long = static_cast<std::int64_t>(engine.funding_index_long(world.market));
+    markets[0].index_short = static_cast<std::int64_t>(engine.funding_index_short(world.market));
     std::vector<AccountId> out(accounts);
 
     const std::array<std::uint32_t, 4> expected{world.thin_longs, 0, world.thin_shorts, 0};

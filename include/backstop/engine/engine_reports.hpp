@@ -2,6 +2,7 @@
 // Fixed capacity, no allocation: a report is a value.
 #pragma once
 
+#include "backstop/core/error_code.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/ledger/transfer.hpp"
 #include "backstop/money/amount.hpp"
@@ -70,8 +71,9 @@ struct LiquidationReport {
     std::size_t closed_count = 0;
     Amount<Asset> equity_before;
     Amount<Asset> closed_notional;   // at the mark
-    Amount<Asset> realised_pnl;      // of the defaulter, at the liquidation prices
-    Amount<Asset> penalty;           // charged (capped by the equity left)
+    Amount<Asset> realised_pnl;      // of the defaulter, at the mark
+    Amount<Asset> discount;          // paid to the liquidator (forgone before the fund pays)
+    Amount<Asset> penalty;           // charged (forgone first when equity is short)
     PenaltySplit<Asset> penalty_split;
     Amount<Asset> deficit;           // negative equity left after the close
     Amount<Asset> fund_paid;
@@ -80,7 +82,9 @@ struct LiquidationReport {
     Amount<Asset> uncovered;         // nobody could bear it: the system is short this much
     LossLayer socialized_by = LossLayer::haircut;
     std::size_t allocation_count = 0;     // written to the caller's span (or engine scratch)
-    std::int64_t funding_delta_per_unit = 0;
+    std::int64_t funding_delta_per_unit = 0;  // funding socialization: each index moved this far
+    bool socialization_failed = false;       // the policy refused to plan: the remainder is uncovered
+    ErrorCode socialization_error{};         // and why
     Amount<Asset> equity_after;
     TransferLog<Asset> transfers;
 };

@@ -10,13 +10,15 @@
 // moves value between positions' costs and the funding_pool place when an account is touched.
 //
 // Every operation validates and plans without touching state, then commits. A refused operation
-// returns a typed Error and changes nothing (digest() is unchanged).
+// returns a typed Error and changes nothing (digest() is unchanged). A liquidation is planned
+// whole (every fill, the discount, the penalty, the fund's payment, each bearer's close and
+// charge, the funding move) from const state, checked transfer by transfer against the ledger,
+// and only then committed by operations that cannot fail.
 //
-// The loss waterfall of a liquidation: the account's collateral, then its penalty forgone
-// (the penalty is capped by the equity left), then the insurance fund (its settlement policy),
-// then the socialized-loss policy: auto-deleveraging closes opposite positions against the
-// liquidator and charges each its share; a haircut or a clearing-house waterfall takes from
-// bearers' collateral; funding socialization moves the funding indices.
+// The loss waterfall of a liquidation (docs/engine.md): the account's collateral, then its
+// penalty forgone, then the liquidator's discount forgone, then the insurance fund (its
+// settlement policy), then the socialized-loss policy; what nothing covers is booked as
+// uncovered. The waterfall never refuses and never aborts.
 #pragma once
 
 #include "backstop/core/assert.hpp"
@@ -26,10 +28,11 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/engine/engine_reports.hpp"
+#include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/insurance_fund.hpp"
-#include "backstop/fund/socialized_loss/funding_socialization.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/money/amount.hpp"
 #include "backstop/money/asset.hpp"
@@ -48,18 +51,6 @@
 #include <vector>
 
 namespace backstop {
-
-namespace detail {
-template <class Policy>
-struct is_funding_socialization : std::false_type {};
-template <class Asset>
-struct is_funding_socialization<socialized_loss::FundingSocialization<Asset>> : std::true_type {};
-
-template <class Policy, class = void>
-struct has_variant : std::false_type {};
-template <class Policy>
-struct has_variant<Policy, std::void_t<decltype(std::declval<const Policy&>().variant())>> : std::true_type {};
-}  // namespace detail
 
 struct EngineLimits {
     std::uint32_t accounts_max = 1024;
@@ -86,9 +77,11 @@ public:
             limits.markets_max > 0xFFFF) {
             return make_error(ErrorCode::invalid_argument, "engine limits out of range");
         }
-        if (!funding_precision_matches(socialized_loss)) {
+        // The socialized-loss step must never refuse for lack of room: a policy that can plan
+        // for fewer bearers than there can be accounts is refused here, once.
+        if (bearers_max_of(socialized_loss) < limits.accounts_max) {
             return make_error(ErrorCode::invalid_policy_parameter,
-                              "funding socialization must use the engine's funding_precision (1e9)");
+                              "the socialized-loss policy's bearers_max is below accounts_max");
         }
         MarginEngine engine(limits, std::move(journal));
         Result<Fund> fund = Fund::open(engine.ledger_, std::move(fee_capture), std::move(settlement),
@@ -118,6 +111,15 @@ public:
         market.base_decimals = AssetTraits<Base>::decimals;
         market.price_decimals = PriceScale<Base, Asset>::decimals;
         market.notional_divisor = pow10<std::int64_t>(exponent);
+        // Funding indices are in quote units per whole base unit x 10^9 (funding_precision).
+        const int funding_exponent = AssetTraits<Base>::decimals + 9 - AssetTraits<Asset>::decimals;
+        if (funding_exponent < 0 || funding_exponent > 36) {
+            return make_error(ErrorCode::invalid_market_config,
+                              "base decimals + 9 - quote decimals must be in [0, 36] (funding precision)");
+        }
+        market.funding_divisor = 1;
+        for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
+        detail::compute_tier_offsets(market);
         market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
         markets_.push_back(market);  // within reserved capacity
         return MarketId{static_cast<std::uint32_t>(markets_.size() - 1)};
@@ -197,6 +199,7 @@ public:
             return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
         }
         state.mark = price.raw();
+        state.has_mark = true;
         state.mark_per_atom = static_cast<double>(price.raw()) / static_cast<double>(state.notional_divisor);
         state.mark_time_ms = at.ms;
         now_ms_ = at.ms;
@@ -209,16 +212,20 @@ public:
         return {};
     }
 
-    // Adds `delta` (quote atoms per base atom x funding_precision) to the market's cumulative
-    // funding: positive, longs pay shorts. Settled into each position when its account is touched.
+    // Adds `delta` (quote units per whole base unit x funding_precision, Drift's precision: a
+    // Drift cumulative funding rate delta passes as it is) to the market's cumulative funding:
+    // positive, longs pay shorts. Settled into each position when its account is touched.
+    // Refused with `overflow` if an index would leave +-funding_index_max.
     Result<void> update_funding(MarketId market, std::int64_t delta) {
         if (Result<void> ok = check_market(market); !ok) return ok;
         detail::MarketState& state = markets_[market.value];
-        Result<std::int64_t> longs = checked_add(state.funding_index_long, delta);
-        Result<std::int64_t> shorts = checked_add(state.funding_index_short, delta);
-        if (!longs || !shorts) return make_error(ErrorCode::overflow, "funding index overflow");
-        state.funding_index_long = *longs;
-        state.funding_index_short = *shorts;
+        const detail::int128 longs = state.funding_index_long + delta;
+        const detail::int128 shorts = state.funding_index_short + delta;
+        if (detail::abs128(longs) > funding_index_max || detail::abs128(shorts) > funding_index_max) {
+            return make_error(ErrorCode::overflow, "funding index beyond funding_index_max");
+        }
+        state.funding_index_long = longs;
+        state.funding_index_short = shorts;
         return {};
     }
 
@@ -254,14 +261,20 @@ public:
         if (state.config.status == MarketStatus::reduce_only && (!buy->reduces || !sell->reduces)) {
             return make_error(ErrorCode::market_reduce_only, "market accepts only reducing trades");
         }
-        const std::int64_t open_interest = state.open_interest + buy->open_interest_change_long() +
-                                           sell->open_interest_change_long();
+        // Sizes are below 2^63 each: the sum of three fits in 128 bits.
+        const detail::int128 open_interest = detail::int128(state.open_interest) + buy->open_interest_change_long() +
+                                             sell->open_interest_change_long();
         if (open_interest > state.config.open_interest_max && open_interest > state.open_interest) {
             return make_error(ErrorCode::open_interest_limit, "open interest limit");
         }
         for (const FillPlan* plan : {&*buy, &*sell}) {
             if (Result<void> ok = check_fill_margin(*plan); !ok) return ok.error();
         }
+        // Both fills' transfers, in commit order, fit every balance (a realised gain, the pools).
+        TransferCheck check(ledger_);
+        check_fill(check, *buy);
+        check_fill(check, *sell);
+        if (!check.ok()) return make_error(ErrorCode::overflow, "the fills would overflow a balance");
 
         TradeReport<Asset> report;
         report.value = Money(*value);
@@ -269,7 +282,8 @@ public:
         report.seller = commit_fill(*sell, report.transfers);
         report.buyer_realised_pnl = Money(buy->realised);
         report.seller_realised_pnl = Money(sell->realised);
-        markets_[market.value].open_interest = open_interest;
+        // Within open_interest_max, or no larger than before: fits int64.
+        markets_[market.value].open_interest = static_cast<std::int64_t>(open_interest);
         return report;
     }
 
@@ -307,12 +321,15 @@ public:
 
     // ---- liquidation ----------------------------------------------------------------------------
 
-    // Liquidates `account` with `liquidator` taking over the closed size at the mark adjusted by
-    // the market's discount. Partial when closing part of the largest position restores the
-    // initial requirement (or, with a buffer, maintenance + buffer x notional); full when equity is below the
-    // market's full-liquidation fraction of maintenance, not positive, or a partial close would
-    // leave less than a lot. A deficit left after a full close goes to the fund, then to the
-    // socialized-loss policy; allocations are written to `allocations` (or the engine's scratch).
+    // Liquidates `account`: `liquidator` takes over what is closed, at the mark. Partial when
+    // closing part of the account's positions restores the target (the initial requirement, or
+    // with a buffer, maintenance + buffer x notional) after the penalty and the discount: the
+    // positions with the least penalty per unit of relief first, the last one to the lot. Full
+    // when equity is not positive, below the markets' full-liquidation fraction of maintenance,
+    // or no partial close restores it. Positions in halted or stale markets cannot be closed,
+    // count no profit, and do not block the others. A deficit goes down the waterfall: the fund,
+    // then the socialized-loss policy, then uncovered; that part never refuses. Allocations are
+    // copied to `allocations` (as many as fit; report.allocation_count says how many there were).
     Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator,
                                                Span<Allocation<Asset>> allocations = {}) {
         if (Result<void> ok = check_account(account); !ok) return ok.error();
@@ -322,112 +339,52 @@ public:
         if (!before.has_positions || before.equity >= before.maintenance) {
             return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
         }
-        // Every market the account trades must be open to liquidation with a fresh mark.
+        // At least one position must be closable; the first reason another is not, otherwise.
+        Result<void> blocked{};
+        bool any_closable = false;
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
-            const std::size_t i = slot(account.value, s);
-            if (slot_market_[i] == empty_slot) continue;
-            const detail::MarketState& state = markets_[slot_market_[i]];
-            if (state.config.status == MarketStatus::halted) {
-                return make_error(ErrorCode::market_halted, "a market of the account is halted");
+            const std::uint16_t market = slot_market_[slot(account.value, s)];
+            if (market == empty_slot) continue;
+            const detail::MarketState& state = markets_[market];
+            if (closable(state)) {
+                any_closable = true;
+            } else if (blocked) {
+                blocked = state.config.status == MarketStatus::halted
+                              ? Result<void>(make_error(ErrorCode::market_halted, "every market of the account is halted or stale"))
+                              : check_mark_fresh(state);
             }
-            if (Result<void> ok = check_mark_fresh(state); !ok) return ok.error();
         }
+        if (!any_closable) return blocked.error();
         Result<LiquidationPlan> planned = plan_liquidation(account, liquidator, before);
         if (!planned) return planned.error();
-        LiquidationPlan& plan = *planned;
+        const LiquidationPlan& plan = *planned;
 
-        // The socialized-loss policy plans before anything is committed, so that its refusal
-        // (a buffer too small, say) leaves everything unchanged.
-        Span<Allocation<Asset>> out = allocations.empty() ? Span<Allocation<Asset>>(allocation_scratch_)
-                                                          : allocations;
-        SocializeContext social_context{Place::pnl_pool(), plan.defaulting_market};
-        std::size_t bearer_count = 0;
-        if (plan.remainder > 0) {
-            bearer_count = collect_bearers(plan, account, liquidator);
-            social_context.defaulter_size_atoms = plan.defaulting_size;
-            social_context.commit_transfers = !fund_policy_is_funding();
-            social_context.event_seed = StableHash().add(account.value).add(static_cast<std::uint64_t>(now_ms_)).value();
-            Result<SocializePlan<Asset>> dry = fund().socialized_loss().plan(
-                Money(plan.remainder), Span<const LossBearer<Asset>>(bearers_.data(), bearer_count), out,
-                social_context, ledger_);
-            if (!dry) return dry.error();
-            plan.funding_socialization = !social_context.commit_transfers;
-        }
-
-        // ---- commit ----
+        // ---- commit: cannot fail ----
         LiquidationReport<Asset> report;
         report.account = account;
         report.liquidator = liquidator;
         report.full = plan.full;
         report.equity_before = Money(clamp64(before.equity));
-        // Gains are credited before losses are debited, so that no collateral dips below zero
-        // on the way (the plan only guarantees the net).
-        for (const bool gains : {true, false}) {
-            for (const FillPlan& fill : plan.planned_fills()) {
-                if (fill.account != account || (fill.collateral_change >= 0) != gains) continue;
-                report.closed[report.closed_count++] = commit_fill(fill, report.transfers);
-            }
-        }
-        for (const bool gains : {true, false}) {
-            for (const FillPlan& fill : plan.planned_fills()) {
-                if (fill.account != liquidator || (fill.collateral_change >= 0) != gains) continue;
-                (void)commit_fill(fill, report.transfers);
-            }
-        }
-        for (const FillPlan& fill : plan.planned_fills()) {
-            markets_[fill.market].open_interest += fill.open_interest_change_long();
-        }
-        report.closed_notional = Money(plan.closed_notional);
-        report.realised_pnl = Money(plan.realised);
-        report.deficit = Money(plan.deficit);
-        if (plan.penalty > 0) {
-            CaptureContext capture{Place::collateral(account), Place::collateral(liquidator), plan.defaulting_market};
-            Result<CaptureReport<Asset>> captured = fund().capture(ledger_, Money(plan.penalty), capture);
-            BACKSTOP_ASSERT(captured.has_value(), "planned penalty capture failed");
-            report.penalty = Money(plan.penalty);
-            report.penalty_split = captured->split;
-            const PenaltySplit<Asset>& split = captured->split;
-            log_if_positive(report.transfers, capture.source, capture.liquidator, split.to_liquidator,
-                            TransferReason::penalty_to_liquidator);
-            log_if_positive(report.transfers, capture.source, fund().place(), split.to_fund, TransferReason::penalty_to_fund);
-            log_if_positive(report.transfers, capture.source, Place::treasury(), split.to_treasury,
-                            TransferReason::penalty_to_treasury);
-            log_if_positive(report.transfers, capture.source, Place::dust(), split.to_dust, TransferReason::rounding_residue);
-        }
-        if (plan.deficit > 0) {
-            Result<SettlementReport<Asset>> settled =
-                fund().settle(ledger_, Money(plan.deficit), SettleContext{Place::pnl_pool(), plan.defaulting_market});
-            BACKSTOP_ASSERT(settled.has_value(), "planned settlement failed");
-            BACKSTOP_ASSERT(settled->paid.atoms() == plan.fund_paid, "settlement differs from its plan");
-            report.fund_paid = settled->paid;
-            report.remainder = settled->remainder;
-            log_if_positive(report.transfers, fund().place(), Place::pnl_pool(), settled->paid,
-                            TransferReason::bad_debt_payment);
-        }
-        if (plan.remainder > 0) {
-            Result<SocializeReport<Asset>> socialized = fund().socialize(
-                ledger_, Money(plan.remainder), Span<const LossBearer<Asset>>(bearers_.data(), bearer_count),
-                out, social_context);
-            BACKSTOP_ASSERT(socialized.has_value(), "planned socialization failed");
-            report.socialized = socialized->covered;
-            report.uncovered = socialized->uncovered;
-            report.allocation_count = socialized->allocation_count;
-            report.funding_delta_per_unit = socialized->funding_delta_per_unit;
-            if (socialized->allocation_count > 0) report.socialized_by = out[0].layer;
-            if (social_context.commit_transfers) {
-                Money allocated;
-                for (const Allocation<Asset>& allocation : out.first(socialized->allocation_count)) {
-                    log_if_positive(report.transfers, allocation.source, Place::pnl_pool(), allocation.amount,
-                                    transfer_reason_of(allocation.layer));
-                    allocated += allocation.amount;
-                }
-                log_if_positive(report.transfers, Place::pnl_pool(), Place::dust(), allocated - socialized->covered,
-                                TransferReason::rounding_residue);
-            }
-            apply_socialization(plan, liquidator, out.first(socialized->allocation_count), *socialized,
-                                report.transfers);
-            uncovered_total_ += socialized->uncovered.atoms();
-        }
+        commit_liquidation(plan, account, liquidator, report);
+        report.closed_notional = Money(clamp64(plan.effect.notional));
+        detail::int128 realised = 0;
+        for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
+        report.realised_pnl = Money(clamp64(realised));
+        report.discount = Money(plan.discount);
+        report.penalty = Money(plan.penalty);
+        report.penalty_split = plan.split;
+        report.deficit = Money(plan.deficit_settled);
+        report.fund_paid = Money(plan.fund_paid);
+        report.remainder = Money(plan.remainder);
+        report.socialized = Money(plan.covered);
+        report.uncovered = Money(clamp64((plan.deficit - plan.deficit_settled) + (plan.remainder - plan.covered)));
+        report.allocation_count = plan.allocation_count;
+        report.funding_delta_per_unit = clamp64(plan.funding_delta);
+        report.socialization_failed = plan.socialization_failed;
+        report.socialization_error = plan.socialization_error;
+        if (plan.allocation_count > 0) report.socialized_by = allocation_scratch_[0].layer;
+        const std::size_t copied = std::min(plan.allocation_count, allocations.size());
+        for (std::size_t k = 0; k < copied; ++k) allocations[k] = allocation_scratch_[k];
         report.equity_after = Money(clamp64(metrics(account, {}, 0).equity));
         return report;
     }
@@ -438,7 +395,7 @@ public:
         MarketId market;
         std::int64_t size = 0;   // base atoms, signed
         std::int64_t cost = 0;   // quote atoms, signed
-        std::int64_t funding_index = 0;
+        detail::int128 funding_index = 0;  // the index at its last settlement
     };
 
     // The account's position in `market` (size 0 when it has none).
@@ -464,8 +421,8 @@ public:
     const MarketConfig& market_config(MarketId market) const { return markets_[market.value].config; }
     std::int64_t mark(MarketId market) const { return markets_[market.value].mark; }
     std::int64_t open_interest(MarketId market) const { return markets_[market.value].open_interest; }
-    std::int64_t funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
-    std::int64_t funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
+    detail::int128 funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
+    detail::int128 funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
     Timestamp now() const { return Timestamp{now_ms_}; }
     // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total.
     detail::int128 uncovered_total() const { return uncovered_total_; }
@@ -474,19 +431,28 @@ public:
     std::uint64_t digest() const {
         StableHash hash(ledger_.digest());
         hash.add_signed(now_ms_);
+        add_wide(hash, uncovered_total_);
         for (const detail::MarketState& m : markets_) {
-            hash.add_signed(m.mark).add_signed(m.mark_time_ms).add_signed(m.funding_index_long);
-            hash.add_signed(m.funding_index_short).add_signed(m.open_interest);
+            hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
+            add_wide(hash, m.funding_index_long);
+            add_wide(hash, m.funding_index_short);
+            hash.add_signed(m.open_interest);
             hash.add(static_cast<std::uint64_t>(m.config.status));
         }
         for (std::size_t i = 0; i < slot_market_.size(); ++i) {
-            hash.add(slot_market_[i]).add_signed(slot_size_[i]).add_signed(slot_cost_[i]).add_signed(slot_funding_[i]);
+            hash.add(slot_market_[i]).add_signed(slot_size_[i]).add_signed(slot_cost_[i]);
+            add_wide(hash, slot_funding_[i]);
         }
         return hash.value();
     }
 
 private:
     static constexpr std::uint16_t empty_slot = 0xFFFF;
+
+    static void add_wide(StableHash& hash, detail::int128 value) {
+        const auto bits = static_cast<detail::uint128>(value);
+        hash.add(static_cast<std::uint64_t>(bits)).add(static_cast<std::uint64_t>(bits >> 64));
+    }
 
     // Equity and requirements of an account, exact in 128 bits (quote atoms).
     struct Metrics {
@@ -505,17 +471,17 @@ private:
         std::int64_t cost = 0;
     };
 
-    // The effect of one fill (or one funding settlement plus fill) on one account.
+    // The effect of one fill (after settling the position's pending funding) on one account.
     struct FillPlan {
         AccountId account;
         std::uint32_t market = 0;
-        std::int32_t slot = -1;             // existing slot, or -1 when a new one is needed
         std::int64_t size_before = 0;
         std::int64_t size_after = 0;
         std::int64_t cost_after = 0;
         std::int64_t funding = 0;           // owed (+) or due (-), settled into the cost first
         std::int64_t realised = 0;          // realised PnL of the fill
         std::int64_t collateral_change = 0; // realised PnL actually moved (may be capped: bad debt)
+        bool new_slot = false;              // the account has no position in the market yet
         bool reduces = false;               // |size_after| <= |size_before| on the same side
 
         std::int64_t open_interest_change_long() const {
@@ -523,24 +489,57 @@ private:
         }
     };
 
+    // A position as a plan sees it: its slot, size, cost and funding snapshot.
+    struct PositionState {
+        int slot = -1;
+        std::int64_t size = 0;
+        std::int64_t cost = 0;
+        detail::int128 snapshot = 0;
+    };
+
+    // What closing some of an account's positions at the mark does to it (liquidation planning).
+    struct CloseEffect {
+        detail::int128 equity = 0;      // after the closes, frozen markets' profits not counted
+        detail::int128 target = 0;      // the requirement a partial liquidation must restore
+        detail::int128 collateral = 0;  // collateral + realised PnL of the closes
+        detail::int128 penalty = 0;     // the full penalty on the closed notional (rounded up)
+        detail::int128 discount = 0;    // the full liquidator discount (rounded down)
+        detail::int128 notional = 0;    // closed notional at the mark (rounded down)
+        bool positions_left = false;
+
+        bool restores() const {
+            return equity - penalty - discount >= target && collateral >= penalty + discount;
+        }
+    };
+
+    using Closes = std::array<std::int64_t, positions_per_account_max>;  // per slot, signed like the position
+
     struct LiquidationPlan {
         bool full = false;
-        std::array<FillPlan, 2 * positions_per_account_max> fills{};  // defaulter's and liquidator's
+        Closes closes{};
+        std::array<FillPlan, positions_per_account_max> defaulter_fills{};
+        std::array<FillPlan, positions_per_account_max> liquidator_fills{};
         std::size_t fill_count = 0;
-        Span<FillPlan> planned_fills() { return Span<FillPlan>(fills.data(), fill_count); }
-        Span<const FillPlan> planned_fills() const { return Span<const FillPlan>(fills.data(), fill_count); }
-        std::int64_t closed_notional = 0;
-        std::int64_t realised = 0;
+        CloseEffect effect;
+        std::int64_t discount = 0;
         std::int64_t penalty = 0;
-        std::int64_t deficit = 0;
+        PenaltySplit<Asset> split;
+        detail::int128 deficit = 0;        // collateral the closes could not find
+        std::int64_t deficit_settled = 0;  // the part that goes down the waterfall (fits int64)
         std::int64_t fund_paid = 0;
         std::int64_t remainder = 0;
+        std::int64_t covered = 0;
         MarketId defaulting_market;
-        std::int64_t defaulting_size = 0;   // size closed in the defaulting market (base atoms)
-        std::int64_t defaulting_notional = 0;
-        std::int64_t defaulting_side = 0;   // +1: the defaulter was long there, -1 short
-        std::int64_t defaulting_price = 0;  // the liquidator's price in that market
-        bool funding_socialization = false;
+        std::int64_t defaulting_size = 0;  // |size| closed there
+        int defaulting_side = 0;           // +1: the defaulter was long there
+        SocializationKind kind = SocializationKind::charges_collateral;
+        std::size_t allocation_count = 0;  // in allocation_scratch_
+        std::size_t bearer_fill_count = 0; // in bearer_fills_ (ADL), one per allocation that closes
+        bool has_adl_fill = false;
+        FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
+        detail::int128 funding_delta = 0;  // funding socialization: each index moves this far
+        ErrorCode socialization_error{};   // the policy refused: the remainder stays uncovered
+        bool socialization_failed = false;
     };
 
     MarginEngine(EngineLimits limits, Journal journal)
@@ -552,6 +551,8 @@ private:
         slot_cost_.reserve(slots);
         slot_funding_.reserve(slots);
         bearers_.resize(limits.accounts_max);
+        bearer_fills_.resize(limits.accounts_max);
+        bearer_charges_.resize(limits.accounts_max);
         allocation_scratch_.resize(std::size_t{limits.accounts_max} + 1);
     }
 
@@ -565,6 +566,25 @@ private:
         return -1;
     }
     int free_slot(std::uint32_t account) const { return find_slot(account, empty_slot); }
+    std::int32_t free_slot_count(std::uint32_t account) const {
+        std::int32_t free = 0;
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            free += slot_market_[slot(account, s)] == empty_slot ? 1 : 0;
+        }
+        return free;
+    }
+
+    PositionState position_state(AccountId account, std::uint32_t market) const {
+        PositionState p;
+        p.slot = find_slot(account.value, market);
+        if (p.slot >= 0) {
+            const std::size_t i = slot(account.value, static_cast<std::uint32_t>(p.slot));
+            p.size = slot_size_[i];
+            p.cost = slot_cost_[i];
+            p.snapshot = slot_funding_[i];
+        }
+        return p;
+    }
 
     Result<void> check_account(AccountId account) const {
         if (account.value >= ledger_.account_count()) return make_error(ErrorCode::unknown_account, "no such account");
@@ -585,11 +605,16 @@ private:
         return {};
     }
     Result<void> check_mark_fresh(const detail::MarketState& state) const {
-        if (state.mark <= 0) return make_error(ErrorCode::no_mark, "market has no mark yet");
-        if (now_ms_ - state.mark_time_ms > state.config.staleness_max_ms) {
+        if (!state.has_mark) return make_error(ErrorCode::no_mark, "market has no mark yet");
+        // In 128 bits: the two times can be any int64s.
+        if (detail::int128(now_ms_) - state.mark_time_ms > state.config.staleness_max_ms) {
             return make_error(ErrorCode::stale_mark, "mark older than the staleness limit");
         }
         return {};
+    }
+    // A market whose positions a liquidation can close: not halted, with a fresh mark.
+    bool closable(const detail::MarketState& state) const {
+        return state.config.status != MarketStatus::halted && check_mark_fresh(state).has_value();
     }
 
     static std::int64_t clamp64(detail::int128 value) {
@@ -597,48 +622,30 @@ private:
         if (value < std::numeric_limits<std::int64_t>::min()) return std::numeric_limits<std::int64_t>::min();
         return static_cast<std::int64_t>(value);
     }
-    static detail::int128 div_floor(detail::int128 n, std::int64_t d) {
-        detail::int128 q = n / d;
-        if ((n % d != 0) && ((n < 0) != (d < 0))) q -= 1;
-        return q;
+    static bool fits64(detail::int128 value) {
+        return value >= std::numeric_limits<std::int64_t>::min() && value <= std::numeric_limits<std::int64_t>::max();
     }
-    static detail::int128 div_ceil(detail::int128 n, std::int64_t d) { return -div_floor(-n, d); }
 
     Result<std::int64_t> trade_value(const detail::MarketState& state, std::int64_t size, std::int64_t price) const {
-        const detail::int128 value = div_floor(detail::int128(size) * price, state.notional_divisor);
+        const detail::int128 value = detail::floor_div(detail::int128(size) * price, state.notional_divisor);
         if (value > std::numeric_limits<std::int64_t>::max() / 8) {
             return make_error(ErrorCode::overflow, "trade value too large");
         }
         return static_cast<std::int64_t>(value);
     }
 
-    const MarginTier& tier_for(const detail::MarketState& state, detail::int128 notional) const {
-        for (std::size_t t = 0; t + 1 < state.config.tier_count; ++t) {
-            if (notional <= state.config.tiers[t].notional_max) return state.config.tiers[t];
-        }
-        return state.config.tiers[state.config.tier_count - 1];
-    }
-
-    // Funding a position owes (+) or is due (-) since its last settlement: charges round up,
-    // credits round down (both: ceiling of the signed amount).
-    detail::int128 pending_funding(const detail::MarketState& state, std::int64_t size, std::int64_t snapshot) const {
-        if (size == 0) return 0;
-        const std::int64_t index = size > 0 ? state.funding_index_long : state.funding_index_short;
-        return div_ceil(detail::int128(size) * (detail::int128(index) - snapshot), funding_precision);
-    }
-
     // Adds one position's contribution to `m`: unrealised PnL at the mark (values round down),
-    // funding owed, and requirements on the notional rounded up.
+    // funding owed, and requirements on the notional rounded up. `conservative`: a position in
+    // a market a liquidation cannot close counts its losses but not its profits.
     void add_position(Metrics& m, const detail::MarketState& state, std::int64_t size, std::int64_t cost,
-                      detail::int128 funding_owed) const {
+                      detail::int128 funding_owed, bool conservative = false) const {
         if (size == 0) return;
-        const detail::int128 value = div_floor(detail::int128(size) * state.mark, state.notional_divisor);
-        const detail::int128 magnitude = size < 0 ? -detail::int128(size) : detail::int128(size);
-        const detail::int128 notional = div_ceil(magnitude * state.mark, state.notional_divisor);
-        const MarginTier& tier = tier_for(state, notional);
-        m.equity += value - cost - funding_owed;
-        m.initial += div_ceil(notional * tier.initial.count(), Ppm::denominator);
-        m.maintenance += div_ceil(notional * tier.maintenance.count(), Ppm::denominator);
+        const detail::int128 notional = detail::position_notional(state, size);
+        detail::int128 pnl = detail::position_value(state, size) - cost - funding_owed;
+        if (conservative && pnl > 0 && !closable(state)) pnl = 0;
+        m.equity += pnl;
+        m.initial += detail::initial_requirement(state, notional);
+        m.maintenance += detail::maintenance_requirement(state, notional);
         m.notional += notional;
         m.has_positions = true;
         m.position_count += 1;
@@ -646,7 +653,8 @@ private:
 
     // Metrics of an account, with some positions replaced (overrides settle their funding: the
     // override's cost already includes it) and collateral changed by `collateral_change`.
-    Metrics metrics(AccountId account, Span<const SlotOverride> overrides, detail::int128 collateral_change) const {
+    Metrics metrics(AccountId account, Span<const SlotOverride> overrides, detail::int128 collateral_change,
+                    bool conservative = false) const {
         Metrics m;
         m.equity = detail::int128(ledger_.balance_of(Place::collateral(account)).atoms()) + collateral_change;
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
@@ -657,10 +665,11 @@ private:
             for (const SlotOverride& o : overrides) replaced = replaced || o.market == market;
             if (replaced) continue;
             const detail::MarketState& state = markets_[market];
-            add_position(m, state, slot_size_[i], slot_cost_[i], pending_funding(state, slot_size_[i], slot_funding_[i]));
+            add_position(m, state, slot_size_[i], slot_cost_[i], detail::funding_owed(state, slot_size_[i], slot_funding_[i]),
+                         conservative);
         }
         for (const SlotOverride& o : overrides) {
-            if (o.market != empty_slot) add_position(m, markets_[o.market], o.size, o.cost, 0);
+            if (o.market != empty_slot) add_position(m, markets_[o.market], o.size, o.cost, 0, conservative);
         }
         return m;
     }
@@ -685,8 +694,10 @@ private:
             exact_needed = exact_needed || state.config.tier_count != 1;
             const double size = static_cast<double>(slot_size_[i]);
             const double value = size * state.mark_per_atom;
-            const std::int64_t index = slot_size_[i] > 0 ? state.funding_index_long : state.funding_index_short;
-            const double funding = size * static_cast<double>(index - slot_funding_[i]) * (1.0 / funding_precision);
+            // The difference is exact in 128 bits (indices stay within +-2^62), then one rounding.
+            const detail::int128 index = slot_size_[i] > 0 ? state.funding_index_long : state.funding_index_short;
+            const double funding = size * static_cast<double>(index - slot_funding_[i]) /
+                                   static_cast<double>(state.funding_divisor);
             const double cost = static_cast<double>(slot_cost_[i]);
             equity += value - cost - funding;
             maintenance += std::abs(value) * state.maintenance_fraction;
@@ -705,50 +716,67 @@ private:
         return m.has_positions && m.equity < m.maintenance;
     }
 
-    // Plans a fill of signed size `delta` (buy > 0) worth signed `value` for `account`, after
-    // settling its pending funding in that market. Pure.
-    Result<FillPlan> plan_fill(AccountId account, MarketId market, std::int64_t delta, std::int64_t value) const {
+    // Plans a fill of signed size `delta` (buy > 0) worth signed `value` for `account`, whose
+    // position in `market` is `position`, after settling its pending funding. Pure.
+    Result<FillPlan> plan_fill_on(AccountId account, std::uint32_t market, const PositionState& position,
+                                  std::int64_t delta, std::int64_t value) const {
         FillPlan plan;
         plan.account = account;
-        plan.market = market.value;
-        const detail::MarketState& state = markets_[market.value];
-        plan.slot = find_slot(account.value, market.value);
-        std::int64_t size = 0;
-        std::int64_t cost = 0;
-        if (plan.slot >= 0) {
-            const std::size_t i = slot(account.value, static_cast<std::uint32_t>(plan.slot));
-            size = slot_size_[i];
-            cost = slot_cost_[i];
-            plan.funding = static_cast<std::int64_t>(pending_funding(state, size, slot_funding_[i]));
-            cost += plan.funding;
-        } else if (free_slot(account.value) < 0) {
+        plan.market = market;
+        const detail::MarketState& state = markets_[market];
+        plan.new_slot = position.slot < 0 && position.size == 0;
+        if (plan.new_slot && free_slot(account.value) < 0) {
             return make_error(ErrorCode::position_slots_full, "no free position slot");
         }
+        const std::int64_t size = position.size;
+        const detail::int128 owed = detail::funding_owed(state, size, position.snapshot);
+        const detail::int128 cost_settled = detail::int128(position.cost) + owed;
+        if (!fits64(owed) || !fits64(cost_settled)) {
+            return make_error(ErrorCode::overflow, "funding owed does not fit the position's cost");
+        }
+        plan.funding = static_cast<std::int64_t>(owed);
+        const std::int64_t cost = static_cast<std::int64_t>(cost_settled);
         plan.size_before = size;
         Result<std::int64_t> size_after = checked_add(size, delta);
         if (!size_after) return size_after.error();
         plan.size_after = *size_after;
-        const std::int64_t magnitude_after = plan.size_after < 0 ? -plan.size_after : plan.size_after;
-        const std::int64_t magnitude_before = size < 0 ? -size : size;
+        const detail::int128 magnitude_after = detail::abs128(plan.size_after);
+        const detail::int128 magnitude_before = detail::abs128(size);
         plan.reduces = magnitude_after <= magnitude_before && (plan.size_after == 0 || (plan.size_after > 0) == (size > 0));
         if (magnitude_after > state.config.position_max && magnitude_after > magnitude_before) {
             return make_error(ErrorCode::position_limit, "position limit");
         }
         // Split the fill into the part that closes the existing position and the part that opens.
-        const bool closing = size != 0 && ((size > 0) != (delta > 0));
-        const std::int64_t delta_magnitude = delta < 0 ? -delta : delta;
-        const std::int64_t closed = closing ? std::min(delta_magnitude, magnitude_before) : 0;
-        std::int64_t value_closed = 0;
-        std::int64_t cost_removed = 0;
+        const bool closing = size != 0 && delta != 0 && ((size > 0) != (delta > 0));
+        const detail::int128 delta_magnitude = detail::abs128(delta);
+        const detail::int128 closed = closing ? std::min(delta_magnitude, magnitude_before) : 0;
+        detail::int128 value_closed = 0;
+        detail::int128 cost_removed = 0;
         if (closed > 0) {
-            value_closed = static_cast<std::int64_t>(detail::int128(value) * closed / delta_magnitude);  // toward zero
-            cost_removed = static_cast<std::int64_t>(detail::int128(cost) * closed / magnitude_before);  // toward zero
-            plan.realised = -value_closed - cost_removed;
+            value_closed = detail::int128(value) * closed / delta_magnitude;  // toward zero
+            cost_removed = detail::int128(cost) * closed / magnitude_before;  // toward zero
         }
-        plan.cost_after = cost - cost_removed + (value - value_closed);
-        if (plan.size_after == 0) BACKSTOP_ASSERT(plan.cost_after == 0, "a closed position keeps a cost");
+        const detail::int128 realised = -value_closed - cost_removed;
+        const detail::int128 cost_after = detail::int128(cost) - cost_removed + (value - value_closed);
+        if (!fits64(realised) || !fits64(cost_after)) return make_error(ErrorCode::overflow, "fill value overflow");
+        plan.realised = static_cast<std::int64_t>(realised);
+        plan.cost_after = static_cast<std::int64_t>(cost_after);
+        // A position closed in full leaves no cost, save what a fill with no size carries (none).
+        BACKSTOP_ASSERT(plan.size_after != 0 || plan.cost_after == 0 || delta == 0, "a closed position keeps a cost");
         plan.collateral_change = plan.realised;
         return plan;
+    }
+    Result<FillPlan> plan_fill(AccountId account, MarketId market, std::int64_t delta, std::int64_t value) const {
+        return plan_fill_on(account, market.value, position_state(account, market.value), delta, value);
+    }
+    // The state a planned fill leaves (its funding settled).
+    static PositionState after(const FillPlan& fill, const detail::MarketState& state, int slot_index) {
+        PositionState p;
+        p.slot = fill.size_after == 0 ? -1 : slot_index;
+        p.size = fill.size_after;
+        p.cost = fill.cost_after;
+        p.snapshot = detail::funding_index_for(state, fill.size_after);
+        return p;
     }
 
     // Initial margin after the fill, unless it only reduces; and collateral for realised losses.
@@ -758,6 +786,12 @@ private:
             return make_error(ErrorCode::insufficient_collateral, "realised loss exceeds collateral");
         }
         if (plan.reduces) return {};
+        // Equity backs new risk only at fresh marks: every market the account holds must have one.
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            const std::uint16_t held = slot_market_[slot(plan.account.value, s)];
+            if (held == empty_slot || held == plan.market) continue;
+            if (Result<void> ok = check_mark_fresh(markets_[held]); !ok) return ok;
+        }
         const SlotOverride o{plan.market, plan.size_after, plan.cost_after};
         const Metrics after = metrics(plan.account, Span<const SlotOverride>(&o, 1), plan.collateral_change);
         if (after.equity < after.initial) {
@@ -784,21 +818,19 @@ private:
 
     PositionChange commit_fill(const FillPlan& plan, TransferLog<Asset>& log) {
         const detail::MarketState& state = markets_[plan.market];
-        std::size_t i = 0;
-        if (plan.slot >= 0) {
-            i = slot(plan.account.value, static_cast<std::uint32_t>(plan.slot));
-        } else {
-            const int s = free_slot(plan.account.value);
+        int s = find_slot(plan.account.value, plan.market);
+        if (s < 0) {
+            s = free_slot(plan.account.value);
             BACKSTOP_ASSERT(s >= 0, "planned fill has no slot");
-            i = slot(plan.account.value, static_cast<std::uint32_t>(s));
-            slot_market_[i] = static_cast<std::uint16_t>(plan.market);
         }
+        const std::size_t i = slot(plan.account.value, static_cast<std::uint32_t>(s));
+        slot_market_[i] = static_cast<std::uint16_t>(plan.market);
         // Funding owed moves from the position's PnL (its cost) to the funding pool.
         move(Place::pnl_pool(), Place::funding_pool(), plan.funding, TransferReason::funding_payment, log);
         move(Place::pnl_pool(), Place::collateral(plan.account), plan.collateral_change, TransferReason::realised_pnl, log);
         slot_size_[i] = plan.size_after;
         slot_cost_[i] = plan.cost_after;
-        slot_funding_[i] = plan.size_after > 0 ? state.funding_index_long : state.funding_index_short;
+        slot_funding_[i] = detail::funding_index_for(state, plan.size_after);
         if (plan.size_after == 0) {
             slot_market_[i] = empty_slot;
             slot_funding_[i] = 0;
@@ -806,338 +838,634 @@ private:
         return PositionChange{plan.account, MarketId{plan.market}, plan.size_before, plan.size_after};
     }
 
-    // Liquidator's price: the mark moved by the discount in the liquidator's favour, rounded to
-    // the tick toward the mark (the defaulter keeps the rounding).
-    std::int64_t liquidation_price(const detail::MarketState& state, std::int64_t size) const {
-        const std::int64_t discount = static_cast<std::int64_t>(
-            div_floor(detail::int128(state.mark) * state.config.liquidator_discount.count(), Ppm::denominator));
-        const std::int64_t tick = state.config.tick_size;
-        if (size > 0) {  // a long is sold to the liquidator below the mark
-            const std::int64_t price = state.mark - discount;
-            return std::max<std::int64_t>(tick, static_cast<std::int64_t>(div_ceil(price, tick)) * tick);
-        }
-        const std::int64_t price = state.mark + discount;
-        return static_cast<std::int64_t>(div_floor(price, tick)) * tick;
+    // ---- liquidation planning ---------------------------------------------------------------
+
+    // The signed value (paid, + for a buy) of the fill by which an account holding `size` closes
+    // `close` (signed like its position) at the mark against the liquidator, who holds `taker`.
+    // Each side's equity changes by the difference of its position's values (rounded down) and
+    // the value: the liquidator's rounding never gains and the closing account's never loses,
+    // so a close at the mark costs the closing account nothing and pays the liquidator nothing
+    // (at most an atom goes the closing account's way).
+    static std::int64_t close_value(const detail::MarketState& state, std::int64_t size, std::int64_t close,
+                                    std::int64_t taker) {
+        const detail::int128 own = detail::position_value(state, size - close) - detail::position_value(state, size);
+        const detail::int128 liquidator = detail::position_value(state, taker) - detail::position_value(state, taker + close);
+        return static_cast<std::int64_t>(std::min(own, liquidator));
     }
 
-    // Plans the close of `close` atoms (signed like the position being reduced) of the account's
-    // position in slot `s`, and the liquidator's matching fill; appends both to `plan.fills`.
-    Result<void> plan_close(LiquidationPlan& plan, AccountId account, AccountId liquidator, std::uint32_t s,
-                            std::int64_t close) const {
-        const std::size_t i = slot(account.value, s);
-        const MarketId market{slot_market_[i]};
-        const detail::MarketState& state = markets_[market.value];
-        const std::int64_t price = liquidation_price(state, slot_size_[i]);
-        Result<std::int64_t> value = trade_value(state, close < 0 ? -close : close, price);
-        if (!value) return value.error();
-        const std::int64_t signed_value = close > 0 ? *value : -*value;
-        // The defaulter sells its long (delta -close) and receives the value; the liquidator buys.
-        Result<FillPlan> defaulter = plan_fill(account, market, -close, -signed_value);
-        if (!defaulter) return defaulter.error();
-        Result<FillPlan> taker = plan_fill(liquidator, market, close, signed_value);
-        if (!taker) return taker.error();
-        BACKSTOP_ASSERT(plan.fill_count + 2 <= plan.fills.size(), "too many liquidation fills");
-        plan.fills[plan.fill_count++] = *defaulter;
-        plan.fills[plan.fill_count++] = *taker;
-        const std::int64_t magnitude = close < 0 ? -close : close;
-        const std::int64_t notional =
-            static_cast<std::int64_t>(div_floor(detail::int128(magnitude) * state.mark, state.notional_divisor));
-        plan.closed_notional += notional;
-        plan.realised += defaulter->realised;
-        // The defaulting market (its penalty rate, its bearers) is the one with the largest
-        // closed notional: sizes in different markets count different atoms.
-        if (plan.defaulting_size == 0 || notional > plan.defaulting_notional) {
-            plan.defaulting_notional = notional;
-            plan.defaulting_market = market;
-            plan.defaulting_size = magnitude;
-            plan.defaulting_side = close > 0 ? 1 : -1;
-            plan.defaulting_price = price;
-        }
-        return {};
-    }
-
-    Result<LiquidationPlan> plan_liquidation(AccountId account, AccountId liquidator, const Metrics& before) const {
-        LiquidationPlan plan;
-        // The largest maintenance requirement decides which position a partial liquidation cuts.
-        std::int32_t largest = -1;
-        detail::int128 largest_requirement = -1;
-        bool full = before.equity <= 0;
+    // What closing `closes` (per slot, signed like each position, at the mark) does to the account.
+    CloseEffect evaluate_closes(AccountId account, AccountId liquidator, const Closes& closes) const {
+        CloseEffect effect;
+        effect.collateral = ledger_.balance_of(Place::collateral(account)).atoms();
+        detail::int128 pnl = 0;
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
             const std::size_t i = slot(account.value, s);
             if (slot_market_[i] == empty_slot) continue;
-            Metrics one;
-            add_position(one, markets_[slot_market_[i]], slot_size_[i], slot_cost_[i], 0);
-            if (one.maintenance > largest_requirement) {
-                largest_requirement = one.maintenance;
-                largest = static_cast<std::int32_t>(s);
+            const detail::MarketState& state = markets_[slot_market_[i]];
+            const std::int64_t size = slot_size_[i];
+            const detail::int128 owed = detail::funding_owed(state, size, slot_funding_[i]);
+            const std::int64_t close = closes[s];
+            if (close == 0) {
+                detail::int128 position_pnl = detail::position_value(state, size) - slot_cost_[i] - owed;
+                if (position_pnl > 0 && !closable(state)) position_pnl = 0;
+                pnl += position_pnl;
+                effect.target += detail::target_requirement(state, detail::position_notional(state, size));
+                effect.positions_left = true;
+                continue;
             }
-            const Ppm threshold = markets_[slot_market_[i]].config.full_liquidation_below;
-            if (before.equity * Ppm::denominator < before.maintenance * threshold.count()) full = true;
-        }
-        BACKSTOP_ASSERT(largest >= 0, "liquidating an account without positions");
-
-        std::int64_t partial_close = 0;
-        if (!full) {
-            Result<std::int64_t> size = partial_size(account, static_cast<std::uint32_t>(largest));
-            if (!size) return size.error();
-            partial_close = *size;
-            if (partial_close == 0) full = true;
-        }
-        plan.full = full;
-        if (full) {
-            for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
-                const std::size_t i = slot(account.value, s);
-                if (slot_market_[i] == empty_slot) continue;
-                if (Result<void> ok = plan_close(plan, account, liquidator, s, slot_size_[i]); !ok) return ok.error();
-            }
-        } else {
-            if (Result<void> ok = plan_close(plan, account, liquidator, static_cast<std::uint32_t>(largest), partial_close); !ok) {
-                return ok.error();
+            const std::int64_t left = size - close;
+            const detail::int128 cost = detail::int128(slot_cost_[i]) + owed;
+            const detail::int128 cost_removed = cost * detail::abs128(close) / detail::abs128(size);  // toward zero
+            const std::int64_t taker = position_state(liquidator, slot_market_[i]).size;
+            const detail::int128 value = close_value(state, size, close, taker);
+            effect.collateral += -value - cost_removed;
+            pnl += detail::position_value(state, left) - (cost - cost_removed);
+            const detail::int128 notional = detail::closed_notional(state, close);
+            effect.notional += notional;
+            effect.penalty += detail::ceil_div(notional * state.config.liquidation_penalty.count(), Ppm::denominator);
+            effect.discount += detail::floor_div(notional * state.config.liquidator_discount.count(), Ppm::denominator);
+            if (left != 0) {
+                effect.target += detail::target_requirement(state, detail::position_notional(state, left));
+                effect.positions_left = true;
             }
         }
-        if (Result<void> ok = plan_money(plan, account, liquidator); !ok) return ok.error();
-        return plan;
+        effect.equity = effect.collateral + pnl;
+        return effect;
     }
 
-    // Collateral after the closes, the penalty, the deficit and the fund's share; and the
-    // liquidator's margin with its new positions.
-    Result<void> plan_money(LiquidationPlan& plan, AccountId account, AccountId liquidator) const {
-        // Realised PnL of the defaulter: moved in full when the collateral covers it, otherwise
-        // the collateral is taken and the rest is the deficit.
-        const std::int64_t collateral = ledger_.balance_of(Place::collateral(account)).atoms();
-        std::int64_t realised = 0;
-        for (const FillPlan& fill : plan.planned_fills()) {
-            if (fill.account == account) realised += fill.collateral_change;
-        }
-        std::int64_t collateral_after = collateral + realised;
-        if (collateral_after < 0) {
-            // Cap the defaulter's loss transfers at its collateral; the shortfall is the deficit.
-            std::int64_t shortfall = -collateral_after;
-            for (FillPlan& fill : plan.planned_fills()) {
-                if (fill.account != account || fill.collateral_change >= 0 || shortfall == 0) continue;
-                const std::int64_t relief = std::min(-fill.collateral_change, shortfall);
-                fill.collateral_change += relief;
-                shortfall -= relief;
-            }
-            plan.deficit = -collateral_after;
-            collateral_after = 0;
-        }
-        // Penalty: of the closed notional, capped by what the account has left (equity and cash).
-        std::array<SlotOverride, positions_per_account_max> overrides{};
-        std::size_t override_count = 0;
-        for (const FillPlan& fill : plan.planned_fills()) {
-            if (fill.account == account) overrides[override_count++] = SlotOverride{fill.market, fill.size_after, fill.cost_after};
-        }
-        const Metrics after = metrics(account, Span<const SlotOverride>(overrides.data(), override_count),
-                                      detail::int128(collateral_after) - collateral);
-        if (plan.deficit == 0) {
-            const detail::MarketState& state = markets_[plan.defaulting_market.value];
-            const std::int64_t uncapped = static_cast<std::int64_t>(
-                div_ceil(detail::int128(plan.closed_notional) * state.config.liquidation_penalty.count(), Ppm::denominator));
-            const detail::int128 equity_left = after.equity > 0 ? after.equity : 0;
-            plan.penalty = static_cast<std::int64_t>(std::min<detail::int128>({detail::int128(uncapped), equity_left,
-                                                                               detail::int128(collateral_after)}));
-        }
-        // The fund's share of a deficit, as its settlement policy will decide it.
-        if (plan.deficit > 0) {
-            const Money paid = fund().settlement().payable(Money(plan.deficit),
-                                                           SettleContext{Place::pnl_pool(), plan.defaulting_market},
-                                                           fund().state(ledger_));
-            plan.fund_paid = paid.atoms();
-            plan.remainder = plan.deficit - plan.fund_paid;
-        }
-        // The liquidator must afford what it takes over.
-        std::size_t liquidator_overrides = 0;
-        std::int64_t liquidator_cash = 0;
-        std::array<SlotOverride, positions_per_account_max> taken{};
-        std::int32_t new_slots = 0;
-        for (const FillPlan& fill : plan.planned_fills()) {
-            if (fill.account != liquidator) continue;
-            taken[liquidator_overrides++] = SlotOverride{fill.market, fill.size_after, fill.cost_after};
-            liquidator_cash += fill.collateral_change;
-            if (fill.slot < 0) ++new_slots;
-        }
-        std::int32_t free_slots = 0;
-        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
-            free_slots += slot_market_[slot(liquidator.value, s)] == empty_slot ? 1 : 0;
-        }
-        if (new_slots > free_slots) return make_error(ErrorCode::position_slots_full, "liquidator has no free slot");
-        const std::int64_t liquidator_collateral = ledger_.balance_of(Place::collateral(liquidator)).atoms();
-        if (liquidator_cash < 0 && liquidator_collateral < -liquidator_cash) {
-            return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay its realised loss");
-        }
-        const Metrics liquidator_after = metrics(
-            liquidator, Span<const SlotOverride>(taken.data(), liquidator_overrides), liquidator_cash);
-        if (liquidator_after.equity < liquidator_after.initial) {
-            return make_error(ErrorCode::insufficient_margin, "liquidator lacks initial margin for the takeover");
-        }
-        return {};
-    }
-
-    // The smallest lot-rounded size (signed like the position) whose close restores the target
-    // (initial, or maintenance x (1 + buffer)); 0 when no partial close can (go full).
-    Result<std::int64_t> partial_size(AccountId account, std::uint32_t s) const {
+    // The partial close of slot `s` (on top of `closes`) that restores the target with the fewest
+    // lots: an estimate from the linear condition, then confirmed exactly and walked to the lot.
+    // Returns 0 when no close that leaves at least a lot restores it.
+    std::int64_t partial_close_of(AccountId account, AccountId liquidator, Closes closes, std::uint32_t s) const {
         const std::size_t i = slot(account.value, s);
         const detail::MarketState& state = markets_[slot_market_[i]];
         const std::int64_t size = slot_size_[i];
         const std::int64_t magnitude = size < 0 ? -size : size;
         const std::int64_t lot = state.config.lot_size;
-        auto restores = [&](std::int64_t close_magnitude) {
-            const std::int64_t close = size > 0 ? close_magnitude : -close_magnitude;
-            const std::int64_t price = liquidation_price(state, size);
-            const std::int64_t value = static_cast<std::int64_t>(
-                div_floor(detail::int128(close_magnitude) * price, state.notional_divisor));
-            Result<FillPlan> fill = plan_fill(account, MarketId{slot_market_[i]}, -close, size > 0 ? -value : value);
-            if (!fill) return false;
-            const std::int64_t notional = static_cast<std::int64_t>(
-                div_floor(detail::int128(close_magnitude) * state.mark, state.notional_divisor));
-            const std::int64_t penalty = static_cast<std::int64_t>(
-                div_ceil(detail::int128(notional) * state.config.liquidation_penalty.count(), Ppm::denominator));
-            const SlotOverride o{fill->market, fill->size_after, fill->cost_after};
-            const Metrics after = metrics(account, Span<const SlotOverride>(&o, 1),
-                                          detail::int128(fill->collateral_change) - penalty);
-            const detail::int128 target =
-                state.config.liquidation_buffer.count() == 0
-                    ? after.initial
-                    : after.maintenance +
-                          div_ceil(after.notional * state.config.liquidation_buffer.count(), Ppm::denominator);
-            const std::int64_t collateral = ledger_.balance_of(Place::collateral(account)).atoms();
-            return after.equity >= target && collateral + fill->collateral_change >= penalty;
+        const std::int64_t lots = magnitude / lot;
+        if (lots <= 1) return 0;
+        auto restores = [&](std::int64_t close_lots) {
+            closes[s] = size > 0 ? close_lots * lot : -close_lots * lot;
+            return evaluate_closes(account, liquidator, closes).restores();
         };
-        // Binary search over lots: restoring is monotone in the size closed while closing costs
-        // less than the requirement it frees (checked by the final test).
-        std::int64_t low = 0;
-        std::int64_t high = magnitude / lot;  // in lots
-        if (high <= 1 || !restores((high - 1) * lot)) return std::int64_t{0};  // a lot or less would be left
-        while (high - low > 1) {
-            const std::int64_t middle = low + (high - low) / 2;
-            if (restores(middle * lot)) {
-                high = middle;
-            } else {
-                low = middle;
+        // Relief per lot closed: the target it frees less the penalty and discount it costs.
+        const double relief_ppm = static_cast<double>(detail::target_rate_ppm(state, detail::position_notional(state, size)) -
+                                                      state.config.liquidation_penalty.count() -
+                                                      state.config.liquidator_discount.count());
+        if (relief_ppm <= 0) return 0;
+        const double relief_per_lot = relief_ppm / Ppm::denominator * static_cast<double>(lot) *
+                                      static_cast<double>(state.mark) / static_cast<double>(state.notional_divisor);
+        closes[s] = 0;
+        const CloseEffect base = evaluate_closes(account, liquidator, closes);
+        auto lots_for = [&](const CloseEffect& e) {
+            const double gap = static_cast<double>(e.target + e.penalty + e.discount - e.equity);
+            return std::max(1.0, std::ceil(gap / relief_per_lot));
+        };
+        double estimate = lots_for(base);
+        for (int round = 0; round < 24 && estimate < static_cast<double>(lots); ++round) {
+            std::int64_t close_lots = static_cast<std::int64_t>(estimate);
+            closes[s] = size > 0 ? close_lots * lot : -close_lots * lot;
+            const CloseEffect effect = evaluate_closes(account, liquidator, closes);
+            if (effect.restores()) {
+                // The smallest: walk down while a lot less still restores (rounding is not monotone).
+                for (int step = 0; step < 64 && close_lots > 1 && restores(close_lots - 1); ++step) --close_lots;
+                return size > 0 ? close_lots * lot : -close_lots * lot;
             }
+            // Short of cash rather than of equity: closing more of this position will not help.
+            if (effect.equity - effect.penalty - effect.discount >= effect.target) return 0;
+            estimate += lots_for(effect);
         }
-        const std::int64_t close = high * lot;
-        return size > 0 ? close : -close;
+        return 0;
     }
 
-    // Opposite-side positions in the defaulting market (for ADL and haircuts), or every position
-    // there (funding socialization), in account order; neither the defaulter nor the liquidator.
-    std::size_t collect_bearers(const LiquidationPlan& plan, AccountId account, AccountId liquidator) {
+    // Which positions a liquidation closes and how much: everything a liquidation can close when
+    // it is full; otherwise, the positions that restore the target with the least penalty per unit
+    // of relief, each in full but the last, the last to the lot.
+    Closes choose_closes(AccountId account, AccountId liquidator, const Metrics& before, bool& full) const {
+        Closes closes{};
+        std::array<std::uint32_t, positions_per_account_max> order{};
         std::size_t count = 0;
-        const detail::MarketState& state = markets_[plan.defaulting_market.value];
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            const std::size_t i = slot(account.value, s);
+            if (slot_market_[i] == empty_slot) continue;
+            const detail::MarketState& state = markets_[slot_market_[i]];
+            if (!closable(state)) continue;
+            order[count++] = s;
+            const Ppm threshold = state.config.full_liquidation_below;
+            if (before.equity * Ppm::denominator < before.maintenance * threshold.count()) full = true;
+        }
+        if (before.equity <= 0) full = true;
+        if (!full) {
+            // Least penalty per unit of relief first; ties in slot order (stable).
+            auto relief_of = [&](std::uint32_t s) {
+                const std::size_t i = slot(account.value, s);
+                const detail::MarketState& state = markets_[slot_market_[i]];
+                return detail::target_rate_ppm(state, detail::position_notional(state, slot_size_[i])) -
+                       state.config.liquidation_penalty.count() - state.config.liquidator_discount.count();
+            };
+            auto penalty_of = [&](std::uint32_t s) {
+                return markets_[slot_market_[slot(account.value, s)]].config.liquidation_penalty.count();
+            };
+            // Insertion sort: stable, and std::stable_sort would allocate a buffer.
+            auto before_in_order = [&](std::uint32_t a, std::uint32_t b) {
+                const std::int64_t ra = relief_of(a);
+                const std::int64_t rb = relief_of(b);
+                if ((ra > 0) != (rb > 0)) return ra > 0;
+                if (ra <= 0) return false;
+                return detail::int128(penalty_of(a)) * rb < detail::int128(penalty_of(b)) * ra;
+            };
+            for (std::size_t k = 1; k < count; ++k) {
+                for (std::size_t j = k; j > 0 && before_in_order(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
+            }
+            for (std::size_t k = 0; k < count; ++k) {
+                const std::uint32_t s = order[k];
+                const std::int64_t part = partial_close_of(account, liquidator, closes, s);
+                if (part != 0) {
+                    closes[s] = part;
+                    return closes;
+                }
+                closes[s] = slot_size_[slot(account.value, s)];
+                if (evaluate_closes(account, liquidator, closes).restores()) return closes;
+            }
+            full = true;
+        }
+        for (std::size_t k = 0; k < count; ++k) closes[order[k]] = slot_size_[slot(account.value, order[k])];
+        return closes;
+    }
+
+    // A planned sequence of transfers replayed on copies of the balances it touches: no real
+    // place goes below zero and no balance leaves int64, at any step. The plan's commit makes
+    // the same transfers in the same order, so it cannot fail.
+    class TransferCheck {
+    public:
+        explicit TransferCheck(const LedgerType& ledger) : ledger_(ledger) {}
+        void apply(Place source, Place target, detail::int128 amount) {
+            if (amount == 0 || !ok_) return;
+            if (amount < 0) {
+                std::swap(source, target);
+                amount = -amount;
+            }
+            detail::int128* from = balance(source);
+            detail::int128* to = balance(target);
+            if (from == nullptr || to == nullptr || amount > std::numeric_limits<std::int64_t>::max()) {
+                ok_ = false;
+                return;
+            }
+            *from -= amount;
+            *to += amount;
+            if (!fits64(*from) || !fits64(*to) || (!place_kind_may_be_negative(source.kind()) && *from < 0)) ok_ = false;
+        }
+        // Forgets a place no later transfer touches (each ADL bearer's collateral).
+        void release(Place place) {
+            for (std::size_t k = 0; k < count_; ++k) {
+                if (entries_[k].place == place) {
+                    entries_[k] = entries_[--count_];
+                    return;
+                }
+            }
+        }
+        bool ok() const { return ok_; }
+
+    private:
+        struct Entry {
+            Place place{};
+            detail::int128 balance = 0;
+        };
+        detail::int128* balance(Place place) {
+            for (std::size_t k = 0; k < count_; ++k) {
+                if (entries_[k].place == place) return &entries_[k].balance;
+            }
+            if (count_ == entries_.size() || !ledger_.contains(place)) return nullptr;
+            entries_[count_] = Entry{place, ledger_.balance_of(place).atoms()};
+            return &entries_[count_++].balance;
+        }
+        const LedgerType& ledger_;
+        std::array<Entry, 24> entries_{};
+        std::size_t count_ = 0;
+        bool ok_ = true;
+    };
+
+    static void check_fill(TransferCheck& check, const FillPlan& fill) {
+        check.apply(Place::pnl_pool(), Place::funding_pool(), fill.funding);
+        check.apply(Place::pnl_pool(), Place::collateral(fill.account), fill.collateral_change);
+    }
+
+    // Every fill of `fills` whose realised PnL is a gain, then every loss: a collateral never
+    // dips below zero on the way (the plan only guarantees the net).
+    template <class Visit>
+    static void gains_then_losses(const std::array<FillPlan, positions_per_account_max>& fills, std::size_t count,
+                                  Visit visit) {
+        for (const bool gains : {true, false}) {
+            for (std::size_t k = 0; k < count; ++k) {
+                if ((fills[k].collateral_change >= 0) == gains) visit(fills[k]);
+            }
+        }
+    }
+
+    Result<LiquidationPlan> plan_liquidation(AccountId account, AccountId liquidator, const Metrics& before) const {
+        LiquidationPlan plan;
+        bool full = false;
+        plan.closes = choose_closes(account, liquidator, before, full);
+        plan.effect = evaluate_closes(account, liquidator, plan.closes);
+        plan.full = !plan.effect.positions_left;
+
+        // The fills: the defaulter closes at the mark, the liquidator takes the other side.
+        detail::int128 defaulting_notional = -1;
+        for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
+            const std::int64_t close = plan.closes[s];
+            if (close == 0) continue;
+            const std::size_t i = slot(account.value, s);
+            const std::uint32_t market = slot_market_[i];
+            const detail::MarketState& state = markets_[market];
+            const std::int64_t value = close_value(state, slot_size_[i], close, position_state(liquidator, market).size);
+            Result<FillPlan> defaulter = plan_fill_on(account, market, position_state(account, market), -close, value);
+            if (!defaulter) return defaulter.error();
+            Result<FillPlan> taker = plan_fill(liquidator, MarketId{market}, close, -value);
+            if (!taker) return taker.error();
+            plan.defaulter_fills[plan.fill_count] = *defaulter;
+            plan.liquidator_fills[plan.fill_count] = *taker;
+            ++plan.fill_count;
+            // The defaulting market (its bearers take a socialized loss) is where the most
+            // notional closes: sizes in different markets count different atoms.
+            const detail::int128 notional = detail::closed_notional(state, close);
+            if (notional > defaulting_notional) {
+                defaulting_notional = notional;
+                plan.defaulting_market = MarketId{market};
+                plan.defaulting_size = close < 0 ? -close : close;
+                plan.defaulting_side = close > 0 ? 1 : -1;
+            }
+        }
+        BACKSTOP_ASSERT(plan.fill_count > 0, "a liquidation plan closes nothing");
+
+        // The waterfall. 1. The collateral pays the realised losses; what it cannot pay is the
+        // deficit, and the loss transfers are cut to what the collateral and the gains hold.
+        if (plan.effect.collateral < 0) {
+            plan.deficit = -plan.effect.collateral;
+            detail::int128 shortfall = plan.deficit;
+            for (std::size_t k = 0; k < plan.fill_count && shortfall > 0; ++k) {
+                FillPlan& fill = plan.defaulter_fills[k];
+                if (fill.collateral_change >= 0) continue;
+                const detail::int128 relief = std::min<detail::int128>(-detail::int128(fill.collateral_change), shortfall);
+                fill.collateral_change = static_cast<std::int64_t>(fill.collateral_change + relief);
+                shortfall -= relief;
+            }
+        } else {
+            // 2.-3. The discount, then the penalty, from what equity and cash leave: the penalty is
+            // forgone first, then the discount, before anything reaches the fund.
+            const detail::int128 available = std::max<detail::int128>(std::min(plan.effect.equity, plan.effect.collateral), 0);
+            plan.discount = static_cast<std::int64_t>(std::min(plan.effect.discount, available));
+            plan.penalty = static_cast<std::int64_t>(std::min(plan.effect.penalty, available - plan.discount));
+        }
+        if (plan.penalty > 0) {
+            plan.split = fund().fee_capture().split(Money(plan.penalty), fund().state(ledger_));
+            BACKSTOP_ASSERT(plan.split.total() == Money(plan.penalty), "fee capture split does not add up to the penalty");
+        }
+        // 4. The fund pays what its settlement policy allows (a deficit beyond int64 is uncovered).
+        plan.deficit_settled = static_cast<std::int64_t>(
+            std::min<detail::int128>(plan.deficit, std::numeric_limits<std::int64_t>::max()));
+        if (plan.deficit_settled > 0) {
+            Result<Money> paid = fund().plan_settle(ledger_, Money(plan.deficit_settled),
+                                                    SettleContext{Place::pnl_pool(), plan.defaulting_market});
+            plan.fund_paid = paid ? paid->atoms() : 0;  // a fund that cannot pay leaves it to the next layer
+            plan.remainder = plan.deficit_settled - plan.fund_paid;
+        }
+        // 5. The socialized-loss policy; what it cannot cover stays uncovered.
+        if (plan.remainder > 0) plan_socialization(plan, account, liquidator);
+
+        if (Result<void> ok = check_liquidator(plan, liquidator); !ok) return ok.error();
+        if (!transfers_fit(plan, account, liquidator)) {
+            return make_error(ErrorCode::overflow, "the liquidation would overflow a balance");
+        }
+        return plan;
+    }
+
+    // The liquidator needs free slots, and its initial requirement after taking over; its cash is
+    // checked with every other balance by transfers_fit.
+    Result<void> check_liquidator(const LiquidationPlan& plan, AccountId liquidator) const {
+        std::array<SlotOverride, positions_per_account_max> taken{};
+        std::int32_t new_slots = 0;
+        detail::int128 cash = plan.discount + plan.split.to_liquidator.atoms();
+        for (std::size_t k = 0; k < plan.fill_count; ++k) {
+            const FillPlan& fill = plan.liquidator_fills[k];
+            FillPlan final_fill = fill;
+            if (plan.has_adl_fill && plan.adl_liquidator_fill.market == fill.market) {
+                final_fill.size_after = plan.adl_liquidator_fill.size_after;
+                final_fill.cost_after = plan.adl_liquidator_fill.cost_after;
+                cash += plan.adl_liquidator_fill.collateral_change;
+            }
+            taken[k] = SlotOverride{fill.market, final_fill.size_after, final_fill.cost_after};
+            cash += fill.collateral_change;
+            if (fill.new_slot && fill.size_after != 0) ++new_slots;
+        }
+        if (new_slots > free_slot_count(liquidator.value)) {
+            return make_error(ErrorCode::position_slots_full, "liquidator has no free slot");
+        }
+        // Its positions in halted or stale markets count their losses, not their profits.
+        const Metrics after =
+            metrics(liquidator, Span<const SlotOverride>(taken.data(), plan.fill_count), cash, /*conservative*/ true);
+        if (after.has_positions && after.equity < after.initial) {
+            return make_error(ErrorCode::insufficient_margin, "liquidator lacks initial margin for the takeover");
+        }
+        return {};
+    }
+
+    // Replays the plan's transfers in commit order on copies of the balances.
+    bool transfers_fit(const LiquidationPlan& plan, AccountId account, AccountId liquidator) const {
+        TransferCheck check(ledger_);
+        gains_then_losses(plan.defaulter_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
+        gains_then_losses(plan.liquidator_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
+        for (std::size_t k = 0; k < plan.bearer_fill_count; ++k) {
+            check_fill(check, bearer_fills_[k]);
+            check.apply(Place::collateral(bearer_fills_[k].account), Place::pnl_pool(), bearer_charges_[k]);
+            check.release(Place::collateral(bearer_fills_[k].account));
+        }
+        if (plan.has_adl_fill) check_fill(check, plan.adl_liquidator_fill);
+        const Place source = Place::collateral(account);
+        check.apply(source, Place::collateral(liquidator), plan.discount);
+        check.apply(source, Place::collateral(liquidator), plan.split.to_liquidator.atoms());
+        check.apply(source, fund().place(), plan.split.to_fund.atoms());
+        check.apply(source, Place::treasury(), plan.split.to_treasury.atoms());
+        check.apply(source, Place::dust(), plan.split.to_dust.atoms());
+        check.apply(fund().place(), Place::pnl_pool(), plan.fund_paid);
+        if (plan.kind == SocializationKind::charges_collateral) {
+            for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+                const Allocation<Asset>& allocation = allocation_scratch_[k];
+                check.apply(allocation.source, Place::pnl_pool(), allocation.amount.atoms());
+                if (allocation.source.kind() == PlaceKind::collateral) check.release(allocation.source);
+            }
+        }
+        if (plan.kind == SocializationKind::funding_index) {
+            check.apply(Place::funding_pool(), Place::pnl_pool(), plan.covered);
+        }
+        return check.ok();
+    }
+
+    // Positions in the defaulting market that can bear the remainder, in account order, never the
+    // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
+    // funding (the liquidator's as it will be). A bearer's capacity is its profit there, and no
+    // more than its account's equity above maintenance, so that bearing it leaves it healthy.
+    std::size_t collect_bearers(const LiquidationPlan& plan, AccountId account, AccountId liquidator) const {
+        std::size_t count = 0;
+        const std::uint32_t market = plan.defaulting_market.value;
+        const detail::MarketState& state = markets_[market];
+        const bool funding = plan.kind == SocializationKind::funding_index;
         const std::uint32_t accounts = ledger_.account_count();
-        const bool funding = fund_policy_is_funding();
         for (std::uint32_t a = 0; a < accounts; ++a) {
             if (a == account.value) continue;
-            std::int64_t size = 0;
-            std::int64_t cost = 0;
-            std::int64_t snapshot = 0;
+            PositionState position;
             if (a == liquidator.value) {
-                // Funding socialization charges every open position, the liquidator's new one
-                // included (as it will be after the takeover); ADL and haircuts skip the liquidator.
                 if (!funding) continue;
-                for (const FillPlan& fill : plan.planned_fills()) {
-                    if (fill.account == liquidator && fill.market == plan.defaulting_market.value) {
-                        size = fill.size_after;
-                        cost = fill.cost_after;
-                        snapshot = size > 0 ? state.funding_index_long : state.funding_index_short;
-                    }
+                for (std::size_t k = 0; k < plan.fill_count; ++k) {
+                    const FillPlan& fill = plan.liquidator_fills[k];
+                    if (fill.market == market) position = after(fill, state, 0);
                 }
-                if (size == 0) continue;
             } else {
-                const int s = find_slot(a, plan.defaulting_market.value);
-                if (s < 0) continue;
-                const std::size_t i = slot(a, static_cast<std::uint32_t>(s));
-                size = slot_size_[i];
-                cost = slot_cost_[i];
-                snapshot = slot_funding_[i];
+                position = position_state(AccountId{a}, market);
             }
-            LossBearer<Asset>& bearer = bearers_[count];
+            if (position.size == 0) continue;
+            const bool long_side = position.size > 0;
+            if (!funding && long_side == (plan.defaulting_side > 0)) continue;
+            LossBearer<Asset>& bearer = bearers_[count++];
+            const Money collateral = ledger_.balance_of(Place::collateral(AccountId{a}));
+            const detail::int128 value = detail::position_value(state, position.size);
+            const detail::int128 pnl = value - position.cost - detail::funding_owed(state, position.size, position.snapshot);
             bearer.account = AccountId{a};
-            bearer.side = size > 0 ? Side::long_side : Side::short_side;
-            bearer.size_atoms = size < 0 ? -size : size;
-            Metrics one;
-            add_position(one, state, size, cost, pending_funding(state, size, snapshot));
-            bearer.unrealised_pnl = Money(clamp64(one.equity));
-            bearer.collateral = ledger_.balance_of(Place::collateral(AccountId{a}));
-            bearer.position_value = Money(clamp64(div_floor(detail::int128(bearer.size_atoms) * state.mark, state.notional_divisor)));
-            bearer.entry_value = Money(cost < 0 ? -cost : cost);
-            bearer.maintenance = Money(clamp64(one.maintenance));
-            ++count;
-        }
-        // ADL and haircuts take from the side that gained: opposite to the defaulter's.
-        if (!funding) {
-            std::size_t kept = 0;
-            const Side opposite = plan.defaulting_side > 0 ? Side::short_side : Side::long_side;
-            for (std::size_t k = 0; k < count; ++k) {
-                if (bearers_[k].side == opposite) bearers_[kept++] = bearers_[k];
+            bearer.side = long_side ? Side::long_side : Side::short_side;
+            bearer.size_atoms = position.size < 0 ? -position.size : position.size;
+            bearer.position_value = Money(clamp64(detail::abs128(value)));
+            bearer.entry_value = Money(clamp64(detail::abs128(position.cost)));
+            bearer.maintenance =
+                Money(clamp64(detail::maintenance_requirement(state, detail::position_notional(state, position.size))));
+            if (funding) {
+                bearer.unrealised_pnl = Money(clamp64(pnl));
+                bearer.collateral = collateral;
+                continue;
             }
-            count = kept;
+            const Metrics m = metrics(AccountId{a}, {}, 0, /*conservative*/ true);
+            const detail::int128 headroom = std::max<detail::int128>(m.equity - m.maintenance, 0);
+            const detail::int128 capacity = std::min(std::max<detail::int128>(pnl, 0), headroom);
+            bearer.unrealised_pnl = Money(clamp64(capacity));
+            // ADL pays from the profit its close realises; a charge comes from collateral.
+            bearer.collateral = plan.kind == SocializationKind::auto_deleveraging
+                                    ? Money(clamp64(collateral.atoms() + capacity))
+                                    : Money(clamp64(std::min<detail::int128>(collateral.atoms(), headroom)));
         }
         return count;
     }
 
-    bool fund_policy_is_funding() const {
-        // Funding socialization charges every position; asking the policy with a probe plan
-        // would cost a plan, so the fund's policy type decides.
-        return is_funding_policy(fund().socialized_loss());
-    }
-    template <class Policy>
-    static bool funding_precision_matches(const Policy& policy) {
-        if constexpr (detail::is_funding_socialization<Policy>::value) {
-            return policy.precision == funding_precision;
-        } else if constexpr (detail::has_variant<Policy>::value) {
-            return std::visit([](const auto& p) { return funding_precision_matches(p); }, policy.variant());
-        } else {
-            (void)policy;
-            return true;
+    // Plans the socialized-loss step. Never refuses: a policy that cannot plan leaves the
+    // remainder uncovered (and says why in the report).
+    void plan_socialization(LiquidationPlan& plan, AccountId account, AccountId liquidator) const {
+        plan.kind = socialization_kind_of(fund().socialized_loss());
+        const std::size_t bearer_count = collect_bearers(plan, account, liquidator);
+        const Span<const LossBearer<Asset>> bearers(bearers_.data(), bearer_count);
+        const detail::MarketState& state = markets_[plan.defaulting_market.value];
+        if (plan.kind == SocializationKind::funding_index) {
+            // The engine moves its own indices, in its own precision: what the policy would
+            // compute in its units (which may not fit) is not needed.
+            plan_funding_socialization(plan, bearers, state);
+            return;
         }
-    }
-    template <class Policy>
-    static bool is_funding_policy(const Policy& policy) {
-        if constexpr (detail::is_funding_socialization<Policy>::value) {
-            return true;
-        } else if constexpr (detail::has_variant<Policy>::value) {
-            return std::visit([](const auto& p) { return is_funding_policy(p); }, policy.variant());
+        SocializeContext context{Place::pnl_pool(), plan.defaulting_market};
+        context.defaulter_size_atoms = plan.defaulting_size;
+        context.commit_transfers = false;
+        context.event_seed = StableHash().add(account.value).add(static_cast<std::uint64_t>(now_ms_)).value();
+        Result<SocializePlan<Asset>> planned = fund().socialized_loss().plan(
+            Money(plan.remainder), bearers, Span<Allocation<Asset>>(allocation_scratch_), context, ledger_);
+        if (!planned) {
+            plan.socialization_failed = true;
+            plan.socialization_error = planned.error().code;
+            return;
+        }
+        plan.allocation_count = planned->allocation_count;
+        if (plan.kind == SocializationKind::auto_deleveraging) {
+            plan_deleveraging(plan, liquidator, state);
         } else {
-            (void)policy;
-            return false;
+            detail::int128 covered = 0;
+            std::size_t kept = 0;
+            for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+                Allocation<Asset> allocation = allocation_scratch_[k];
+                const detail::int128 room = std::max<detail::int128>(ledger_.balance_of(allocation.source).atoms(), 0);
+                allocation.amount = Money(static_cast<std::int64_t>(
+                    std::min<detail::int128>({allocation.amount.atoms(), room, plan.remainder - covered})));
+                if (!allocation.amount.is_positive()) continue;
+                covered += allocation.amount.atoms();
+                allocation_scratch_[kept++] = allocation;
+            }
+            plan.allocation_count = kept;
+            plan.covered = static_cast<std::int64_t>(covered);
         }
     }
 
-    // Applies what the fund did not apply itself: ADL trades at the liquidator's price, or the
-    // funding indices moving apart.
-    void apply_socialization(const LiquidationPlan& plan, AccountId liquidator, Span<Allocation<Asset>> allocations,
-                             const SocializeReport<Asset>& report, TransferLog<Asset>& log) {
-        const MarketId market = plan.defaulting_market;
-        detail::MarketState& state = markets_[market.value];
-        if (plan.funding_socialization) {
-            // The positions owe `covered` through the indices; the funding pool advances it now.
-            move(Place::funding_pool(), Place::pnl_pool(), report.covered.atoms(), TransferReason::socialized_loss, log);
-            state.funding_index_long += report.funding_delta_per_unit;
-            state.funding_index_short -= report.funding_delta_per_unit;
+    // Every position pays the same per unit at its next settlement: both indices move by
+    // ceil(remainder x funding_divisor / total size), so the charges add up to at least the
+    // remainder. Beyond funding_index_max it covers nothing (the remainder is uncovered).
+    void plan_funding_socialization(LiquidationPlan& plan, Span<const LossBearer<Asset>> bearers,
+                                    const detail::MarketState& state) const {
+        detail::int128 total = 0;
+        for (const LossBearer<Asset>& bearer : bearers) total += bearer.size_atoms;
+        plan.allocation_count = 0;
+        if (total == 0) return;
+        const Int256 delta_wide = (Int256(plan.remainder) * Int256(state.funding_divisor) + Int256(total) - 1) / Int256(total);
+        if (delta_wide > Int256(funding_index_max)) return;
+        const detail::int128 delta = static_cast<detail::int128>(static_cast<std::int64_t>(delta_wide));
+        if (detail::abs128(state.funding_index_long + delta) > funding_index_max ||
+            detail::abs128(state.funding_index_short - delta) > funding_index_max) {
             return;
         }
-        for (const Allocation<Asset>& allocation : allocations) {
-            if (allocation.layer != LossLayer::auto_deleveraging || allocation.quantity_atoms == 0) continue;
-            // The bearer closes `quantity` against the liquidator, who took the defaulter's side.
-            const std::int64_t q = allocation.quantity_atoms;
-            const std::int64_t value = static_cast<std::int64_t>(
-                div_floor(detail::int128(q) * plan.defaulting_price, state.notional_divisor));
-            // defaulting_side > 0: the liquidator is long now and sells q to the short bearer.
-            const std::int64_t liquidator_delta = plan.defaulting_side > 0 ? -q : q;
-            Result<FillPlan> taker = plan_fill(liquidator, market, liquidator_delta,
-                                               liquidator_delta > 0 ? value : -value);
-            Result<FillPlan> bearer = plan_fill(allocation.account, market, -liquidator_delta,
-                                                liquidator_delta > 0 ? -value : value);
-            BACKSTOP_ASSERT(taker.has_value() && bearer.has_value(), "an ADL fill could not be planned");
-            // An ADL close may realise a loss beyond the bearer's cash only if its profit was
-            // overstated; the policy caps allocations by profit and collateral, so it cannot.
-            (void)commit_fill(*taker, log);
-            (void)commit_fill(*bearer, log);
-            state.open_interest += taker->open_interest_change_long() + bearer->open_interest_change_long();
+        plan.funding_delta = delta;
+        plan.covered = plan.remainder;
+        for (std::uint32_t k = 0; k < bearers.size(); ++k) {
+            const detail::int128 charge = detail::ceil_div(detail::int128(bearers[k].size_atoms) * delta, state.funding_divisor);
+            if (charge <= 0) continue;
+            allocation_scratch_[plan.allocation_count++] =
+                Allocation<Asset>{k, bearers[k].account, Place::collateral(bearers[k].account), Money(clamp64(charge)), 0,
+                                  LossLayer::funding};
         }
+    }
+
+    // Auto-deleveraging: each chosen bearer closes its quantity against the liquidator at the mark
+    // and pays its charge, which together is closing at the defaulter's bankruptcy price. The
+    // charge is cut to the cash the close leaves and to the account's equity above maintenance
+    // after the close, exactly: a bearer is never overdrawn nor made liquidatable.
+    void plan_deleveraging(LiquidationPlan& plan, AccountId liquidator, const detail::MarketState& state) const {
+        const std::uint32_t market = plan.defaulting_market.value;
+        // The liquidator's position after its takeover: the bearers close against it in turn.
+        std::int64_t taker = position_state(liquidator, market).size;
+        for (std::size_t k = 0; k < plan.fill_count; ++k) {
+            if (plan.liquidator_fills[k].market == market) taker = plan.liquidator_fills[k].size_after;
+        }
+        std::int64_t liquidator_delta = 0;
+        detail::int128 liquidator_value = 0;
+        detail::int128 covered = 0;
+        std::size_t kept = 0;
+        for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+            Allocation<Asset> allocation = allocation_scratch_[k];
+            if (allocation.quantity_atoms <= 0) continue;
+            const PositionState position = position_state(allocation.account, market);
+            const std::int64_t magnitude = position.size < 0 ? -position.size : position.size;
+            const std::int64_t quantity = std::min(allocation.quantity_atoms, magnitude);
+            if (quantity <= 0) continue;
+            const std::int64_t close = position.size > 0 ? quantity : -quantity;
+            const std::int64_t value = close_value(state, position.size, close, taker);
+            Result<FillPlan> fill = plan_fill_on(allocation.account, market, position, -close, value);
+            if (!fill) continue;
+            taker += close;
+            const SlotOverride o{market, fill->size_after, fill->cost_after};
+            const Metrics m = metrics(allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
+            const detail::int128 cash = detail::int128(ledger_.balance_of(Place::collateral(allocation.account)).atoms()) +
+                                        fill->collateral_change;
+            const detail::int128 charge = std::max<detail::int128>(
+                0, std::min<detail::int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance, plan.remainder - covered}));
+            bearer_fills_[plan.bearer_fill_count] = *fill;
+            bearer_charges_[plan.bearer_fill_count] = static_cast<std::int64_t>(charge);
+            ++plan.bearer_fill_count;
+            liquidator_delta += close;
+            liquidator_value -= value;
+            covered += charge;
+            allocation.quantity_atoms = quantity;
+            allocation.amount = Money(static_cast<std::int64_t>(charge));
+            if (charge > 0) allocation_scratch_[kept++] = allocation;
+        }
+        plan.allocation_count = kept;
+        plan.covered = static_cast<std::int64_t>(covered);
+        if (plan.bearer_fill_count == 0) return;
+        // The liquidator's side, net, on top of its takeover in that market.
+        for (std::size_t k = 0; k < plan.fill_count; ++k) {
+            const FillPlan& takeover = plan.liquidator_fills[k];
+            if (takeover.market != market) continue;
+            const PositionState taken = after(takeover, state, takeover.new_slot ? -1 : find_slot(liquidator.value, market));
+            Result<FillPlan> net = plan_fill_on(liquidator, market, taken, liquidator_delta,
+                                                static_cast<std::int64_t>(liquidator_value));
+            if (net) {
+                plan.adl_liquidator_fill = *net;
+                plan.adl_liquidator_fill.new_slot = false;
+                plan.adl_liquidator_fill.size_before = takeover.size_before;
+                plan.has_adl_fill = true;
+                return;
+            }
+        }
+        // Cannot happen (the bearers close at most what the liquidator took over); if it did,
+        // nobody is deleveraged and the remainder stays uncovered.
+        plan.bearer_fill_count = 0;
+        plan.allocation_count = 0;
+        plan.covered = 0;
+    }
+
+    // Commits a plan: the same transfers, in the same order, as transfers_fit checked.
+    void commit_liquidation(const LiquidationPlan& plan, AccountId account, AccountId liquidator,
+                            LiquidationReport<Asset>& report) {
+        gains_then_losses(plan.defaulter_fills, plan.fill_count, [&](const FillPlan& fill) {
+            report.closed[report.closed_count++] = commit_fill(fill, report.transfers);
+        });
+        gains_then_losses(plan.liquidator_fills, plan.fill_count,
+                          [&](const FillPlan& fill) { (void)commit_fill(fill, report.transfers); });
+        for (std::size_t k = 0; k < plan.fill_count; ++k) {
+            markets_[plan.defaulter_fills[k].market].open_interest +=
+                plan.defaulter_fills[k].open_interest_change_long() + plan.liquidator_fills[k].open_interest_change_long();
+        }
+        detail::MarketState& state = markets_[plan.defaulting_market.value];
+        for (std::size_t k = 0; k < plan.bearer_fill_count; ++k) {
+            const FillPlan& fill = bearer_fills_[k];
+            (void)commit_fill(fill, report.transfers);
+            state.open_interest += fill.open_interest_change_long();
+            move(Place::collateral(fill.account), Place::pnl_pool(), bearer_charges_[k], TransferReason::auto_deleveraging,
+                 report.transfers);
+        }
+        if (plan.has_adl_fill) {
+            // Its open-interest change counts from after the takeover (already counted).
+            const FillPlan& fill = plan.adl_liquidator_fill;
+            std::int64_t taken_size = 0;
+            for (std::size_t k = 0; k < plan.fill_count; ++k) {
+                if (plan.liquidator_fills[k].market == fill.market) taken_size = plan.liquidator_fills[k].size_after;
+            }
+            (void)commit_fill(fill, report.transfers);
+            state.open_interest += std::max<std::int64_t>(fill.size_after, 0) - std::max<std::int64_t>(taken_size, 0);
+        }
+        move(Place::collateral(account), Place::collateral(liquidator), plan.discount, TransferReason::liquidator_discount,
+             report.transfers);
+        if (plan.penalty > 0) {
+            const CaptureContext capture{Place::collateral(account), Place::collateral(liquidator), plan.defaulting_market};
+            const CaptureReport<Asset> captured = fund().commit_capture(ledger_, plan.split, capture);
+            const PenaltySplit<Asset>& split = captured.split;
+            log_if_positive(report.transfers, capture.source, capture.liquidator, split.to_liquidator,
+                            TransferReason::penalty_to_liquidator);
+            log_if_positive(report.transfers, capture.source, fund().place(), split.to_fund, TransferReason::penalty_to_fund);
+            log_if_positive(report.transfers, capture.source, Place::treasury(), split.to_treasury,
+                            TransferReason::penalty_to_treasury);
+            log_if_positive(report.transfers, capture.source, Place::dust(), split.to_dust, TransferReason::rounding_residue);
+        }
+        if (plan.deficit_settled > 0) {
+            const SettlementReport<Asset> settled =
+                fund().commit_settle(ledger_, Money(plan.deficit_settled), Money(plan.fund_paid),
+                                     SettleContext{Place::pnl_pool(), plan.defaulting_market});
+            log_if_positive(report.transfers, fund().place(), Place::pnl_pool(), settled.paid, TransferReason::bad_debt_payment);
+        }
+        if (plan.kind == SocializationKind::charges_collateral) {
+            for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+                const Allocation<Asset>& allocation = allocation_scratch_[k];
+                move(allocation.source, Place::pnl_pool(), allocation.amount.atoms(), transfer_reason_of(allocation.layer),
+                     report.transfers);
+            }
+        }
+        if (plan.kind == SocializationKind::funding_index && plan.covered > 0) {
+            // The positions owe `covered` through the indices; the funding pool advances it now.
+            move(Place::funding_pool(), Place::pnl_pool(), plan.covered, TransferReason::socialized_loss, report.transfers);
+            state.funding_index_long += plan.funding_delta;
+            state.funding_index_short -= plan.funding_delta;
+        }
+        if (plan.remainder > 0) {
+            SocializePlan<Asset> social;
+            social.covered = Money(plan.covered);
+            social.allocation_count = plan.allocation_count;
+            social.funding_delta_per_unit = clamp64(plan.funding_delta);
+            SocializeContext context{Place::pnl_pool(), plan.defaulting_market};
+            context.commit_transfers = false;
+            (void)fund().commit_socialize(ledger_, Money(plan.remainder),
+                                          Span<const Allocation<Asset>>(allocation_scratch_.data(), plan.allocation_count),
+                                          social, context);
+        }
+        uncovered_total_ += (plan.deficit - plan.deficit_settled) + (plan.remainder - plan.covered);
     }
 
     EngineLimits limits_;
@@ -1147,9 +1475,12 @@ private:
     std::vector<std::uint16_t> slot_market_;
     std::vector<std::int64_t> slot_size_;
     std::vector<std::int64_t> slot_cost_;
-    std::vector<std::int64_t> slot_funding_;
-    std::vector<LossBearer<Asset>> bearers_;
-    std::vector<Allocation<Asset>> allocation_scratch_;
+    std::vector<detail::int128> slot_funding_;
+    // Planning scratch, sized once: a plan is a pure function of the state, these only hold it.
+    mutable std::vector<LossBearer<Asset>> bearers_;
+    mutable std::vector<FillPlan> bearer_fills_;
+    mutable std::vector<std::int64_t> bearer_charges_;
+    mutable std::vector<Allocation<Asset>> allocation_scratch_;
     std::int64_t now_ms_ = std::numeric_limits<std::int64_t>::min();
     detail::int128 uncovered_total_ = 0;
 };

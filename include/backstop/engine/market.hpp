@@ -2,6 +2,7 @@
 #pragma once
 
 #include "backstop/core/checked_arith.hpp"
+#include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/money/amount.hpp"
@@ -22,6 +23,10 @@ struct Timestamp {
 enum class MarketStatus : std::uint8_t { active = 0, reduce_only = 1, halted = 2 };
 
 // Margin fractions for positions up to `notional_max` (in quote atoms); tiers are tried in order.
+// The fractions apply in Binance's cumulative form: a position in tier k needs
+//   notional x rate_k - (sum over j < k of notional_max_j x (rate_(j+1) - rate_j)),
+// which equals the lower tier's requirement at each boundary, so a requirement never jumps when
+// a position crosses one (no cliff) and grows with the position's size.
 struct MarginTier {
     std::int64_t notional_max = std::numeric_limits<std::int64_t>::max();
     Ppm initial{0};
@@ -61,6 +66,11 @@ inline Result<void> validate_market_config(const MarketConfig& config) {
         }
         if (tier.notional_max <= previous_max) return fail("tier notional limits must increase");
         previous_max = tier.notional_max;
+        // Cumulative requirements grow with the size only if the fractions do not fall.
+        if (i > 0 && (tier.initial < config.tiers[i - 1].initial ||
+                      tier.maintenance < config.tiers[i - 1].maintenance)) {
+            return fail("margin fractions must not decrease from one tier to the next");
+        }
     }
     const Ppm hundred{1'000'000};
     if (config.liquidation_penalty < Ppm{0} || config.liquidation_penalty > hundred ||
@@ -90,13 +100,21 @@ struct MarketState {
     int price_decimals = 0;
     std::int64_t notional_divisor = 1;  // size x price / divisor = quote atoms
     std::int64_t mark = 0;              // price units; 0 until the first mark
-    std::int64_t mark_time_ms = std::numeric_limits<std::int64_t>::min();
-    // Cumulative funding per base atom, in quote atoms x funding_precision. A position of size s
-    // owes s x (index now - index at its last settlement) / funding_precision: longs use the long
-    // index, shorts the short one. Ordinary funding moves both by the same delta (longs pay,
-    // shorts receive); a socialized loss moves them apart (both sides pay).
-    std::int64_t funding_index_long = 0;
-    std::int64_t funding_index_short = 0;
+    bool has_mark = false;
+    std::int64_t mark_time_ms = 0;
+    // Cumulative tier offsets (see MarginTier), in quote atoms x 10^6, per tier.
+    std::array<int128, margin_tiers_max> initial_offset{};
+    std::array<int128, margin_tiers_max> maintenance_offset{};
+    // Cumulative funding in quote units per whole base unit x funding_precision (Drift's
+    // precision). A position of size s (base atoms) owes
+    //   s x (index now - index at its last settlement) / funding_divisor,
+    // funding_divisor = 10^(base decimals + 9 - quote decimals): longs use the long index, shorts
+    // the short one. Ordinary funding moves both by the same delta (longs pay, shorts receive); a
+    // socialized loss moves them apart (both sides pay). 128 bits, kept within
+    // +-funding_index_max so that a difference times a size fits in 128 bits.
+    int128 funding_index_long = 0;
+    int128 funding_index_short = 0;
+    int128 funding_divisor = 1;
     std::int64_t open_interest = 0;  // sum of long sizes (= sum of short sizes)
     // For the scan's fast pass (see MarginEngine::is_below_maintenance): the mark per base atom
     // and the single tier's maintenance fraction, as doubles.
@@ -106,6 +124,10 @@ struct MarketState {
 
 }  // namespace detail
 
-inline constexpr std::int64_t funding_precision = 1'000'000'000;  // as Drift's FUNDING_RATE_PRECISION
+// Funding indices count quote units per whole base unit x 10^9, as Drift's
+// FUNDING_RATE_PRECISION: a Drift cumulative funding rate can be passed as it is.
+inline constexpr std::int64_t funding_precision = 1'000'000'000;
+// |index| stays below 2^62: a difference of two indices (< 2^63) times a size (< 2^63) fits.
+inline constexpr detail::int128 funding_index_max = detail::int128(1) << 62;
 
 }  // namespace backstop

@@ -12,6 +12,7 @@
 #include "backstop/fund/fee_capture/fund_first_until_target.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/insurance_fund.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/settlement/capped_per_event_and_market.hpp"
 #include "backstop/fund/settlement/cover_above_floor.hpp"
 #include "backstop/fund/settlement/cover_up_to_balance.hpp"
@@ -22,6 +23,7 @@
 #include "backstop/fund/socialized_loss/random_start_adl.hpp"
 #include "backstop/fund/socialized_loss/ranked_adl.hpp"
 
+#include <cstdint>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -105,6 +107,14 @@ public:
 
     Result<void> validate() const {
         return std::visit([](const auto& p) { return p.validate(); }, policy_);
+    }
+    // The held policy's declarations (socialization_kind.hpp), so that an engine holding the
+    // runtime form treats it as it would the policy itself.
+    SocializationKind kind() const {
+        return std::visit([](const auto& p) { return socialization_kind_of(p); }, policy_);
+    }
+    std::uint32_t bearers_max() const {
+        return std::visit([](const auto& p) { return bearers_max_of(p); }, policy_);
     }
     template <class Ledger>
     Result<SocializePlan<Asset>> plan(const Amount<Asset>& remainder,

@@ -5,8 +5,10 @@
 
 #include "backstop/ledger/place.hpp"
 #include "backstop/ledger/transfer.hpp"
+#include "backstop/core/wide_int.hpp"
 #include "backstop/money/amount.hpp"
 
+#include <cstddef>
 #include <cstdint>
 
 namespace backstop {
@@ -22,12 +24,15 @@ enum class Side : std::uint8_t { long_side = 1, short_side = 2 };
 template <class Asset>
 struct FundState {
     using Money = Amount<Asset>;
+    // Cumulative payouts outgrow any balance (the fund is refilled and pays again), so they are
+    // kept in the wide representation, like the fund's statistics.
+    using Total = Amount<Asset, Int128>;
     Money balance;
-    const Money* paid_by_market = nullptr;  // bad debt paid so far, per market id
+    const Total* paid_by_market = nullptr;  // bad debt paid so far, per market id
     std::uint32_t market_count = 0;
 
-    Money paid_in(MarketId market) const {
-        return market.value < market_count ? paid_by_market[market.value] : Money::zero();
+    Total paid_in(MarketId market) const {
+        return market.value < market_count ? paid_by_market[market.value] : Total::zero();
     }
 };
 
@@ -89,7 +94,11 @@ struct LossBearer {
     Money entry_value;            // |size x entry price|
     Money maintenance;            // maintenance requirement of the position
 
-    Money equity() const { return collateral + unrealised_pnl; }
+    // Collateral plus unrealised PnL, wide: both come from the caller, and a bearer holding
+    // nearly int64 max of collateral with a profit would overflow the narrow sum.
+    Amount<Asset, Int128> equity() const {
+        return Amount<Asset, Int128>(collateral) + Amount<Asset, Int128>(unrealised_pnl);
+    }
 };
 
 enum class LossLayer : std::uint8_t {

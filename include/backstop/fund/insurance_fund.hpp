@@ -1,28 +1,37 @@
 // InsuranceFund<Asset, FeeCapture, BadDebtSettlement, SocializedLoss>: a fund whose balance is a
 // place in a ledger, with its behaviour chosen by three policies (see policy_traits.hpp).
 //
-// Each operation validates its input, asks its policy for a plan (pure), checks the plan against
-// the ledger, and only then commits the plan's transfers, which cannot fail. A refused operation
-// changes no balance and no statistic. The ledger is passed to every call: the fund does not own
-// it (an engine does), and any ledger journal type works.
+// Each operation is a plan and a commit. The plan is const: it validates the input, asks the
+// policy (pure), and checks the result against the ledger, every receiving place's overflow
+// included; a refused plan is a typed Error and nothing changed. The commit applies a plan made
+// on the same ledger state and cannot fail. An engine plans a whole liquidation first (penalty,
+// fund payment, socialization), then commits it all. The ledger is passed to every call: the
+// fund does not own it (an engine does), and any ledger journal type works.
 //
-//   capture(ledger, penalty, context)      inflow: split a liquidation penalty
-//   settle(ledger, deficit, context)       outflow: pay (part of) a deficit now
-//   socialize(ledger, remainder, bearers, out, context)
-//                                          fallback: allocate what the fund did not cover
+//   plan_capture / commit_capture       inflow: split a liquidation penalty
+//   plan_settle / commit_settle         outflow: pay (part of) a deficit now
+//   plan_socialize / commit_socialize   fallback: allocate what the fund did not cover
+//
+// capture, settle and socialize are plan + commit in one call.
 #pragma once
 
 #include "backstop/core/assert.hpp"
 #include "backstop/core/checked_arith.hpp"
+#include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/core/wide_int.hpp"
 #include "backstop/fund/fund_statistics.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/policy_traits.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 #include "backstop/ledger/ledger.hpp"
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -69,8 +78,10 @@ public:
     template <class Ledger>
     Money balance(const Ledger& ledger) const { return ledger.balance_of(place()); }
     const FundStatistics<Asset>& statistics() const { return statistics_; }
-    Money paid_in(MarketId market) const {
-        return market.value < paid_by_market_.size() ? paid_by_market_[market.value] : Money::zero();
+    // Bad debt paid so far in `market`, wide (the fund can be refilled and pay again).
+    Amount<Asset, Int128> paid_in(MarketId market) const {
+        return market.value < paid_by_market_.size() ? paid_by_market_[market.value]
+                                                     : Amount<Asset, Int128>::zero();
     }
     const FeeCapture& fee_capture() const { return fee_capture_; }
     const BadDebtSettlement& settlement() const { return settlement_; }
@@ -104,9 +115,12 @@ public:
 
     // ---- capture ------------------------------------------------------------------------------
 
+    // Splits `penalty` by the fee-capture policy and checks that the source can pay it and that
+    // every receiving place can take what it gets: the liquidator may be the fund, the treasury
+    // or dust, and then that place gets two parts, summed before the check.
     template <class Ledger>
-    Result<CaptureReport<Asset>> capture(Ledger& ledger, const Money& penalty,
-                                         const CaptureContext& context) {
+    Result<PenaltySplit<Asset>> plan_capture(const Ledger& ledger, const Money& penalty,
+                                             const CaptureContext& context) const {
         if (penalty.is_negative()) return make_error(ErrorCode::amount_negative, "penalty below zero");
         if (!ledger.contains(context.source) || !ledger.contains(context.liquidator)) {
             return make_error(ErrorCode::unknown_place, "capture names an unknown place");
@@ -117,27 +131,44 @@ public:
         }
         if (Result<void> market = check_market(context.market); !market) return market.error();
         if (penalty.is_positive()) {
-            if (Result<void> ok = ledger.check_transfer(context.source, place(), penalty); !ok) {
-                return ok.error();
+            const Result<Rep> source_after =
+                checked_sub(ledger.balance_of(context.source).atoms(), penalty.atoms());
+            if (!place_kind_may_be_negative(context.source.kind()) &&
+                (!source_after.has_value() || *source_after < 0)) {
+                return make_error(ErrorCode::insufficient_balance, "the source cannot pay the penalty");
             }
+            if (!source_after) return source_after.error();
         }
         const PenaltySplit<Asset> split = fee_capture_.split(penalty, state(ledger));
-        BACKSTOP_ASSERT(split.total() == penalty, "fee capture split does not add up to the penalty");
         BACKSTOP_ASSERT(!split.to_liquidator.is_negative() && !split.to_fund.is_negative() &&
                             !split.to_treasury.is_negative() && !split.to_dust.is_negative(),
                         "fee capture split has a negative part");
-        // Receiving places could overflow only if they held nearly int64 max: check, then commit.
-        const std::pair<Place, Money> parts[] = {{context.liquidator, split.to_liquidator},
-                                                 {place(), split.to_fund},
-                                                 {Place::treasury(), split.to_treasury},
-                                                 {Place::dust(), split.to_dust}};
-        for (const auto& part : parts) {
-            if (!part.second.is_positive()) continue;
-            if (Result<Rep> after = checked_add(ledger.balance_of(part.first).atoms(), part.second.atoms());
-                !after) {
-                return after.error();
+        BACKSTOP_ASSERT(split.total() == penalty, "fee capture split does not add up to the penalty");
+        const Receipt receipts[] = {{context.liquidator, split.to_liquidator},
+                                    {place(), split.to_fund},
+                                    {Place::treasury(), split.to_treasury},
+                                    {Place::dust(), split.to_dust}};
+        for (std::size_t i = 0; i < 4; ++i) {
+            // Each place once, with everything it receives: parts are positive, so adding them
+            // one by one overflows exactly when their sum does.
+            bool seen = false;
+            for (std::size_t k = 0; k < i; ++k) seen = seen || receipts[k].place == receipts[i].place;
+            if (seen) continue;
+            Rep balance = ledger.balance_of(receipts[i].place).atoms();
+            for (std::size_t k = i; k < 4; ++k) {
+                if (receipts[k].place != receipts[i].place || !receipts[k].amount.is_positive()) continue;
+                const Result<Rep> after = checked_add(balance, receipts[k].amount.atoms());
+                if (!after) return after.error();
+                balance = *after;
             }
         }
+        return split;
+    }
+
+    // Makes the transfers of a split that plan_capture returned on this ledger state.
+    template <class Ledger>
+    CaptureReport<Asset> commit_capture(Ledger& ledger, const PenaltySplit<Asset>& split,
+                                        const CaptureContext& context) {
         commit_if_positive(ledger, context.source, context.liquidator, split.to_liquidator,
                            TransferReason::penalty_to_liquidator);
         commit_if_positive(ledger, context.source, place(), split.to_fund, TransferReason::penalty_to_fund);
@@ -148,14 +179,24 @@ public:
         FundStatistics<Asset>::add(statistics_.captured_total, split.to_fund);
         statistics_.capture_count += 1;
         statistics_.observe_balance(balance(ledger));
-        return CaptureReport<Asset>{penalty, split};
+        return CaptureReport<Asset>{split.total(), split};
+    }
+
+    template <class Ledger>
+    Result<CaptureReport<Asset>> capture(Ledger& ledger, const Money& penalty,
+                                         const CaptureContext& context) {
+        Result<PenaltySplit<Asset>> split = plan_capture(ledger, penalty, context);
+        if (!split) return split.error();
+        return commit_capture(ledger, *split, context);
     }
 
     // ---- settlement ---------------------------------------------------------------------------
 
+    // The part of `deficit` the settlement policy pays now, checked against the ledger and the
+    // market's payout total.
     template <class Ledger>
-    Result<SettlementReport<Asset>> settle(Ledger& ledger, const Money& deficit,
-                                           const SettleContext& context) {
+    Result<Money> plan_settle(const Ledger& ledger, const Money& deficit,
+                              const SettleContext& context) const {
         if (deficit.is_negative()) return make_error(ErrorCode::amount_negative, "deficit below zero");
         if (!ledger.contains(context.target)) {
             return make_error(ErrorCode::unknown_place, "settlement target is unknown");
@@ -167,16 +208,26 @@ public:
         BACKSTOP_ASSERT(!paid.is_negative() && paid <= deficit && paid <= std::max(fund.balance, Money::zero()),
                         "settlement policy pays more than the deficit or the balance");
         if (paid.is_positive()) {
-            if (Result<void> ok = ledger.check_transfer(place(), context.target, paid); !ok) {
-                return ok.error();
-            }
-            ledger.commit(place(), context.target, paid, TransferReason::bad_debt_payment);
+            if (Result<void> ok = ledger.check_transfer(place(), context.target, paid); !ok) return ok.error();
         }
+        // Wide, so only after about 2^64 payments; checked all the same, as every sum of input is.
+        const Result<Int128> market_total =
+            checked_add(paid_by_market_[context.market.value].atoms(), Total(paid).atoms());
+        if (!market_total) return market_total.error();
+        return paid;
+    }
+
+    // Pays `paid` (from plan_settle on this ledger state) towards `deficit`.
+    template <class Ledger>
+    SettlementReport<Asset> commit_settle(Ledger& ledger, const Money& deficit, const Money& paid,
+                                          const SettleContext& context) {
+        BACKSTOP_ASSERT(!paid.is_negative() && paid <= deficit, "a settlement pays more than the deficit");
+        if (paid.is_positive()) ledger.commit(place(), context.target, paid, TransferReason::bad_debt_payment);
         SettlementReport<Asset> report{deficit, paid, deficit - paid, false};
         const Money balance_after = balance(ledger);
         report.depleted = report.remainder.is_positive() &&
                           balance_after <= settlement_.reserve(state(ledger));
-        paid_by_market_[context.market.value] += paid;
+        paid_by_market_[context.market.value] += Total(paid);
         FundStatistics<Asset>::add(statistics_.paid_total, paid);
         statistics_.largest_payout = std::max(statistics_.largest_payout, paid);
         statistics_.settle_count += 1;
@@ -185,17 +236,27 @@ public:
         return report;
     }
 
+    template <class Ledger>
+    Result<SettlementReport<Asset>> settle(Ledger& ledger, const Money& deficit,
+                                           const SettleContext& context) {
+        Result<Money> paid = plan_settle(ledger, deficit, context);
+        if (!paid) return paid.error();
+        return commit_settle(ledger, deficit, *paid, context);
+    }
+
     // ---- socialized loss ----------------------------------------------------------------------
 
-    // Allocates `remainder` over `bearers` (strictly increasing account order) into `out`, and
-    // unless context.commit_transfers is false, moves each allocation from its source to
-    // context.target. Any surplus a policy collects above the remainder (funding rounds each
-    // charge up) goes on from the target to dust.
+    // Allocates `remainder` over `bearers` (strictly increasing account order) into `out` by the
+    // socialized-loss policy. With context.commit_transfers it also checks that each allocation
+    // can move from its source to context.target, that the target can take them all, and that
+    // dust can take the surplus (what a policy collects above the remainder: funding rounds each
+    // charge up), which goes on from the target to dust, unless the target is dust itself.
+    // A policy's allocations name distinct sources (one per bearer, or its default fund).
     template <class Ledger>
-    Result<SocializeReport<Asset>> socialize(Ledger& ledger, const Money& remainder,
-                                             Span<const LossBearer<Asset>> bearers,
-                                             Span<Allocation<Asset>> out,
-                                             const SocializeContext& context) {
+    Result<SocializePlan<Asset>> plan_socialize(const Ledger& ledger, const Money& remainder,
+                                                Span<const LossBearer<Asset>> bearers,
+                                                Span<Allocation<Asset>> out,
+                                                const SocializeContext& context) const {
         if (remainder.is_negative()) {
             return make_error(ErrorCode::amount_negative, "remainder below zero");
         }
@@ -212,43 +273,100 @@ public:
         BACKSTOP_ASSERT(!plan.covered.is_negative() && plan.covered <= remainder,
                         "plan covers more than the remainder");
 
-        Money allocated;
-        for (std::size_t i = 0; i < plan.allocation_count; ++i) {
-            const Allocation<Asset>& allocation = out[i];
+        WideSum allocated = 0;
+        for (const Allocation<Asset>& allocation : out.first(plan.allocation_count)) {
             BACKSTOP_ASSERT(allocation.amount.is_positive(), "an allocation moves nothing");
-            allocated += allocation.amount;
+            allocated += WideSum(allocation.amount.atoms());
             if (context.commit_transfers) {
                 if (allocation.source == context.target) {
                     return make_error(ErrorCode::same_place, "a bearer is the socialization target");
                 }
-                // Sources are distinct (sorted bearers, one default fund), so checking each alone
-                // is checking them all.
+                // Sources are distinct, so checking each alone is checking them all.
                 Result<void> ok = ledger.check_transfer(allocation.source, context.target, allocation.amount);
                 if (!ok) return ok.error();
             }
         }
-        BACKSTOP_ASSERT(allocated >= plan.covered, "allocations do not cover what the plan says");
-        const Money surplus = allocated - plan.covered;
+        BACKSTOP_ASSERT(allocated >= WideSum(plan.covered.atoms()), "allocations do not cover what the plan says");
         if (context.commit_transfers) {
-            if (Result<Rep> after = checked_add(ledger.balance_of(context.target).atoms(), allocated.atoms());
-                !after) {
-                return after.error();
+            if (!fits_rep(WideSum(ledger.balance_of(context.target).atoms()) + allocated)) {
+                return make_error(ErrorCode::overflow, "the socialization target cannot hold the allocations");
             }
-            for (std::size_t i = 0; i < plan.allocation_count; ++i) {
-                ledger.commit(out[i].source, context.target, out[i].amount, transfer_reason_of(out[i].layer));
+            const WideSum surplus = allocated - WideSum(plan.covered.atoms());
+            if (surplus > 0 && context.target != Place::dust() &&
+                !fits_rep(WideSum(ledger.balance_of(Place::dust()).atoms()) + surplus)) {
+                return make_error(ErrorCode::overflow, "dust cannot hold the rounding surplus");
             }
-            commit_if_positive(ledger, context.target, Place::dust(), surplus,
-                               TransferReason::rounding_residue);
+        }
+        return plan;
+    }
+
+    // Records a socialization of `remainder`: `plan.covered` of it is borne by `allocations`.
+    // With context.commit_transfers, moves each allocation to the target and the surplus on to
+    // dust, as plan_socialize checked them on this ledger state. Without, moves nothing: the
+    // engine applies the allocations itself (closing positions first, perhaps lowering an
+    // allocation, in which case it passes what it actually collects as `plan.covered`).
+    template <class Ledger>
+    SocializeReport<Asset> commit_socialize(Ledger& ledger, const Money& remainder,
+                                            Span<const Allocation<Asset>> allocations,
+                                            const SocializePlan<Asset>& plan,
+                                            const SocializeContext& context) {
+        BACKSTOP_ASSERT(!plan.covered.is_negative() && plan.covered <= remainder,
+                        "a socialization covers more than the remainder");
+        if (context.commit_transfers) {
+            WideSum allocated = 0;
+            for (const Allocation<Asset>& allocation : allocations) {
+                ledger.commit(allocation.source, context.target, allocation.amount,
+                              transfer_reason_of(allocation.layer));
+                allocated += WideSum(allocation.amount.atoms());
+            }
+            const WideSum surplus = allocated - WideSum(plan.covered.atoms());
+            BACKSTOP_ASSERT(surplus >= 0, "allocations do not cover what the plan says");
+            // A surplus collected into dust is already where it belongs.
+            if (surplus > 0 && context.target != Place::dust()) {
+                BACKSTOP_ASSERT(fits_rep(surplus), "planned surplus does not fit a transfer");
+                ledger.commit(context.target, Place::dust(), Money(narrow(surplus)), TransferReason::rounding_residue);
+            }
         }
         FundStatistics<Asset>::add(statistics_.socialized_total, plan.covered);
         FundStatistics<Asset>::add(statistics_.uncovered_total, remainder - plan.covered);
         statistics_.socialize_count += 1;
         return SocializeReport<Asset>{remainder, plan.covered, remainder - plan.covered,
-                                      plan.allocation_count, plan.funding_delta_per_unit};
+                                      allocations.size(), plan.funding_delta_per_unit};
+    }
+
+    template <class Ledger>
+    Result<SocializeReport<Asset>> socialize(Ledger& ledger, const Money& remainder,
+                                             Span<const LossBearer<Asset>> bearers,
+                                             Span<Allocation<Asset>> out,
+                                             const SocializeContext& context) {
+        Result<SocializePlan<Asset>> plan = plan_socialize(ledger, remainder, bearers, out, context);
+        if (!plan) return plan.error();
+        return commit_socialize(ledger, remainder,
+                                Span<const Allocation<Asset>>(out.data(), plan->allocation_count), *plan,
+                                context);
     }
 
 private:
     using Rep = typename Money::rep;
+    using Total = Amount<Asset, Int128>;
+    // Sums of many amounts, wide enough that no count of them overflows: __int128 for int64
+    // money (it is on the liquidation path, and cheap), Int256 for Int128 money.
+    using WideSum = std::conditional_t<std::is_same<Rep, std::int64_t>::value, detail::int128, Int256>;
+
+    struct Receipt {
+        Place place;
+        Money amount;
+    };
+
+    static bool fits_rep(const WideSum& value) {
+        if constexpr (std::is_same<Rep, std::int64_t>::value) {
+            return value >= std::numeric_limits<std::int64_t>::min() &&
+                   value <= std::numeric_limits<std::int64_t>::max();
+        } else {
+            return detail::fits_int128(value);
+        }
+    }
+    static Rep narrow(const WideSum& value) { return static_cast<Rep>(value); }
 
     InsuranceFund(FundId id, FeeCapture fee_capture, BadDebtSettlement settlement,
                   SocializedLoss socialized_loss, FundLimits limits)
@@ -276,7 +394,7 @@ private:
     FeeCapture fee_capture_{};
     BadDebtSettlement settlement_{};
     SocializedLoss socialized_loss_{};
-    std::vector<Money> paid_by_market_;
+    std::vector<Total> paid_by_market_;  // wide: a market's payouts outgrow any one balance
     FundStatistics<Asset> statistics_{};
 };
 

@@ -13,12 +13,16 @@
 //                      Result<SocializePlan<Asset>> plan(const Amount<Asset>& remainder,
 //                          Span<const LossBearer<Asset>>, Span<Allocation<Asset>> out,
 //                          const SocializeContext&, const Ledger&) const;
-// and each names its asset: `using asset_type = Asset;`.
+// and each names its asset: `using asset_type = Asset;`. A socialized-loss policy may also
+// declare `SocializationKind kind() const` and `std::uint32_t bearers_max() const`, read with
+// socialization_kind_of and bearers_max_of (socialization_kind.hpp), which give defaults when
+// they are absent.
 #pragma once
 
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/ledger/ledger.hpp"
 
 #include <type_traits>

@@ -22,6 +22,7 @@ enum class TransferReason : std::uint16_t {
     penalty_to_liquidator = 20,
     penalty_to_fund = 21,
     penalty_to_treasury = 22,
+    liquidator_discount = 23,  // the liquidator's price advantage, paid by the liquidated account
     bad_debt_payment = 30,    // the fund covering a deficit
     socialized_loss = 31,     // a bearer's share of a deficit the fund did not cover
     auto_deleveraging = 32,
@@ -42,6 +43,7 @@ constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept 
         case TransferReason::penalty_to_liquidator: return "penalty_to_liquidator";
         case TransferReason::penalty_to_fund: return "penalty_to_fund";
         case TransferReason::penalty_to_treasury: return "penalty_to_treasury";
+        case TransferReason::liquidator_discount: return "liquidator_discount";
         case TransferReason::bad_debt_payment: return "bad_debt_payment";
         case TransferReason::socialized_loss: return "socialized_loss";
         case TransferReason::auto_deleveraging: return "auto_deleveraging";

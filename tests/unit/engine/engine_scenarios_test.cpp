@@ -228,12 +228,13 @@ TEST_CASE("the same loss socialized through the funding index", "[engine][waterf
     const auto report = g.w.engine.liquidate(g.alice, g.liquidator, out).value();
     // Every open position pays the same per BTC (Drift, domain.md 2.4): S1 0.2, S2 0.2, S3 0.1,
     // the maker 0.1 and the liquidator's new 0.4: 1.0 BTC = 1e8 satoshi.
-    //   delta = ceil(700e6 atoms x 1e9 / 1e8) = 7e9 (7 USDC-atoms per satoshi x 1e9: 700 per BTC)
+    // The index counts USDC per whole BTC x 1e9 (Drift's precision), so the divisor is
+    // 10^(8 + 9 - 6) = 1e11: delta = ceil(700e6 atoms x 1e11 / 1e8) = 7e11 (700 USDC per BTC).
     CHECK(report.socialized_by == LossLayer::funding);
-    CHECK(report.funding_delta_per_unit == 7'000'000'000);
+    CHECK(report.funding_delta_per_unit == 700'000'000'000);
     CHECK(report.socialized == usdc("700"));
-    CHECK(g.w.engine.funding_index_long(g.w.market) == 7'000'000'000);
-    CHECK(g.w.engine.funding_index_short(g.w.market) == -7'000'000'000);
+    CHECK(g.w.engine.funding_index_long(g.w.market) == 700'000'000'000);
+    CHECK(g.w.engine.funding_index_short(g.w.market) == -700'000'000'000);
     // The funding pool advanced the 700 to the PnL pool; positions owe it until they settle:
     // S1 owes 0.2 x 700 = 140, reflected in its equity now.
     CHECK(g.w.engine.ledger().balance_of(Place::funding_pool()) == usdc("-700"));
@@ -295,12 +296,12 @@ TEST_CASE("bad input is a typed error and changes nothing", "[engine]") {
     w.check_invariants();
 }
 
-TEST_CASE("funding socialization must use the engine's funding precision", "[engine][waterfall]") {
+TEST_CASE("the engine moves its own funding indices whatever the policy's precision", "[engine][waterfall]") {
+    // The policy's delta is in its own units; the engine computes the index move in the
+    // market's (funding socialization is declared by the policy's kind, not its type).
     using Funding = socialized_loss::FundingSocialization<USDC>;
     using Engine = MarginEngine<EngineFund<Funding>>;
-    const auto refused = Engine::create(EngineLimits{8, 1, 1}, {}, {}, Funding{1'000'000});
-    REQUIRE_FALSE(refused.has_value());
-    CHECK(refused.error().code == ErrorCode::invalid_policy_parameter);
+    CHECK(Engine::create(EngineLimits{8, 1, 1}, {}, {}, Funding{1'000'000}).has_value());
     CHECK(Engine::create(EngineLimits{8, 1, 1}, {}, {}, Funding{funding_precision}).has_value());
 }
 

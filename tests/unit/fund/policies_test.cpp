@@ -171,7 +171,7 @@ TEST_CASE("settlement policies decide what the fund pays now", "[fund][policy]")
         CHECK(second.paid == usdc("300000"));
         CHECK(second.remainder == usdc("300000"));
         CHECK_FALSE(second.depleted);  // capped, not empty
-        CHECK(fund.paid_in(MarketId{0}) == usdc("1000000"));
+        CHECK(fund.paid_in(MarketId{0}) == Amount<USDC, Int128>(usdc("1000000")));
         // Market 1: a 1,200,000 deficit is cut to the 1,000,000 per-event cap.
         CHECK(fund.settle(world.ledger, usdc("1200000"), market1).value().paid == usdc("1000000"));
         CHECK(fund.balance(world.ledger) == usdc("3000000"));

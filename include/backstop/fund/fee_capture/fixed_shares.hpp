@@ -19,7 +19,10 @@ struct FixedShares {
     Bps treasury_share{0};
 
     Result<void> validate() const {
+        // Each share is bounded before the two are added, so the sum cannot overflow whatever
+        // counts the caller passed.
         if (liquidator_share < Bps{0} || treasury_share < Bps{0} ||
+            liquidator_share.count() > Bps::denominator || treasury_share.count() > Bps::denominator ||
             liquidator_share.count() + treasury_share.count() > Bps::denominator) {
             return make_error(ErrorCode::invalid_policy_parameter,
                               "shares must be non-negative and add up to at most 100%");

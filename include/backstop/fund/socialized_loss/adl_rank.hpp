@@ -3,12 +3,30 @@
 // order is the same on every conforming platform); only the order matters, not the value.
 #pragma once
 
+#include "backstop/core/config.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/money/asset.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <type_traits>
 
 namespace backstop {
+namespace detail {
+// A bearer's equity (collateral + unrealised PnL) as the nearest double. The sum is exact in a
+// wider type, then rounded once: for int64 money that is the double the int64 sum gave whenever
+// it did not overflow, so ranks are unchanged, and __int128 -> double rounds the same way on
+// every platform.
+template <class Asset>
+double equity_as_double(const LossBearer<Asset>& bearer) {
+    if constexpr (std::is_same<typename Amount<Asset>::rep, std::int64_t>::value) {
+        return static_cast<double>(int128(bearer.collateral.atoms()) + bearer.unrealised_pnl.atoms());
+    } else {
+        return bearer.equity().atoms().template convert_to<double>();
+    }
+}
+}  // namespace detail
+
 namespace adl_rank {
 
 // BitMEX: PnL% x effective leverage for a profit, PnL% / effective leverage for a loss, with
@@ -18,7 +36,7 @@ struct PnlTimesLeverage {
     template <class Asset>
     static double key(const LossBearer<Asset>& bearer) {
         const double entry = static_cast<double>(bearer.entry_value.atoms());
-        const double equity = static_cast<double>(bearer.equity().atoms());
+        const double equity = detail::equity_as_double(bearer);
         if (entry <= 0.0 || equity <= 0.0) return 0.0;
         const double pnl_fraction = static_cast<double>(bearer.unrealised_pnl.atoms()) / entry;
         const double leverage = static_cast<double>(bearer.position_value.atoms()) / equity;

@@ -9,6 +9,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 #include "backstop/money/rate.hpp"
 
@@ -26,6 +27,9 @@ struct ClearingHouseWaterfall {
     FundId default_fund;
     Money default_fund_max;  // per event
     Bps assessment_max{0};   // per member, of its collateral
+
+    // Each allocation is a transfer out of the default fund or a member's collateral.
+    SocializationKind kind() const { return SocializationKind::charges_collateral; }
 
     Result<void> validate() const {
         if (default_fund_max.is_negative()) {

@@ -10,6 +10,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 
 #include <algorithm>
@@ -26,6 +27,9 @@ struct FundingSocialization {
 
     // delta is in quote atoms per base atom times `precision` (Drift: 1e9).
     std::int64_t precision = 1'000'000'000;
+
+    // The remainder is charged through the funding index: the engine moves the index.
+    SocializationKind kind() const { return SocializationKind::funding_index; }
 
     Result<void> validate() const {
         if (precision <= 0) {
@@ -63,8 +67,13 @@ struct FundingSocialization {
             // Committed here, a charge comes out of collateral and cannot exceed it. Applied by an
             // engine through the funding index (commit_transfers false), it is owed in full and
             // settled against the position's equity.
-            const std::int64_t capped = static_cast<std::int64_t>(
-                context.commit_transfers ? std::min(charge, int128(bearer.collateral.atoms())) : charge);
+            const int128 owed = context.commit_transfers ? std::min(charge, int128(bearer.collateral.atoms())) : charge;
+            // A charge is at most the position's share of the remainder plus size / precision
+            // atoms of rounding: beyond int64 only for sizes and a precision no market has.
+            if (owed > std::numeric_limits<std::int64_t>::max()) {
+                return make_error(ErrorCode::overflow, "a funding charge does not fit int64");
+            }
+            const auto capped = static_cast<std::int64_t>(owed);
             if (capped <= 0) continue;
             out[written++] = Allocation<Asset>{i, bearer.account, Place::collateral(bearer.account),
                                                Money(capped), 0, LossLayer::funding};

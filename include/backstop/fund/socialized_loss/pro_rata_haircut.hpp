@@ -6,6 +6,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 
 #include <algorithm>
@@ -18,6 +19,8 @@ struct ProRataHaircut {
     using asset_type = Asset;
     using Money = Amount<Asset>;
 
+    // Each allocation is a transfer out of a winner's collateral.
+    SocializationKind kind() const { return SocializationKind::charges_collateral; }
     Result<void> validate() const { return {}; }
 
     template <class Ledger>

@@ -8,6 +8,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 
 #include <algorithm>
@@ -22,6 +23,10 @@ struct RandomStartAdl {
     using Money = Amount<Asset>;
 
     std::uint32_t bearers_visited_max = 500;
+
+    // Allocations close positions before they charge: the engine applies them. Any number of
+    // bearers can be passed (only bearers_visited_max are visited), so no bearers_max().
+    SocializationKind kind() const { return SocializationKind::auto_deleveraging; }
 
     Result<void> validate() const {
         if (bearers_visited_max == 0) {

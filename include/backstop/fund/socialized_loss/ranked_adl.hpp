@@ -11,6 +11,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
 #include "backstop/fund/socialized_loss/adl_rank.hpp"
 #include "backstop/fund/socialized_loss/allocation_support.hpp"
 
@@ -44,7 +45,11 @@ public:
     RankedAdl(RankedAdl&&) noexcept = default;
     RankedAdl& operator=(RankedAdl&&) noexcept = default;
 
+    // The scratch heap holds at most bearers_max eligible bearers; planning for more is refused
+    // (allocation_capacity), so an engine sizes it to its accounts.
     std::uint32_t bearers_max() const { return bearers_max_; }
+    // Allocations close positions before they charge: the engine applies them.
+    SocializationKind kind() const { return SocializationKind::auto_deleveraging; }
     Result<void> validate() const { return {}; }
 
     template <class Ledger>

@@ -412,16 +412,25 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     return out;
 }
 
-// Parses text, then reads it; a syntax error is reported with its position.
+// Parses text, then reads it; a syntax error is reported with its position. The text is
+// untrusted: every exception the parser throws becomes the error, including out_of_range for a
+// number no double holds (1e999), which is no syntax error.
 inline ScenarioFromJson scenario_from_json_text(const std::string& text, const Scenario& defaults = {}) {
     nlohmann::json document;
+    const auto refused = [&defaults](const std::string& error) {
+        ScenarioFromJson out;
+        out.scenario = defaults;
+        out.error = error;
+        return out;
+    };
     try {
         document = nlohmann::json::parse(text);
     } catch (const nlohmann::json::parse_error& e) {
-        ScenarioFromJson out;
-        out.scenario = defaults;
-        out.error = std::string("not valid JSON: ") + e.what();
-        return out;
+        return refused(std::string("not valid JSON: ") + e.what());
+    } catch (const nlohmann::json::out_of_range& e) {
+        return refused(std::string("a number out of range: ") + e.what());
+    } catch (const nlohmann::json::exception& e) {
+        return refused(std::string("not readable JSON: ") + e.what());
     }
     return scenario_from_json(document, defaults);
 }

@@ -1,0 +1,103 @@
+// The arithmetic of one position at its market's mark: value, notional, requirements under
+// cumulative tiers, funding owed. Exact in 128 bits, every rounding against the account (values
+// down, notionals, requirements and charges up), so that the engine never overstates equity.
+//
+// Bounds that make 128 bits enough: |size| < 2^63, mark < 2^63 (products < 2^126); a notional is
+// at most int64 max / 8 (set_mark checks the position limit against it), so notional x 10^6 and
+// the tier offsets stay below 2^90; funding indices stay within +-2^62 (market.hpp), so a
+// difference times a size stays below 2^126.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/engine/market.hpp"
+#include "backstop/money/rate.hpp"
+
+#include <cstdint>
+
+namespace backstop {
+namespace detail {
+
+inline int128 floor_div(int128 n, int128 d) {
+    int128 q = n / d;
+    if ((n % d != 0) && ((n < 0) != (d < 0))) q -= 1;
+    return q;
+}
+inline int128 ceil_div(int128 n, int128 d) { return -floor_div(-n, d); }
+inline int128 abs128(int128 x) { return x < 0 ? -x : x; }
+
+// size x mark, rounded down (a long is worth less, a short owes more).
+inline int128 position_value(const MarketState& state, std::int64_t size) {
+    return floor_div(int128(size) * state.mark, state.notional_divisor);
+}
+
+// |size| x mark, rounded up.
+inline int128 position_notional(const MarketState& state, std::int64_t size) {
+    return ceil_div(abs128(size) * state.mark, state.notional_divisor);
+}
+
+// |size| x mark, rounded down: the base of penalties and discounts.
+inline int128 closed_notional(const MarketState& state, std::int64_t size) {
+    return floor_div(abs128(size) * state.mark, state.notional_divisor);
+}
+
+inline std::size_t tier_index(const MarketState& state, int128 notional) {
+    for (std::size_t t = 0; t + 1 < state.config.tier_count; ++t) {
+        if (notional <= state.config.tiers[t].notional_max) return t;
+    }
+    return state.config.tier_count - 1u;
+}
+
+// The cumulative offsets of a market's tiers (quote atoms x 10^6): computed once per market.
+inline void compute_tier_offsets(MarketState& state) {
+    state.initial_offset[0] = 0;
+    state.maintenance_offset[0] = 0;
+    for (std::size_t k = 1; k < state.config.tier_count; ++k) {
+        const MarginTier& below = state.config.tiers[k - 1];
+        const MarginTier& tier = state.config.tiers[k];
+        state.initial_offset[k] = state.initial_offset[k - 1] +
+                                  int128(below.notional_max) * (tier.initial.count() - below.initial.count());
+        state.maintenance_offset[k] =
+            state.maintenance_offset[k - 1] +
+            int128(below.notional_max) * (tier.maintenance.count() - below.maintenance.count());
+    }
+}
+
+inline int128 initial_requirement(const MarketState& state, int128 notional) {
+    const std::size_t k = tier_index(state, notional);
+    return ceil_div(notional * state.config.tiers[k].initial.count() - state.initial_offset[k], Ppm::denominator);
+}
+inline int128 maintenance_requirement(const MarketState& state, int128 notional) {
+    const std::size_t k = tier_index(state, notional);
+    return ceil_div(notional * state.config.tiers[k].maintenance.count() - state.maintenance_offset[k],
+                    Ppm::denominator);
+}
+
+// The fraction a partial liquidation must restore for one more unit of notional: the initial
+// fraction of the position's tier, or with a buffer, its maintenance fraction plus the buffer.
+inline std::int64_t target_rate_ppm(const MarketState& state, int128 notional) {
+    const MarginTier& tier = state.config.tiers[tier_index(state, notional)];
+    if (state.config.liquidation_buffer.count() == 0) return tier.initial.count();
+    return tier.maintenance.count() + state.config.liquidation_buffer.count();
+}
+
+// The requirement a partial liquidation restores for a position of this notional.
+inline int128 target_requirement(const MarketState& state, int128 notional) {
+    if (state.config.liquidation_buffer.count() == 0) return initial_requirement(state, notional);
+    return maintenance_requirement(state, notional) +
+           ceil_div(notional * state.config.liquidation_buffer.count(), Ppm::denominator);
+}
+
+// A funding index's side for a position of this size.
+inline int128 funding_index_for(const MarketState& state, std::int64_t size) {
+    return size > 0 ? state.funding_index_long : state.funding_index_short;
+}
+
+// Funding a position owes (+) or is due (-) since its last settlement: the signed amount
+// rounded up (charges round up, credits down).
+inline int128 funding_owed(const MarketState& state, std::int64_t size, int128 snapshot) {
+    if (size == 0) return 0;
+    return ceil_div(int128(size) * (funding_index_for(state, size) - snapshot), state.funding_divisor);
+}
+
+}  // namespace detail
+}  // namespace backstop
