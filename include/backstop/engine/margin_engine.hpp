@@ -27,6 +27,7 @@
 #include "backstop/core/hash.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/engine/engine_journal.hpp"
 #include "backstop/engine/engine_reports.hpp"
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
@@ -58,7 +59,10 @@ struct EngineLimits {
     std::uint32_t markets_max = 16;
 };
 
-template <class Fund, class Journal = NullJournal>
+// `Journal` is the ledger's journal (its transfers); `CommandJournal` the engine's own, of the
+// commands (engine_journal.hpp): NullJournal, BasicRingJournal<EngineCommand> or
+// BasicVectorJournal<EngineCommand>.
+template <class Fund, class Journal = NullJournal, class CommandJournal = NullJournal>
 class MarginEngine {
 public:
     using Asset = typename Fund::asset_type;
@@ -71,7 +75,7 @@ public:
     static Result<MarginEngine> create(EngineLimits limits, typename Fund::fee_capture_type fee_capture,
                                        typename Fund::settlement_type settlement,
                                        typename Fund::socialized_loss_type socialized_loss,
-                                       Journal journal = Journal{}) {
+                                       Journal journal = Journal{}, CommandJournal commands = CommandJournal{}) {
         if (limits.accounts_max == 0 || limits.positions_per_account == 0 ||
             limits.positions_per_account > positions_per_account_max || limits.markets_max == 0 ||
             limits.markets_max > 0xFFFF) {
@@ -83,7 +87,7 @@ public:
             return make_error(ErrorCode::invalid_policy_parameter,
                               "the socialized-loss policy's bearers_max is below accounts_max");
         }
-        MarginEngine engine(limits, std::move(journal));
+        MarginEngine engine(limits, std::move(journal), std::move(commands));
         Result<Fund> fund = Fund::open(engine.ledger_, std::move(fee_capture), std::move(settlement),
                                        std::move(socialized_loss), FundLimits{limits.markets_max});
         if (!fund) return fund.error();
@@ -95,45 +99,24 @@ public:
 
     template <class Base>
     Result<MarketId> add_market(const MarketConfig& config) {
-        if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
-        if (markets_.size() >= limits_.markets_max) {
-            return make_error(ErrorCode::capacity_exceeded, "engine is full of markets");
-        }
-        const int exponent = AssetTraits<Base>::decimals + PriceScale<Base, Asset>::decimals -
-                             AssetTraits<Asset>::decimals;
-        if (exponent < 0 || exponent > 18) {
-            return make_error(ErrorCode::invalid_market_config,
-                              "base decimals + price decimals - quote decimals must be in [0, 18]");
-        }
-        detail::MarketState market;
-        market.config = config;
-        market.base_symbol = AssetTraits<Base>::symbol;
-        market.base_decimals = AssetTraits<Base>::decimals;
-        market.price_decimals = PriceScale<Base, Asset>::decimals;
-        market.notional_divisor = pow10<std::int64_t>(exponent);
-        // Funding indices are in quote units per whole base unit x 10^9 (funding_precision).
-        const int funding_exponent = AssetTraits<Base>::decimals + 9 - AssetTraits<Asset>::decimals;
-        if (funding_exponent < 0 || funding_exponent > 36) {
-            return make_error(ErrorCode::invalid_market_config,
-                              "base decimals + 9 - quote decimals must be in [0, 36] (funding precision)");
-        }
-        market.funding_divisor = 1;
-        for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
-        detail::compute_tier_offsets(market);
-        market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
-        markets_.push_back(market);  // within reserved capacity
-        return MarketId{static_cast<std::uint32_t>(markets_.size() - 1)};
+        return add_market_untyped(config, AssetTraits<Base>::symbol, AssetTraits<Base>::decimals,
+                                  PriceScale<Base, Asset>::decimals);
     }
 
     Result<void> set_market_status(MarketId market, MarketStatus status) {
         if (Result<void> ok = check_market(market); !ok) return ok;
+        if (status != MarketStatus::active && status != MarketStatus::reduce_only && status != MarketStatus::halted) {
+            return make_error(ErrorCode::invalid_argument, "unknown market status");
+        }
         markets_[market.value].config.status = status;
+        record_command(EngineCommandKind::set_market_status, market.value, 0, 0, static_cast<std::int64_t>(status));
         return {};
     }
 
     Result<AccountId> open_account() {
         Result<AccountId> id = ledger_.open_account();
         if (!id) return id;
+        record_command(EngineCommandKind::open_account, 0, id->value);
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
             slot_market_.push_back(empty_slot);
             slot_size_.push_back(0);
@@ -147,8 +130,9 @@ public:
 
     Result<void> deposit(AccountId account, const Money& amount) {
         if (Result<void> ok = check_account(account); !ok) return ok;
-        return ledger_.transfer(Place::external(), Place::collateral(account), amount,
-                                TransferReason::deposit);
+        Result<void> moved = ledger_.transfer(Place::external(), Place::collateral(account), amount, TransferReason::deposit);
+        if (moved) record_command(EngineCommandKind::deposit, 0, account.value, 0, amount.atoms());
+        return moved;
     }
 
     // Refused if it would leave the account below its initial requirement.
@@ -169,19 +153,28 @@ public:
             return make_error(ErrorCode::insufficient_margin, "withdrawal would breach initial margin");
         }
         ledger_.commit(Place::collateral(account), Place::external(), amount, TransferReason::withdrawal);
+        record_command(EngineCommandKind::withdraw, 0, account.value, 0, amount.atoms());
         return {};
     }
 
     Result<void> fund_deposit(const Money& amount) {
-        return fund().deposit(ledger_, Place::external(), amount);
+        Result<void> moved = fund().deposit(ledger_, Place::external(), amount);
+        if (moved) record_command(EngineCommandKind::fund_deposit, 0, 0, 0, amount.atoms());
+        return moved;
     }
 
     // Another fund place in the engine's ledger (a clearing house's default fund, say), and
     // capital for it from outside.
-    Result<FundId> open_auxiliary_fund() { return ledger_.open_fund(); }
+    Result<FundId> open_auxiliary_fund() {
+        Result<FundId> id = ledger_.open_fund();
+        if (id) record_command(EngineCommandKind::open_auxiliary_fund, 0, id->value);
+        return id;
+    }
     Result<void> auxiliary_fund_deposit(FundId id, const Money& amount) {
         if (id == fund().id()) return make_error(ErrorCode::invalid_argument, "use fund_deposit for the insurance fund");
-        return ledger_.transfer(Place::external(), Place::fund(id), amount, TransferReason::fund_deposit);
+        Result<void> moved = ledger_.transfer(Place::external(), Place::fund(id), amount, TransferReason::fund_deposit);
+        if (moved) record_command(EngineCommandKind::auxiliary_fund_deposit, 0, id.value, 0, amount.atoms());
+        return moved;
     }
 
     // ---- marks, time and funding -------------------------------------------------------------
@@ -189,26 +182,13 @@ public:
     template <class Base>
     Result<void> set_mark(MarketId market, Price<Base, Asset> price, Timestamp at) {
         if (Result<void> ok = check_market_base<Base>(market); !ok) return ok;
-        if (at.ms < now_ms_) return make_error(ErrorCode::time_backwards, "mark older than the engine's time");
-        if (price.raw() <= 0) return make_error(ErrorCode::price_not_positive, "a mark must be positive");
-        detail::MarketState& state = markets_[market.value];
-        // A maximal position's value must fit comfortably in int64 at this mark.
-        const detail::int128 value_max =
-            detail::int128(state.config.position_max) * price.raw() / state.notional_divisor;
-        if (value_max > std::numeric_limits<std::int64_t>::max() / 8) {
-            return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
-        }
-        state.mark = price.raw();
-        state.has_mark = true;
-        state.mark_per_atom = static_cast<double>(price.raw()) / static_cast<double>(state.notional_divisor);
-        state.mark_time_ms = at.ms;
-        now_ms_ = at.ms;
-        return {};
+        return set_mark_untyped(market, price.raw(), at);
     }
 
     Result<void> advance_time(Timestamp now) {
         if (now.ms < now_ms_) return make_error(ErrorCode::time_backwards, "time cannot go back");
         now_ms_ = now.ms;
+        record_command(EngineCommandKind::advance_time, 0, 0, 0, now.ms);
         return {};
     }
 
@@ -226,6 +206,7 @@ public:
         }
         state.funding_index_long = longs;
         state.funding_index_short = shorts;
+        record_command(EngineCommandKind::update_funding, market.value, 0, 0, delta);
         return {};
     }
 
@@ -238,6 +219,129 @@ public:
     Result<TradeReport<Asset>> trade(MarketId market, AccountId buyer, AccountId seller,
                                      Quantity<Base> size, Price<Base, Asset> price) {
         if (Result<void> ok = check_market_base<Base>(market); !ok) return ok.error();
+        return trade_untyped(market, buyer, seller, size.atoms(), price.raw());
+    }
+
+    // ---- replay -------------------------------------------------------------------------------
+
+    // Applies one command of an engine journal (engine_journal.hpp: replay_commands verifies the
+    // whole journal first). Markets added by replay take the recorded decimals untyped: the
+    // replayed engine is for inspection and further replay.
+    Result<void> apply_command(const EngineCommand& c) {
+        switch (c.kind) {
+            case EngineCommandKind::add_market: {
+                Result<MarketId> id = add_market_untyped(c.config, std::string_view{}, c.base_decimals, c.price_decimals,
+                                                         c.base_symbol_hash);
+                if (!id) return id.error();
+                if (id->value != c.market) return make_error(ErrorCode::journal_corrupt, "markets added out of order");
+                return {};
+            }
+            case EngineCommandKind::set_market_status:
+                return set_market_status(MarketId{c.market}, static_cast<MarketStatus>(c.value));
+            case EngineCommandKind::open_account: {
+                Result<AccountId> id = open_account();
+                if (!id) return id.error();
+                if (id->value != c.account) return make_error(ErrorCode::journal_corrupt, "accounts opened out of order");
+                return {};
+            }
+            case EngineCommandKind::deposit: return deposit(AccountId{c.account}, Money(c.value));
+            case EngineCommandKind::withdraw: return withdraw(AccountId{c.account}, Money(c.value));
+            case EngineCommandKind::fund_deposit: return fund_deposit(Money(c.value));
+            case EngineCommandKind::open_auxiliary_fund: {
+                Result<FundId> id = open_auxiliary_fund();
+                if (!id) return id.error();
+                if (id->value != c.account) return make_error(ErrorCode::journal_corrupt, "funds opened out of order");
+                return {};
+            }
+            case EngineCommandKind::auxiliary_fund_deposit: return auxiliary_fund_deposit(FundId{c.account}, Money(c.value));
+            case EngineCommandKind::set_mark: return set_mark_untyped(MarketId{c.market}, c.value, Timestamp{c.value2});
+            case EngineCommandKind::advance_time: return advance_time(Timestamp{c.value});
+            case EngineCommandKind::update_funding: return update_funding(MarketId{c.market}, c.value);
+            case EngineCommandKind::trade: {
+                Result<TradeReport<Asset>> done =
+                    trade_untyped(MarketId{c.market}, AccountId{c.account}, AccountId{c.counterparty}, c.value, c.value2);
+                if (!done) return done.error();
+                return {};
+            }
+            case EngineCommandKind::liquidate: {
+                Result<LiquidationReport<Asset>> done = liquidate(AccountId{c.account}, AccountId{c.counterparty});
+                if (!done) return done.error();
+                return {};
+            }
+        }
+        return make_error(ErrorCode::journal_corrupt, "unknown engine command");
+    }
+
+    const CommandJournal& command_journal() const { return commands_; }
+    CommandJournal& command_journal() { return commands_; }
+    const JournalSeal& command_seal() const { return command_seal_; }
+
+private:
+    Result<MarketId> add_market_untyped(const MarketConfig& config, std::string_view symbol, int base_decimals,
+                                        int price_decimals, std::uint64_t hash_of_symbol = 0) {
+        if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
+        if (markets_.size() >= limits_.markets_max) {
+            return make_error(ErrorCode::capacity_exceeded, "engine is full of markets");
+        }
+        const int exponent = base_decimals + price_decimals - AssetTraits<Asset>::decimals;
+        if (exponent < 0 || exponent > 18) {
+            return make_error(ErrorCode::invalid_market_config,
+                              "base decimals + price decimals - quote decimals must be in [0, 18]");
+        }
+        // Funding indices are in quote units per whole base unit x 10^9 (funding_precision).
+        const int funding_exponent = base_decimals + 9 - AssetTraits<Asset>::decimals;
+        if (funding_exponent < 0 || funding_exponent > 36) {
+            return make_error(ErrorCode::invalid_market_config,
+                              "base decimals + 9 - quote decimals must be in [0, 36] (funding precision)");
+        }
+        detail::MarketState market;
+        market.config = config;
+        market.base_symbol = symbol;
+        market.base_decimals = base_decimals;
+        market.price_decimals = price_decimals;
+        market.notional_divisor = pow10<std::int64_t>(exponent);
+        market.funding_divisor = 1;
+        for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
+        detail::compute_tier_offsets(market);
+        market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
+        markets_.push_back(market);  // within reserved capacity
+        const auto id = static_cast<std::uint32_t>(markets_.size() - 1);
+        if constexpr (CommandJournal::enabled) {
+            EngineCommand command;
+            command.kind = EngineCommandKind::add_market;
+            command.market = id;
+            command.config = config;
+            command.base_decimals = base_decimals;
+            command.price_decimals = price_decimals;
+            command.base_symbol_hash = symbol.empty() ? hash_of_symbol : symbol_hash(symbol);
+            record(command);
+        }
+        return MarketId{id};
+    }
+
+    Result<void> set_mark_untyped(MarketId market, std::int64_t raw_price, Timestamp at) {
+        if (Result<void> ok = check_market(market); !ok) return ok;
+        if (at.ms < now_ms_) return make_error(ErrorCode::time_backwards, "mark older than the engine's time");
+        if (raw_price <= 0) return make_error(ErrorCode::price_not_positive, "a mark must be positive");
+        detail::MarketState& state = markets_[market.value];
+        // A maximal position's value must fit comfortably in int64 at this mark.
+        const detail::int128 value_max =
+            detail::int128(state.config.position_max) * raw_price / state.notional_divisor;
+        if (value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+            return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
+        }
+        state.mark = raw_price;
+        state.has_mark = true;
+        state.mark_per_atom = static_cast<double>(raw_price) / static_cast<double>(state.notional_divisor);
+        state.mark_time_ms = at.ms;
+        now_ms_ = at.ms;
+        record_command(EngineCommandKind::set_mark, market.value, 0, 0, raw_price, at.ms);
+        return {};
+    }
+
+    Result<TradeReport<Asset>> trade_untyped(MarketId market, AccountId buyer, AccountId seller, std::int64_t size_atoms,
+                                             std::int64_t raw_price) {
+        if (Result<void> ok = check_market(market); !ok) return ok.error();
         if (Result<void> ok = check_account(buyer); !ok) return ok.error();
         if (Result<void> ok = check_account(seller); !ok) return ok.error();
         if (buyer == seller) return make_error(ErrorCode::self_trade, "buyer and seller are the same");
@@ -246,13 +350,13 @@ public:
             return make_error(ErrorCode::market_halted, "market is halted");
         }
         if (Result<void> ok = check_mark_fresh(state); !ok) return ok.error();
-        if (size.atoms() <= 0) return make_error(ErrorCode::size_not_positive, "trade size must be positive");
-        if (size.atoms() % state.config.lot_size != 0) return make_error(ErrorCode::off_lot, "size off the lot size");
-        if (price.raw() <= 0) return make_error(ErrorCode::price_not_positive, "price must be positive");
-        if (price.raw() % state.config.tick_size != 0) return make_error(ErrorCode::off_tick, "price off the tick size");
+        if (size_atoms <= 0) return make_error(ErrorCode::size_not_positive, "trade size must be positive");
+        if (size_atoms % state.config.lot_size != 0) return make_error(ErrorCode::off_lot, "size off the lot size");
+        if (raw_price <= 0) return make_error(ErrorCode::price_not_positive, "price must be positive");
+        if (raw_price % state.config.tick_size != 0) return make_error(ErrorCode::off_tick, "price off the tick size");
 
-        const std::int64_t q = size.atoms();
-        Result<std::int64_t> value = trade_value(state, q, price.raw());
+        const std::int64_t q = size_atoms;
+        Result<std::int64_t> value = trade_value(state, q, raw_price);
         if (!value) return value.error();
         Result<FillPlan> buy = plan_fill(buyer, market, q, *value);
         if (!buy) return buy.error();
@@ -284,8 +388,11 @@ public:
         report.seller_realised_pnl = Money(sell->realised);
         // Within open_interest_max, or no larger than before: fits int64.
         markets_[market.value].open_interest = static_cast<std::int64_t>(open_interest);
+        record_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
         return report;
     }
+
+public:
 
     // ---- margin ---------------------------------------------------------------------------------
 
@@ -366,6 +473,7 @@ public:
         report.full = plan.full;
         report.equity_before = Money(clamp64(before.equity));
         commit_liquidation(plan, account, liquidator, report);
+        record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
         report.closed_notional = Money(clamp64(plan.effect.notional));
         detail::int128 realised = 0;
         for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
@@ -542,8 +650,10 @@ private:
         bool socialization_failed = false;
     };
 
-    MarginEngine(EngineLimits limits, Journal journal)
-        : limits_(limits), ledger_(LedgerLimits{limits.accounts_max, 4, 1}, std::move(journal)) {
+    MarginEngine(EngineLimits limits, Journal journal, CommandJournal commands)
+        : limits_(limits),
+          ledger_(LedgerLimits{limits.accounts_max, 4, 1}, std::move(journal)),
+          commands_(std::move(commands)) {
         markets_.reserve(limits.markets_max);
         const std::size_t slots = std::size_t{limits.accounts_max} * limits.positions_per_account;
         slot_market_.reserve(slots);
@@ -558,6 +668,30 @@ private:
 
     std::size_t slot(std::uint32_t account, std::uint32_t s) const {
         return std::size_t{account} * limits_.positions_per_account + s;
+    }
+
+    // Records a command that succeeded (nothing, not even the chain, with a NullJournal).
+    void record_command(EngineCommandKind kind, std::uint32_t market, std::uint32_t account,
+                        std::uint32_t counterparty = 0, std::int64_t value = 0, std::int64_t value2 = 0) {
+        if constexpr (CommandJournal::enabled) {
+            EngineCommand command;
+            command.kind = kind;
+            command.market = market;
+            command.account = account;
+            command.counterparty = counterparty;
+            command.value = value;
+            command.value2 = value2;
+            record(command);
+        } else {
+            (void)kind, (void)market, (void)account, (void)counterparty, (void)value, (void)value2;
+        }
+    }
+    void record(EngineCommand& command) {
+        command.sequence = command_seal_.entry_count;
+        command.chain = engine_command_chain(command_seal_.chain, command);
+        commands_.record(command);
+        command_seal_.entry_count += 1;
+        command_seal_.chain = command.chain;
     }
     int find_slot(std::uint32_t account, std::uint32_t market) const {
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {
@@ -1483,6 +1617,8 @@ private:
     mutable std::vector<Allocation<Asset>> allocation_scratch_;
     std::int64_t now_ms_ = std::numeric_limits<std::int64_t>::min();
     detail::int128 uncovered_total_ = 0;
+    CommandJournal commands_;
+    JournalSeal command_seal_{};
 };
 
 }  // namespace backstop

@@ -74,10 +74,12 @@ struct NullJournal {
     void record(const Entry&) noexcept {}
 };
 
-template <class Asset, class Rep = default_rep_t<Asset>>
-class VectorJournal {
+// A growing vector of entries of any type (the ledger's JournalEntry, the engine's
+// EngineCommand), for tests and research: it keeps everything and allocates as it grows.
+template <class EntryType>
+class BasicVectorJournal {
 public:
-    using Entry = JournalEntry<Asset, Rep>;
+    using Entry = EntryType;
     static constexpr bool enabled = true;
 
     void record(const Entry& entry) { entries_.push_back(entry); }
@@ -90,13 +92,13 @@ private:
 };
 
 // Keeps the newest `capacity` entries; storage is allocated once, in the constructor.
-template <class Asset, class Rep = default_rep_t<Asset>>
-class RingJournal {
+template <class EntryType>
+class BasicRingJournal {
 public:
-    using Entry = JournalEntry<Asset, Rep>;
+    using Entry = EntryType;
     static constexpr bool enabled = true;
 
-    explicit RingJournal(std::size_t capacity) : slots_(capacity) {
+    explicit BasicRingJournal(std::size_t capacity) : slots_(capacity) {
         BACKSTOP_ASSERT(capacity > 0, "a ring journal needs room for at least one entry");
     }
 
@@ -119,6 +121,16 @@ public:
 private:
     std::vector<Entry> slots_;
     std::uint64_t recorded_ = 0;
+};
+
+// The ledger's sinks.
+template <class Asset, class Rep = default_rep_t<Asset>>
+class VectorJournal : public BasicVectorJournal<JournalEntry<Asset, Rep>> {};
+
+template <class Asset, class Rep = default_rep_t<Asset>>
+class RingJournal : public BasicRingJournal<JournalEntry<Asset, Rep>> {
+public:
+    using BasicRingJournal<JournalEntry<Asset, Rep>>::BasicRingJournal;
 };
 
 }  // namespace backstop

@@ -1,6 +1,7 @@
 // Randomised engine runs (method in engine_scenario.hpp): 10 seeds x 100,000 steps, every
 // invariant checked after every step. Seeds cycle through ranked ADL, haircut, funding
 // socialization and dYdX's random-start ADL.
+#include <backstop/engine/engine_journal.hpp>
 #include <backstop/ledger/replay.hpp>
 
 #include <catch2/catch.hpp>
@@ -55,4 +56,58 @@ TEST_CASE("the same inputs give the same digest, and the journal replays to the 
     }
     // A different seed gives a different history.
     CHECK(run_engine_scenario(21, steps).digest != run_engine_scenario(22, steps).digest);
+}
+
+TEST_CASE("an engine's command journal replays onto a fresh engine to the same digest", "[engine][replay]") {
+    using Commands = BasicVectorJournal<EngineCommand>;
+    using Journaled = RandomEngine<NullJournal, Commands>;
+    const std::uint64_t steps = scaled(20'000);
+    for (std::uint64_t seed = 31; seed <= 34; ++seed) {
+        Journaled recorded = random_engine<NullJournal, Commands>(seed);
+        const EngineRunOutcome outcome = run_engine_scenario<NullJournal, Commands>(seed, steps, {}, &recorded);
+        // Journaling changes nothing.
+        CHECK(outcome.digest == run_engine_scenario(seed, steps).digest);
+        const auto& commands = recorded.command_journal();
+        REQUIRE(commands.size() > 1'000);
+        Journaled fresh = random_engine<NullJournal, Commands>(seed);
+        REQUIRE(replay_commands(commands, recorded.command_seal(), fresh).has_value());
+        CHECK(fresh.digest() == recorded.digest());
+        CHECK(fresh.command_seal() == recorded.command_seal());
+        CHECK(outcome.liquidations > 0);
+    }
+}
+
+TEST_CASE("a truncated, corrupted or gapped command journal is refused before anything is applied",
+          "[engine][replay]") {
+    using Commands = BasicVectorJournal<EngineCommand>;
+    using Journaled = RandomEngine<NullJournal, Commands>;
+    Journaled recorded = random_engine<NullJournal, Commands>(41);
+    (void)run_engine_scenario<NullJournal, Commands>(41, scaled(5'000), {}, &recorded);
+    const std::vector<EngineCommand> whole = recorded.command_journal().entries();
+    const JournalSeal seal = recorded.command_seal();
+    auto refused_with = [&](const std::vector<EngineCommand>& entries) {
+        Journaled fresh = random_engine<NullJournal, Commands>(41);
+        const std::uint64_t digest = fresh.digest();
+        const Result<void> replayed = replay_commands(entries, seal, fresh);
+        CHECK(fresh.digest() == digest);  // nothing applied
+        return replayed ? ErrorCode{} : replayed.error().code;
+    };
+    std::vector<EngineCommand> truncated(whole.begin(), whole.end() - 1);
+    CHECK(refused_with(truncated) == ErrorCode::journal_truncated);
+    std::vector<EngineCommand> corrupted = whole;
+    corrupted[corrupted.size() / 2].value += 1;  // an amount, a price or a size changed
+    CHECK(refused_with(corrupted) == ErrorCode::journal_corrupt);
+    std::vector<EngineCommand> gapped = whole;
+    gapped.erase(gapped.begin() + 3);
+    CHECK(refused_with(gapped) == ErrorCode::journal_gap);
+    // A fresh engine is required.
+    Journaled used = random_engine<NullJournal, Commands>(41);
+    (void)used.open_account();
+    CHECK(replay_commands(whole, seal, used).error().code == ErrorCode::ledger_not_empty);
+    // A ring journal that dropped its oldest commands cannot be replayed alone.
+    using Ring = BasicRingJournal<EngineCommand>;
+    RandomEngine<NullJournal, Ring> ringed = random_engine<NullJournal, Ring>(41, {}, Ring(64));
+    (void)run_engine_scenario<NullJournal, Ring>(41, scaled(5'000), {}, &ringed, Ring(64));
+    RandomEngine<NullJournal, Ring> fresh = random_engine<NullJournal, Ring>(41, {}, Ring(64));
+    CHECK(replay_commands(ringed.command_journal(), ringed.command_seal(), fresh).error().code == ErrorCode::journal_gap);
 }

@@ -47,18 +47,27 @@ inline socialized_loss::AnySocializedLoss<USDC> random_socialized_loss(std::uint
 
 using RandomEngineFund = RuntimeInsuranceFund<USDC>;
 
-template <class Journal = NullJournal>
-using RandomEngine = MarginEngine<RandomEngineFund, Journal>;
+template <class Journal = NullJournal, class Commands = NullJournal>
+using RandomEngine = MarginEngine<RandomEngineFund, Journal, Commands>;
 
-template <class Journal = NullJournal>
+// The engine every run creates (a replay needs a fresh one with the same policies).
+template <class Journal = NullJournal, class Commands = NullJournal>
+RandomEngine<Journal, Commands> random_engine(std::uint64_t seed, Journal journal = Journal{}, Commands commands = Commands{}) {
+    constexpr std::uint32_t accounts = 20;
+    return RandomEngine<Journal, Commands>::create(EngineLimits{accounts + 1, 2, 2},
+                                                   fee_capture::FixedShares<USDC>{Bps{2'000}, Bps{1'000}},
+                                                   settlement::CoverUpToBalance<USDC>{},
+                                                   random_socialized_loss(seed, accounts + 1), std::move(journal),
+                                                   std::move(commands))
+        .value();
+}
+
+template <class Journal = NullJournal, class Commands = NullJournal>
 EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Journal journal = Journal{},
-                                     RandomEngine<Journal>* keep = nullptr) {
+                                     RandomEngine<Journal, Commands>* keep = nullptr, Commands commands = Commands{}) {
     constexpr std::uint32_t accounts = 20;
     TestRandom random(seed);
-    auto engine = RandomEngine<Journal>::create(EngineLimits{accounts + 1, 2, 2}, fee_capture::FixedShares<USDC>{Bps{2'000}, Bps{1'000}},
-                                                settlement::CoverUpToBalance<USDC>{},
-                                                random_socialized_loss(seed, accounts + 1), std::move(journal))
-                      .value();
+    auto engine = random_engine(seed, std::move(journal), std::move(commands));
     MarketConfig btc_config = test_market();
     btc_config.liquidator_discount = Ppm{5'000};
     btc_config.full_liquidation_below = Ppm{500'000};
