@@ -320,3 +320,59 @@ TEST_CASE("a 0-decimal contract's funding index has headroom for years", "[regre
 
 }  // namespace
 }  // namespace backstop::testing
+
+namespace backstop::testing {
+namespace {
+
+TEST_CASE("a partial liquidation with one-atom lots closes the smallest size that restores the account",
+          "[regression][engine][liquidation]") {
+    // Drift-like: maintenance 5% + 2% buffer, penalty 1%, discount 1%; lots and ticks of one atom.
+    MarketConfig config = presets::drift_v2::major();
+    config.lot_size = 1;
+    config.tick_size = 1;
+    EngineWorld<Adl> w(Adl{}, EngineLimits{64, 4, 4}, config);
+    const AccountId maker = w.account("1000000");
+    const AccountId account = w.account("5000");
+    const AccountId keeper = w.account("1000000");
+    w.mark("50000");
+    w.trade(account, maker, "1", "50000");
+    w.mark("47300.123457");  // off any round tick: equity 2300.123457 < maintenance 2365.006173
+    const auto before = w.summary(account);
+    REQUIRE(before.liquidatable);
+    const auto report = w.engine.liquidate(account, keeper).value();
+    REQUIRE_FALSE(report.full);
+    const std::int64_t closed = report.closed[0].size_before - report.closed[0].size_after;
+
+    // The condition, written out independently: closing x atoms at the mark (the keeper holds
+    // nothing), then the penalty and the discount on the closed notional.
+    using detail::int128;
+    const int128 size = 100'000'000;  // 1 BTC
+    const int128 mark = w.engine.mark(w.market);
+    const int128 divisor = 100'000'000;
+    const int128 cost = 50'000'000'000;
+    const int128 collateral = 5'000'000'000;
+    auto floor_div = [](int128 n, int128 d) { return n >= 0 ? n / d : -((-n + d - 1) / d); };
+    auto ceil_div = [&](int128 n, int128 d) { return -floor_div(-n, d); };
+    auto value = [&](int128 s) { return floor_div(s * mark, divisor); };
+    auto restores = [&](int128 x) {
+        const int128 own = value(size - x) - value(size);
+        const int128 taker = value(0) - value(x);
+        const int128 fill = std::min(own, taker);  // signed, paid by the account (negative: received)
+        const int128 collateral_after = collateral - fill - cost * x / size;
+        const int128 equity_after = collateral_after + value(size - x) - (cost - cost * x / size);
+        const int128 closed_notional = floor_div(x * mark, divisor);
+        const int128 penalty = ceil_div(closed_notional * 10'000, 1'000'000);
+        const int128 discount = floor_div(closed_notional * 10'000, 1'000'000);
+        const int128 notional_left = ceil_div((size - x) * mark, divisor);
+        const int128 target = ceil_div(notional_left * 50'000, 1'000'000) + ceil_div(notional_left * 20'000, 1'000'000);
+        return equity_after - penalty - discount >= target && collateral_after >= penalty + discount;
+    };
+    CHECK(restores(closed));
+    CHECK_FALSE(restores(closed - 1));
+    CHECK(report.penalty.atoms() == ceil_div(floor_div(int128(closed) * mark, divisor) * 10'000, 1'000'000));
+    const auto after = w.summary(account);
+    CHECK_FALSE(after.liquidatable);
+}
+
+}  // namespace
+}  // namespace backstop::testing
