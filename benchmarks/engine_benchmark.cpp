@@ -53,8 +53,9 @@ constexpr std::int64_t quote_per_base_atom = entry / one_btc;  // 500: notional 
 constexpr std::int64_t plenty = 100'000'000'000 * usdc;     // 10^11 USDC
 
 // Engine state the scan reads per account, with one slot: the ledger collateral (int64) and the
-// slot's market (uint16), size and cost (int64 each) and funding snapshot (128-bit, as the index).
-constexpr std::int64_t scan_bytes_per_account = 8 + slots_per_account * (2 + 2 * 8 + 16);
+// slot's market (uint16), size, cost and funding snapshot (int64 each: the 128-bit index stays
+// within +-2^62).
+constexpr std::int64_t scan_bytes_per_account = 8 + slots_per_account * (2 + 3 * 8);
 constexpr std::int64_t dram_array_bytes = std::int64_t{256} << 20;
 
 constexpr std::int64_t working_set_bytes(std::int64_t accounts) {

@@ -204,8 +204,7 @@ public:
         if (detail::abs128(longs) > funding_index_max || detail::abs128(shorts) > funding_index_max) {
             return make_error(ErrorCode::overflow, "funding index beyond funding_index_max");
         }
-        state.funding_index_long = longs;
-        state.funding_index_short = shorts;
+        state.set_funding_indices(longs, shorts);
         record_command(EngineCommandKind::update_funding, market.value, 0, 0, delta);
         return {};
     }
@@ -302,6 +301,7 @@ private:
         market.notional_divisor = pow10<std::int64_t>(exponent);
         market.funding_divisor = 1;
         for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
+        market.funding_per_unit = 1.0 / static_cast<double>(market.funding_divisor);
         detail::compute_tier_offsets(market);
         market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
         markets_.push_back(market);  // within reserved capacity
@@ -614,9 +614,12 @@ private:
         detail::int128 discount = 0;    // the full liquidator discount (rounded down)
         detail::int128 notional = 0;    // closed notional at the mark (rounded down)
         bool positions_left = false;
+        // A closed position's cost with its funding settled does not fit the ledger's int64: its
+        // close cannot be represented (a funding debt beyond 9.2e18 atoms), so no plan closes it.
+        bool unrepresentable = false;
 
         bool restores() const {
-            return equity - penalty - discount >= target && collateral >= penalty + discount;
+            return !unrepresentable && equity - penalty - discount >= target && collateral >= penalty + discount;
         }
     };
 
@@ -828,10 +831,11 @@ private:
             exact_needed = exact_needed || state.config.tier_count != 1;
             const double size = static_cast<double>(slot_size_[i]);
             const double value = size * state.mark_per_atom;
-            // The difference is exact in 128 bits (indices stay within +-2^62), then one rounding.
-            const detail::int128 index = slot_size_[i] > 0 ? state.funding_index_long : state.funding_index_short;
-            const double funding = size * static_cast<double>(index - slot_funding_[i]) /
-                                   static_cast<double>(state.funding_divisor);
+            // Settled positions (the common case) owe nothing; otherwise the difference is exact in
+            // 128 bits (indices stay within +-2^62) and fits int64, then one rounding.
+            // The 64-bit copies of the indices select without a branch (sides are mixed at random).
+            const std::int64_t index = slot_size_[i] > 0 ? state.funding_index_long64 : state.funding_index_short64;
+            const double funding = size * static_cast<double>(index - slot_funding_[i]) * state.funding_per_unit;
             const double cost = static_cast<double>(slot_cost_[i]);
             equity += value - cost - funding;
             maintenance += std::abs(value) * state.maintenance_fraction;
@@ -964,7 +968,9 @@ private:
         move(Place::pnl_pool(), Place::collateral(plan.account), plan.collateral_change, TransferReason::realised_pnl, log);
         slot_size_[i] = plan.size_after;
         slot_cost_[i] = plan.cost_after;
-        slot_funding_[i] = detail::funding_index_for(state, plan.size_after);
+        // An index stays within +-2^62 (funding_index_max): its snapshot fits 64 bits, which keeps
+        // the scan's bytes per slot at 26.
+        slot_funding_[i] = static_cast<std::int64_t>(detail::funding_index_for(state, plan.size_after));
         if (plan.size_after == 0) {
             slot_market_[i] = empty_slot;
             slot_funding_[i] = 0;
@@ -1009,6 +1015,10 @@ private:
             }
             const std::int64_t left = size - close;
             const detail::int128 cost = detail::int128(slot_cost_[i]) + owed;
+            if (!fits64(owed) || !fits64(cost)) {
+                effect.unrepresentable = true;
+                continue;
+            }
             const detail::int128 cost_removed = cost * detail::abs128(close) / detail::abs128(size);  // toward zero
             const std::int64_t taker = position_state(liquidator, slot_market_[i]).size;
             const detail::int128 value = close_value(state, size, close, taker);
@@ -1201,6 +1211,9 @@ private:
         bool full = false;
         plan.closes = choose_closes(account, liquidator, before, full);
         plan.effect = evaluate_closes(account, liquidator, plan.closes);
+        if (plan.effect.unrepresentable) {
+            return make_error(ErrorCode::overflow, "a position's funding debt does not fit the ledger's int64");
+        }
         plan.full = !plan.effect.positions_left;
 
         // The fills: the defaulter closes at the mark, the liquidator takes the other side.
@@ -1585,8 +1598,8 @@ private:
         if (plan.kind == SocializationKind::funding_index && plan.covered > 0) {
             // The positions owe `covered` through the indices; the funding pool advances it now.
             move(Place::funding_pool(), Place::pnl_pool(), plan.covered, TransferReason::socialized_loss, report.transfers);
-            state.funding_index_long += plan.funding_delta;
-            state.funding_index_short -= plan.funding_delta;
+            state.set_funding_indices(state.funding_index_long + plan.funding_delta,
+                                      state.funding_index_short - plan.funding_delta);
         }
         if (plan.remainder > 0) {
             SocializePlan<Asset> social;
@@ -1609,7 +1622,7 @@ private:
     std::vector<std::uint16_t> slot_market_;
     std::vector<std::int64_t> slot_size_;
     std::vector<std::int64_t> slot_cost_;
-    std::vector<detail::int128> slot_funding_;
+    std::vector<std::int64_t> slot_funding_;  // the index at the last settlement (|x| <= 2^62)
     // Planning scratch, sized once: a plan is a pure function of the state, these only hold it.
     mutable std::vector<LossBearer<Asset>> bearers_;
     mutable std::vector<FillPlan> bearer_fills_;

@@ -114,12 +114,22 @@ struct MarketState {
     // +-funding_index_max so that a difference times a size fits in 128 bits.
     int128 funding_index_long = 0;
     int128 funding_index_short = 0;
+    // The same indices in 64 bits (they stay within +-2^62), for the scan's fast pass.
+    std::int64_t funding_index_long64 = 0;
+    std::int64_t funding_index_short64 = 0;
+    void set_funding_indices(int128 long_index, int128 short_index) {
+        funding_index_long = long_index;
+        funding_index_short = short_index;
+        funding_index_long64 = static_cast<std::int64_t>(long_index);
+        funding_index_short64 = static_cast<std::int64_t>(short_index);
+    }
     int128 funding_divisor = 1;
     std::int64_t open_interest = 0;  // sum of long sizes (= sum of short sizes)
     // For the scan's fast pass (see MarginEngine::is_below_maintenance): the mark per base atom
     // and the single tier's maintenance fraction, as doubles.
     double mark_per_atom = 0.0;
     double maintenance_fraction = 0.0;
+    double funding_per_unit = 1.0;  // 1 / funding_divisor
 };
 
 }  // namespace detail

@@ -376,3 +376,49 @@ TEST_CASE("a partial liquidation with one-atom lots closes the smallest size tha
 
 }  // namespace
 }  // namespace backstop::testing
+
+// A 0-decimal contract priced to 9 decimals (the fuzzer's finding E1).
+namespace backstop::testing {
+struct TINY {
+    static constexpr std::string_view symbol = "TINY";
+    static constexpr int decimals = 0;
+};
+}  // namespace backstop::testing
+template <>
+struct backstop::PriceScale<backstop::testing::TINY, backstop::assets::USDC> {
+    static constexpr int decimals = 9;
+};
+
+namespace backstop::testing {
+namespace {
+
+TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed error, no undefined behaviour",
+          "[regression][engine][liquidation]") {
+    // fuzz/corpus/engine/e1-funding-owed-times-close: (cost + funding owed) x close overflowed
+    // 128 bits while the close was evaluated.
+    EngineWorld<Adl> w;
+    MarketConfig config = presets::dydx_v4::large_cap();
+    config.tier_count = 2;
+    config.tiers[0] = MarginTier{1'000'000, Ppm{30'000}, Ppm{30'000}};
+    config.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{30'000}, Ppm{30'000}};
+    config.lot_size = 1'880'844'493'789'993'498;
+    config.position_max = 7'523'377'975'159'973'992;
+    config.open_interest_max = std::numeric_limits<std::int64_t>::max() / 4;
+    const MarketId tiny = w.engine.template add_market<TINY>(config).value();
+    using TinyPrice = Price<TINY, USDC>;
+    const AccountId seller = w.account("0");
+    const AccountId buyer = w.account("0");
+    w.engine.deposit(seller, Usdc(9'223'372'036'854'775'000)).value();
+    w.now_ms += 1'000;
+    w.engine.set_mark(tiny, TinyPrice(8), Timestamp{w.now_ms}).value();
+    w.engine.trade(tiny, buyer, seller, Quantity<TINY>(1'880'844'493'789'993'498), TinyPrice(3)).value();
+    w.engine.update_funding(tiny, 2'400'000'000).value();
+    REQUIRE(w.summary(buyer).liquidatable);
+    const std::uint64_t digest = w.engine.digest();
+    const auto refused = w.engine.liquidate(buyer, seller);
+    CHECK(code_of(refused) == ErrorCode::overflow);
+    CHECK(w.engine.digest() == digest);
+}
+
+}  // namespace
+}  // namespace backstop::testing
