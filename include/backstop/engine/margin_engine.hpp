@@ -614,6 +614,7 @@ private:
         detail::int128 discount = 0;    // the full liquidator discount (rounded down)
         detail::int128 notional = 0;    // closed notional at the mark (rounded down)
         bool positions_left = false;
+        std::array<std::int64_t, positions_per_account_max> values{};  // each close's fill value
         // A closed position's cost with its funding settled does not fit the ledger's int64: its
         // close cannot be represented (a funding debt beyond 9.2e18 atoms), so no plan closes it.
         bool unrepresentable = false;
@@ -1021,7 +1022,8 @@ private:
             }
             const detail::int128 cost_removed = cost * detail::abs128(close) / detail::abs128(size);  // toward zero
             const std::int64_t taker = position_state(liquidator, slot_market_[i]).size;
-            const detail::int128 value = close_value(state, size, close, taker);
+            const std::int64_t value = close_value(state, size, close, taker);
+            effect.values[s] = value;
             effect.collateral += -value - cost_removed;
             pnl += detail::position_value(state, left) - (cost - cost_removed);
             const detail::int128 notional = detail::closed_notional(state, close);
@@ -1224,7 +1226,7 @@ private:
             const std::size_t i = slot(account.value, s);
             const std::uint32_t market = slot_market_[i];
             const detail::MarketState& state = markets_[market];
-            const std::int64_t value = close_value(state, slot_size_[i], close, position_state(liquidator, market).size);
+            const std::int64_t value = plan.effect.values[s];  // as evaluated
             Result<FillPlan> defaulter = plan_fill_on(account, market, position_state(account, market), -close, value);
             if (!defaulter) return defaulter.error();
             Result<FillPlan> taker = plan_fill(liquidator, MarketId{market}, close, -value);
