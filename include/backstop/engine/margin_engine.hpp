@@ -29,7 +29,10 @@
 #include "backstop/core/span.hpp"
 #include "backstop/engine/engine_journal.hpp"
 #include "backstop/engine/engine_reports.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
+#include "backstop/engine/oracle_marks.hpp"
+#include "backstop/engine/transfer_check.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/insurance_fund.hpp"
@@ -555,7 +558,7 @@ public:
     }
 
 private:
-    static constexpr std::uint16_t empty_slot = 0xFFFF;
+    static constexpr std::uint16_t empty_slot = detail::empty_slot_market;
 
     static void add_wide(StableHash& hash, detail::int128 value) {
         const auto bits = static_cast<detail::uint128>(value);
@@ -572,87 +575,12 @@ private:
         bool has_positions = false;
     };
 
-    // A hypothetical position of an account, used to evaluate a plan before committing it.
-    struct SlotOverride {
-        std::uint32_t market = empty_slot;
-        std::int64_t size = 0;
-        std::int64_t cost = 0;
-    };
-
-    // The effect of one fill (after settling the position's pending funding) on one account.
-    struct FillPlan {
-        AccountId account;
-        std::uint32_t market = 0;
-        std::int64_t size_before = 0;
-        std::int64_t size_after = 0;
-        std::int64_t cost_after = 0;
-        std::int64_t funding = 0;           // owed (+) or due (-), settled into the cost first
-        std::int64_t realised = 0;          // realised PnL of the fill
-        std::int64_t collateral_change = 0; // realised PnL actually moved (may be capped: bad debt)
-        bool new_slot = false;              // the account has no position in the market yet
-        bool reduces = false;               // |size_after| <= |size_before| on the same side
-
-        std::int64_t open_interest_change_long() const {
-            return std::max<std::int64_t>(size_after, 0) - std::max<std::int64_t>(size_before, 0);
-        }
-    };
-
-    // A position as a plan sees it: its slot, size, cost and funding snapshot.
-    struct PositionState {
-        int slot = -1;
-        std::int64_t size = 0;
-        std::int64_t cost = 0;
-        detail::int128 snapshot = 0;
-    };
-
-    // What closing some of an account's positions at the mark does to it (liquidation planning).
-    struct CloseEffect {
-        detail::int128 equity = 0;      // after the closes, frozen markets' profits not counted
-        detail::int128 target = 0;      // the requirement a partial liquidation must restore
-        detail::int128 collateral = 0;  // collateral + realised PnL of the closes
-        detail::int128 penalty = 0;     // the full penalty on the closed notional (rounded up)
-        detail::int128 discount = 0;    // the full liquidator discount (rounded down)
-        detail::int128 notional = 0;    // closed notional at the mark (rounded down)
-        bool positions_left = false;
-        std::array<std::int64_t, positions_per_account_max> values{};  // each close's fill value
-        // A closed position's cost with its funding settled does not fit the ledger's int64: its
-        // close cannot be represented (a funding debt beyond 9.2e18 atoms), so no plan closes it.
-        bool unrepresentable = false;
-
-        bool restores() const {
-            return !unrepresentable && equity - penalty - discount >= target && collateral >= penalty + discount;
-        }
-    };
-
-    using Closes = std::array<std::int64_t, positions_per_account_max>;  // per slot, signed like the position
-
-    struct LiquidationPlan {
-        bool full = false;
-        Closes closes{};
-        std::array<FillPlan, positions_per_account_max> defaulter_fills{};
-        std::array<FillPlan, positions_per_account_max> liquidator_fills{};
-        std::size_t fill_count = 0;
-        CloseEffect effect;
-        std::int64_t discount = 0;
-        std::int64_t penalty = 0;
-        PenaltySplit<Asset> split;
-        detail::int128 deficit = 0;        // collateral the closes could not find
-        std::int64_t deficit_settled = 0;  // the part that goes down the waterfall (fits int64)
-        std::int64_t fund_paid = 0;
-        std::int64_t remainder = 0;
-        std::int64_t covered = 0;
-        MarketId defaulting_market;
-        std::int64_t defaulting_size = 0;  // |size| closed there
-        int defaulting_side = 0;           // +1: the defaulter was long there
-        SocializationKind kind = SocializationKind::charges_collateral;
-        std::size_t allocation_count = 0;  // in allocation_scratch_
-        std::size_t bearer_fill_count = 0; // in bearer_fills_ (ADL), one per allocation that closes
-        bool has_adl_fill = false;
-        FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
-        detail::int128 funding_delta = 0;  // funding socialization: each index moves this far
-        ErrorCode socialization_error{};   // the policy refused: the remainder stays uncovered
-        bool socialization_failed = false;
-    };
+    using SlotOverride = detail::SlotOverride;
+    using FillPlan = detail::FillPlan;
+    using PositionState = detail::PositionState;
+    using CloseEffect = detail::CloseEffect;
+    using Closes = detail::Closes;
+    using LiquidationPlan = detail::LiquidationPlan<Asset>;
 
     MarginEngine(EngineLimits limits, Journal journal, CommandJournal commands)
         : limits_(limits),
@@ -742,18 +670,8 @@ private:
         }
         return {};
     }
-    Result<void> check_mark_fresh(const detail::MarketState& state) const {
-        if (!state.has_mark) return make_error(ErrorCode::no_mark, "market has no mark yet");
-        // In 128 bits: the two times can be any int64s.
-        if (detail::int128(now_ms_) - state.mark_time_ms > state.config.staleness_max_ms) {
-            return make_error(ErrorCode::stale_mark, "mark older than the staleness limit");
-        }
-        return {};
-    }
-    // A market whose positions a liquidation can close: not halted, with a fresh mark.
-    bool closable(const detail::MarketState& state) const {
-        return state.config.status != MarketStatus::halted && check_mark_fresh(state).has_value();
-    }
+    Result<void> check_mark_fresh(const detail::MarketState& state) const { return detail::check_mark_fresh(state, now_ms_); }
+    bool closable(const detail::MarketState& state) const { return detail::is_closable(state, now_ms_); }
 
     static std::int64_t clamp64(detail::int128 value) {
         if (value > std::numeric_limits<std::int64_t>::max()) return std::numeric_limits<std::int64_t>::max();
@@ -1139,57 +1057,7 @@ private:
         return closes;
     }
 
-    // A planned sequence of transfers replayed on copies of the balances it touches: no real
-    // place goes below zero and no balance leaves int64, at any step. The plan's commit makes
-    // the same transfers in the same order, so it cannot fail.
-    class TransferCheck {
-    public:
-        explicit TransferCheck(const LedgerType& ledger) : ledger_(ledger) {}
-        void apply(Place source, Place target, detail::int128 amount) {
-            if (amount == 0 || !ok_) return;
-            if (amount < 0) {
-                std::swap(source, target);
-                amount = -amount;
-            }
-            detail::int128* from = balance(source);
-            detail::int128* to = balance(target);
-            if (from == nullptr || to == nullptr || amount > std::numeric_limits<std::int64_t>::max()) {
-                ok_ = false;
-                return;
-            }
-            *from -= amount;
-            *to += amount;
-            if (!fits64(*from) || !fits64(*to) || (!place_kind_may_be_negative(source.kind()) && *from < 0)) ok_ = false;
-        }
-        // Forgets a place no later transfer touches (each ADL bearer's collateral).
-        void release(Place place) {
-            for (std::size_t k = 0; k < count_; ++k) {
-                if (entries_[k].place == place) {
-                    entries_[k] = entries_[--count_];
-                    return;
-                }
-            }
-        }
-        bool ok() const { return ok_; }
-
-    private:
-        struct Entry {
-            Place place{};
-            detail::int128 balance = 0;
-        };
-        detail::int128* balance(Place place) {
-            for (std::size_t k = 0; k < count_; ++k) {
-                if (entries_[k].place == place) return &entries_[k].balance;
-            }
-            if (count_ == entries_.size() || !ledger_.contains(place)) return nullptr;
-            entries_[count_] = Entry{place, ledger_.balance_of(place).atoms()};
-            return &entries_[count_++].balance;
-        }
-        const LedgerType& ledger_;
-        std::array<Entry, 24> entries_{};
-        std::size_t count_ = 0;
-        bool ok_ = true;
-    };
+    using TransferCheck = detail::TransferCheck<LedgerType>;
 
     static void check_fill(TransferCheck& check, const FillPlan& fill) {
         check.apply(Place::pnl_pool(), Place::funding_pool(), fill.funding);
