@@ -1177,6 +1177,14 @@ private:
         if (new_slots > free_slot_count(liquidator.value)) {
             return make_error(ErrorCode::position_slots_full, "liquidator has no free slot");
         }
+        // Its cash pays the losses its fills realise (gains are credited first), before its reward.
+        detail::int128 running = ledger_.balance_of(Place::collateral(liquidator)).atoms();
+        for (std::size_t k = 0; k < plan.fill_count; ++k) running += plan.liquidator_fills[k].collateral_change;
+        const detail::int128 after_takeover = running;
+        if (plan.has_adl_fill) running += plan.adl_liquidator_fill.collateral_change;
+        if (after_takeover < 0 || running < 0) {
+            return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay the loss its takeover realises");
+        }
         // Its positions in halted or stale markets count their losses, not their profits.
         const Metrics after =
             metrics(liquidator, Span<const SlotOverride>(taken.data(), plan.fill_count), cash, /*conservative*/ true);
