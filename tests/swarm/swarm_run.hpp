@@ -1,0 +1,1474 @@
+// The swarm driver: one world (swarm_world.hpp) run for a number of random operations, every
+// operation checked against the reference model (swarm_model.hpp). See tests/swarm/README.md.
+//
+// Checks, each with a name that a failure prints (a name in `soft_kinds` is reported, not failed):
+//   audit, sizes_sum, pool_identity                  1: conservation after every operation
+//   refused_changed_state                           2: a refused operation leaves the digest
+//   abort, exception                                3: no BACKSTOP_ASSERT, no exception
+//   state_<op>, decision_<op>                       the shadow: positions, collateral, marks,
+//                                                     indices as the model predicted; accepted or
+//                                                     refused as the model decided
+//   summary_<field>, scan                           summary() and the scan against the model
+//   penalty_or_discount_not_forgone                 4: with a deficit or a fund payment, no
+//                                                     penalty and no discount
+//   liquidated_account_still_liquidatable           4: healthy or closed after a liquidation
+//                                                     (positions in halted/stale markets aside)
+//   bearer_charged_beyond_capacity, bystander_touched, healthy_made_liquidatable
+//                                                   4: the socialized loss
+//   liquidation_refused_by_waterfall, liquidation_blocked_by_halted_or_stale, liquidatable_decision
+//   waterfall_arithmetic, uncovered_total
+//   discount_report                                 the liquidator gains report.discount (plus its
+//                                                     penalty share), less at most 2 atoms per close
+//   overflow_unexplained                            an `overflow` refusal while the model shows no
+//                                                     value beyond int64 (shown: <op>_refused_overflow, soft)
+//   liquidator_cash_refused_as_overflow             a liquidator short of cash for its realised loss
+//                                                     refused with overflow (docs: insufficient_collateral)
+//   invalid_setup_accepted, invalid_setup_error     an invalid set-up attempt accepted / wrong error
+//   nondeterministic                                5: same seed, same digests
+#pragma once
+
+#include <backstop/core/hash.hpp>
+#include <backstop/engine/engine_journal.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/random.hpp"
+#include "support/scale.hpp"
+#include "swarm/swarm_model.hpp"
+#include "swarm/swarm_world.hpp"
+
+namespace backstop_swarm {
+
+struct FailureRecord {
+    std::uint64_t count = 0;
+    std::uint64_t seed = 0;
+    std::uint64_t op = 0;
+    std::string first;
+};
+
+inline bool is_soft(const std::string& kind) {
+    // Soft: reported and counted, not failed. An overflow refusal is soft only when the model
+    // shows a value the ledger cannot represent (otherwise it is `overflow_unexplained`).
+    static const std::set<std::string> soft{"assessment_made_liquidatable", "liquidation_refused_overflow",
+                                            "trade_refused_overflow", "withdraw_refused_overflow"};
+    return soft.count(kind) > 0;
+}
+
+struct SwarmTally {
+    std::uint64_t worlds = 0;
+    std::uint64_t ops = 0;
+    std::uint64_t refused = 0;
+    std::uint64_t trades = 0;
+    std::uint64_t liquidations = 0;
+    std::uint64_t deficits = 0;
+    std::uint64_t discounts = 0;
+    std::uint64_t socialized = 0;
+    std::uint64_t uncovered = 0;
+    std::uint64_t digest_chain = 0;
+    std::map<std::string, FailureRecord> kinds;
+
+    void merge(const SwarmTally& o) {
+        worlds += o.worlds;
+        ops += o.ops;
+        refused += o.refused;
+        trades += o.trades;
+        liquidations += o.liquidations;
+        deficits += o.deficits;
+        discounts += o.discounts;
+        socialized += o.socialized;
+        uncovered += o.uncovered;
+        for (const auto& [kind, record] : o.kinds) {
+            FailureRecord& mine = kinds[kind];
+            if (mine.count == 0) {
+                mine = record;
+            } else {
+                mine.count += record.count;
+            }
+        }
+    }
+    std::uint64_t hard_failures() const {
+        std::uint64_t n = 0;
+        for (const auto& [kind, record] : kinds) n += is_soft(kind) ? 0 : record.count;
+        return n;
+    }
+    std::string report() const {
+        std::string text = fmt::format("{} worlds, {} operations ({} refused), {} trades, {} liquidations, {} with a discount, "
+                                       "{} with a deficit, {} socialized, {} with an uncovered loss\n",
+                                       worlds, ops, refused, trades, liquidations, discounts, deficits, socialized, uncovered);
+        for (const auto& [kind, record] : kinds) {
+            text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
+        }
+        return text;
+    }
+};
+
+inline std::string error_text(const Error& e) {
+    return fmt::format("{} ({})", error_code_name(e.code), std::string(e.detail));
+}
+
+enum class OpKind : int {
+    deposit,
+    withdraw,
+    trade,
+    marks,
+    advance_time,
+    status,
+    funding,
+    sweep,
+    bad_input,
+    fund_deposit,
+    open_account,
+    extreme_mark,
+};
+
+struct Op {
+    OpKind kind = OpKind::deposit;
+    int sub = 0;
+    std::uint32_t market = 0;
+    std::uint32_t a = 0;
+    std::uint32_t b = 0;
+    std::int64_t x = 0;
+    std::int64_t y = 0;
+    detail::int128 z = 0;
+    std::int64_t t = 0;
+    int asset = -1;  // a typed call's base asset (-1: the market's own)
+    std::vector<std::int64_t> marks;  // marks op: per market, 0 = not updated
+};
+
+inline std::string i128_text(detail::int128 v) {
+    std::ostringstream out;
+    out << big_from_int128(v);
+    return out.str();
+}
+
+inline std::string describe(const Op& op) {
+    switch (op.kind) {
+        case OpKind::deposit: return fmt::format("deposit(account {}, {})", op.a, op.x);
+        case OpKind::withdraw: return fmt::format("withdraw(account {}, {})", op.a, op.x);
+        case OpKind::trade:
+            return fmt::format("trade(market {}{}, buyer {}, seller {}, size {}, price {})", op.market,
+                               op.asset >= 0 ? fmt::format(" as {}", asset_name(op.asset)) : std::string(), op.a, op.b, op.x, op.y);
+        case OpKind::marks: {
+            std::string text = fmt::format("set_mark at {} ms:", op.t);
+            for (std::size_t m = 0; m < op.marks.size(); ++m) {
+                if (op.marks[m] != 0) text += fmt::format(" market {} = {}", m, op.marks[m]);
+            }
+            return text;
+        }
+        case OpKind::advance_time: return fmt::format("advance_time({} ms)", op.t);
+        case OpKind::status: return fmt::format("set_market_status(market {}, {})", op.market, op.x);
+        case OpKind::funding: return fmt::format("update_funding(market {}, {})", op.market, i128_text(op.z));
+        case OpKind::sweep: return fmt::format("liquidation sweep (scan span {}, allocation span mode {})", op.x, op.y);
+        case OpKind::bad_input: return fmt::format("bad input #{} (market {}, accounts {} {}, x {}, y {}, t {})", op.sub, op.market, op.a, op.b, op.x, op.y, op.t);
+        case OpKind::fund_deposit: return fmt::format("fund_deposit({})", op.x);
+        case OpKind::open_account: return "open_account()";
+        case OpKind::extreme_mark: return fmt::format("set_mark(market {}{}, {}) at {} ms (extreme)", op.market,
+                                                      op.asset >= 0 ? fmt::format(" as {}", asset_name(op.asset)) : std::string(), op.y, op.t);
+    }
+    return "?";
+}
+
+// update_funding's delta type (int64 before issue 12, 128 bits after).
+template <class E, class R, class D>
+D funding_delta_type_of(R (E::*)(MarketId, D));
+
+template <class T, class = void>
+struct has_discount_field : std::false_type {};
+template <class T>
+struct has_discount_field<T, std::void_t<decltype(std::declval<const T&>().discount)>> : std::true_type {};
+
+template <class T, class = void>
+struct has_tier_offsets : std::false_type {};
+template <class T>
+struct has_tier_offsets<T, std::void_t<decltype(std::declval<const T&>().initial_offset)>> : std::true_type {};
+
+inline std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
+    const char* text = std::getenv(name);
+    if (text == nullptr || *text == '\0') return fallback;
+    return std::strtoull(text, nullptr, 10);
+}
+
+// The semantics the model follows: detected from the engine's types, or forced.
+template <class Engine>
+Semantics detect_semantics() {
+    Semantics s;
+    using Index = decltype(std::declval<const Engine&>().funding_index_long(MarketId{0}));
+    s.funding_per_whole_unit = !std::is_same<std::decay_t<Index>, std::int64_t>::value;
+    s.cumulative_tiers = has_tier_offsets<detail::MarketState>::value;
+    if (const char* forced = std::getenv("BACKSTOP_SWARM_SEMANTICS")) {
+        if (std::string(forced) == "target") s = Semantics{true, true};
+        if (std::string(forced) == "legacy") s = Semantics{false, false};
+    }
+    return s;
+}
+
+struct RunOptions {
+    std::uint64_t ops = 10'000;
+    bool verbose = false;
+};
+
+template <class Fund>
+class Swarm {
+public:
+    // With the engine's command journal: every world is replayed onto a fresh engine at its end.
+    using Engine = MarginEngine<Fund, NullJournal, BasicVectorJournal<EngineCommand>>;
+    using FundingDelta = decltype(funding_delta_type_of(&Engine::update_funding));
+
+    explicit Swarm(std::uint64_t seed, RunOptions options)
+        : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull) {
+        formulas_.semantics = detect_semantics<Engine>();
+    }
+
+    SwarmTally run() {
+        tally_.worlds = 1;
+        if (options_.verbose) {
+            fmt::print("{}\nmodel: funding per {}, {} tiers\n", spec_.describe(),
+                       formulas_.semantics.funding_per_whole_unit ? "whole base unit" : "base atom",
+                       formulas_.semantics.cumulative_tiers ? "cumulative" : "flat");
+        }
+        try {
+            if (!set_up()) return tally_;
+        } catch (const AssertHit& hit) {
+            fail("abort", "during set-up: " + hit.what);
+            return tally_;
+        } catch (const std::exception& e) {
+            fail("exception", std::string("during set-up: ") + e.what());
+            return tally_;
+        }
+        for (op_index_ = 0; op_index_ < options_.ops; ++op_index_) {
+            current_ = generate();
+            if (options_.verbose) fmt::print("op {}: {}\n", op_index_, describe(current_));
+            try {
+                execute(current_);
+            } catch (const AssertHit& hit) {
+                fail("abort", hit.what);
+                break;
+            } catch (const std::exception& e) {
+                fail("exception", e.what());
+                break;
+            }
+            tally_.digest_chain = StableHash(tally_.digest_chain).add(engine_->digest()).value();
+            ++tally_.ops;
+        }
+        check_replay();
+        return tally_;
+    }
+
+private:
+    // The world's command journal, replayed onto a fresh engine created the same way, gives the
+    // same digest bit for bit ([replay]).
+    void check_replay() {
+        using Policy = typename Fund::socialized_loss_type;
+        Result<Engine> fresh = Engine::create(spec_.limits, spec_.fee, spec_.settle, make_policy<Policy>(spec_));
+        if (!fresh) {
+            fail("replay", "create: " + error_text(fresh.error()));
+            return;
+        }
+        try {
+            const Result<void> replayed = replay_commands(engine_->command_journal(), engine_->command_seal(), *fresh);
+            if (!replayed) {
+                fail("replay", "the journal was refused: " + error_text(replayed.error()));
+            } else if (fresh->digest() != engine_->digest()) {
+                fail("replay", "the replayed engine's digest differs");
+            }
+        } catch (const AssertHit& hit) {
+            fail("abort", "during replay: " + hit.what);
+        }
+    }
+
+    // ---- failures ----------------------------------------------------------------------------
+    void fail(const std::string& kind, const std::string& what) {
+        FailureRecord& record = tally_.kinds[kind];
+        ++record.count;
+        if (record.count == 1) {
+            record.seed = spec_.seed;
+            record.op = op_index_;
+            record.first = fmt::format("seed {} op {} [{}]: {}; replay: BACKSTOP_SWARM_SEED={} BACKSTOP_SWARM_OPS={} "
+                                       "backstop_swarm_tests \"swarm: replay one world\"",
+                                       spec_.seed, op_index_, describe(current_), what, spec_.seed, op_index_ + 1);
+        }
+        if (options_.verbose) fmt::print("  FAIL {}: {}\n", kind, what);
+    }
+
+    // ---- set-up --------------------------------------------------------------------------------
+    // A set-up attempt with invalid parameters (spec_.invalid_probe) must be refused with its
+    // typed error and change nothing; the world is then set up with the valid ones.
+    void expect_refused(const char* what, const std::optional<Error>& refused, ErrorCode code) {
+        if (!refused) {
+            fail("invalid_setup_accepted", fmt::format("{}: accepted, expected {}", what, error_code_name(code)));
+        } else if (refused->code != code) {
+            fail("invalid_setup_error", fmt::format("{}: refused with {}, expected {}", what, error_text(*refused), error_code_name(code)));
+        }
+        if (options_.verbose) fmt::print("invalid set-up: {} -> {}\n", what, refused ? error_text(*refused) : std::string("accepted"));
+    }
+
+    template <class T>
+    static std::optional<Error> error_of(const Result<T>& r) {
+        if (r) return std::nullopt;
+        return r.error();
+    }
+
+    void probe_invalid_create() {
+        using Policy = typename Fund::socialized_loss_type;
+        WorldSpec bad = spec_;
+        ErrorCode expected = ErrorCode::invalid_policy_parameter;
+        const char* what = "";
+        if (spec_.invalid_probe == 2) {
+            bad.limits.positions_per_account = spec_.seed % 2 == 0 ? 0u : static_cast<std::uint32_t>(positions_per_account_max + 1);
+            expected = ErrorCode::invalid_argument;
+            what = "create with positions_per_account 0 or above 8";
+        } else if (spec_.policy == PolicyKind::ranked_pnl || spec_.policy == PolicyKind::ranked_binance) {
+            bad.bearers_max = spec_.limits.accounts_max - 1 - static_cast<std::uint32_t>(spec_.seed % 3);
+            what = "create with RankedAdl bearers_max below accounts_max";
+        } else if (spec_.policy == PolicyKind::random_start) {
+            bad.visited_max = 0;
+            what = "create with RandomStartAdl visiting no bearer";
+        } else if (spec_.policy == PolicyKind::clearing) {
+            bad.default_fund_max = -1;
+            what = "create with a negative default fund cap";
+        } else {
+            bad.fee = fee_capture::FixedShares<USDC>{Bps{6'000}, Bps{5'000}};
+            what = "create with fee shares above 100%";
+        }
+        const Result<Engine> created = Engine::create(bad.limits, bad.fee, bad.settle, make_policy<Policy>(bad));
+        expect_refused(what, error_of(created), expected);
+    }
+
+    void probe_invalid_market() {
+        const MarketSpec& m = spec_.markets[0];
+        MarketConfig bad = m.config;
+        const char* what = "";
+        switch (spec_.invalid_probe) {
+            case 3:  // the second tier's fraction below the first's
+                bad.tier_count = 2;
+                bad.tiers[0] = MarginTier{1'000'000'000, Ppm{100'000}, Ppm{50'000}};
+                bad.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{spec_.seed % 2 == 0 ? 90'000 : 100'000},
+                                          Ppm{spec_.seed % 2 == 0 ? 50'000 : 40'000}};
+                what = "add_market with tier fractions that decrease";
+                break;
+            case 4:
+                bad.tiers[0].maintenance = Ppm{bad.tiers[0].initial.count() + 1};
+                what = "add_market with maintenance above initial";
+                break;
+            default:
+                if (spec_.seed % 2 == 0) {
+                    bad.lot_size = 10;
+                    bad.position_max = 15;
+                    what = "add_market with position_max off the lot";
+                } else {
+                    bad.liquidator_discount = Ppm{1'000'000};
+                    what = "add_market with a 100% discount";
+                }
+                break;
+        }
+        const std::uint64_t before = engine_->digest();
+        const Result<MarketId> id =
+            spec_.invalid_probe == 6 ? engine_->template add_market<Cent>(m.config)
+                                     : with_asset(m.asset, [&](auto tag) { return engine_->template add_market<decltype(tag)>(bad); });
+        if (spec_.invalid_probe == 6) what = "add_market with base + price - quote decimals = -2";
+        expect_refused(what, error_of(id), ErrorCode::invalid_market_config);
+        if (engine_->digest() != before) fail("refused_changed_state", fmt::format("{}: refused but the digest changed", what));
+    }
+
+    bool set_up() {
+        using Policy = typename Fund::socialized_loss_type;
+        if (spec_.invalid_probe == 1 || spec_.invalid_probe == 2) probe_invalid_create();
+        Result<Engine> created = Engine::create(spec_.limits, spec_.fee, spec_.settle, make_policy<Policy>(spec_));
+        if (!created) {
+            fail("world_setup", "create: " + error_text(created.error()));
+            return false;
+        }
+        engine_.emplace(std::move(*created));
+        if (spec_.policy == PolicyKind::clearing) {
+            Result<FundId> fund = engine_->open_auxiliary_fund();
+            if (!fund || fund->value != 1) {
+                fail("world_setup", "the default fund is not fund 1");
+                return false;
+            }
+            if (spec_.default_fund_deposit > 0) (void)engine_->auxiliary_fund_deposit(*fund, Usdc(spec_.default_fund_deposit));
+        }
+        if (spec_.invalid_probe >= 3 && spec_.invalid_probe <= 6) probe_invalid_market();
+        for (const MarketSpec& m : spec_.markets) {
+            Result<MarketId> id = with_asset(m.asset, [&](auto tag) { return engine_->template add_market<decltype(tag)>(m.config); });
+            if (!id) {
+                fail("world_setup", "add_market: " + error_text(id.error()));
+                return false;
+            }
+            ModelMarket mm;
+            mm.base_decimals = asset_decimals(m.asset);
+            mm.price_decimals = price_decimals(m.asset);
+            mm.quote_decimals = AssetTraits<USDC>::decimals;
+            mm.divisor = pow10(mm.base_decimals + mm.price_decimals - mm.quote_decimals);
+            mm.config = m.config;
+            markets_.push_back(mm);
+            base_marks_.push_back(m.mark);
+        }
+        for (std::uint32_t a = 0; a < spec_.accounts; ++a) {
+            if (!engine_->open_account()) {
+                fail("world_setup", "open_account");
+                return false;
+            }
+            add_model_account();
+            if (spec_.deposits[a] > 0) {
+                if (!engine_->deposit(AccountId{a}, Usdc(spec_.deposits[a]))) {
+                    fail("world_setup", "deposit");
+                    return false;
+                }
+                collateral_[a] = spec_.deposits[a];
+            }
+        }
+        if (spec_.fund_deposit > 0) (void)engine_->fund_deposit(Usdc(spec_.fund_deposit));
+        now_ = spec_.start_ms;
+        if (spec_.invalid_probe == 7) {
+            // A first mark at which a maximal position would be worth more than int64 max / 8.
+            const MarketSpec& m = spec_.markets[0];
+            const Big limit = Big(std::numeric_limits<std::int64_t>::max() / 8) * markets_[0].divisor / Big(m.config.position_max);
+            const Big price = limit + 1 + Big(spec_.seed % 1'000);
+            if (fits64(price)) {
+                const std::uint64_t before = engine_->digest();
+                const std::optional<Error> refused = with_asset(m.asset, [&](auto tag) {
+                    using B = decltype(tag);
+                    return error_of(engine_->template set_mark<B>(MarketId{0}, Price<B, USDC>(price.template convert_to<std::int64_t>()),
+                                                                  Timestamp{spec_.start_ms}));
+                });
+                expect_refused("a first mark too large for the position limit", refused, ErrorCode::price_out_of_range);
+                if (engine_->digest() != before) fail("refused_changed_state", "a first mark out of range: refused but the digest changed");
+            }
+        }
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            Result<void> ok = with_asset(spec_.markets[m].asset, [&](auto tag) {
+                using B = decltype(tag);
+                return engine_->template set_mark<B>(MarketId{m}, Price<B, USDC>(base_marks_[m]), Timestamp{spec_.start_ms});
+            });
+            if (!ok) {
+                fail("world_setup", "first mark: " + error_text(ok.error()));
+                return false;
+            }
+        }
+        resync();
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) markets_[m].mark_time = now_;
+        check_everything("set-up");
+        return true;
+    }
+
+    void add_model_account() {
+        collateral_.push_back(0);
+        positions_.push_back(std::vector<ModelPosition>(markets_.size()));
+    }
+
+    // ---- reading the engine ----------------------------------------------------------------------
+    std::uint32_t account_count() const { return engine_->ledger().account_count(); }
+
+    // The model's state from the engine's public state (mark times are the model's own: not public).
+    void resync() {
+        while (collateral_.size() < account_count()) add_model_account();
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            ModelMarket& mm = markets_[m];
+            mm.mark = to_big(engine_->mark(MarketId{m}));
+            mm.has_mark = mm.mark > 0;
+            mm.index_long = to_big(engine_->funding_index_long(MarketId{m}));
+            mm.index_short = to_big(engine_->funding_index_short(MarketId{m}));
+            mm.config = engine_->market_config(MarketId{m});
+        }
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            collateral_[a] = to_big(engine_->collateral(AccountId{a}));
+            for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+                const auto view = engine_->position(AccountId{a}, MarketId{m});
+                ModelPosition& p = positions_[a][m];
+                p.size = to_big(view.size);
+                p.cost = to_big(view.cost);
+                p.snapshot = to_big(view.funding_index);
+            }
+        }
+        now_ = engine_->now().ms;
+    }
+
+    // Compares the model's predicted state with the engine's; reports the first difference.
+    void compare_state(const std::string& kind) {
+        if (collateral_.size() != account_count()) {
+            fail(kind, fmt::format("{} accounts in the model, {} in the engine", collateral_.size(), account_count()));
+            return;
+        }
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const ModelMarket& mm = markets_[m];
+            const Big mark = to_big(engine_->mark(MarketId{m}));
+            const Big il = to_big(engine_->funding_index_long(MarketId{m}));
+            const Big is = to_big(engine_->funding_index_short(MarketId{m}));
+            if (mark != mm.mark || il != mm.index_long || is != mm.index_short ||
+                engine_->market_config(MarketId{m}).status != mm.config.status) {
+                fail(kind, fmt::format("market {}: mark {} indices {} {} (model: {} {} {})", m, mark.str(), il.str(), is.str(),
+                                       mm.mark.str(), mm.index_long.str(), mm.index_short.str()));
+                return;
+            }
+            Big open_interest = 0;
+            for (std::uint32_t a = 0; a < account_count(); ++a) {
+                if (positions_[a][m].size > 0) open_interest += positions_[a][m].size;
+            }
+            if (to_big(engine_->open_interest(MarketId{m})) != open_interest) {
+                fail(kind, fmt::format("market {}: open interest {} (model {})", m, to_big(engine_->open_interest(MarketId{m})).str(),
+                                       open_interest.str()));
+                return;
+            }
+        }
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            const Big c = to_big(engine_->collateral(AccountId{a}));
+            if (c != collateral_[a]) {
+                fail(kind, fmt::format("account {}: collateral {} (model {})", a, c.str(), collateral_[a].str()));
+                return;
+            }
+            for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+                const auto view = engine_->position(AccountId{a}, MarketId{m});
+                const ModelPosition& p = positions_[a][m];
+                if (to_big(view.size) != p.size || to_big(view.cost) != p.cost ||
+                    (p.size != 0 && to_big(view.funding_index) != p.snapshot)) {
+                    fail(kind, fmt::format("account {} market {}: size {} cost {} index {} (model {} {} {})", a, m,
+                                           to_big(view.size).str(), to_big(view.cost).str(), to_big(view.funding_index).str(),
+                                           p.size.str(), p.cost.str(), p.snapshot.str()));
+                    return;
+                }
+            }
+        }
+        if (Big(engine_->now().ms) != now_) fail(kind, fmt::format("time {} (model {})", engine_->now().ms, now_.str()));
+    }
+
+    ModelMetrics metrics_of(std::uint32_t a) const { return formulas_.metrics(collateral_[a], markets_, positions_[a]); }
+
+    // An account as the model sees it (for replays).
+    std::string describe_account(std::uint32_t a) const {
+        if (a >= account_count()) return fmt::format("account {}: unknown", a);
+        const ModelMetrics m = metrics_of(a);
+        std::string text = fmt::format("account {}: collateral {} equity {} initial {} maintenance {}", a, collateral_[a].str(),
+                                       m.equity.str(), m.initial.str(), m.maintenance.str());
+        for (std::uint32_t k = 0; k < markets_.size(); ++k) {
+            const ModelPosition& p = positions_[a][k];
+            if (p.size == 0) continue;
+            text += fmt::format("; market {}{}: size {} cost {} funding owed {} value {}", k,
+                                markets_[k].config.status == MarketStatus::halted ? " (halted)" : (fresh(k) ? "" : " (stale)"),
+                                p.size.str(), p.cost.str(), formulas_.funding_owed(markets_[k], p).str(),
+                                formulas_.value(markets_[k], p.size).str());
+        }
+        return text;
+    }
+
+    // Check 1 and the summaries: after every operation that changed something.
+    void check_everything(const char* context) {
+        const auto audit = engine_->ledger().audit();
+        if (!audit.balanced()) fail("audit", fmt::format("{}: the ledger audit does not balance", context));
+        Big cost_sum = 0;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            Big size_sum = 0;
+            for (std::uint32_t a = 0; a < account_count(); ++a) {
+                size_sum += positions_[a][m].size;
+                cost_sum += positions_[a][m].cost;
+            }
+            if (size_sum != 0) fail("sizes_sum", fmt::format("{}: market {} sizes sum to {}", context, m, size_sum.str()));
+        }
+        const Big pool = to_big(engine_->ledger().balance_of(Place::pnl_pool()));
+        const Big uncovered = to_big(engine_->uncovered_total());
+        if (pool + cost_sum + uncovered != 0) {
+            fail("pool_identity", fmt::format("{}: pnl_pool {} + costs {} + uncovered {} != 0", context, pool.str(), cost_sum.str(),
+                                              uncovered.str()));
+        }
+        // summary() against the model, and the scan.
+        std::vector<AccountId> model_due;
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            const ModelMetrics mm = metrics_of(a);
+            if (mm.liquidatable()) model_due.push_back(AccountId{a});
+            Result<AccountSummary<USDC>> s = engine_->summary(AccountId{a});
+            if (!s) {
+                fail("summary_refused", fmt::format("account {}: {}", a, error_text(s.error())));
+                continue;
+            }
+            auto field = [&](const char* name, const auto& engine_value, const Big& model_value) {
+                const Big e = to_big(engine_value);
+                const Big expected = std::is_same<std::decay_t<decltype(engine_value.atoms())>, std::int64_t>::value
+                                         ? clamp64(model_value)
+                                         : model_value;
+                if (e != expected) {
+                    fail(std::string("summary_") + name,
+                         fmt::format("{}: account {} {} {} (model {})", context, a, name, e.str(), expected.str()));
+                }
+            };
+            field("collateral", s->collateral, mm.collateral);
+            field("equity", s->equity, mm.equity);
+            field("initial", s->initial_requirement, mm.initial);
+            field("maintenance", s->maintenance_requirement, mm.maintenance);
+            // is_liquidatable() for one account per check, in turn (the same exact test as summary's).
+            const bool probed = a == probe_account_ % account_count();
+            if (s->liquidatable != mm.liquidatable() || (probed && engine_->is_liquidatable(AccountId{a}) != mm.liquidatable())) {
+                fail("summary_liquidatable", fmt::format("{}: account {} liquidatable {} / {} (model {}: equity {} maintenance {})", context,
+                                                         a, s->liquidatable, engine_->is_liquidatable(AccountId{a}), mm.liquidatable(),
+                                                         mm.equity.str(), mm.maintenance.str()));
+            }
+            if (s->position_count != mm.position_count) {
+                fail("summary_positions", fmt::format("{}: account {} {} positions (model {})", context, a, s->position_count, mm.position_count));
+            }
+        }
+        ++probe_account_;
+        due_.resize(account_count());
+        const auto scanned = engine_->liquidatable_accounts(Span<AccountId>(due_.data(), due_.size()));
+        bool same = scanned.size() == model_due.size();
+        for (std::size_t k = 0; same && k < scanned.size(); ++k) same = scanned[k] == model_due[k];
+        if (!same) fail("scan", fmt::format("{}: the scan finds {} accounts, the model {}", context, scanned.size(), model_due.size()));
+    }
+
+    // ---- generation ---------------------------------------------------------------------------
+    std::uint32_t random_account() {
+        if (random_.chance(100)) return account_count() + static_cast<std::uint32_t>(random_.below(3));  // unknown
+        return static_cast<std::uint32_t>(random_.below(account_count()));
+    }
+    std::uint32_t random_trader() {
+        const std::uint32_t n = account_count();
+        if (random_.chance(10)) return static_cast<std::uint32_t>(random_.below(n));
+        return spec_.liquidators + static_cast<std::uint32_t>(random_.below(n - spec_.liquidators));
+    }
+    double to_double(const Big& v) const { return v.template convert_to<double>(); }
+
+    // A funding delta of about `ppm` of the price per whole unit in the engine's index units.
+    detail::int128 typical_funding(std::uint32_t m, std::int64_t ppm) const {
+        const ModelMarket& mm = markets_[m];
+        Big delta;
+        if (formulas_.semantics.funding_per_whole_unit) {
+            delta = Big(ppm) * mm.mark * 1000 / pow10(mm.price_decimals);
+        } else {
+            delta = Big(ppm) * mm.mark * pow10(mm.quote_decimals + 3) / pow10(mm.price_decimals + mm.base_decimals);
+        }
+        return static_cast<detail::int128>(clamp64(delta).template convert_to<std::int64_t>());
+    }
+
+    Op generate() {
+        Op op;
+        const std::uint64_t roll = random_.below(1000);
+        const auto market_count = static_cast<std::uint32_t>(markets_.size());
+        if (roll < 80) {
+            op.kind = OpKind::deposit;
+            op.a = random_account();
+            const Big c = op.a < account_count() ? collateral_[op.a] : Big(0);
+            op.x = static_cast<std::int64_t>(random_.below(static_cast<std::uint64_t>(std::max<std::int64_t>(
+                       1'000'000, static_cast<std::int64_t>(std::min(1.0e17, to_double(c) / 2 + 1e8))))));
+            if (random_.chance(30)) op.x = -op.x;
+            if (random_.chance(30)) op.x = 0;
+            if (random_.chance(200)) {
+                // Near int64 max: accepted only in extreme worlds; elsewhere only when it must be refused.
+                const std::int64_t near = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(random_.below(3));
+                const Big external = to_big(engine_->ledger().balance_of(Place::external()));
+                if (spec_.extreme || op.a >= account_count() || !fits64(c + near) || !fits64(external - near)) op.x = near;
+            }
+        } else if (roll < 140) {
+            op.kind = OpKind::withdraw;
+            op.a = random_account();
+            const Big c = op.a < account_count() ? collateral_[op.a] : Big(0);
+            const double cd = std::max(1.0, to_double(c));
+            op.x = static_cast<std::int64_t>(cd * static_cast<double>(random_.below(1'200)) / 1'000.0);
+            if (random_.chance(30)) op.x = 0;
+            if (random_.chance(50)) op.x = -op.x - 1;
+        } else if (roll < 500) {
+            op.kind = OpKind::trade;
+            op.market = static_cast<std::uint32_t>(random_.below(market_count));
+            if (random_.chance(200)) op.market = market_count + static_cast<std::uint32_t>(random_.below(2));
+            op.a = random_trader();
+            op.b = random_.chance(100) ? op.a : random_trader();
+            if (random_.chance(200)) op.b = account_count() + 1;
+            const std::uint32_t m = std::min(op.market, market_count - 1);
+            const ModelMarket& mm = markets_[m];
+            const double mark = std::max(1.0, to_double(mm.mark));
+            const double lot = static_cast<double>(mm.config.lot_size);
+            // A notional of up to ~25x the smaller collateral (the margin check refuses many).
+            const double cb = op.a < account_count() ? to_double(collateral_[op.a]) : 1e9;
+            const double cs = op.b < account_count() ? to_double(collateral_[op.b]) : 1e9;
+            const double collateral = std::max(1e6, std::min(cb, cs));
+            const double leverage = random_.chance(4) ? static_cast<double>(1 + random_.below(250)) / 10.0
+                                                      : static_cast<double>(1 + random_.below(30)) / 10.0;
+            const double notional = collateral * leverage;
+            double lots = notional * to_double(mm.divisor) / (mark * lot);
+            lots = std::clamp(lots, 1.0, static_cast<double>(mm.config.position_max) / lot);
+            if (random_.chance(4)) lots = static_cast<double>(1 + random_.below(5));
+            op.x = static_cast<std::int64_t>(lots) * mm.config.lot_size;
+            if (random_.chance(40)) op.x += 1;  // off the lot
+            if (random_.chance(100)) op.x = random_.chance(2) ? 0 : -op.x;
+            // A price near the mark, on the tick; sometimes off it.
+            const std::int64_t tick = mm.config.tick_size;
+            const double move = (static_cast<double>(random_.below(401)) - 200.0) / 10'000.0;  // +-2%
+            std::int64_t price = static_cast<std::int64_t>(mark * (1.0 + move));
+            price = std::max<std::int64_t>(tick, price / tick * tick);
+            if (random_.chance(40) && tick > 1) price += 1 + static_cast<std::int64_t>(random_.below(static_cast<std::uint64_t>(tick - 1)));
+            if (random_.chance(200)) price = random_.chance(2) ? 0 : -tick;
+            op.y = price;
+            if (random_.chance(200)) op.asset = static_cast<int>(random_.below(asset_kinds));  // maybe the wrong base asset
+        } else if (roll < 660) {
+            op.kind = OpKind::marks;
+            op.t = advance(static_cast<std::int64_t>(random_.below(random_.chance(10) ? 60'000 : 3'000)));
+            op.marks.assign(market_count, 0);
+            for (std::uint32_t m = 0; m < market_count; ++m) {
+                if (random_.chance(8)) continue;  // this market's mark ages
+                const std::int64_t base = base_marks_[m];
+                const std::int64_t original = spec_.markets[m].mark;
+                std::int64_t next = base;
+                if (random_.chance(25)) {  // a gap of up to +-50%
+                    next = base + static_cast<std::int64_t>(static_cast<double>(base) * (static_cast<double>(random_.below(1'001)) - 500.0) / 1'000.0);
+                } else {
+                    next = base + static_cast<std::int64_t>(static_cast<double>(base) * (static_cast<double>(random_.below(401)) - 200.0) / 10'000.0);
+                }
+                next = std::clamp<std::int64_t>(next, std::max<std::int64_t>(1, original / 100), original * 100);
+                const std::int64_t tick = markets_[m].config.tick_size;
+                if (random_.chance(2)) next = std::max<std::int64_t>(tick, next / tick * tick);  // on the tick, or off
+                base_marks_[m] = next;
+                op.marks[m] = next;
+            }
+        } else if (roll < 700) {
+            op.kind = OpKind::advance_time;
+            op.t = random_.chance(20)  ? now_int() - 1 - static_cast<std::int64_t>(random_.below(1'000))
+                   : random_.chance(4) ? advance(static_cast<std::int64_t>(random_.below(200'000)))
+                                       : advance(static_cast<std::int64_t>(random_.below(5'000)));
+        } else if (roll < 720) {
+            op.kind = OpKind::status;
+            op.market = static_cast<std::uint32_t>(random_.below(market_count + (random_.chance(20) ? 1 : 0)));
+            const std::uint64_t s = random_.below(10);
+            op.x = s < 6 ? 0 : (s < 8 ? 1 : 2);
+        } else if (roll < 780) {
+            op.kind = OpKind::funding;
+            op.market = static_cast<std::uint32_t>(random_.below(market_count + (random_.chance(50) ? 1 : 0)));
+            const std::uint32_t m = std::min(op.market, market_count - 1);
+            const std::uint64_t style = random_.below(100);
+            std::uint32_t spiked = market_count;
+            for (std::uint32_t k = 0; k < market_count; ++k) {
+                if (k < pending_revert_.size() && pending_revert_[k] != 0) spiked = k;
+            }
+            if (spiked < market_count && random_.chance(2)) {
+                // Extreme worlds: an extreme delta is taken back soon (positions not touched in
+                // between owe what they owed before).
+                op.market = spiked;
+                op.z = -pending_revert_[spiked];
+                op.sub = 2;
+            } else if (spec_.extreme && style < 3) {
+                // Extreme worlds: anything near the index's edges (accepted if it fits).
+                op.z = static_cast<detail::int128>(random_.edge_biased_int64());
+            } else if (spec_.extreme && style < 5 && !std::is_same<FundingDelta, std::int64_t>::value) {
+                op.z = static_cast<detail::int128>(random_.edge_biased_int64()) << static_cast<int>(random_.below(64));
+            } else if (style < 6) {
+                // Beyond the index's range: refused (overflow), nothing changes.
+                const Big index = markets_[m].index_long;
+                const Big beyond = (index >= 0 ? Big(-1) : Big(1)) * (funding_index_max_big() + abs_big(index) + 1 +
+                                                                      Big(random_.below(1'000)));
+                op.z = random_.chance(2) || !fits64(beyond)
+                           ? static_cast<detail::int128>(index >= 0 ? std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(random_.below(3))
+                                                                    : std::numeric_limits<std::int64_t>::min() + static_cast<std::int64_t>(random_.below(3)))
+                           : static_cast<detail::int128>(beyond.template convert_to<std::int64_t>());
+            } else {
+                op.z = typical_funding(m, static_cast<std::int64_t>(random_.below(2'001)) - 1'000);  // +-0.1% of the price
+                if (style < 9) op.z *= 10 + static_cast<std::int64_t>(random_.below(91));        // spikes: +-1% .. 10%
+                if (spec_.extreme && style < 8) op.z *= 1'000;                                     // extremes
+            }
+            if (spec_.extreme && (style < 5 || (style >= 6 && style < 8))) op.sub = 1;
+        } else if (roll < 890) {
+            op.kind = OpKind::sweep;
+            op.x = static_cast<std::int64_t>(random_.chance(5) ? 1 + random_.below(3) : account_count());
+            op.y = static_cast<std::int64_t>(random_.below(3));
+        } else if (roll < 985) {
+            op.kind = OpKind::bad_input;
+            op.sub = static_cast<int>(random_.below(12));
+            op.market = static_cast<std::uint32_t>(random_.below(market_count));
+            op.a = random_account();
+            op.b = random_account();
+            op.x = random_.edge_biased_int64();
+            op.y = random_.edge_biased_int64();
+            op.t = random_.chance(2) ? random_.edge_biased_int64() : now_int() - 1;
+        } else if (roll < 990) {
+            op.kind = OpKind::fund_deposit;
+            op.x = static_cast<std::int64_t>(random_.below(1'000'000'000'000)) - (random_.chance(10) ? 2'000'000'000'000 : 0);
+        } else if (roll < 993) {
+            op.kind = OpKind::open_account;
+        } else {
+            op.kind = OpKind::extreme_mark;
+            op.market = static_cast<std::uint32_t>(random_.below(market_count));
+            const MarketConfig& c = markets_[op.market].config;
+            const Big limit = Big(std::numeric_limits<std::int64_t>::max() / 8) * markets_[op.market].divisor / Big(c.position_max);
+            const std::int64_t near = fits64(limit) ? limit.template convert_to<std::int64_t>() : std::numeric_limits<std::int64_t>::max();
+            switch (random_.below(5)) {
+                case 0: op.y = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(random_.below(3)); break;
+                case 1: op.y = near + static_cast<std::int64_t>(random_.below(3)) - 1; break;
+                case 2: op.y = 1 + static_cast<std::int64_t>(random_.below(3)); break;
+                case 3: op.y = near / static_cast<std::int64_t>(1 + random_.below(1'000)); break;
+                default: op.y = random_.edge_biased_int64(); break;
+            }
+            op.t = random_.chance(10) ? std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(random_.below(1'000'000)) : advance(1);
+            if (random_.chance(20)) op.asset = static_cast<int>(random_.below(asset_kinds));
+        }
+        return op;
+    }
+
+    std::int64_t now_int() const { return fits64(now_) ? now_.template convert_to<std::int64_t>() : 0; }
+    std::int64_t advance(std::int64_t ms) const {
+        const std::int64_t now = now_int();
+        return now > std::numeric_limits<std::int64_t>::max() - ms ? now : now + ms;
+    }
+
+    // ---- execution ----------------------------------------------------------------------------
+    // Runs `call` on the engine and the shadow: `predict` applies the model's expected effect and
+    // returns whether the model expects acceptance (nullopt: no opinion); checks the outcome.
+    // `overflow`: for operations whose overflow refusals the model explains (trades, withdrawals),
+    // the model's explanation (empty: it shows no value beyond int64): an `overflow` refusal is
+    // then soft (`<name>_refused_overflow`) or a hard `overflow_unexplained`.
+    template <class Call>
+    void step(const char* name, Call&& call, std::optional<bool> expected, const std::string& model_reason,
+              bool state_changes_when_accepted = true, const std::optional<std::string>& overflow = std::nullopt) {
+        const std::uint64_t before = engine_->digest();
+        const std::optional<Error> refused = call();
+        if (refused) {
+            ++tally_.refused;
+            if (engine_->digest() != before) fail("refused_changed_state", fmt::format("{} refused ({}) but the digest changed", name, error_text(*refused)));
+        }
+        if (refused && refused->code == ErrorCode::overflow && overflow) {
+            if (overflow->empty()) {
+                fail("overflow_unexplained", fmt::format("{} refused with {}, the model shows no value beyond int64 ({})", name,
+                                                         error_text(*refused), model_reason));
+            } else {
+                fail(std::string(name) + "_refused_overflow", *overflow);
+            }
+            expected.reset();  // decided by the line above
+        }
+        const bool decided_otherwise = expected && *expected != !refused;
+        if (decided_otherwise) {
+            fail(std::string("decision_") + name,
+                 refused ? fmt::format("refused with {}, the model accepts: {}", error_text(*refused), model_reason)
+                         : fmt::format("accepted, the model refuses: {}", model_reason));
+        }
+        if (options_.verbose) fmt::print("  -> {}\n", refused ? "refused: " + error_text(*refused) : std::string("ok"));
+        // The model predicted the state only for the decision it took.
+        if (!decided_otherwise && (!refused || engine_->digest() != before)) compare_state(std::string("state_") + name);
+        resync();  // a refused operation changed nothing: this undoes the model's prediction
+        if (!refused && state_changes_when_accepted) check_everything(name);
+    }
+
+    template <class T>
+    static std::optional<Error> outcome(const Result<T>& r) {
+        if (r) return std::nullopt;
+        return r.error();
+    }
+
+    void execute(const Op& op) {
+        switch (op.kind) {
+            case OpKind::deposit: return do_deposit(op);
+            case OpKind::withdraw: return do_withdraw(op);
+            case OpKind::trade: return do_trade(op);
+            case OpKind::marks: return do_marks(op);
+            case OpKind::advance_time: {
+                const bool ok = Big(op.t) >= now_;
+                if (ok) now_ = op.t;
+                step("advance_time", [&] { return outcome(engine_->advance_time(Timestamp{op.t})); }, ok, "time goes back", false);
+                return;
+            }
+            case OpKind::status: {
+                const bool known = op.market < markets_.size();
+                if (known) markets_[op.market].config.status = static_cast<MarketStatus>(op.x);
+                step("status", [&] { return outcome(engine_->set_market_status(MarketId{op.market}, static_cast<MarketStatus>(op.x))); }, known,
+                     "unknown market", false);
+                return;
+            }
+            case OpKind::funding: return do_funding(op);
+            case OpKind::sweep: return do_sweep(op);
+            case OpKind::bad_input: return do_bad_input(op);
+            case OpKind::fund_deposit:
+                step("fund_deposit", [&] { return outcome(engine_->fund_deposit(Usdc(op.x))); }, std::nullopt, "");
+                return;
+            case OpKind::open_account: {
+                const bool room = account_count() < spec_.limits.accounts_max;
+                if (room) add_model_account();
+                step("open_account", [&] { return outcome(engine_->open_account()); }, room, "the engine is full");
+                return;
+            }
+            case OpKind::extreme_mark: return do_extreme_mark(op);
+        }
+    }
+
+    void do_deposit(const Op& op) {
+        const bool known = op.a < account_count();
+        std::string reason;
+        bool ok = known && op.x > 0;
+        if (ok) {
+            const Big external = to_big(engine_->ledger().balance_of(Place::external()));
+            ok = fits64(collateral_[op.a] + op.x) && fits64(external - op.x);
+            if (ok) collateral_[op.a] += op.x;
+            reason = "overflow";
+        }
+        step("deposit", [&] { return outcome(engine_->deposit(AccountId{op.a}, Usdc(op.x))); }, ok, reason);
+    }
+
+    bool fresh(std::uint32_t m) const { return formulas_.fresh(markets_[m], now_); }
+
+    void do_withdraw(const Op& op) {
+        std::string reason;
+        bool ok = op.a < account_count() && op.x > 0;
+        if (ok && collateral_[op.a] < op.x) {
+            ok = false;
+            reason = "insufficient balance";
+        }
+        std::string overflow;
+        if (ok) {
+            const Big external = to_big(engine_->ledger().balance_of(Place::external()));
+            if (!fits64(external + op.x)) {
+                ok = false;
+                overflow = fmt::format("the external place would hold {}", (external + op.x).str());
+                reason = overflow;
+            }
+        }
+        if (ok) {
+            const ModelMetrics m = metrics_of(op.a);
+            for (std::uint32_t k = 0; k < markets_.size(); ++k) {
+                if (positions_[op.a][k].size != 0 && !fresh(k)) {
+                    ok = false;
+                    reason = fmt::format("market {} mark not fresh", k);
+                }
+            }
+            if (ok && m.position_count > 0 && m.equity - op.x < m.initial) {
+                ok = false;
+                reason = fmt::format("equity {} - {} < initial {}", m.equity.str(), op.x, m.initial.str());
+            }
+        }
+        if (ok) collateral_[op.a] -= op.x;
+        step("withdraw", [&] { return outcome(engine_->withdraw(AccountId{op.a}, Usdc(op.x))); }, ok, reason, true, overflow);
+    }
+
+    // The model's decision on a trade (issue 12's semantics) and, if accepted, its effect.
+    // Where a fill's values leave int64 (settled funding, the settled cost, the size, realised
+    // PnL, the cost after), or its transfers, in commit order (funding pnl_pool -> funding_pool,
+    // realised PnL pnl_pool -> collateral), take a balance beyond int64: the explanation of an
+    // `overflow` refusal ("" if none).
+    struct Balances {
+        Big pnl_pool = 0;
+        Big funding_pool = 0;
+        std::map<std::uint32_t, Big> collateral;
+    };
+    Balances balances() const {
+        Balances b;
+        b.pnl_pool = to_big(engine_->ledger().balance_of(Place::pnl_pool()));
+        b.funding_pool = to_big(engine_->ledger().balance_of(Place::funding_pool()));
+        return b;
+    }
+    std::string fill_overflow(std::uint32_t account, const ModelPosition& before, const Formulas::Fill& f, Balances& b,
+                              const Big& collateral_change) const {
+        auto beyond = [&](const char* what, const Big& v) { return fmt::format("account {}: {} {} beyond int64", account, what, v.str()); };
+        if (!fits64(f.funding)) return beyond("funding settled", f.funding);
+        if (!fits64(before.cost + f.funding)) return beyond("settled cost", before.cost + f.funding);
+        if (!fits64(f.after.size)) return beyond("size", f.after.size);
+        if (!fits64(f.realised)) return beyond("realised PnL", f.realised);
+        if (!fits64(f.after.cost)) return beyond("cost after", f.after.cost);
+        b.pnl_pool -= f.funding;
+        b.funding_pool += f.funding;
+        if (!fits64(b.pnl_pool)) return beyond("pnl_pool after its funding", b.pnl_pool);
+        if (!fits64(b.funding_pool)) return beyond("funding_pool after its funding", b.funding_pool);
+        auto found = b.collateral.find(account);
+        if (found == b.collateral.end()) found = b.collateral.emplace(account, collateral_[account]).first;
+        found->second += collateral_change;
+        b.pnl_pool -= collateral_change;
+        if (!fits64(b.pnl_pool)) return beyond("pnl_pool after its realised PnL", b.pnl_pool);
+        if (!fits64(found->second)) return beyond("collateral", found->second);
+        return "";
+    }
+
+    bool predict_trade(const Op& op, std::string& reason, std::string& overflow) {
+        auto refuse = [&](std::string why) {
+            reason = std::move(why);
+            return false;
+        };
+        const std::uint32_t market_count = static_cast<std::uint32_t>(markets_.size());
+        if (op.market >= market_count) return refuse("unknown market");
+        if (op.asset >= 0 && op.asset != spec_.markets[op.market].asset) return refuse("asset mismatch");
+        if (op.a >= account_count() || op.b >= account_count()) return refuse("unknown account");
+        if (op.a == op.b) return refuse("self trade");
+        const ModelMarket& mm = markets_[op.market];
+        if (mm.config.status == MarketStatus::halted) return refuse("halted");
+        if (!fresh(op.market)) return refuse("traded market's mark not fresh");
+        if (op.x <= 0) return refuse("size not positive");
+        if (op.x % mm.config.lot_size != 0) return refuse("off lot");
+        if (op.y <= 0) return refuse("price not positive");
+        if (op.y % mm.config.tick_size != 0) return refuse("off tick");
+        const Big value = formulas_.fill_value(mm, Big(op.x), Big(op.y));
+        if (value > Big(std::numeric_limits<std::int64_t>::max() / 8)) {
+            overflow = fmt::format("the fill's value {} is beyond int64 max / 8", value.str());
+            return refuse(overflow);
+        }
+        struct Side {
+            std::uint32_t account;
+            Formulas::Fill fill;
+        };
+        std::array<Side, 2> sides{Side{op.a, formulas_.fill(mm, positions_[op.a][op.market], Big(op.x), value)},
+                                  Side{op.b, formulas_.fill(mm, positions_[op.b][op.market], Big(-op.x), Big(-value))}};
+        {
+            Balances b = balances();
+            for (const Side& side : sides) {
+                overflow = fill_overflow(side.account, positions_[side.account][op.market], side.fill, b, side.fill.realised);
+                if (!overflow.empty()) return refuse("overflow: " + overflow);
+            }
+        }
+        Big open_interest = 0;
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            if (positions_[a][op.market].size > 0) open_interest += positions_[a][op.market].size;
+        }
+        Big open_interest_after = open_interest;
+        for (const Side& s : sides) {
+            const ModelPosition& before = positions_[s.account][op.market];
+            if (before.size == 0) {
+                std::size_t held = 0;
+                for (const ModelPosition& p : positions_[s.account]) held += p.size != 0 ? 1u : 0u;
+                if (held >= spec_.limits.positions_per_account) return refuse(fmt::format("account {} has no free slot", s.account));
+            }
+            if (!fits64(s.fill.after.size)) return refuse("size overflow");
+            const Big magnitude_after = abs_big(s.fill.after.size);
+            if (magnitude_after > Big(mm.config.position_max) && magnitude_after > abs_big(before.size)) {
+                return refuse(fmt::format("account {} position limit", s.account));
+            }
+            open_interest_after += (s.fill.after.size > 0 ? s.fill.after.size : Big(0)) - (before.size > 0 ? before.size : Big(0));
+        }
+        if (mm.config.status == MarketStatus::reduce_only && (!sides[0].fill.reduces || !sides[1].fill.reduces)) return refuse("reduce only");
+        if (open_interest_after > Big(mm.config.open_interest_max) && open_interest_after > open_interest) return refuse("open interest limit");
+        for (const Side& s : sides) {
+            const Big& collateral = collateral_[s.account];
+            if (s.fill.realised < 0 && collateral < -s.fill.realised) return refuse(fmt::format("account {} cannot pay its realised loss", s.account));
+            if (s.fill.reduces) continue;
+            // Issue 12: the margin check needs fresh marks for every market the account holds.
+            std::vector<ModelPosition> after = positions_[s.account];
+            after[op.market] = s.fill.after;
+            for (std::uint32_t k = 0; k < market_count; ++k) {
+                if (after[k].size != 0 && !fresh(k)) return refuse(fmt::format("account {} holds market {} whose mark is not fresh", s.account, k));
+            }
+            const ModelMetrics m = formulas_.metrics(collateral + s.fill.realised, markets_, after);
+            if (m.equity < m.initial) {
+                return refuse(fmt::format("account {} equity {} < initial {} after the fill", s.account, m.equity.str(), m.initial.str()));
+            }
+            reason += fmt::format("account {} after the fill: equity {} initial {} (realised {}, funding settled {}); ", s.account,
+                                  m.equity.str(), m.initial.str(), s.fill.realised.str(), s.fill.funding.str());
+        }
+        for (const Side& s : sides) {
+            collateral_[s.account] += s.fill.realised;
+            positions_[s.account][op.market] = s.fill.after;
+        }
+        return true;
+    }
+
+    void do_trade(const Op& op) {
+        std::string reason;
+        std::string overflow;
+        const bool ok = predict_trade(op, reason, overflow);
+        const int asset = op.asset >= 0 ? op.asset : spec_.markets[std::min<std::size_t>(op.market, markets_.size() - 1)].asset;
+        step("trade", [&] {
+            auto r = with_asset(asset, [&](auto tag) {
+                using B = decltype(tag);
+                return engine_->template trade<B>(MarketId{op.market}, AccountId{op.a}, AccountId{op.b}, Quantity<B>(op.x), Price<B, USDC>(op.y));
+            });
+            tally_.trades += r.has_value();
+            return outcome(r);
+        }, ok, reason, true, overflow);
+    }
+
+    // set_mark on market m: the model predicts the mark and the time when accepted.
+    // `check`: the full check after an accepted mark (a marks operation checks once, at its end).
+    void set_mark(std::uint32_t m, int asset, std::int64_t price, std::int64_t at, std::optional<bool> decision, const char* reason,
+                  bool check = true) {
+        std::string why = reason;
+        if (!decision && asset == spec_.markets[m].asset && price > 0) {
+            // A maximal position must be worth at most int64 max / 8 at the mark.
+            const Big value_max = trunc_div(Big(markets_[m].config.position_max) * price, markets_[m].divisor);
+            decision = value_max <= Big(std::numeric_limits<std::int64_t>::max() / 8);
+            why = fmt::format("a maximal position would be worth {}", value_max.str());
+        }
+        if (asset == spec_.markets[m].asset) {
+            markets_[m].mark = price;
+            markets_[m].has_mark = true;
+            now_ = at;
+        }
+        std::optional<Error> refused;
+        step("set_mark", [&] {
+            refused = outcome(with_asset(asset, [&](auto tag) {
+                using B = decltype(tag);
+                return engine_->template set_mark<B>(MarketId{m}, Price<B, USDC>(price), Timestamp{at});
+            }));
+            return refused;
+        }, decision, why, check);
+        if (!refused) markets_[m].mark_time = at;  // not public: the model keeps it
+        if (!refused) marks_accepted_ = true;
+    }
+
+    void do_marks(const Op& op) {
+        marks_accepted_ = false;
+        for (std::uint32_t m = 0; m < op.marks.size(); ++m) {
+            if (op.marks[m] == 0) continue;
+            set_mark(m, spec_.markets[m].asset, op.marks[m], op.t,
+                     Big(op.t) >= now_ ? std::nullopt : std::optional<bool>(false), "time goes back", false);
+        }
+        if (op.t > now_int()) {  // markets without a new mark: time moves anyway
+            now_ = op.t;
+            step("advance_time", [&] { return outcome(engine_->advance_time(Timestamp{op.t})); }, true, "", false);
+        }
+        if (marks_accepted_) check_everything("set_mark");  // once, with every new mark
+    }
+
+    void do_extreme_mark(const Op& op) {
+        const int asset = op.asset >= 0 ? op.asset : spec_.markets[op.market].asset;
+        std::optional<bool> decision;
+        if (Big(op.t) < now_ || op.y <= 0 || asset != spec_.markets[op.market].asset) decision = false;
+        set_mark(op.market, asset, op.y, op.t, decision, "time goes back, price not positive or another asset");
+    }
+
+    void do_funding(const Op& op) {
+        const bool known = op.market < markets_.size();
+        FundingDelta delta;
+        if constexpr (std::is_same<FundingDelta, std::int64_t>::value) {
+            delta = clamp64(big_from_int128(op.z)).template convert_to<std::int64_t>();
+        } else {
+            delta = static_cast<FundingDelta>(op.z);
+        }
+        // The index's range: +-funding_index_max (128-bit indices), int64 before issue 12.
+        bool ok = known;
+        std::string reason = "unknown market";
+        if (known) {
+            const Big longs = markets_[op.market].index_long + to_big(delta);
+            const Big shorts = markets_[op.market].index_short + to_big(delta);
+            const Big limit = formulas_.semantics.funding_per_whole_unit ? funding_index_max_big() : int64_max();
+            ok = abs_big(longs) <= limit && abs_big(shorts) <= limit;
+            reason = fmt::format("an index would leave +-{}: {} {}", limit.str(), longs.str(), shorts.str());
+            if (ok) {
+                markets_[op.market].index_long = longs;
+                markets_[op.market].index_short = shorts;
+                pending_revert_.resize(markets_.size(), 0);
+                if (op.sub == 1) pending_revert_[op.market] += static_cast<detail::int128>(delta);
+                if (op.sub == 2) pending_revert_[op.market] = 0;
+            }
+        }
+        std::optional<Error> refused;
+        step("funding", [&] {
+            refused = outcome(engine_->update_funding(MarketId{op.market}, delta));
+            return refused;
+        }, ok, reason);
+        if (refused && known && !ok && refused->code != ErrorCode::overflow) fail("decision_funding", "refused with " + error_text(*refused));
+    }
+
+    // ---- liquidations ---------------------------------------------------------------------------
+    void do_sweep(const Op& op) {
+        due_.resize(account_count());
+        const std::size_t span = std::min<std::size_t>(static_cast<std::size_t>(op.x), due_.size());
+        const auto found = engine_->liquidatable_accounts(Span<AccountId>(due_.data(), span));
+        std::vector<AccountId> list(found.begin(), found.end());
+        std::vector<AccountId> model_due;
+        for (std::uint32_t a = 0; a < account_count() && model_due.size() < span; ++a) {
+            if (metrics_of(a).liquidatable()) model_due.push_back(AccountId{a});
+        }
+        if (list != model_due) fail("scan", fmt::format("the scan (span {}) finds {} accounts, the model {}", span, list.size(), model_due.size()));
+        for (const AccountId account : list) {
+            for (int round = 0; round < 3; ++round) {
+                if (!metrics_of(account.value).liquidatable()) break;
+                std::uint32_t liquidator = static_cast<std::uint32_t>(random_.below(spec_.liquidators));
+                if (random_.chance(20)) liquidator = static_cast<std::uint32_t>(random_.below(account_count() + 1));
+                if (!liquidate(account.value, liquidator, static_cast<int>(op.y), round)) break;
+            }
+        }
+    }
+
+    bool has_closable_position(std::uint32_t a) const {
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            if (positions_[a][m].size != 0 && markets_[m].config.status != MarketStatus::halted && fresh(m)) return true;
+        }
+        return false;
+    }
+
+    // Whether a liquidation of `a` by `liquidator` may have to be refused with `overflow`: the
+    // model closes every closable position in full at the mark against the liquidator and shows
+    // the first value beyond int64 (settled funding, costs, realised PnL, the balances after the
+    // fills, the pnl_pool after the whole deficit is paid into it), or a position in those
+    // markets (a bearer's) whose settled funding or cost leaves int64. "" if none: an overflow
+    // refusal is then a hard failure.
+    std::string liquidation_overflow(std::uint32_t a, std::uint32_t liquidator) const {
+        if (liquidator >= account_count() || liquidator == a) return "";
+        Balances b = balances();
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const ModelPosition& p = positions_[a][m];
+            if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
+            const ModelMarket& mm = markets_[m];
+            const ModelPosition& t = positions_[liquidator][m];
+            const Big value = formulas_.close_value(mm, p.size, p.size, t.size);
+            const Formulas::Fill defaulter = formulas_.fill(mm, p, -p.size, value);
+            const Formulas::Fill taker = formulas_.fill(mm, t, p.size, -value);
+            std::string why = fill_overflow(a, p, defaulter, b, defaulter.realised);
+            if (why.empty()) why = fill_overflow(liquidator, t, taker, b, taker.realised);
+            if (!why.empty()) return why;
+            for (std::uint32_t x = 0; x < account_count(); ++x) {
+                const ModelPosition& q = positions_[x][m];
+                if (x == a || x == liquidator || q.size == 0) continue;
+                const Big owed = formulas_.funding_owed(mm, q);
+                if (!fits64(owed) || !fits64(q.cost + owed)) {
+                    return fmt::format("account {} (a bearer) market {}: funding {} on cost {} beyond int64", x, m, owed.str(), q.cost.str());
+                }
+            }
+        }
+        auto found = b.collateral.find(a);
+        if (found != b.collateral.end() && found->second < 0 && !fits64(b.pnl_pool - found->second)) {
+            return fmt::format("pnl_pool {} after the deficit {} is paid into it", (b.pnl_pool - found->second).str(), (-found->second).str());
+        }
+        return "";
+    }
+
+    // Whether the liquidator's collateral may not pay the losses its takeover realises (each
+    // closable position of `a` closed in full at the mark: the most a liquidation closes).
+    std::string liquidator_cash_short(std::uint32_t a, std::uint32_t liquidator) const {
+        if (liquidator >= account_count() || liquidator == a) return "";
+        Big gains = 0;
+        Big losses = 0;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const ModelPosition& p = positions_[a][m];
+            if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
+            const ModelPosition& t = positions_[liquidator][m];
+            const Big value = formulas_.close_value(markets_[m], p.size, p.size, t.size);
+            const Big realised = formulas_.fill(markets_[m], t, p.size, -value).realised;
+            (realised >= 0 ? gains : losses) += realised;
+        }
+        // A partial liquidation may close only the markets where the liquidator loses: the
+        // losses alone bound what its collateral may have to pay.
+        if (collateral_[liquidator] + losses >= 0) return "";
+        return fmt::format("the liquidator's collateral {} may not pay the loss (up to {}) its takeover realises (gains up to {} if "
+                           "every closable position closes): expected insufficient_collateral",
+                           collateral_[liquidator].str(), (-losses).str(), gains.str());
+    }
+
+    // One liquidation with every check of 4; returns whether it was carried out.
+    bool liquidate(std::uint32_t a, std::uint32_t liquidator, int span_mode, int round) {
+        const std::uint32_t n = account_count();
+        std::vector<ModelMetrics> pre(n);
+        for (std::uint32_t x = 0; x < n; ++x) pre[x] = metrics_of(x);
+        const auto pre_positions = positions_;
+        const auto pre_collateral = collateral_;
+        const auto pre_markets = markets_;
+        const bool model_liquidatable = a < n && pre[a].liquidatable();
+        allocations_.resize(n + 2);
+        Span<Allocation<USDC>> out;
+        if (span_mode == 1) out = Span<Allocation<USDC>>(allocations_.data(), allocations_.size());
+        if (span_mode == 2) out = Span<Allocation<USDC>>(allocations_.data(), 1 + random_.below(2));
+        const Big uncovered_before = to_big(engine_->uncovered_total());
+        const std::uint64_t digest_before = engine_->digest();
+        const std::string what = fmt::format("liquidate(account {}, liquidator {}, allocation span {}) round {}", a, liquidator,
+                                             span_mode == 0 ? std::string("engine's") : std::to_string(out.size()), round);
+        if (options_.verbose) fmt::print("  {}\n    {}\n    {}\n", what, describe_account(a), describe_account(liquidator));
+        auto r = engine_->liquidate(AccountId{a}, AccountId{liquidator}, out);
+        if (!r) {
+            ++tally_.refused;
+            const Error e = r.error();
+            if (options_.verbose) fmt::print("  -> refused: {}\n", error_text(e));
+            if (engine_->digest() != digest_before) fail("refused_changed_state", what + " refused (" + error_text(e) + ") but the digest changed");
+            if (e.code == ErrorCode::not_liquidatable && model_liquidatable) {
+                fail("liquidatable_decision", what + ": refused as not liquidatable, the model finds it liquidatable");
+            }
+            if (model_liquidatable && (e.code == ErrorCode::allocation_capacity || e.code == ErrorCode::invalid_argument ||
+                                       e.code == ErrorCode::unknown_place)) {
+                fail("liquidation_refused_by_waterfall", what + ": refused with " + error_text(e) + " (" + std::string(e.detail) + ")");
+            }
+            if (model_liquidatable && liquidator != a && liquidator < n &&
+                (e.code == ErrorCode::market_halted || e.code == ErrorCode::stale_mark || e.code == ErrorCode::no_mark) &&
+                has_closable_position(a)) {
+                fail("liquidation_blocked_by_halted_or_stale", what + ": refused with " + error_text(e) + " although it has a position in a fresh, open market");
+            }
+            if (e.code == ErrorCode::overflow) {
+                const std::string why = liquidation_overflow(a, liquidator);
+                const std::string cash = liquidator_cash_short(a, liquidator);
+                if (why.empty() && !cash.empty()) {
+                    // docs/engine.md: a liquidator that cannot pay the loss it realises is refused
+                    // with insufficient_collateral; an overflow there is a mislabelled refusal.
+                    fail("liquidator_cash_refused_as_overflow", what + ": refused with " + error_text(e) + "; " + cash);
+                } else if (why.empty()) {
+                    fail("overflow_unexplained", what + ": refused with " + error_text(e) + ", the model shows no value beyond int64");
+                } else {
+                    fail("liquidation_refused_overflow", what + ": " + why);
+                }
+            }
+            return false;
+        }
+        ++tally_.liquidations;
+        if (options_.verbose) {
+            fmt::print("  -> {} penalty {} deficit {} fund {} remainder {} socialized {} uncovered {}\n", r->full ? "full" : "partial",
+                       to_big(r->penalty).str(), to_big(r->deficit).str(), to_big(r->fund_paid).str(), to_big(r->remainder).str(),
+                       to_big(r->socialized).str(), to_big(r->uncovered).str());
+        }
+        if (!model_liquidatable) fail("liquidatable_decision", what + ": carried out, the model finds the account healthy");
+        resync();
+        check_everything("liquidate");
+        const Big penalty = to_big(r->penalty);
+        const Big deficit = to_big(r->deficit);
+        const Big fund_paid = to_big(r->fund_paid);
+        const Big remainder = to_big(r->remainder);
+        const Big socialized = to_big(r->socialized);
+        const Big uncovered = to_big(r->uncovered);
+        tally_.deficits += deficit > 0;
+        tally_.socialized += socialized > 0;
+        tally_.uncovered += uncovered > 0;
+        if (deficit != fund_paid + remainder || (remainder > 0 && remainder != socialized + uncovered) || deficit < 0 || fund_paid < 0 ||
+            socialized < 0 || uncovered < 0) {
+            fail("waterfall_arithmetic", fmt::format("{}: deficit {} fund {} remainder {} socialized {} uncovered {}", what, deficit.str(),
+                                                     fund_paid.str(), remainder.str(), socialized.str(), uncovered.str()));
+        }
+        if (to_big(engine_->uncovered_total()) - uncovered_before != uncovered) {
+            fail("uncovered_total", fmt::format("{}: uncovered_total grew by {}, the report says {}", what,
+                                                (to_big(engine_->uncovered_total()) - uncovered_before).str(), uncovered.str()));
+        }
+        std::vector<ModelMetrics> post(n);
+        for (std::uint32_t x = 0; x < n; ++x) post[x] = metrics_of(x);
+        const Big tolerance = Big(2 * markets_.size() + 2);
+        // Closes at the mark: the defaulter's, and each ADL bearer's against the liquidator. Each
+        // costs the liquidator at most 2 atoms of rounding and never gains it anything.
+        std::size_t closes = 0;
+        for (std::uint32_t x = 0; x < n; ++x) {
+            if (x == liquidator) continue;
+            for (std::uint32_t m = 0; m < markets_.size(); ++m) closes += pre_positions[x][m].size != positions_[x][m].size ? 1u : 0u;
+        }
+        // A funding socialization charges the liquidator's positions too (its takeover settled at
+        // the old indices): that charge is not part of its gain.
+        Big socialization_charge = 0;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            ModelMarket old_indices = markets_[m];
+            old_indices.index_long = pre_markets[m].index_long;
+            old_indices.index_short = pre_markets[m].index_short;
+            socialization_charge += formulas_.funding_owed(markets_[m], positions_[liquidator][m]) -
+                                    formulas_.funding_owed(old_indices, positions_[liquidator][m]);
+        }
+        // What the liquidator gained besides its share of the penalty: the discount, less rounding.
+        const Big share = to_big(r->penalty_split.to_liquidator);
+        const Big gain = post[liquidator].equity - pre[liquidator].equity + socialization_charge - share;
+        Big reported_discount = gain;
+        if constexpr (has_discount_field<LiquidationReport<USDC>>::value) reported_discount = to_big(r->discount);
+        tally_.discounts += reported_discount > 0;
+        if ((deficit > 0 || fund_paid > 0) && (penalty > 0 || reported_discount > 0 || gain > 0)) {
+            fail("penalty_or_discount_not_forgone", fmt::format("{}: deficit {} fund paid {} with penalty {}, discount {} and liquidator gain {}",
+                                                                what, deficit.str(), fund_paid.str(), penalty.str(),
+                                                                reported_discount.str(), gain.str()));
+        }
+        if (gain > reported_discount || gain < reported_discount - Big(2 * closes)) {
+            fail("discount_report", fmt::format("{}: report.discount {} but the liquidator gained {} besides its penalty share {} "
+                                                "({} closes at the mark, socialization charge {}; equity {} -> {})",
+                                                what, reported_discount.str(), gain.str(), share.str(), closes,
+                                                socialization_charge.str(), pre[liquidator].equity.str(), post[liquidator].equity.str()));
+        }
+        if (post[a].liquidatable() && has_closable_position(a)) {
+            fail("liquidated_account_still_liquidatable",
+                 fmt::format("{}: equity {} maintenance {} after a {} liquidation", what, post[a].equity.str(), post[a].maintenance.str(),
+                             r->full ? "full" : "partial"));
+        }
+        // The socialized loss.
+        const bool funding = spec_.policy == PolicyKind::funding;
+        std::vector<std::uint32_t> closed_markets;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            if (pre_positions[a][m].size != positions_[a][m].size) closed_markets.push_back(m);
+        }
+        for (std::uint32_t x = 0; x < n && !funding; ++x) {
+            if (x == a || x == liquidator) continue;
+            const bool changed = pre_collateral[x] != collateral_[x] || pre_positions[x] != positions_[x];
+            if (!changed && pre[x].equity == post[x].equity) continue;
+            bool opposite = false;
+            Big profit = 0;
+            for (const std::uint32_t m : closed_markets) {
+                const Big& own = pre_positions[x][m].size;
+                const Big& defaulter = pre_positions[a][m].size;
+                if (own != 0 && ((own > 0) != (defaulter > 0))) {
+                    opposite = true;
+                    const Big p = formulas_.pnl(pre_markets[m], pre_positions[x][m]);
+                    if (p > profit) profit = p;
+                }
+            }
+            if (!opposite) {
+                fail("bystander_touched", fmt::format("{}: account {} changed without an opposite position in a closed market", what, x));
+                continue;
+            }
+            const Big loss = pre[x].equity - post[x].equity;
+            Big capacity = profit;
+            if (spec_.policy == PolicyKind::clearing) capacity = ceil_div(pre_collateral[x] * spec_.assessment_bps, Big(10'000));
+            if (loss > capacity + tolerance) {
+                fail("bearer_charged_beyond_capacity", fmt::format("{}: account {} lost {} with a capacity of {} ({} before, {} after)", what, x,
+                                                                   loss.str(), capacity.str(), pre[x].equity.str(), post[x].equity.str()));
+            }
+        }
+        for (std::uint32_t x = 0; x < n && !funding; ++x) {
+            if (x == a || pre[x].liquidatable() || !post[x].liquidatable()) continue;
+            fail(spec_.policy == PolicyKind::clearing && x != liquidator ? "assessment_made_liquidatable" : "healthy_made_liquidatable",
+                 fmt::format("{}: account {} healthy before (equity {} maintenance {}), liquidatable after (equity {} maintenance {})", what, x,
+                             pre[x].equity.str(), pre[x].maintenance.str(), post[x].equity.str(), post[x].maintenance.str()));
+        }
+        return true;
+    }
+
+    // ---- bad input ------------------------------------------------------------------------------
+    void do_bad_input(const Op& op) {
+        const std::uint32_t unknown_market = static_cast<std::uint32_t>(markets_.size()) + static_cast<std::uint32_t>(op.x & 3);
+        const int asset = spec_.markets[op.market].asset;
+        const int other_asset = (asset + 1 + static_cast<int>(static_cast<std::uint64_t>(op.y) % 3)) % asset_kinds;
+        auto typed_trade = [&](int kind, std::uint32_t market, std::uint32_t buyer, std::uint32_t seller, std::int64_t size, std::int64_t price) {
+            return outcome(with_asset(kind, [&](auto tag) {
+                using B = decltype(tag);
+                return engine_->template trade<B>(MarketId{market}, AccountId{buyer}, AccountId{seller}, Quantity<B>(size), Price<B, USDC>(price));
+            }));
+        };
+        const std::int64_t mark = markets_[op.market].mark.template convert_to<std::int64_t>();
+        const std::int64_t lot = markets_[op.market].config.lot_size;
+        const std::int64_t on_tick = std::max<std::int64_t>(1, mark / markets_[op.market].config.tick_size) * markets_[op.market].config.tick_size;
+        // Every case is refused by the engine (the model says why).
+        switch (op.sub) {
+            case 0: step("bad_trade", [&] { return typed_trade(asset, unknown_market, op.a, op.b, lot, on_tick); }, false, "unknown market"); break;
+            case 1: step("bad_trade", [&] { return typed_trade(other_asset, op.market, op.a, op.b, lot, on_tick); }, false, "another base asset"); break;
+            case 2: step("bad_trade", [&] { return typed_trade(asset, op.market, op.a, op.a, lot, on_tick); }, false, "self trade"); break;
+            case 3: step("bad_trade", [&] { return typed_trade(asset, op.market, 1, 2, op.x <= 0 ? op.x : -op.x, on_tick); }, false, "size not positive"); break;
+            case 4: step("bad_trade", [&] { return typed_trade(asset, op.market, 1, 2, lot, op.y <= 0 ? op.y : -op.y); }, false, "price not positive"); break;
+            case 5: step("bad_deposit", [&] { return outcome(engine_->deposit(AccountId{account_count() + 5}, Usdc(1))); }, false, "unknown account"); break;
+            case 6: step("bad_withdraw", [&] { return outcome(engine_->withdraw(AccountId{op.a}, Usdc(op.x <= 0 ? op.x : -op.x))); }, false, "amount not positive"); break;
+            case 7: step("bad_liquidate", [&] { return outcome(engine_->liquidate(AccountId{op.a}, AccountId{op.a})); }, false, "self liquidation"); break;
+            case 8: step("bad_funding", [&] { return outcome(engine_->update_funding(MarketId{unknown_market}, FundingDelta(op.x))); }, false, "unknown market"); break;
+            case 9:
+                set_mark(op.market, asset, op.y, op.t, (Big(op.t) < now_ || op.y <= 0) ? std::optional<bool>(false) : std::nullopt,
+                         "time goes back or price not positive");
+                break;
+            case 10: step("bad_status", [&] { return outcome(engine_->set_market_status(MarketId{unknown_market}, MarketStatus::halted)); }, false, "unknown market"); break;
+            default: {
+                // Liquidating a healthy or unknown account.
+                const std::uint32_t target = op.a;
+                const bool liquidatable = target < account_count() && metrics_of(target).liquidatable();
+                if (liquidatable) {
+                    (void)liquidate(target, op.b, 0, 0);
+                } else {
+                    step("bad_liquidate", [&] { return outcome(engine_->liquidate(AccountId{target}, AccountId{op.b})); }, false, "not liquidatable");
+                }
+                break;
+            }
+        }
+    }
+
+    WorldSpec spec_;
+    RunOptions options_;
+    testing::TestRandom random_;
+    Formulas formulas_;
+    std::optional<Engine> engine_;
+    std::vector<ModelMarket> markets_;
+    std::vector<std::int64_t> base_marks_;
+    std::vector<Big> collateral_;
+    std::vector<std::vector<ModelPosition>> positions_;
+    Big now_ = 0;
+    std::vector<AccountId> due_;
+    std::vector<Allocation<USDC>> allocations_;
+    SwarmTally tally_;
+    std::uint64_t op_index_ = 0;
+    std::uint32_t probe_account_ = 0;
+    bool marks_accepted_ = false;
+    std::vector<detail::int128> pending_revert_;  // extreme funding deltas to take back, per market
+    Op current_;
+};
+
+// Runs one world of the given fund type (defined in one translation unit per policy).
+template <class Fund>
+SwarmTally run_world(std::uint64_t seed, RunOptions options) {
+    return Swarm<Fund>(seed, options).run();
+}
+
+// Dispatches a seed to its policy and form (swarm_dispatch.cpp).
+SwarmTally run_seed(std::uint64_t seed, RunOptions options);
+
+}  // namespace backstop_swarm
