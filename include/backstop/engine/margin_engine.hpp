@@ -619,11 +619,7 @@ private:
         }
     }
     void record(EngineCommand& command) {
-        command.sequence = command_seal_.entry_count;
-        command.chain = engine_command_chain(command_seal_.chain, command);
-        commands_.record(command);
-        command_seal_.entry_count += 1;
-        command_seal_.chain = command.chain;
+        record_chained(commands_, command_seal_, command, &engine_command_chain);
     }
     int find_slot(std::uint32_t account, std::uint32_t market) const {
         for (std::uint32_t s = 0; s < limits_.positions_per_account; ++s) {

@@ -74,6 +74,17 @@ struct NullJournal {
     void record(const Entry&) noexcept {}
 };
 
+// Numbers `entry`, chains it to `seal` with `chain(previous chain, entry)` and hands it to the
+// sink: the one way the ledger and the engine record an entry.
+template <class Sink, class Entry, class Chain>
+void record_chained(Sink& sink, JournalSeal& seal, Entry& entry, Chain chain) {
+    entry.sequence = seal.entry_count;
+    entry.chain = chain(seal.chain, entry);
+    sink.record(entry);
+    seal.entry_count += 1;
+    seal.chain = entry.chain;
+}
+
 // A growing vector of entries of any type (the ledger's JournalEntry, the engine's
 // EngineCommand), for tests and research: it keeps everything and allocates as it grows.
 template <class EntryType>

@@ -220,11 +220,8 @@ private:
     }
 
     void record(Entry& entry) {
-        entry.sequence = seal_.entry_count;
-        entry.chain = journal_chain(seal_.chain, entry);
-        journal_.record(entry);
-        seal_.entry_count += 1;
-        seal_.chain = entry.chain;
+        record_chained(journal_, seal_, entry,
+                       [](std::uint64_t previous, const Entry& e) { return journal_chain(previous, e); });
     }
 
     const Rep* slot(Place place) const { return const_cast<Ledger*>(this)->slot(place); }
