@@ -514,7 +514,8 @@ void BM_engine_liquidate_fund_settles(benchmark::State& state) {
 BENCHMARK(BM_engine_liquidate_fund_settles)->Arg(1'000);
 
 // For comparison: 50,000 to 48,500, equity 1,100 USDC under the 1,455 USDC maintenance; the
-// engine binary-searches the smallest close (in lots of 1 atom) that restores initial margin.
+// engine estimates the smallest close (in lots of 1 atom) that restores initial margin from the
+// linear condition, confirms it and walks it down to the lot.
 void BM_engine_liquidate_partial(benchmark::State& state) {
     const LiquidationWorld prototype = build_gap_world(static_cast<std::uint32_t>(state.range(0)), 48'500 * usdc);
     liquidation_benchmark(state, prototype, [](const LiquidationReport<USDC>& r) -> const char* {
