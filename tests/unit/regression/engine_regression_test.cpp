@@ -422,3 +422,31 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
 
 }  // namespace
 }  // namespace backstop::testing
+
+namespace backstop::testing {
+namespace {
+
+TEST_CASE("a liquidator that cannot pay the loss its takeover realises is refused with insufficient_collateral",
+          "[regression][engine][liquidation]") {
+    // Found by the swarm (seed 57 op 3194): the transfer replay saw the liquidator's collateral go
+    // below zero and reported it as an overflow.
+    TwoMarkets<> w;
+    const AccountId maker = w.account("1000000");
+    const AccountId defaulter = w.account("2500");
+    const AccountId keeper = w.account("1000");
+    w.marks("50000", "100");
+    w.trade_sol(keeper, maker, "100", "100");
+    w.marks("50000", "200");                   // the keeper's SOL: +10,000
+    w.trade(defaulter, maker, "1", "50000");
+    w.trade(maker, keeper, "1", "45000");      // the keeper short 1 BTC at 45,000
+    w.marks("47000", "200");                   // defaulter -500; keeper's short -2,000 on 1,000 of cash
+    REQUIRE(w.summary(defaulter).liquidatable);
+    REQUIRE_FALSE(w.summary(keeper).liquidatable);
+    const std::uint64_t digest = w.engine.digest();
+    // Taking over the long closes the keeper's short: it would realise -2,000 from 1,000 of cash.
+    CHECK(code_of(w.engine.liquidate(defaulter, keeper)) == ErrorCode::insufficient_collateral);
+    CHECK(w.engine.digest() == digest);
+}
+
+}  // namespace
+}  // namespace backstop::testing
