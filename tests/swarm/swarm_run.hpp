@@ -1180,13 +1180,15 @@ private:
 
     // Whether a liquidation of `a` by `liquidator` may have to be refused with `overflow`: the
     // model closes every closable position in full at the mark against the liquidator and shows
-    // the first value beyond int64 (settled funding, costs, realised PnL, the balances after the
-    // fills, the pnl_pool after the whole deficit is paid into it), or a position in those
+    // the first value beyond int64 (settled funding, costs, realised PnL, the balances after each
+    // fill in the engine's order, the defaulter's losses cut to its collateral, the pnl_pool after
+    // the whole deficit is paid into it), or a position in those
     // markets (a bearer's) whose settled funding or cost leaves int64. "" if none: an overflow
     // refusal is then a hard failure.
     std::string liquidation_overflow(std::uint32_t a, std::uint32_t liquidator) const {
         if (liquidator >= account_count() || liquidator == a) return "";
         Balances b = balances();
+        Big deficit = 0;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             const ModelPosition& p = positions_[a][m];
             if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
@@ -1195,7 +1197,15 @@ private:
             const Big value = formulas_.close_value(mm, p.size, p.size, t.size);
             const Formulas::Fill defaulter = formulas_.fill(mm, p, -p.size, value);
             const Formulas::Fill taker = formulas_.fill(mm, t, p.size, -value);
-            std::string why = fill_overflow(a, p, defaulter, b, defaulter.realised);
+            // The engine cuts the defaulter's loss transfers to what its collateral holds: the
+            // deficit reaches the pnl_pool later (fund, socialized loss) or never (uncovered), so
+            // the liquidator's gain is paid from a pnl_pool without it.
+            auto held = b.collateral.find(a);
+            const Big cash = held == b.collateral.end() ? collateral_[a] : held->second;
+            Big paid = defaulter.realised;
+            if (paid < 0 && cash + paid < 0) paid = cash > 0 ? Big(-cash) : Big(0);
+            deficit += paid - defaulter.realised;
+            std::string why = fill_overflow(a, p, defaulter, b, paid);
             if (why.empty()) why = fill_overflow(liquidator, t, taker, b, taker.realised);
             if (!why.empty()) return why;
             for (std::uint32_t x = 0; x < account_count(); ++x) {
@@ -1207,9 +1217,8 @@ private:
                 }
             }
         }
-        auto found = b.collateral.find(a);
-        if (found != b.collateral.end() && found->second < 0 && !fits64(b.pnl_pool - found->second)) {
-            return fmt::format("pnl_pool {} after the deficit {} is paid into it", (b.pnl_pool - found->second).str(), (-found->second).str());
+        if (deficit > 0 && !fits64(b.pnl_pool + deficit)) {
+            return fmt::format("pnl_pool {} after the deficit {} is paid into it", (b.pnl_pool + deficit).str(), deficit.str());
         }
         return "";
     }

@@ -122,9 +122,11 @@ TEST_CASE("swarm: replay one world", "[swarm]") {
 
 // The long run: BACKSTOP_SWARM_LONG_OPS operations (default 10^9) over every policy, on every
 // core (BACKSTOP_SWARM_THREADS: fewer); seeds from 10^6 up: `backstop_swarm_tests "[.long]"`
-// (hidden: ctest does not run it).
+// (hidden: ctest does not run it). BACKSTOP_SWARM_LONG_FIRST_WORLD resumes a run cut short: world k
+// is seed 10^6 + k, so a run of worlds [0, n) followed by one from n covers the same seeds.
 TEST_CASE("swarm: long run", "[swarm][.long]") {
     const std::uint64_t total = env_u64("BACKSTOP_SWARM_LONG_OPS", 1'000'000'000);
+    const std::uint64_t first_world = env_u64("BACKSTOP_SWARM_LONG_FIRST_WORLD", 0);
     const auto cores = static_cast<std::uint64_t>(std::max(1u, std::thread::hardware_concurrency()));
     const auto threads = static_cast<unsigned>(std::max<std::uint64_t>(1, env_u64("BACKSTOP_SWARM_THREADS", cores)));
     std::atomic<std::uint64_t> next_world{0};
@@ -138,10 +140,13 @@ TEST_CASE("swarm: long run", "[swarm][.long]") {
             for (;;) {
                 const std::uint64_t k = next_world.fetch_add(1);
                 if (k * ops_per_world >= total) return;
-                const SwarmTally world = run_seed(1'000'000 + k, RunOptions{ops_per_world, false});
+                const SwarmTally world = run_seed(1'000'000 + first_world + k, RunOptions{ops_per_world, false});
                 const std::uint64_t sum = done.fetch_add(ops_per_world) + ops_per_world;
                 std::lock_guard<std::mutex> lock(mutex);
                 tally.merge(world);
+                // A failing world is printed at once (its seed and operation replay alone), so a
+                // run cut short still names what it found.
+                if (world.hard_failures() != 0) fmt::print("world {} failed:\n{}", first_world + k, world.report());
                 if (k % 125 == 0) {
                     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
                     fmt::print("swarm long run: {} operations in {:.0f} s ({:.0f}/s), {} hard failures\n", sum, seconds,

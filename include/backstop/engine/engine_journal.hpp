@@ -52,6 +52,18 @@ struct EngineCommand {
     std::uint64_t base_symbol_hash = 0;
 };
 
+inline EngineCommand make_engine_command(EngineCommandKind kind, std::uint32_t market, std::uint32_t account,
+                                         std::uint32_t counterparty, std::int64_t value, std::int64_t value2) {
+    EngineCommand command;
+    command.kind = kind;
+    command.market = market;
+    command.account = account;
+    command.counterparty = counterparty;
+    command.value = value;
+    command.value2 = value2;
+    return command;
+}
+
 inline std::uint64_t symbol_hash(std::string_view symbol) {
     StableHash hash;
     for (const char c : symbol) hash.add(static_cast<std::uint64_t>(static_cast<unsigned char>(c)));

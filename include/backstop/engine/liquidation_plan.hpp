@@ -1,7 +1,8 @@
 // What a liquidation plan is made of: hypothetical positions (SlotOverride), one account's fill
 // (FillPlan), what a set of closes does to the account (CloseEffect), and the whole plan
 // (LiquidationPlan: every fill, the discount, the penalty, the fund's payment, the socialized
-// loss). Plain values: the engine computes them from const state, then commits them.
+// loss), and the scratch that holds its per-bearer part. Plain values: the engine computes them
+// from const state, then commits them.
 #pragma once
 
 #include "backstop/core/config.hpp"
@@ -15,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace backstop {
 namespace detail {
@@ -96,13 +98,28 @@ struct LiquidationPlan {
     std::int64_t defaulting_size = 0;  // |size| closed there
     int defaulting_side = 0;           // +1: the defaulter was long there
     SocializationKind kind = SocializationKind::charges_collateral;
-    std::size_t allocation_count = 0;  // in allocation_scratch_
-    std::size_t bearer_fill_count = 0; // in bearer_fills_ (ADL), one per allocation that closes
+    std::size_t allocation_count = 0;  // in the scratch's allocations
+    std::size_t bearer_fill_count = 0; // in the scratch's bearer_fills (ADL), one per allocation that closes
     bool has_adl_fill = false;
     FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
     detail::int128 funding_delta = 0;  // funding socialization: each index moves this far
     ErrorCode socialization_error{};   // the policy refused: the remainder stays uncovered
     bool socialization_failed = false;
+};
+
+// The part of a plan whose length is the number of accounts (bearers, their fills and charges,
+// the socialized-loss allocations), sized once when the engine is built: planning a liquidation
+// allocates nothing. A plan is a pure function of the state; the scratch only holds it.
+template <class Asset>
+struct LiquidationScratch {
+    std::vector<LossBearer<Asset>> bearers;
+    std::vector<FillPlan> bearer_fills;
+    std::vector<std::int64_t> bearer_charges;
+    std::vector<Allocation<Asset>> allocations;
+
+    explicit LiquidationScratch(std::uint32_t accounts_max)
+        : bearers(accounts_max), bearer_fills(accounts_max), bearer_charges(accounts_max),
+          allocations(std::size_t{accounts_max} + 1) {}
 };
 
 }  // namespace detail

@@ -37,6 +37,16 @@ inline int128 floor_div(int128 n, int128 d) {
 inline int128 ceil_div(int128 n, int128 d) { return -floor_div(-n, d); }
 inline int128 abs128(int128 x) { return x < 0 ? -x : x; }
 
+inline bool fits_int64(int128 value) {
+    return value >= std::numeric_limits<std::int64_t>::min() && value <= std::numeric_limits<std::int64_t>::max();
+}
+// For reports and bearers' views: a figure beyond int64 shows as the nearest int64.
+inline std::int64_t clamp_int64(int128 value) {
+    if (value > std::numeric_limits<std::int64_t>::max()) return std::numeric_limits<std::int64_t>::max();
+    if (value < std::numeric_limits<std::int64_t>::min()) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(value);
+}
+
 // size x mark, rounded down (a long is worth less, a short owes more).
 inline int128 position_value(const MarketState& state, std::int64_t size) {
     return floor_div(int128(size) * state.mark, state.notional_divisor);

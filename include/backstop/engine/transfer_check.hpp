@@ -4,6 +4,7 @@
 #pragma once
 
 #include "backstop/core/config.hpp"
+#include "backstop/engine/margin_math.hpp"
 #include "backstop/ledger/place.hpp"
 
 #include <array>
@@ -14,10 +15,6 @@
 
 namespace backstop {
 namespace detail {
-
-inline bool fits_int64(int128 value) {
-    return value >= std::numeric_limits<std::int64_t>::min() && value <= std::numeric_limits<std::int64_t>::max();
-}
 
 // A planned sequence of transfers replayed on copies of the balances it touches: no real
 // place goes below zero and no balance leaves int64, at any step. The plan's commit makes

@@ -426,6 +426,34 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
 namespace backstop::testing {
 namespace {
 
+TEST_CASE("an ADL bearer whose collateral cannot hold its close's gain is passed over, not a refused liquidation",
+          "[regression][engine][liquidation][waterfall]") {
+    // Found by the swarm's long run (seed 1005132 op 2833, an extreme world): the bearer's realised
+    // gain would take its collateral beyond int64, and the transfer replay refused the whole
+    // liquidation with overflow. The waterfall never refuses: that bearer bears nothing.
+    EngineWorld<Adl> w;  // no fund: the whole deficit goes to ADL
+    const AccountId defaulter = w.account("2500");
+    const AccountId keeper = w.account("5000");
+    const AccountId bearer = w.account("0");
+    // Everything the external place can still give (it may reach int64 min): the bearer's
+    // collateral ends 7,500 USDC below int64 max.
+    const std::int64_t deposited = 7'500'000'000;
+    w.engine.deposit(bearer, Usdc(std::numeric_limits<std::int64_t>::max() - deposited)).value();
+    w.mark("50000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.mark("40000");  // the defaulter -7,500; the bearer's short +10,000, more than its room
+    REQUIRE(w.summary(defaulter).liquidatable);
+    const Usdc bearer_before = w.engine.collateral(bearer);
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("7500"));
+    CHECK(report->socialized == usdc("0"));
+    CHECK(report->uncovered == usdc("7500"));
+    CHECK(w.engine.collateral(bearer) == bearer_before);
+    CHECK(w.engine.position(bearer, w.market).size == -100'000'000);
+    w.check_invariants();
+}
+
 TEST_CASE("a liquidator that cannot pay the loss its takeover realises is refused with insufficient_collateral",
           "[regression][engine][liquidation]") {
     // Found by the swarm (seed 57 op 3194): the transfer replay saw the liquidator's collateral go

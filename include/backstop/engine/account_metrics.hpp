@@ -1,0 +1,120 @@
+// An account's equity and margin requirements at the marks: exact in 128 bits (Metrics), with
+// hypothetical positions for plans (SlotOverride), and the scan's test for "below maintenance",
+// which decides most accounts in double and the rest exactly.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/margin_math.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop {
+namespace detail {
+
+// Equity and requirements of an account, exact in 128 bits (quote atoms).
+struct Metrics {
+    int128 equity = 0;
+    int128 initial = 0;
+    int128 maintenance = 0;
+    int128 notional = 0;  // sum of |size x mark| over positions, rounded up
+    std::size_t position_count = 0;
+    bool has_positions = false;
+};
+
+// Adds one position's contribution to `m`: unrealised PnL at the mark (values round down),
+// funding owed, and requirements on the notional rounded up. `conservative`: a position in a
+// market a liquidation cannot close (closable false) counts its losses but not its profits.
+inline void add_position(Metrics& m, const MarketState& state, std::int64_t size, std::int64_t cost, int128 funding_owed,
+                         bool conservative, bool closable) {
+    if (size == 0) return;
+    const int128 notional = position_notional(state, size);
+    int128 pnl = position_value(state, size) - cost - funding_owed;
+    if (conservative && pnl > 0 && !closable) pnl = 0;
+    m.equity += pnl;
+    m.initial += initial_requirement(state, notional);
+    m.maintenance += maintenance_requirement(state, notional);
+    m.notional += notional;
+    m.has_positions = true;
+    m.position_count += 1;
+}
+
+// Metrics of an account, with some positions replaced (overrides settle their funding: the
+// override's cost already includes it) and collateral changed by `collateral_change`.
+template <class LedgerType>
+Metrics account_metrics(const EngineView<LedgerType>& v, AccountId account, Span<const SlotOverride> overrides,
+                        int128 collateral_change, bool conservative = false) {
+    Metrics m;
+    m.equity = int128(v.collateral(account)) + collateral_change;
+    const PositionBook& book = v.book;
+    for (std::uint32_t s = 0; s < book.per_account; ++s) {
+        const std::size_t i = book.index(account.value, s);
+        const std::uint16_t market = book.market[i];
+        if (market == PositionBook::empty) continue;
+        bool replaced = false;
+        for (const SlotOverride& o : overrides) replaced = replaced || o.market == market;
+        if (replaced) continue;
+        const MarketState& state = v.markets[market];
+        add_position(m, state, book.size[i], book.cost[i], funding_owed(state, book.size[i], book.funding[i]), conservative,
+                     !conservative || v.closable(state));
+    }
+    for (const SlotOverride& o : overrides) {
+        if (o.market == PositionBook::empty) continue;
+        const MarketState& state = v.markets[o.market];
+        add_position(m, state, o.size, o.cost, 0, conservative, !conservative || v.closable(state));
+    }
+    return m;
+}
+
+template <class LedgerType>
+bool is_below_maintenance_exact(const EngineView<LedgerType>& v, std::uint32_t account) {
+    const Metrics m = account_metrics(v, AccountId{account}, {}, 0);
+    return m.has_positions && m.equity < m.maintenance;
+}
+
+// The scan's inner test. A fast pass in double decides every account that is clearly on one side
+// of its maintenance requirement (by far the most); an account within the pass's error bound of
+// the boundary, or in a tiered market, is decided by the exact arithmetic of account_metrics().
+// So the answer is always the exact one, without 128-bit divisions for most.
+template <class LedgerType>
+bool is_below_maintenance(const EngineView<LedgerType>& v, std::uint32_t account) {
+    const PositionBook& book = v.book;
+    const double collateral = static_cast<double>(v.collateral(AccountId{account}));
+    double equity = collateral;
+    double maintenance = 0.0;
+    double magnitude = std::abs(collateral);
+    bool has_positions = false;
+    bool exact_needed = false;
+    for (std::uint32_t s = 0; s < book.per_account; ++s) {
+        const std::size_t i = book.index(account, s);
+        const std::uint16_t market = book.market[i];
+        if (market == PositionBook::empty) continue;
+        const MarketState& state = v.markets[market];
+        has_positions = true;
+        exact_needed = exact_needed || state.config.tier_count != 1;
+        const double size = static_cast<double>(book.size[i]);
+        const double value = size * state.mark_per_atom;
+        // Settled positions (the common case) owe nothing; otherwise the difference is exact in
+        // 128 bits (indices stay within +-2^62) and fits int64, then one rounding. The 64-bit
+        // copies of the indices select without a branch (sides are mixed at random).
+        const std::int64_t index = book.size[i] > 0 ? state.funding_index_long64 : state.funding_index_short64;
+        const double funding = size * static_cast<double>(index - book.funding[i]) * state.funding_per_unit;
+        const double cost = static_cast<double>(book.cost[i]);
+        equity += value - cost - funding;
+        maintenance += std::abs(value) * state.maintenance_fraction;
+        magnitude += std::abs(value) + std::abs(cost) + std::abs(funding);
+    }
+    if (!has_positions) return false;
+    // Each term is within a few ulps; the exact version also rounds each position to atoms.
+    const double tolerance = magnitude * 1e-12 + 16.0 * (book.per_account + 1);
+    if (!exact_needed && equity - maintenance > tolerance) return false;
+    if (!exact_needed && equity - maintenance < -tolerance) return true;
+    return is_below_maintenance_exact(v, account);
+}
+
+}  // namespace detail
+}  // namespace backstop

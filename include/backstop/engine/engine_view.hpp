@@ -1,0 +1,34 @@
+// EngineView: what a plan reads, all const: the ledger's balances, the markets, the position book
+// and the engine's time. Every planning function (account_metrics.hpp, fills.hpp,
+// liquidation_closes.hpp, socialization_plan.hpp, liquidation_planner.hpp) takes one, so that a
+// plan is visibly a function of the state and nothing else.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/core/result.hpp"
+#include "backstop/engine/market.hpp"
+#include "backstop/engine/oracle_marks.hpp"
+#include "backstop/engine/position_book.hpp"
+#include "backstop/ledger/place.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace backstop {
+namespace detail {
+
+template <class LedgerType>
+struct EngineView {
+    const LedgerType& ledger;
+    const std::vector<MarketState>& markets;
+    const PositionBook& book;
+    std::int64_t now_ms;
+
+    std::int64_t collateral(AccountId account) const { return ledger.balance_of(Place::collateral(account)).atoms(); }
+    const MarketState& market_of_slot(std::size_t i) const { return markets[book.market[i]]; }
+    Result<void> check_mark_fresh(const MarketState& state) const { return detail::check_mark_fresh(state, now_ms); }
+    bool closable(const MarketState& state) const { return is_closable(state, now_ms); }
+};
+
+}  // namespace detail
+}  // namespace backstop

@@ -1,0 +1,178 @@
+// Which positions a liquidation closes, and how much of each: what a set of closes at the mark
+// does to the account (evaluate_closes), the least partial close of one position that restores
+// the target (partial_close_of), and the choice over positions (choose_closes). Pure functions of
+// the view.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/engine/account_metrics.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/fills.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/margin_math.hpp"
+#include "backstop/money/rate.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+namespace backstop {
+namespace detail {
+
+// What closing `closes` (per slot, signed like each position, at the mark) does to the account.
+template <class LedgerType>
+CloseEffect evaluate_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, const Closes& closes) {
+    const PositionBook& book = v.book;
+    CloseEffect effect;
+    effect.collateral = v.collateral(account);
+    int128 pnl = 0;
+    for (std::uint32_t s = 0; s < book.per_account; ++s) {
+        const std::size_t i = book.index(account.value, s);
+        if (book.market[i] == PositionBook::empty) continue;
+        const MarketState& state = v.markets[book.market[i]];
+        const std::int64_t size = book.size[i];
+        const int128 owed = funding_owed(state, size, book.funding[i]);
+        const std::int64_t close = closes[s];
+        if (close == 0) {
+            int128 position_pnl = position_value(state, size) - book.cost[i] - owed;
+            if (position_pnl > 0 && !v.closable(state)) position_pnl = 0;
+            pnl += position_pnl;
+            effect.target += target_requirement(state, position_notional(state, size));
+            effect.positions_left = true;
+            continue;
+        }
+        const std::int64_t left = size - close;
+        const int128 cost = int128(book.cost[i]) + owed;
+        if (!fits_int64(owed) || !fits_int64(cost)) {
+            effect.unrepresentable = true;
+            continue;
+        }
+        const int128 cost_removed = cost * abs128(close) / abs128(size);  // toward zero
+        const std::int64_t taker = book.position(liquidator, book.market[i]).size;
+        const std::int64_t value = close_value(state, size, close, taker);
+        effect.values[s] = value;
+        effect.collateral += -value - cost_removed;
+        pnl += position_value(state, left) - (cost - cost_removed);
+        const int128 notional = closed_notional(state, close);
+        effect.notional += notional;
+        effect.penalty += ceil_div(notional * state.config.liquidation_penalty.count(), Ppm::denominator);
+        effect.discount += floor_div(notional * state.config.liquidator_discount.count(), Ppm::denominator);
+        if (left != 0) {
+            effect.target += target_requirement(state, position_notional(state, left));
+            effect.positions_left = true;
+        }
+    }
+    effect.equity = effect.collateral + pnl;
+    return effect;
+}
+
+// The partial close of slot `s` (on top of `closes`) that restores the target with the fewest
+// lots: an estimate from the linear condition, then confirmed exactly and walked to the lot.
+// Returns 0 when no close that leaves at least a lot restores it.
+template <class LedgerType>
+std::int64_t partial_close_of(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, Closes closes,
+                              std::uint32_t s) {
+    const std::size_t i = v.book.index(account.value, s);
+    const MarketState& state = v.markets[v.book.market[i]];
+    const std::int64_t size = v.book.size[i];
+    const std::int64_t magnitude = size < 0 ? -size : size;
+    const std::int64_t lot = state.config.lot_size;
+    const std::int64_t lots = magnitude / lot;
+    if (lots <= 1) return 0;
+    auto restores = [&](std::int64_t close_lots) {
+        closes[s] = size > 0 ? close_lots * lot : -close_lots * lot;
+        return evaluate_closes(v, account, liquidator, closes).restores();
+    };
+    // Relief per lot closed: the target it frees less the penalty and discount it costs.
+    const double relief_ppm = static_cast<double>(target_rate_ppm(state, position_notional(state, size)) -
+                                                  state.config.liquidation_penalty.count() -
+                                                  state.config.liquidator_discount.count());
+    if (relief_ppm <= 0) return 0;
+    const double relief_per_lot = relief_ppm / Ppm::denominator * static_cast<double>(lot) *
+                                  static_cast<double>(state.mark) / static_cast<double>(state.notional_divisor);
+    closes[s] = 0;
+    const CloseEffect base = evaluate_closes(v, account, liquidator, closes);
+    auto lots_for = [&](const CloseEffect& e) {
+        const double gap = static_cast<double>(e.target + e.penalty + e.discount - e.equity);
+        return std::max(1.0, std::ceil(gap / relief_per_lot));
+    };
+    double estimate = lots_for(base);
+    for (int round = 0; round < 24 && estimate < static_cast<double>(lots); ++round) {
+        std::int64_t close_lots = static_cast<std::int64_t>(estimate);
+        closes[s] = size > 0 ? close_lots * lot : -close_lots * lot;
+        const CloseEffect effect = evaluate_closes(v, account, liquidator, closes);
+        if (effect.restores()) {
+            // The smallest: walk down while a lot less still restores (rounding is not monotone).
+            for (int step = 0; step < 64 && close_lots > 1 && restores(close_lots - 1); ++step) --close_lots;
+            return size > 0 ? close_lots * lot : -close_lots * lot;
+        }
+        // Short of cash rather than of equity: closing more of this position will not help.
+        if (effect.equity - effect.penalty - effect.discount >= effect.target) return 0;
+        estimate += lots_for(effect);
+    }
+    return 0;
+}
+
+// Which positions a liquidation closes and how much: everything a liquidation can close when it
+// is full; otherwise, the positions that restore the target with the least penalty per unit of
+// relief, each in full but the last, the last to the lot. Sets `full`.
+template <class LedgerType>
+Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, const Metrics& before,
+                     bool& full) {
+    const PositionBook& book = v.book;
+    Closes closes{};
+    std::array<std::uint32_t, positions_per_account_max> order{};
+    std::size_t count = 0;
+    for (std::uint32_t s = 0; s < book.per_account; ++s) {
+        const std::size_t i = book.index(account.value, s);
+        if (book.market[i] == PositionBook::empty) continue;
+        const MarketState& state = v.markets[book.market[i]];
+        if (!v.closable(state)) continue;
+        order[count++] = s;
+        const Ppm threshold = state.config.full_liquidation_below;
+        if (before.equity * Ppm::denominator < before.maintenance * threshold.count()) full = true;
+    }
+    if (before.equity <= 0) full = true;
+    if (!full) {
+        // Least penalty per unit of relief first; ties in slot order (stable).
+        auto relief_of = [&](std::uint32_t s) {
+            const std::size_t i = book.index(account.value, s);
+            const MarketState& state = v.markets[book.market[i]];
+            return target_rate_ppm(state, position_notional(state, book.size[i])) -
+                   state.config.liquidation_penalty.count() - state.config.liquidator_discount.count();
+        };
+        auto penalty_of = [&](std::uint32_t s) {
+            return v.markets[book.market[book.index(account.value, s)]].config.liquidation_penalty.count();
+        };
+        // Insertion sort: stable, and std::stable_sort would allocate a buffer.
+        auto before_in_order = [&](std::uint32_t a, std::uint32_t b) {
+            const std::int64_t ra = relief_of(a);
+            const std::int64_t rb = relief_of(b);
+            if ((ra > 0) != (rb > 0)) return ra > 0;
+            if (ra <= 0) return false;
+            return int128(penalty_of(a)) * rb < int128(penalty_of(b)) * ra;
+        };
+        for (std::size_t k = 1; k < count; ++k) {
+            for (std::size_t j = k; j > 0 && before_in_order(order[j], order[j - 1]); --j) std::swap(order[j], order[j - 1]);
+        }
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::uint32_t s = order[k];
+            const std::int64_t part = partial_close_of(v, account, liquidator, closes, s);
+            if (part != 0) {
+                closes[s] = part;
+                return closes;
+            }
+            closes[s] = book.size[book.index(account.value, s)];
+            if (evaluate_closes(v, account, liquidator, closes).restores()) return closes;
+        }
+        full = true;
+    }
+    for (std::size_t k = 0; k < count; ++k) closes[order[k]] = book.size[book.index(account.value, order[k])];
+    return closes;
+}
+
+}  // namespace detail
+}  // namespace backstop

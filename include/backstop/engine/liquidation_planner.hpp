@@ -1,0 +1,151 @@
+// A liquidation planned whole from const state (liquidation_plan.hpp's LiquidationPlan): the
+// closes (liquidation_closes.hpp), the defaulter's and the liquidator's fills at the mark, the
+// waterfall (waterfall.hpp), then the checks that make its commit unable to fail: the
+// liquidator's slots, cash and initial margin, and every transfer replayed in commit order on
+// copies of the balances (TransferCheck).
+#pragma once
+
+#include "backstop/core/assert.hpp"
+#include "backstop/core/config.hpp"
+#include "backstop/core/result.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/engine/account_metrics.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/fills.hpp"
+#include "backstop/engine/liquidation_closes.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/transfer_check.hpp"
+#include "backstop/engine/waterfall.hpp"
+#include "backstop/fund/socialization_kind.hpp"
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop {
+namespace detail {
+
+// The liquidator needs free slots, cash for the losses its takeover realises, and its initial
+// requirement after taking over (its positions in halted or stale markets count their losses,
+// not their profits).
+template <class LedgerType, class Asset>
+Result<void> check_liquidator(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, AccountId liquidator) {
+    std::array<SlotOverride, positions_per_account_max> taken{};
+    std::int32_t new_slots = 0;
+    int128 cash = plan.discount + plan.split.to_liquidator.atoms();
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        const FillPlan& fill = plan.liquidator_fills[k];
+        FillPlan final_fill = fill;
+        if (plan.has_adl_fill && plan.adl_liquidator_fill.market == fill.market) {
+            final_fill.size_after = plan.adl_liquidator_fill.size_after;
+            final_fill.cost_after = plan.adl_liquidator_fill.cost_after;
+            cash += plan.adl_liquidator_fill.collateral_change;
+        }
+        taken[k] = SlotOverride{fill.market, final_fill.size_after, final_fill.cost_after};
+        cash += fill.collateral_change;
+        if (fill.new_slot && fill.size_after != 0) ++new_slots;
+    }
+    if (new_slots > v.book.free_slot_count(liquidator.value)) {
+        return make_error(ErrorCode::position_slots_full, "liquidator has no free slot");
+    }
+    // Its cash pays the losses its fills realise (gains are credited first), before its reward.
+    int128 running = v.collateral(liquidator);
+    for (std::size_t k = 0; k < plan.fill_count; ++k) running += plan.liquidator_fills[k].collateral_change;
+    const int128 after_takeover = running;
+    if (plan.has_adl_fill) running += plan.adl_liquidator_fill.collateral_change;
+    if (after_takeover < 0 || running < 0) {
+        return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay the loss its takeover realises");
+    }
+    const Metrics after = account_metrics(v, liquidator, Span<const SlotOverride>(taken.data(), plan.fill_count), cash,
+                                          /*conservative*/ true);
+    if (after.has_positions && after.equity < after.initial) {
+        return make_error(ErrorCode::insufficient_margin, "liquidator lacks initial margin for the takeover");
+    }
+    return {};
+}
+
+// Replays the plan's transfers in commit order (liquidation_commit.hpp) on copies of the balances.
+template <class LedgerType, class Fund, class Asset>
+bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const LiquidationPlan<Asset>& plan, AccountId account,
+                   AccountId liquidator, const LiquidationScratch<Asset>& scratch) {
+    TransferCheck<LedgerType> check(v.ledger);
+    gains_then_losses(plan.defaulter_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
+    gains_then_losses(plan.liquidator_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
+    for (std::size_t k = 0; k < plan.bearer_fill_count; ++k) {
+        const FillPlan& fill = scratch.bearer_fills[k];
+        check_fill(check, fill);
+        check.apply(Place::collateral(fill.account), Place::pnl_pool(), scratch.bearer_charges[k]);
+        check.release(Place::collateral(fill.account));
+    }
+    if (plan.has_adl_fill) check_fill(check, plan.adl_liquidator_fill);
+    const Place source = Place::collateral(account);
+    check.apply(source, Place::collateral(liquidator), plan.discount);
+    check.apply(source, Place::collateral(liquidator), plan.split.to_liquidator.atoms());
+    check.apply(source, fund.place(), plan.split.to_fund.atoms());
+    check.apply(source, Place::treasury(), plan.split.to_treasury.atoms());
+    check.apply(source, Place::dust(), plan.split.to_dust.atoms());
+    check.apply(fund.place(), Place::pnl_pool(), plan.fund_paid);
+    if (plan.kind == SocializationKind::charges_collateral) {
+        for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+            const Allocation<Asset>& allocation = scratch.allocations[k];
+            check.apply(allocation.source, Place::pnl_pool(), allocation.amount.atoms());
+            if (allocation.source.kind() == PlaceKind::collateral) check.release(allocation.source);
+        }
+    }
+    if (plan.kind == SocializationKind::funding_index) check.apply(Place::funding_pool(), Place::pnl_pool(), plan.covered);
+    return check.ok();
+}
+
+// The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
+// `liquidator` taking over what is closed, or the typed reason it cannot be done.
+template <class LedgerType, class Fund, class Asset>
+Result<LiquidationPlan<Asset>> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
+                                                AccountId liquidator, const Metrics& before,
+                                                LiquidationScratch<Asset>& scratch) {
+    LiquidationPlan<Asset> plan;
+    bool full = false;
+    plan.closes = choose_closes(v, account, liquidator, before, full);
+    plan.effect = evaluate_closes(v, account, liquidator, plan.closes);
+    if (plan.effect.unrepresentable) {
+        return make_error(ErrorCode::overflow, "a position's funding debt does not fit the ledger's int64");
+    }
+    plan.full = !plan.effect.positions_left;
+
+    // The fills: the defaulter closes at the mark, the liquidator takes the other side.
+    int128 defaulting_notional = -1;
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        const std::int64_t close = plan.closes[s];
+        if (close == 0) continue;
+        const std::uint32_t market = v.book.market[v.book.index(account.value, s)];
+        const MarketState& state = v.markets[market];
+        const std::int64_t value = plan.effect.values[s];  // as evaluated
+        Result<FillPlan> defaulter = plan_fill_on(v, account, market, v.book.position(account, market), -close, value);
+        if (!defaulter) return defaulter.error();
+        Result<FillPlan> taker = plan_fill(v, liquidator, market, close, -value);
+        if (!taker) return taker.error();
+        plan.defaulter_fills[plan.fill_count] = *defaulter;
+        plan.liquidator_fills[plan.fill_count] = *taker;
+        ++plan.fill_count;
+        // The defaulting market (its bearers take a socialized loss) is where the most notional
+        // closes: sizes in different markets count different atoms.
+        const int128 notional = closed_notional(state, close);
+        if (notional > defaulting_notional) {
+            defaulting_notional = notional;
+            plan.defaulting_market = MarketId{market};
+            plan.defaulting_size = close < 0 ? -close : close;
+            plan.defaulting_side = close > 0 ? 1 : -1;
+        }
+    }
+    BACKSTOP_ASSERT(plan.fill_count > 0, "a liquidation plan closes nothing");
+
+    plan_waterfall(v, fund, plan, account, liquidator, scratch);
+
+    if (Result<void> ok = check_liquidator(v, plan, liquidator); !ok) return ok.error();
+    if (!transfers_fit(v, fund, plan, account, liquidator, scratch)) {
+        return make_error(ErrorCode::overflow, "the liquidation would overflow a balance");
+    }
+    return plan;
+}
+
+}  // namespace detail
+}  // namespace backstop

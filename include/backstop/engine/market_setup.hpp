@@ -1,0 +1,66 @@
+// A market's engine state from its configuration and its assets' decimals (validated), and the
+// checks a new mark must pass. Used by MarginEngine::add_market and set_mark, and by replay.
+#pragma once
+
+#include "backstop/core/checked_arith.hpp"
+#include "backstop/core/config.hpp"
+#include "backstop/core/result.hpp"
+#include "backstop/engine/margin_math.hpp"
+#include "backstop/engine/market.hpp"
+#include "backstop/money/rate.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+namespace backstop {
+namespace detail {
+
+inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,
+                                             int price_decimals, int quote_decimals) {
+    if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
+    const int exponent = base_decimals + price_decimals - quote_decimals;
+    if (exponent < 0 || exponent > 18) {
+        return make_error(ErrorCode::invalid_market_config, "base decimals + price decimals - quote decimals must be in [0, 18]");
+    }
+    // Funding indices are in quote units per whole base unit x 10^9 (funding_precision).
+    const int funding_exponent = base_decimals + 9 - quote_decimals;
+    if (funding_exponent < 0 || funding_exponent > 36) {
+        return make_error(ErrorCode::invalid_market_config,
+                          "base decimals + 9 - quote decimals must be in [0, 36] (funding precision)");
+    }
+    MarketState market;
+    market.config = config;
+    market.base_symbol = symbol;
+    market.base_decimals = base_decimals;
+    market.price_decimals = price_decimals;
+    market.notional_divisor = pow10<std::int64_t>(exponent);
+    market.funding_divisor = 1;
+    for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
+    market.funding_per_unit = 1.0 / static_cast<double>(market.funding_divisor);
+    compute_tier_offsets(market);
+    market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
+    return market;
+}
+
+// A mark must be positive, and a maximal position's value must fit comfortably in int64 at it
+// (int64 max / 8: the bound every 128-bit sum of the margin arithmetic relies on).
+inline Result<void> check_mark_in_range(const MarketState& state, std::int64_t raw_price) {
+    if (raw_price <= 0) return make_error(ErrorCode::price_not_positive, "a mark must be positive");
+    const int128 value_max = int128(state.config.position_max) * raw_price / state.notional_divisor;
+    if (value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+        return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
+    }
+    return {};
+}
+
+// Sets a mark that passed check_mark_in_range, observed at `at_ms`.
+inline void apply_mark(MarketState& state, std::int64_t raw_price, std::int64_t at_ms) {
+    state.mark = raw_price;
+    state.has_mark = true;
+    state.mark_per_atom = static_cast<double>(raw_price) / static_cast<double>(state.notional_divisor);
+    state.mark_time_ms = at_ms;
+}
+
+}  // namespace detail
+}  // namespace backstop

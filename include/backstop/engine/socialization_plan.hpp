@@ -1,0 +1,229 @@
+// The socialized-loss step of a liquidation's waterfall, planned: who can bear the remainder and
+// how much (collect_bearers: a bearer's capacity is its profit in the defaulting market, and no
+// more than its account's equity above maintenance), the fund's policy's allocation, and what the
+// engine itself must do for it: close ADL bearers at the mark and cap each charge exactly
+// (plan_deleveraging), or move its funding indices (plan_funding_socialization). Never refuses:
+// what cannot be planned stays uncovered, and the plan says why.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/core/hash.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/engine/account_metrics.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/fills.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/margin_math.hpp"
+#include "backstop/fund/fund_types.hpp"
+#include "backstop/fund/socialization_kind.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+namespace backstop {
+namespace detail {
+
+// Positions in the defaulting market that can bear the remainder, in account order, never the
+// defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
+// funding (the liquidator's as it will be). A bearer's capacity is its profit there, and no more
+// than its account's equity above maintenance, so that bearing it leaves it healthy.
+template <class LedgerType, class Asset>
+std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, AccountId account,
+                            AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+    std::size_t count = 0;
+    const std::uint32_t market = plan.defaulting_market.value;
+    const MarketState& state = v.markets[market];
+    const bool funding = plan.kind == SocializationKind::funding_index;
+    const std::uint32_t accounts = v.ledger.account_count();
+    for (std::uint32_t a = 0; a < accounts; ++a) {
+        if (a == account.value) continue;
+        PositionState position;
+        if (a == liquidator.value) {
+            if (!funding) continue;
+            for (std::size_t k = 0; k < plan.fill_count; ++k) {
+                const FillPlan& fill = plan.liquidator_fills[k];
+                if (fill.market == market) position = position_after(fill, state, 0);
+            }
+        } else {
+            position = v.book.position(AccountId{a}, market);
+        }
+        if (position.size == 0) continue;
+        const bool long_side = position.size > 0;
+        if (!funding && long_side == (plan.defaulting_side > 0)) continue;
+        LossBearer<Asset>& bearer = scratch.bearers[count++];
+        const std::int64_t collateral = v.collateral(AccountId{a});
+        const int128 value = position_value(state, position.size);
+        const int128 pnl = value - position.cost - funding_owed(state, position.size, position.snapshot);
+        bearer.account = AccountId{a};
+        bearer.side = long_side ? Side::long_side : Side::short_side;
+        bearer.size_atoms = position.size < 0 ? -position.size : position.size;
+        bearer.position_value = Amount<Asset>(clamp_int64(abs128(value)));
+        bearer.entry_value = Amount<Asset>(clamp_int64(abs128(position.cost)));
+        bearer.maintenance = Amount<Asset>(clamp_int64(maintenance_requirement(state, position_notional(state, position.size))));
+        if (funding) {
+            bearer.unrealised_pnl = Amount<Asset>(clamp_int64(pnl));
+            bearer.collateral = Amount<Asset>(collateral);
+            continue;
+        }
+        const Metrics m = account_metrics(v, AccountId{a}, {}, 0, /*conservative*/ true);
+        const int128 headroom = std::max<int128>(m.equity - m.maintenance, 0);
+        const int128 capacity = std::min(std::max<int128>(pnl, 0), headroom);
+        bearer.unrealised_pnl = Amount<Asset>(clamp_int64(capacity));
+        // ADL pays from the profit its close realises; a charge comes from collateral.
+        bearer.collateral = plan.kind == SocializationKind::auto_deleveraging
+                                ? Amount<Asset>(clamp_int64(collateral + capacity))
+                                : Amount<Asset>(clamp_int64(std::min<int128>(collateral, headroom)));
+    }
+    return count;
+}
+
+// Every position pays the same per unit at its next settlement: both indices move by
+// ceil(remainder x funding_divisor / total size), so the charges add up to at least the
+// remainder. Beyond funding_index_max it covers nothing (the remainder is uncovered).
+template <class Asset>
+void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBearer<Asset>> bearers, const MarketState& state,
+                                LiquidationScratch<Asset>& scratch) {
+    int128 total = 0;
+    for (const LossBearer<Asset>& bearer : bearers) total += bearer.size_atoms;
+    plan.allocation_count = 0;
+    if (total == 0) return;
+    const Int256 delta_wide = (Int256(plan.remainder) * Int256(state.funding_divisor) + Int256(total) - 1) / Int256(total);
+    if (delta_wide > Int256(funding_index_max)) return;
+    const int128 delta = static_cast<int128>(static_cast<std::int64_t>(delta_wide));
+    if (abs128(state.funding_index_long + delta) > funding_index_max ||
+        abs128(state.funding_index_short - delta) > funding_index_max) {
+        return;
+    }
+    plan.funding_delta = delta;
+    plan.covered = plan.remainder;
+    for (std::uint32_t k = 0; k < bearers.size(); ++k) {
+        const int128 charge = ceil_div(int128(bearers[k].size_atoms) * delta, state.funding_divisor);
+        if (charge <= 0) continue;
+        scratch.allocations[plan.allocation_count++] =
+            Allocation<Asset>{k, bearers[k].account, Place::collateral(bearers[k].account), Amount<Asset>(clamp_int64(charge)),
+                              0, LossLayer::funding};
+    }
+}
+
+// Auto-deleveraging: each chosen bearer closes its quantity against the liquidator at the mark
+// and pays its charge, which together is closing at the defaulter's bankruptcy price. The charge
+// is cut to the cash the close leaves and to the account's equity above maintenance after the
+// close, exactly: a bearer is never overdrawn nor made liquidatable. A bearer whose close cannot
+// be planned or whose collateral cannot hold its gain bears nothing.
+template <class LedgerType, class Asset>
+void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& plan, AccountId liquidator,
+                       LiquidationScratch<Asset>& scratch) {
+    const std::uint32_t market = plan.defaulting_market.value;
+    const MarketState& state = v.markets[market];
+    // The liquidator's position after its takeover: the bearers close against it in turn.
+    std::int64_t taker = v.book.position(liquidator, market).size;
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        if (plan.liquidator_fills[k].market == market) taker = plan.liquidator_fills[k].size_after;
+    }
+    std::int64_t liquidator_delta = 0;
+    int128 liquidator_value = 0;
+    int128 covered = 0;
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+        Allocation<Asset> allocation = scratch.allocations[k];
+        if (allocation.quantity_atoms <= 0) continue;
+        const PositionState position = v.book.position(allocation.account, market);
+        const std::int64_t magnitude = position.size < 0 ? -position.size : position.size;
+        const std::int64_t quantity = std::min(allocation.quantity_atoms, magnitude);
+        if (quantity <= 0) continue;
+        const std::int64_t close = position.size > 0 ? quantity : -quantity;
+        const std::int64_t value = close_value(state, position.size, close, taker);
+        Result<FillPlan> fill = plan_fill_on(v, allocation.account, market, position, -close, value);
+        if (!fill) continue;
+        // A bearer whose collateral cannot hold the gain its close realises (beyond int64) is
+        // passed over, like one whose close cannot be planned: the waterfall never refuses.
+        const int128 cash = int128(v.collateral(allocation.account)) + fill->collateral_change;
+        if (!fits_int64(cash)) continue;
+        taker += close;
+        const SlotOverride o{market, fill->size_after, fill->cost_after};
+        const Metrics m = account_metrics(v, allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
+        const int128 charge = std::max<int128>(
+            0, std::min<int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance, plan.remainder - covered}));
+        scratch.bearer_fills[plan.bearer_fill_count] = *fill;
+        scratch.bearer_charges[plan.bearer_fill_count] = static_cast<std::int64_t>(charge);
+        ++plan.bearer_fill_count;
+        liquidator_delta += close;
+        liquidator_value -= value;
+        covered += charge;
+        allocation.quantity_atoms = quantity;
+        allocation.amount = Amount<Asset>(static_cast<std::int64_t>(charge));
+        if (charge > 0) scratch.allocations[kept++] = allocation;
+    }
+    plan.allocation_count = kept;
+    plan.covered = static_cast<std::int64_t>(covered);
+    if (plan.bearer_fill_count == 0) return;
+    // The liquidator's side, net, on top of its takeover in that market.
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        const FillPlan& takeover = plan.liquidator_fills[k];
+        if (takeover.market != market) continue;
+        const PositionState taken = position_after(takeover, state, takeover.new_slot ? -1 : v.book.find(liquidator.value, market));
+        Result<FillPlan> net = plan_fill_on(v, liquidator, market, taken, liquidator_delta, static_cast<std::int64_t>(liquidator_value));
+        if (net) {
+            plan.adl_liquidator_fill = *net;
+            plan.adl_liquidator_fill.new_slot = false;
+            plan.adl_liquidator_fill.size_before = takeover.size_before;
+            plan.has_adl_fill = true;
+            return;
+        }
+    }
+    // Cannot happen (the bearers close at most what the liquidator took over); if it did, nobody
+    // is deleveraged and the remainder stays uncovered.
+    plan.bearer_fill_count = 0;
+    plan.allocation_count = 0;
+    plan.covered = 0;
+}
+
+// Plans the socialized-loss step. Never refuses: a policy that cannot plan leaves the remainder
+// uncovered (and says why in the plan).
+template <class LedgerType, class Fund, class Asset>
+void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, LiquidationPlan<Asset>& plan, AccountId account,
+                        AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+    plan.kind = socialization_kind_of(fund.socialized_loss());
+    const std::size_t bearer_count = collect_bearers(v, plan, account, liquidator, scratch);
+    const Span<const LossBearer<Asset>> bearers(scratch.bearers.data(), bearer_count);
+    const MarketState& state = v.markets[plan.defaulting_market.value];
+    if (plan.kind == SocializationKind::funding_index) {
+        // The engine moves its own indices, in its own precision: what the policy would compute
+        // in its units (which may not fit) is not needed.
+        plan_funding_socialization(plan, bearers, state, scratch);
+        return;
+    }
+    SocializeContext context{Place::pnl_pool(), plan.defaulting_market};
+    context.defaulter_size_atoms = plan.defaulting_size;
+    context.commit_transfers = false;
+    context.event_seed = StableHash().add(account.value).add(static_cast<std::uint64_t>(v.now_ms)).value();
+    Result<SocializePlan<Asset>> planned = fund.socialized_loss().plan(
+        Amount<Asset>(plan.remainder), bearers, Span<Allocation<Asset>>(scratch.allocations), context, v.ledger);
+    if (!planned) {
+        plan.socialization_failed = true;
+        plan.socialization_error = planned.error().code;
+        return;
+    }
+    plan.allocation_count = planned->allocation_count;
+    if (plan.kind == SocializationKind::auto_deleveraging) {
+        plan_deleveraging(v, plan, liquidator, scratch);
+        return;
+    }
+    int128 covered = 0;
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+        Allocation<Asset> allocation = scratch.allocations[k];
+        const int128 room = std::max<int128>(v.ledger.balance_of(allocation.source).atoms(), 0);
+        allocation.amount =
+            Amount<Asset>(static_cast<std::int64_t>(std::min<int128>({allocation.amount.atoms(), room, plan.remainder - covered})));
+        if (!allocation.amount.is_positive()) continue;
+        covered += allocation.amount.atoms();
+        scratch.allocations[kept++] = allocation;
+    }
+    plan.allocation_count = kept;
+    plan.covered = static_cast<std::int64_t>(covered);
+}
+
+}  // namespace detail
+}  // namespace backstop

@@ -1,0 +1,68 @@
+// The loss waterfall of a liquidation, planned (docs/engine.md): the account's collateral pays
+// the losses its closes realise; then its penalty is forgone, then the liquidator's discount;
+// then the insurance fund pays what its settlement policy allows; then the socialized-loss
+// policy (socialization_plan.hpp); what nothing covers is booked as uncovered. Never refuses.
+#pragma once
+
+#include "backstop/core/assert.hpp"
+#include "backstop/core/config.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/socialization_plan.hpp"
+#include "backstop/fund/fund_types.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+namespace backstop {
+namespace detail {
+
+// Fills the waterfall part of `plan`, whose closes, effect and fills are planned.
+template <class LedgerType, class Fund, class Asset>
+void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, LiquidationPlan<Asset>& plan, AccountId account,
+                    AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+    // 1. The collateral pays the realised losses; what it cannot pay is the deficit, and the loss
+    // transfers are cut to what the collateral and the gains hold.
+    if (plan.effect.collateral < 0) {
+        plan.deficit = -plan.effect.collateral;
+        int128 shortfall = plan.deficit;
+        for (std::size_t k = 0; k < plan.fill_count && shortfall > 0; ++k) {
+            FillPlan& fill = plan.defaulter_fills[k];
+            if (fill.collateral_change >= 0) continue;
+            const int128 relief = std::min<int128>(-int128(fill.collateral_change), shortfall);
+            fill.collateral_change = static_cast<std::int64_t>(fill.collateral_change + relief);
+            shortfall -= relief;
+        }
+    } else {
+        // 2.-3. The discount, then the penalty, from what equity and cash leave: the penalty is
+        // forgone first, then the discount, before anything reaches the fund.
+        const int128 available = std::max<int128>(std::min(plan.effect.equity, plan.effect.collateral), 0);
+        plan.discount = static_cast<std::int64_t>(std::min(plan.effect.discount, available));
+        plan.penalty = static_cast<std::int64_t>(std::min(plan.effect.penalty, available - plan.discount));
+    }
+    if (plan.penalty > 0) {
+        plan.split = fund.fee_capture().split(Amount<Asset>(plan.penalty), fund.state(v.ledger));
+        BACKSTOP_ASSERT(plan.split.total() == Amount<Asset>(plan.penalty), "fee capture split does not add up to the penalty");
+    }
+    // 4. The fund pays what its settlement policy allows (a deficit beyond int64 is uncovered).
+    plan.deficit_settled = static_cast<std::int64_t>(std::min<int128>(plan.deficit, std::numeric_limits<std::int64_t>::max()));
+    if (plan.deficit_settled > 0) {
+        Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(plan.deficit_settled),
+                                                      SettleContext{Place::pnl_pool(), plan.defaulting_market});
+        plan.fund_paid = paid ? paid->atoms() : 0;  // a fund that cannot pay leaves it to the next layer
+        plan.remainder = plan.deficit_settled - plan.fund_paid;
+    }
+    // 5. The socialized-loss policy; what it cannot cover stays uncovered.
+    if (plan.remainder > 0) plan_socialization(v, fund, plan, account, liquidator, scratch);
+}
+
+// What nothing covered: the deficit beyond int64 and the remainder the socialized loss left.
+template <class Asset>
+int128 uncovered_of(const LiquidationPlan<Asset>& plan) {
+    return (plan.deficit - plan.deficit_settled) + (plan.remainder - plan.covered);
+}
+
+}  // namespace detail
+}  // namespace backstop
