@@ -67,7 +67,16 @@ Metrics account_metrics(const EngineView<LedgerType>& v, AccountId account, Span
         const MarketState& state = v.markets[o.market];
         add_position(m, state, o.size, o.cost, 0, conservative, !conservative || v.closable(state));
     }
-    return m;
+    // Summed in a local, returned as a copy: summing into the return slot keeps the 128-bit sums in
+    // memory, and each 16-byte reload of two 8-byte stores stalls (store forwarding fails).
+    Metrics out;
+    out.equity = m.equity;
+    out.initial = m.initial;
+    out.maintenance = m.maintenance;
+    out.notional = m.notional;
+    out.position_count = m.position_count;
+    out.has_positions = m.has_positions;
+    return out;
 }
 
 template <class LedgerType>

@@ -73,8 +73,10 @@ Result<FillPlan> plan_fill_on(const EngineView<LedgerType>& v, AccountId account
     int128 value_closed = 0;
     int128 cost_removed = 0;
     if (closed > 0) {
-        value_closed = int128(value) * closed / delta_magnitude;  // toward zero
-        cost_removed = int128(cost) * closed / magnitude_before;  // toward zero
+        // Toward zero; a fill that closes all of itself or all of the position (every full
+        // liquidation) takes the whole value or cost without a division.
+        value_closed = mul_div_trunc(value, closed, delta_magnitude);
+        cost_removed = mul_div_trunc(cost, closed, magnitude_before);
     }
     const int128 realised = -value_closed - cost_removed;
     const int128 cost_after = int128(cost) - cost_removed + (value - value_closed);

@@ -97,12 +97,12 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
 }
 
 // The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
-// `liquidator` taking over what is closed, or the typed reason it cannot be done.
+// `liquidator` taking over what is closed, written to `plan` (a fresh one: planned in place, as a
+// Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot be done
+// (what `plan` then holds is meaningless).
 template <class LedgerType, class Fund, class Asset>
-Result<LiquidationPlan<Asset>> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
-                                                AccountId liquidator, const Metrics& before,
-                                                LiquidationScratch<Asset>& scratch) {
-    LiquidationPlan<Asset> plan;
+Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account, AccountId liquidator,
+                              const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan) {
     bool full = false;
     plan.closes = choose_closes(v, account, liquidator, before, full);
     plan.effect = evaluate_closes(v, account, liquidator, plan.closes);
@@ -144,7 +144,7 @@ Result<LiquidationPlan<Asset>> plan_liquidation(const EngineView<LedgerType>& v,
     if (!transfers_fit(v, fund, plan, account, liquidator, scratch)) {
         return make_error(ErrorCode::overflow, "the liquidation would overflow a balance");
     }
-    return plan;
+    return {};
 }
 
 }  // namespace detail

@@ -283,7 +283,172 @@ public:
     CommandJournal& command_journal() { return commands_; }
     const JournalSeal& command_seal() const { return command_seal_; }
 
+
+    // ---- margin ---------------------------------------------------------------------------------
+
+    Result<AccountSummary<Asset>> summary(AccountId account) const {
+        if (Result<void> ok = check_account(account); !ok) return ok.error();
+        const detail::Metrics m = detail::account_metrics(view(), account, {}, 0);
+        AccountSummary<Asset> result;
+        result.collateral = ledger_.balance_of(Place::collateral(account));
+        result.equity = Money(detail::clamp_int64(m.equity));
+        result.initial_requirement = Money(detail::clamp_int64(m.initial));
+        result.maintenance_requirement = Money(detail::clamp_int64(m.maintenance));
+        result.free_collateral = Money(detail::clamp_int64(m.equity - m.initial));
+        result.position_count = m.position_count;
+        result.liquidatable = m.has_positions && m.equity < m.maintenance;
+        return result;
+    }
+
+    bool is_liquidatable(AccountId account) const {
+        return check_account(account).has_value() && detail::is_below_maintenance_exact(view(), account.value);
+    }
+
+    // Every account below its maintenance requirement, in account order, written to `out`;
+    // returns the filled prefix (if `out` is too small, the first out.size(): scan again after
+    // liquidating them). No allocation.
+    Span<AccountId> liquidatable_accounts(Span<AccountId> out) const {
+        std::size_t found = 0;
+        const std::uint32_t count = ledger_.account_count();
+        const detail::EngineView<LedgerType> v = view();
+        for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
+            if (detail::is_below_maintenance(v, a)) out[found++] = AccountId{a};
+        }
+        return out.first(found);
+    }
+
+    // ---- liquidation ----------------------------------------------------------------------------
+
+    // Liquidates `account`: `liquidator` takes over what is closed, at the mark. Partial when
+    // closing part of the account's positions restores the target (the initial requirement, or
+    // with a buffer, maintenance + buffer x notional) after the penalty and the discount: the
+    // positions with the least penalty per unit of relief first, the last one to the lot. Full
+    // when equity is not positive, below the markets' full-liquidation fraction of maintenance,
+    // or no partial close restores it. Positions in halted or stale markets cannot be closed,
+    // count no profit, and do not block the others. A deficit goes down the waterfall: the fund,
+    // then the socialized-loss policy, then uncovered; that part never refuses. Allocations are
+    // copied to `allocations` (as many as fit; report.allocation_count says how many there were).
+    Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator,
+                                               Span<Allocation<Asset>> allocations = {}) {
+        if (Result<void> ok = check_account(account); !ok) return ok.error();
+        if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
+        if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
+        const detail::EngineView<LedgerType> v = view();
+        const detail::Metrics before = detail::account_metrics(v, account, {}, 0);
+        if (!before.has_positions || before.equity >= before.maintenance) {
+            return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
+        }
+        // At least one position must be closable; the first reason another is not, otherwise.
+        Result<void> blocked{};
+        bool any_closable = false;
+        for (std::uint32_t s = 0; s < book_.per_account; ++s) {
+            const std::uint16_t market = book_.market[book_.index(account.value, s)];
+            if (market == detail::PositionBook::empty) continue;
+            const detail::MarketState& state = markets_[market];
+            if (v.closable(state)) {
+                any_closable = true;
+            } else if (blocked) {
+                blocked = state.config.status == MarketStatus::halted
+                              ? Result<void>(make_error(ErrorCode::market_halted, "every market of the account is halted or stale"))
+                              : v.check_mark_fresh(state);
+            }
+        }
+        if (!any_closable) return blocked.error();
+        LiquidationPlan plan;
+        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, plan); !ok) {
+            return ok.error();
+        }
+
+        // ---- commit: cannot fail ----
+        LiquidationReport<Asset> report;
+        report.account = account;
+        report.liquidator = liquidator;
+        report.full = plan.full;
+        report.equity_before = Money(detail::clamp_int64(before.equity));
+        detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
+        uncovered_total_ += detail::uncovered_of(plan);
+        record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
+        report.closed_notional = Money(detail::clamp_int64(plan.effect.notional));
+        detail::int128 realised = 0;
+        for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
+        report.realised_pnl = Money(detail::clamp_int64(realised));
+        report.discount = Money(plan.discount);
+        report.penalty = Money(plan.penalty);
+        report.penalty_split = plan.split;
+        report.deficit = Money(plan.deficit_settled);
+        report.fund_paid = Money(plan.fund_paid);
+        report.remainder = Money(plan.remainder);
+        report.socialized = Money(plan.covered);
+        report.uncovered = Money(detail::clamp_int64(detail::uncovered_of(plan)));
+        report.allocation_count = plan.allocation_count;
+        report.funding_delta_per_unit = detail::clamp_int64(plan.funding_delta);
+        report.socialization_failed = plan.socialization_failed;
+        report.socialization_error = plan.socialization_error;
+        if (plan.allocation_count > 0) report.socialized_by = scratch_.allocations[0].layer;
+        const std::size_t copied = std::min(plan.allocation_count, allocations.size());
+        for (std::size_t k = 0; k < copied; ++k) allocations[k] = scratch_.allocations[k];
+        // A full liquidation leaves no position, not even in a market that cannot close: its
+        // equity is its collateral.
+        report.equity_after = plan.full ? collateral(account)
+                                        : Money(detail::clamp_int64(detail::account_metrics(view(), account, {}, 0).equity));
+        return report;
+    }
+
+    // ---- inspection -----------------------------------------------------------------------------
+
+    struct PositionView {
+        MarketId market;
+        std::int64_t size = 0;   // base atoms, signed
+        std::int64_t cost = 0;   // quote atoms, signed
+        detail::int128 funding_index = 0;  // the index at its last settlement
+    };
+
+    // The account's position in `market` (size 0 when it has none).
+    PositionView position(AccountId account, MarketId market) const {
+        PositionView view{market, 0, 0, 0};
+        if (!check_account(account)) return view;
+        const detail::PositionState p = book_.position(account, market.value);
+        view.size = p.size;
+        view.cost = p.cost;
+        view.funding_index = p.snapshot;
+        return view;
+    }
+
+    Money collateral(AccountId account) const { return ledger_.balance_of(Place::collateral(account)); }
+    const LedgerType& ledger() const { return ledger_; }
+    const Fund& fund() const { return *fund_; }
+    Fund& fund() { return *fund_; }
+    const EngineLimits& limits() const { return limits_; }
+    std::uint32_t market_count() const { return static_cast<std::uint32_t>(markets_.size()); }
+    const MarketConfig& market_config(MarketId market) const { return markets_[market.value].config; }
+    std::int64_t mark(MarketId market) const { return markets_[market.value].mark; }
+    std::int64_t open_interest(MarketId market) const { return markets_[market.value].open_interest; }
+    detail::int128 funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
+    detail::int128 funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
+    Timestamp now() const { return Timestamp{now_ms_}; }
+    // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total.
+    detail::int128 uncovered_total() const { return uncovered_total_; }
+
+    // A stable digest of the whole engine: ledger, positions, markets, time.
+    std::uint64_t digest() const {
+        StableHash hash(ledger_.digest());
+        hash.add_signed(now_ms_);
+        add_wide(hash, uncovered_total_);
+        for (const detail::MarketState& m : markets_) {
+            hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
+            add_wide(hash, m.funding_index_long);
+            add_wide(hash, m.funding_index_short);
+            hash.add_signed(m.open_interest);
+            hash.add(static_cast<std::uint64_t>(m.config.status));
+        }
+        book_.hash_into(hash);
+        return hash.value();
+    }
+
 private:
+    using FillPlan = detail::FillPlan;
+    using LiquidationPlan = detail::LiquidationPlan<Asset>;
+
     Result<MarketId> add_market_untyped(const MarketConfig& config, std::string_view symbol, int base_decimals,
                                         int price_decimals, std::uint64_t hash_of_symbol = 0) {
         Result<detail::MarketState> market =
@@ -370,169 +535,6 @@ private:
         record_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
         return report;
     }
-
-public:
-
-    // ---- margin ---------------------------------------------------------------------------------
-
-    Result<AccountSummary<Asset>> summary(AccountId account) const {
-        if (Result<void> ok = check_account(account); !ok) return ok.error();
-        const detail::Metrics m = detail::account_metrics(view(), account, {}, 0);
-        AccountSummary<Asset> result;
-        result.collateral = ledger_.balance_of(Place::collateral(account));
-        result.equity = Money(detail::clamp_int64(m.equity));
-        result.initial_requirement = Money(detail::clamp_int64(m.initial));
-        result.maintenance_requirement = Money(detail::clamp_int64(m.maintenance));
-        result.free_collateral = Money(detail::clamp_int64(m.equity - m.initial));
-        result.position_count = m.position_count;
-        result.liquidatable = m.has_positions && m.equity < m.maintenance;
-        return result;
-    }
-
-    bool is_liquidatable(AccountId account) const {
-        return check_account(account).has_value() && detail::is_below_maintenance_exact(view(), account.value);
-    }
-
-    // Every account below its maintenance requirement, in account order, written to `out`;
-    // returns the filled prefix (if `out` is too small, the first out.size(): scan again after
-    // liquidating them). No allocation.
-    Span<AccountId> liquidatable_accounts(Span<AccountId> out) const {
-        std::size_t found = 0;
-        const std::uint32_t count = ledger_.account_count();
-        const detail::EngineView<LedgerType> v = view();
-        for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
-            if (detail::is_below_maintenance(v, a)) out[found++] = AccountId{a};
-        }
-        return out.first(found);
-    }
-
-    // ---- liquidation ----------------------------------------------------------------------------
-
-    // Liquidates `account`: `liquidator` takes over what is closed, at the mark. Partial when
-    // closing part of the account's positions restores the target (the initial requirement, or
-    // with a buffer, maintenance + buffer x notional) after the penalty and the discount: the
-    // positions with the least penalty per unit of relief first, the last one to the lot. Full
-    // when equity is not positive, below the markets' full-liquidation fraction of maintenance,
-    // or no partial close restores it. Positions in halted or stale markets cannot be closed,
-    // count no profit, and do not block the others. A deficit goes down the waterfall: the fund,
-    // then the socialized-loss policy, then uncovered; that part never refuses. Allocations are
-    // copied to `allocations` (as many as fit; report.allocation_count says how many there were).
-    Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator,
-                                               Span<Allocation<Asset>> allocations = {}) {
-        if (Result<void> ok = check_account(account); !ok) return ok.error();
-        if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
-        if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
-        const detail::EngineView<LedgerType> v = view();
-        const detail::Metrics before = detail::account_metrics(v, account, {}, 0);
-        if (!before.has_positions || before.equity >= before.maintenance) {
-            return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
-        }
-        // At least one position must be closable; the first reason another is not, otherwise.
-        Result<void> blocked{};
-        bool any_closable = false;
-        for (std::uint32_t s = 0; s < book_.per_account; ++s) {
-            const std::uint16_t market = book_.market[book_.index(account.value, s)];
-            if (market == detail::PositionBook::empty) continue;
-            const detail::MarketState& state = markets_[market];
-            if (v.closable(state)) {
-                any_closable = true;
-            } else if (blocked) {
-                blocked = state.config.status == MarketStatus::halted
-                              ? Result<void>(make_error(ErrorCode::market_halted, "every market of the account is halted or stale"))
-                              : v.check_mark_fresh(state);
-            }
-        }
-        if (!any_closable) return blocked.error();
-        Result<LiquidationPlan> planned = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_);
-        if (!planned) return planned.error();
-        const LiquidationPlan& plan = *planned;
-
-        // ---- commit: cannot fail ----
-        LiquidationReport<Asset> report;
-        report.account = account;
-        report.liquidator = liquidator;
-        report.full = plan.full;
-        report.equity_before = Money(detail::clamp_int64(before.equity));
-        detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
-        uncovered_total_ += detail::uncovered_of(plan);
-        record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
-        report.closed_notional = Money(detail::clamp_int64(plan.effect.notional));
-        detail::int128 realised = 0;
-        for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
-        report.realised_pnl = Money(detail::clamp_int64(realised));
-        report.discount = Money(plan.discount);
-        report.penalty = Money(plan.penalty);
-        report.penalty_split = plan.split;
-        report.deficit = Money(plan.deficit_settled);
-        report.fund_paid = Money(plan.fund_paid);
-        report.remainder = Money(plan.remainder);
-        report.socialized = Money(plan.covered);
-        report.uncovered = Money(detail::clamp_int64(detail::uncovered_of(plan)));
-        report.allocation_count = plan.allocation_count;
-        report.funding_delta_per_unit = detail::clamp_int64(plan.funding_delta);
-        report.socialization_failed = plan.socialization_failed;
-        report.socialization_error = plan.socialization_error;
-        if (plan.allocation_count > 0) report.socialized_by = scratch_.allocations[0].layer;
-        const std::size_t copied = std::min(plan.allocation_count, allocations.size());
-        for (std::size_t k = 0; k < copied; ++k) allocations[k] = scratch_.allocations[k];
-        report.equity_after = Money(detail::clamp_int64(detail::account_metrics(view(), account, {}, 0).equity));
-        return report;
-    }
-
-    // ---- inspection -----------------------------------------------------------------------------
-
-    struct PositionView {
-        MarketId market;
-        std::int64_t size = 0;   // base atoms, signed
-        std::int64_t cost = 0;   // quote atoms, signed
-        detail::int128 funding_index = 0;  // the index at its last settlement
-    };
-
-    // The account's position in `market` (size 0 when it has none).
-    PositionView position(AccountId account, MarketId market) const {
-        PositionView view{market, 0, 0, 0};
-        if (!check_account(account)) return view;
-        const detail::PositionState p = book_.position(account, market.value);
-        view.size = p.size;
-        view.cost = p.cost;
-        view.funding_index = p.snapshot;
-        return view;
-    }
-
-    Money collateral(AccountId account) const { return ledger_.balance_of(Place::collateral(account)); }
-    const LedgerType& ledger() const { return ledger_; }
-    const Fund& fund() const { return *fund_; }
-    Fund& fund() { return *fund_; }
-    const EngineLimits& limits() const { return limits_; }
-    std::uint32_t market_count() const { return static_cast<std::uint32_t>(markets_.size()); }
-    const MarketConfig& market_config(MarketId market) const { return markets_[market.value].config; }
-    std::int64_t mark(MarketId market) const { return markets_[market.value].mark; }
-    std::int64_t open_interest(MarketId market) const { return markets_[market.value].open_interest; }
-    detail::int128 funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
-    detail::int128 funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
-    Timestamp now() const { return Timestamp{now_ms_}; }
-    // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total.
-    detail::int128 uncovered_total() const { return uncovered_total_; }
-
-    // A stable digest of the whole engine: ledger, positions, markets, time.
-    std::uint64_t digest() const {
-        StableHash hash(ledger_.digest());
-        hash.add_signed(now_ms_);
-        add_wide(hash, uncovered_total_);
-        for (const detail::MarketState& m : markets_) {
-            hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
-            add_wide(hash, m.funding_index_long);
-            add_wide(hash, m.funding_index_short);
-            hash.add_signed(m.open_interest);
-            hash.add(static_cast<std::uint64_t>(m.config.status));
-        }
-        book_.hash_into(hash);
-        return hash.value();
-    }
-
-private:
-    using FillPlan = detail::FillPlan;
-    using LiquidationPlan = detail::LiquidationPlan<Asset>;
 
     MarginEngine(EngineLimits limits, Journal journal, CommandJournal commands)
         : limits_(limits),

@@ -18,12 +18,18 @@
 namespace backstop {
 namespace detail {
 
+// Whether x is in (int64 min, int64 max]: one compare of the high word with the low word's sign
+// (cheaper than two 128-bit range compares), int64 min excluded so that neither a quotient by -1
+// nor a negation overflows 64 bits.
+inline bool fits_int64_open(int128 x) {
+    const auto low = static_cast<std::int64_t>(x);
+    return int128(low) == x && low != std::numeric_limits<std::int64_t>::min();
+}
+
 inline int128 floor_div(int128 n, int128 d) {
     // Most operands fit 64 bits: a 64-bit division is several times cheaper than the 128-bit
     // library call (the scan's exact path and every plan run through here).
-    constexpr int128 lo = std::numeric_limits<std::int64_t>::min() + 1;
-    constexpr int128 hi = std::numeric_limits<std::int64_t>::max();
-    if (n >= lo && n <= hi && d >= lo && d <= hi) {
+    if (fits_int64_open(n) && fits_int64_open(d)) {
         const auto n64 = static_cast<std::int64_t>(n);
         const auto d64 = static_cast<std::int64_t>(d);
         std::int64_t q = n64 / d64;
@@ -36,6 +42,18 @@ inline int128 floor_div(int128 n, int128 d) {
 }
 inline int128 ceil_div(int128 n, int128 d) { return -floor_div(-n, d); }
 inline int128 abs128(int128 x) { return x < 0 ? -x : x; }
+
+// a x part / whole rounded toward zero (whole != 0), exactly int128(a) * part / whole: `a` itself
+// when part == whole (a full close), a 64-bit division when the operands fit, the 128-bit library
+// division otherwise.
+inline int128 mul_div_trunc(std::int64_t a, int128 part, int128 whole) {
+    if (part == whole) return a;
+    const int128 product = int128(a) * part;
+    if (fits_int64_open(product) && fits_int64_open(whole)) {
+        return static_cast<std::int64_t>(product) / static_cast<std::int64_t>(whole);
+    }
+    return product / whole;
+}
 
 inline bool fits_int64(int128 value) {
     return value >= std::numeric_limits<std::int64_t>::min() && value <= std::numeric_limits<std::int64_t>::max();
@@ -118,7 +136,9 @@ inline int128 funding_index_for(const MarketState& state, std::int64_t size) {
 // rounded up (charges round up, credits down).
 inline int128 funding_owed(const MarketState& state, std::int64_t size, int128 snapshot) {
     if (size == 0) return 0;
-    return ceil_div(int128(size) * (funding_index_for(state, size) - snapshot), state.funding_divisor);
+    const int128 moved = funding_index_for(state, size) - snapshot;
+    if (moved == 0) return 0;  // settled at the current index (the common case): no division
+    return ceil_div(int128(size) * moved, state.funding_divisor);
 }
 
 }  // namespace detail

@@ -110,7 +110,7 @@ void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBea
 // and pays its charge, which together is closing at the defaulter's bankruptcy price. The charge
 // is cut to the cash the close leaves and to the account's equity above maintenance after the
 // close, exactly: a bearer is never overdrawn nor made liquidatable. A bearer whose close cannot
-// be planned or whose collateral cannot hold its gain bears nothing.
+// be planned, or would take its collateral or a pool beyond int64, bears nothing.
 template <class LedgerType, class Asset>
 void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& plan, AccountId liquidator,
                        LiquidationScratch<Asset>& scratch) {
@@ -120,6 +120,16 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
     std::int64_t taker = v.book.position(liquidator, market).size;
     for (std::size_t k = 0; k < plan.fill_count; ++k) {
         if (plan.liquidator_fills[k].market == market) taker = plan.liquidator_fills[k].size_after;
+    }
+    // The pools as the commit finds them when the bearers close (after the takeover's fills): a
+    // bearer's gain is paid from the pnl_pool before its charge comes back to it.
+    int128 pnl_pool = v.ledger.balance_of(Place::pnl_pool()).atoms();
+    int128 funding_pool = v.ledger.balance_of(Place::funding_pool()).atoms();
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        for (const FillPlan* fill : {&plan.defaulter_fills[k], &plan.liquidator_fills[k]}) {
+            pnl_pool -= int128(fill->funding) + fill->collateral_change;
+            funding_pool += fill->funding;
+        }
     }
     std::int64_t liquidator_delta = 0;
     int128 liquidator_value = 0;
@@ -136,10 +146,15 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         const std::int64_t value = close_value(state, position.size, close, taker);
         Result<FillPlan> fill = plan_fill_on(v, allocation.account, market, position, -close, value);
         if (!fill) continue;
-        // A bearer whose collateral cannot hold the gain its close realises (beyond int64) is
-        // passed over, like one whose close cannot be planned: the waterfall never refuses.
+        // A bearer whose close would take its collateral or a pool beyond int64 (its gain is
+        // paid before its charge) is passed over, like one whose close cannot be planned: the
+        // waterfall never refuses.
         const int128 cash = int128(v.collateral(allocation.account)) + fill->collateral_change;
-        if (!fits_int64(cash)) continue;
+        const int128 pnl_pool_after = pnl_pool - fill->funding - fill->collateral_change;
+        if (!fits_int64(cash) || !fits_int64(pnl_pool - fill->funding) || !fits_int64(pnl_pool_after) ||
+            !fits_int64(funding_pool + fill->funding)) {
+            continue;
+        }
         taker += close;
         const SlotOverride o{market, fill->size_after, fill->cost_after};
         const Metrics m = account_metrics(v, allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
@@ -151,6 +166,8 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         liquidator_delta += close;
         liquidator_value -= value;
         covered += charge;
+        pnl_pool = pnl_pool_after + charge;
+        funding_pool += fill->funding;
         allocation.quantity_atoms = quantity;
         allocation.amount = Amount<Asset>(static_cast<std::int64_t>(charge));
         if (charge > 0) scratch.allocations[kept++] = allocation;
