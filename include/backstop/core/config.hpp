@@ -9,6 +9,10 @@
 #error "backstop supports gcc and clang (it relies on __int128 and __builtin_*_overflow)"
 #endif
 
+// Forces inlining where a hot loop calls a function too large for the compiler's own choice (the
+// scan's per-account test: a call per account costs a third of the scan).
+#define BACKSTOP_ALWAYS_INLINE inline __attribute__((always_inline))
+
 namespace backstop {
 namespace detail {
 // __extension__ keeps -Wpedantic quiet: __int128 is the wide intermediate of every int64 mul_div.

@@ -90,7 +90,7 @@ bool is_below_maintenance_exact(const EngineView<LedgerType>& v, std::uint32_t a
 // the boundary, or in a tiered market, is decided by the exact arithmetic of account_metrics().
 // So the answer is always the exact one, without 128-bit divisions for most.
 template <class LedgerType>
-bool is_below_maintenance(const EngineView<LedgerType>& v, std::uint32_t account) {
+BACKSTOP_ALWAYS_INLINE bool is_below_maintenance(const EngineView<LedgerType>& v, std::uint32_t account) {
     const PositionBook& book = v.book;
     const double collateral = static_cast<double>(v.collateral(AccountId{account}));
     double equity = collateral;

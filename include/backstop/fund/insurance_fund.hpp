@@ -211,9 +211,11 @@ public:
             if (Result<void> ok = ledger.check_transfer(place(), context.target, paid); !ok) return ok.error();
         }
         // Wide, so only after about 2^64 payments; checked all the same, as every sum of input is.
-        const Result<Int128> market_total =
-            checked_add(paid_by_market_[context.market.value].atoms(), Total(paid).atoms());
-        if (!market_total) return market_total.error();
+        // paid >= 0: the total leaves Int128 exactly when it exceeds max - paid (one compare, not
+        // a 256-bit sum: this is on every fund-settled liquidation's path).
+        if (paid_by_market_[context.market.value].atoms() > std::numeric_limits<Int128>::max() - Int128(paid.atoms())) {
+            return detail::overflow_error();
+        }
         return paid;
     }
 

@@ -11,16 +11,11 @@
 // innermost loops).
 #pragma once
 
+#include "backstop/core/config.hpp"  // BACKSTOP_ALWAYS_INLINE
 #include "backstop/risk/floating_point.hpp"
 
 #include <cstdint>
 #include <cstring>
-
-#if defined(__GNUC__) || defined(__clang__)
-#define BACKSTOP_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define BACKSTOP_ALWAYS_INLINE inline
-#endif
 
 namespace backstop::risk::detail {
 
