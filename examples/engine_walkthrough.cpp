@@ -159,7 +159,7 @@ int main() {
         costs += engine.position(id, btc).cost;
     }
     const Money pool_and_costs = engine.ledger().balance_of(Place::pnl_pool()) + Money(costs);
-    const Money uncovered(static_cast<std::int64_t>(engine.uncovered_total()));
+    const Money uncovered(static_cast<std::int64_t>(engine.uncovered_total().atoms()));
     fmt::print("\n  {:<40} {:>16n}  {}\n", "sum of position sizes (BTC)", Quantity<BTC>(sizes),
                sizes == 0 ? "matched" : "NOT MATCHED");
     row("pnl_pool + sum of position costs", {pool_and_costs});

@@ -374,7 +374,7 @@ private:
         const std::int64_t delta = (mode & 1) ? (static_cast<std::int64_t>(in.byte()) - 128) * 100'000'000
                                               : in.int64();
         trace("update funding of market {} by {}", m.value, delta);
-        if (Result<void> ok = engine_.update_funding(m, delta); !ok) return ok.error();
+        if (Result<void> ok = engine_.update_funding(m, FundingDelta(delta)); !ok) return ok.error();
         return std::nullopt;
     }
 
@@ -444,7 +444,7 @@ private:
         const std::uint32_t span = in.below(account_count() + 3);  // 0: the engine's scratch
         std::vector<Allocation<USDC>> allocations(span);
         trace("liquidate account {} by account {}, allocation span {}", a.value, liquidator.value, span);
-        const int128 uncovered_before = engine_.uncovered_total();
+        const int128 uncovered_before = uncovered_total();
         const Result<LiquidationReport<USDC>> result =
             engine_.liquidate(a, liquidator, Span<Allocation<USDC>>(allocations.data(), allocations.size()));
         if (!result) return result.error();
@@ -465,7 +465,7 @@ private:
         FUZZ_CHECK(int128(r.socialized.atoms()) + r.uncovered.atoms() == r.remainder.atoms());
         FUZZ_CHECK(int128(r.deficit.atoms()) == int128(r.fund_paid.atoms()) + r.remainder.atoms());
         FUZZ_CHECK(r.penalty_split.total() == r.penalty);
-        FUZZ_CHECK(engine_.uncovered_total() - uncovered_before == r.uncovered.atoms());
+        FUZZ_CHECK(uncovered_total() - uncovered_before == r.uncovered.atoms());
         if (engine_.is_liquidatable(a)) {
             // Only positions a liquidation cannot close may be left.
             for (std::uint32_t m = 0; m < markets_.size(); ++m) {
@@ -494,11 +494,14 @@ private:
             FUZZ_CHECK(longs == engine_.open_interest(MarketId{m}));
         }
         const int128 pool = engine_.ledger().balance_of(Place::pnl_pool()).atoms();
-        if (pool + costs + engine_.uncovered_total() != 0) {
-            trace("  pnl_pool {} + costs {} + uncovered {} != 0", wide(pool), wide(costs), wide(engine_.uncovered_total()));
+        if (pool + costs + uncovered_total() != 0) {
+            trace("  pnl_pool {} + costs {} + uncovered {} != 0", wide(pool), wide(costs), wide(uncovered_total()));
         }
-        FUZZ_CHECK(pool + costs + engine_.uncovered_total() == 0);
+        FUZZ_CHECK(pool + costs + uncovered_total() == 0);
     }
+
+    // The engine's wide total, in 128 bits: the fuzzer's identities are in int128.
+    int128 uncovered_total() const { return static_cast<int128>(engine_.uncovered_total().atoms()); }
 
     Engine& engine_;
     std::vector<MarketView> markets_;

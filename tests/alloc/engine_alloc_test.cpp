@@ -74,7 +74,7 @@ std::uint64_t allocations_during_engine_rounds(SocializedLoss policy, std::uint6
             if (size > 0) (void)engine.trade(market, maker, id, Quantity<BTC>(size), price("45000"));
             if (size < 0) (void)engine.trade(market, id, maker, Quantity<BTC>(-size), price("45000"));
         }
-        (void)engine.update_funding(market, 1'000);
+        (void)engine.update_funding(market, FundingDelta(1'000));
     }
     const std::uint64_t after = testing::allocation_count();
     CHECK(engine.ledger().audit().balanced());

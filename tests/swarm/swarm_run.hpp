@@ -175,10 +175,6 @@ inline std::string describe(const Op& op) {
     return "?";
 }
 
-// update_funding's delta type (int64 before issue 12, 128 bits after).
-template <class E, class R, class D>
-D funding_delta_type_of(R (E::*)(MarketId, D));
-
 template <class T, class = void>
 struct has_discount_field : std::false_type {};
 template <class T>
@@ -219,7 +215,6 @@ class Swarm {
 public:
     // With the engine's command journal: every world is replayed onto a fresh engine at its end.
     using Engine = MarginEngine<Fund, NullJournal, BasicVectorJournal<EngineCommand>>;
-    using FundingDelta = decltype(funding_delta_type_of(&Engine::update_funding));
 
     explicit Swarm(std::uint64_t seed, RunOptions options)
         : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull) {
@@ -750,8 +745,6 @@ private:
             } else if (spec_.extreme && style < 3) {
                 // Extreme worlds: anything near the index's edges (accepted if it fits).
                 op.z = static_cast<detail::int128>(random_.edge_biased_int64());
-            } else if (spec_.extreme && style < 5 && !std::is_same<FundingDelta, std::int64_t>::value) {
-                op.z = static_cast<detail::int128>(random_.edge_biased_int64()) << static_cast<int>(random_.below(64));
             } else if (style < 6) {
                 // Beyond the index's range: refused (overflow), nothing changes.
                 const Big index = markets_[m].index_long;
@@ -1119,18 +1112,13 @@ private:
 
     void do_funding(const Op& op) {
         const bool known = op.market < markets_.size();
-        FundingDelta delta;
-        if constexpr (std::is_same<FundingDelta, std::int64_t>::value) {
-            delta = clamp64(big_from_int128(op.z)).template convert_to<std::int64_t>();
-        } else {
-            delta = static_cast<FundingDelta>(op.z);
-        }
+        const FundingDelta delta(clamp64(big_from_int128(op.z)).template convert_to<std::int64_t>());
         // The index's range: +-funding_index_max (128-bit indices), int64 before issue 12.
         bool ok = known;
         std::string reason = "unknown market";
         if (known) {
-            const Big longs = markets_[op.market].index_long + to_big(delta);
-            const Big shorts = markets_[op.market].index_short + to_big(delta);
+            const Big longs = markets_[op.market].index_long + to_big(delta.value());
+            const Big shorts = markets_[op.market].index_short + to_big(delta.value());
             const Big limit = formulas_.semantics.funding_per_whole_unit ? funding_index_max_big() : int64_max();
             ok = abs_big(longs) <= limit && abs_big(shorts) <= limit;
             reason = fmt::format("an index would leave +-{}: {} {}", limit.str(), longs.str(), shorts.str());
@@ -1138,7 +1126,7 @@ private:
                 markets_[op.market].index_long = longs;
                 markets_[op.market].index_short = shorts;
                 pending_revert_.resize(markets_.size(), 0);
-                if (op.sub == 1) pending_revert_[op.market] += static_cast<detail::int128>(delta);
+                if (op.sub == 1) pending_revert_[op.market] += delta.value();
                 if (op.sub == 2) pending_revert_[op.market] = 0;
             }
         }

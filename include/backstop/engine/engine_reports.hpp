@@ -6,6 +6,7 @@
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/ledger/transfer.hpp"
 #include "backstop/money/amount.hpp"
+#include "backstop/money/quantity.hpp"
 
 #include <array>
 #include <cstddef>
@@ -31,6 +32,14 @@ struct TransferLog {
             ++dropped;
         }
     }
+};
+
+// A position, typed: size signed (positive long), cost the signed quote value paid to open it
+// (its funding settled up to its last settlement).
+template <class Base, class Quote>
+struct Position {
+    Quantity<Base> size;
+    Amount<Quote> cost;
 };
 
 struct PositionChange {

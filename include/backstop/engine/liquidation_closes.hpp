@@ -5,6 +5,7 @@
 #pragma once
 
 #include "backstop/core/config.hpp"
+#include "backstop/core/result.hpp"
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/fills.hpp"
@@ -21,6 +22,25 @@
 
 namespace backstop {
 namespace detail {
+
+// A liquidation needs at least one position it can close; otherwise the first reason another
+// cannot be closed (halted, no mark, stale).
+template <class LedgerType>
+Result<void> check_any_closable(const EngineView<LedgerType>& v, AccountId account) {
+    Result<void> blocked{};
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        const std::uint16_t market = v.book.market[v.book.index(account.value, s)];
+        if (market == PositionBook::empty) continue;
+        const MarketState& state = v.markets[market];
+        if (v.closable(state)) return {};
+        if (blocked) {
+            blocked = state.config.status == MarketStatus::halted
+                          ? Result<void>(make_error(ErrorCode::market_halted, "every market of the account is halted or stale"))
+                          : v.check_mark_fresh(state);
+        }
+    }
+    return blocked;
+}
 
 // What closing `closes` (per slot, signed like each position, at the mark) does to the account.
 template <class LedgerType>

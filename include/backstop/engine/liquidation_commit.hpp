@@ -11,6 +11,7 @@
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/position_book.hpp"
+#include "backstop/engine/waterfall.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/socialization_kind.hpp"
 
@@ -102,6 +103,33 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
                                     Span<const Allocation<Asset>>(scratch.allocations.data(), plan.allocation_count), social,
                                     context);
     }
+}
+
+// The report's account of a committed plan; the allocations are copied to `allocations` (as
+// many as fit; report.allocation_count says how many there were).
+template <class Asset>
+void report_plan(const LiquidationPlan<Asset>& plan, const LiquidationScratch<Asset>& scratch,
+                 Span<Allocation<Asset>> allocations, LiquidationReport<Asset>& report) {
+    using Money = Amount<Asset>;
+    report.closed_notional = Money(clamp_int64(plan.effect.notional));
+    int128 realised = 0;
+    for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
+    report.realised_pnl = Money(clamp_int64(realised));
+    report.discount = Money(plan.discount);
+    report.penalty = Money(plan.penalty);
+    report.penalty_split = plan.split;
+    report.deficit = Money(plan.deficit_settled);
+    report.fund_paid = Money(plan.fund_paid);
+    report.remainder = Money(plan.remainder);
+    report.socialized = Money(plan.covered);
+    report.uncovered = Money(clamp_int64(uncovered_of(plan)));
+    report.allocation_count = plan.allocation_count;
+    report.funding_delta_per_unit = clamp_int64(plan.funding_delta);
+    report.socialization_failed = plan.socialization_failed;
+    report.socialization_error = plan.socialization_error;
+    if (plan.allocation_count > 0) report.socialized_by = scratch.allocations[0].layer;
+    const std::size_t copied = std::min(plan.allocation_count, allocations.size());
+    for (std::size_t k = 0; k < copied; ++k) allocations[k] = scratch.allocations[k];
 }
 
 }  // namespace detail

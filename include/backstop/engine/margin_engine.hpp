@@ -33,6 +33,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/engine/account_metrics.hpp"
+#include "backstop/engine/contract_spec.hpp"
 #include "backstop/engine/engine_journal.hpp"
 #include "backstop/engine/engine_reports.hpp"
 #include "backstop/engine/engine_view.hpp"
@@ -51,6 +52,7 @@
 #include "backstop/fund/socialization_kind.hpp"
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/money/amount.hpp"
+#include "backstop/core/wide_int.hpp"
 #include "backstop/money/asset.hpp"
 #include "backstop/money/price.hpp"
 #include "backstop/money/quantity.hpp"
@@ -110,6 +112,13 @@ public:
 
     // ---- set-up ---------------------------------------------------------------------------
 
+    // A market trading `Base` against the engine's asset: from a contract specification in the
+    // assets' units, or a unit-free MarketConfig (a preset) with sizes in base atoms and prices in
+    // the market's price units.
+    template <class Base>
+    Result<MarketId> add_market(const ContractSpec<Base, Asset>& spec) {
+        return add_market<Base>(spec.config());
+    }
     template <class Base>
     Result<MarketId> add_market(const MarketConfig& config) {
         return add_market_untyped(config, AssetTraits<Base>::symbol, AssetTraits<Base>::decimals,
@@ -204,16 +213,16 @@ public:
     // Drift cumulative funding rate delta passes as it is) to the market's cumulative funding:
     // positive, longs pay shorts. Settled into each position when its account is touched.
     // Refused with `overflow` if an index would leave +-funding_index_max.
-    Result<void> update_funding(MarketId market, std::int64_t delta) {
+    Result<void> update_funding(MarketId market, FundingDelta delta) {
         if (Result<void> ok = check_market(market); !ok) return ok;
         detail::MarketState& state = markets_[market.value];
-        const detail::int128 longs = state.funding_index_long + delta;
-        const detail::int128 shorts = state.funding_index_short + delta;
+        const detail::int128 longs = state.funding_index_long + delta.value();
+        const detail::int128 shorts = state.funding_index_short + delta.value();
         if (detail::abs128(longs) > funding_index_max || detail::abs128(shorts) > funding_index_max) {
             return make_error(ErrorCode::overflow, "funding index beyond funding_index_max");
         }
         state.set_funding_indices(longs, shorts);
-        record_command(EngineCommandKind::update_funding, market.value, 0, 0, delta);
+        record_command(EngineCommandKind::update_funding, market.value, 0, 0, delta.value());
         return {};
     }
 
@@ -263,7 +272,7 @@ public:
             case EngineCommandKind::auxiliary_fund_deposit: return auxiliary_fund_deposit(FundId{c.account}, Money(c.value));
             case EngineCommandKind::set_mark: return set_mark_untyped(MarketId{c.market}, c.value, Timestamp{c.value2});
             case EngineCommandKind::advance_time: return advance_time(Timestamp{c.value});
-            case EngineCommandKind::update_funding: return update_funding(MarketId{c.market}, c.value);
+            case EngineCommandKind::update_funding: return update_funding(MarketId{c.market}, FundingDelta(c.value));
             case EngineCommandKind::trade: {
                 Result<TradeReport<Asset>> done =
                     trade_untyped(MarketId{c.market}, AccountId{c.account}, AccountId{c.counterparty}, c.value, c.value2);
@@ -338,22 +347,7 @@ public:
         if (!before.has_positions || before.equity >= before.maintenance) {
             return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
         }
-        // At least one position must be closable; the first reason another is not, otherwise.
-        Result<void> blocked{};
-        bool any_closable = false;
-        for (std::uint32_t s = 0; s < book_.per_account; ++s) {
-            const std::uint16_t market = book_.market[book_.index(account.value, s)];
-            if (market == detail::PositionBook::empty) continue;
-            const detail::MarketState& state = markets_[market];
-            if (v.closable(state)) {
-                any_closable = true;
-            } else if (blocked) {
-                blocked = state.config.status == MarketStatus::halted
-                              ? Result<void>(make_error(ErrorCode::market_halted, "every market of the account is halted or stale"))
-                              : v.check_mark_fresh(state);
-            }
-        }
-        if (!any_closable) return blocked.error();
+        if (Result<void> ok = detail::check_any_closable(v, account); !ok) return ok.error();
         LiquidationPlan plan;
         if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, plan); !ok) {
             return ok.error();
@@ -368,25 +362,7 @@ public:
         detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
         uncovered_total_ += detail::uncovered_of(plan);
         record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
-        report.closed_notional = Money(detail::clamp_int64(plan.effect.notional));
-        detail::int128 realised = 0;
-        for (std::size_t k = 0; k < plan.fill_count; ++k) realised += plan.defaulter_fills[k].realised;
-        report.realised_pnl = Money(detail::clamp_int64(realised));
-        report.discount = Money(plan.discount);
-        report.penalty = Money(plan.penalty);
-        report.penalty_split = plan.split;
-        report.deficit = Money(plan.deficit_settled);
-        report.fund_paid = Money(plan.fund_paid);
-        report.remainder = Money(plan.remainder);
-        report.socialized = Money(plan.covered);
-        report.uncovered = Money(detail::clamp_int64(detail::uncovered_of(plan)));
-        report.allocation_count = plan.allocation_count;
-        report.funding_delta_per_unit = detail::clamp_int64(plan.funding_delta);
-        report.socialization_failed = plan.socialization_failed;
-        report.socialization_error = plan.socialization_error;
-        if (plan.allocation_count > 0) report.socialized_by = scratch_.allocations[0].layer;
-        const std::size_t copied = std::min(plan.allocation_count, allocations.size());
-        for (std::size_t k = 0; k < copied; ++k) allocations[k] = scratch_.allocations[k];
+        detail::report_plan(plan, scratch_, allocations, report);
         // A full liquidation leaves no position, not even in a market that cannot close: its
         // equity is its collateral.
         report.equity_after = plan.full ? collateral(account)
@@ -403,7 +379,28 @@ public:
         detail::int128 funding_index = 0;  // the index at its last settlement
     };
 
-    // The account's position in `market` (size 0 when it has none).
+    // The account's position in a market trading `Base`, typed (size 0 when it has none):
+    // market_asset_mismatch if the market trades another asset.
+    template <class Base>
+    Result<Position<Base, Asset>> position(AccountId account, MarketId market) const {
+        if (Result<void> ok = check_market_base<Base>(market); !ok) return ok.error();
+        if (Result<void> ok = check_account(account); !ok) return ok.error();
+        const detail::PositionState p = book_.position(account, market.value);
+        return Position<Base, Asset>{Quantity<Base>(p.size), Money(p.cost)};
+    }
+    template <class Base>
+    Result<Price<Base, Asset>> mark(MarketId market) const {
+        if (Result<void> ok = check_market_base<Base>(market); !ok) return ok.error();
+        if (!markets_[market.value].has_mark) return make_error(ErrorCode::no_mark, "market has no mark yet");
+        return Price<Base, Asset>::from_raw(markets_[market.value].mark);
+    }
+    template <class Base>
+    Result<Quantity<Base>> open_interest(MarketId market) const {
+        if (Result<void> ok = check_market_base<Base>(market); !ok) return ok.error();
+        return Quantity<Base>(markets_[market.value].open_interest);
+    }
+
+    // The same in atoms and price units, for any market (a replayed engine's markets are untyped).
     PositionView position(AccountId account, MarketId market) const {
         PositionView view{market, 0, 0, 0};
         if (!check_account(account)) return view;
@@ -426,8 +423,9 @@ public:
     detail::int128 funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
     detail::int128 funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
     Timestamp now() const { return Timestamp{now_ms_}; }
-    // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total.
-    detail::int128 uncovered_total() const { return uncovered_total_; }
+    // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total. Wide: it
+    // sums deficits that are each up to int64.
+    Amount<Asset, Int128> uncovered_total() const { return Amount<Asset, Int128>(Int128(uncovered_total_)); }
 
     // A stable digest of the whole engine: ledger, positions, markets, time.
     std::uint64_t digest() const {
@@ -460,9 +458,7 @@ private:
         markets_.push_back(*market);  // within reserved capacity
         const auto id = static_cast<std::uint32_t>(markets_.size() - 1);
         if constexpr (CommandJournal::enabled) {
-            EngineCommand command;
-            command.kind = EngineCommandKind::add_market;
-            command.market = id;
+            EngineCommand command = make_engine_command(EngineCommandKind::add_market, id, 0, 0, 0, 0);
             command.config = config;
             command.base_decimals = base_decimals;
             command.price_decimals = price_decimals;

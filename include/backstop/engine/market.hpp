@@ -140,4 +140,18 @@ inline constexpr std::int64_t funding_precision = 1'000'000'000;
 // |index| stays below 2^62: a difference of two indices (< 2^63) times a size (< 2^63) fits.
 inline constexpr detail::int128 funding_index_max = detail::int128(1) << 62;
 
+// A move of a market's cumulative funding, in quote units per whole base unit x funding_precision
+// (a Drift cumulative funding rate delta, as it is): positive, longs pay shorts. A type of its own,
+// so that a price, a rate in ppm or an amount cannot be passed where it belongs.
+class FundingDelta {
+public:
+    constexpr explicit FundingDelta(std::int64_t quote_per_base_e9) : value_(quote_per_base_e9) {}
+    constexpr std::int64_t value() const { return value_; }
+    friend constexpr bool operator==(FundingDelta a, FundingDelta b) { return a.value_ == b.value_; }
+    friend constexpr bool operator!=(FundingDelta a, FundingDelta b) { return a.value_ != b.value_; }
+
+private:
+    std::int64_t value_;
+};
+
 }  // namespace backstop

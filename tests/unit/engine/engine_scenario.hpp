@@ -156,7 +156,7 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             note(engine.advance_time(Timestamp{now}));
         } else if (kind < 85) {  // funding
             const std::size_t m = random_market();
-            note(engine.update_funding(markets[m], static_cast<std::int64_t>(random.below(2'000'001)) - 1'000'000));
+            note(engine.update_funding(markets[m], FundingDelta(static_cast<std::int64_t>(random.below(2'000'001)) - 1'000'000)));
         } else if (kind < 97) {  // liquidation sweep
             const auto found = engine.liquidatable_accounts(due);
             // The scan (a fast pass, exact near the boundary) agrees with the exact test.
@@ -191,7 +191,7 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             switch (random.below(6)) {
                 case 0: note(engine.liquidate(random_account(), random_account())); break;
                 case 1: note(engine.trade(markets[0], AccountId{2}, AccountId{3}, Btc(-100'000), BtcPrice(marks[0]))); break;
-                case 2: note(engine.update_funding(MarketId{7}, 1)); break;
+                case 2: note(engine.update_funding(MarketId{7}, FundingDelta(1))); break;
                 case 3: note(engine.set_mark(markets[0], BtcPrice(-1), Timestamp{now})); break;
                 case 4: note(engine.set_mark(markets[0], BtcPrice(marks[0]), Timestamp{now - 1'000'000})); break;
                 default: note(engine.trade(markets[1], AccountId{2}, AccountId{3}, Quantity<SOL>(lots[1]), Price<SOL, USDC>(0))); break;
@@ -215,7 +215,7 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             if (size_sum != 0) fail("sizes do not sum to zero");
         }
         const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
-        if (pool + cost_sum + engine.uncovered_total() != 0) fail("unrealised PnL is not zero-sum against the pool");
+        if (pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) != 0) fail("unrealised PnL is not zero-sum against the pool");
     }
     outcome.steps = steps;
     outcome.digest = engine.digest();

@@ -275,7 +275,7 @@ TEST_CASE("bad input is a typed error and changes nothing", "[engine]") {
     CHECK(code(w.engine.liquidate(alice, alice)) == ErrorCode::self_trade);
     CHECK(code(w.engine.set_mark(m, price("0"), Timestamp{w.now_ms})) == ErrorCode::price_not_positive);
     CHECK(code(w.engine.set_mark(m, price("50000"), Timestamp{w.now_ms - 1})) == ErrorCode::time_backwards);
-    CHECK(code(w.engine.update_funding(MarketId{5}, 1)) == ErrorCode::unknown_market);
+    CHECK(code(w.engine.update_funding(MarketId{5}, FundingDelta(1))) == ErrorCode::unknown_market);
     CHECK(code(w.engine.template add_market<BTC>(MarketConfig{})) == ErrorCode::invalid_market_config);
     CHECK(w.engine.digest() == digest);
 

@@ -78,7 +78,7 @@ struct EngineWorld {
         }
         CHECK(size_sum == 0);
         const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
-        CHECK(pool + cost_sum + engine.uncovered_total() == 0);
+        CHECK(pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) == 0);
     }
 };
 

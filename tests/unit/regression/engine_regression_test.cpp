@@ -62,7 +62,7 @@ struct TwoMarkets : EngineWorld<SocializedLoss> {
             CHECK(size_sum == 0);
         }
         const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
-        CHECK(pool + cost_sum + engine.uncovered_total() == 0);
+        CHECK(pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) == 0);
     }
     void trade_sol(AccountId buyer, AccountId seller, const char* size, const char* at) {
         this->engine.trade(sol, buyer, seller, Sol::parse(size).value(), SolPrice::parse(at).value()).value();
@@ -283,9 +283,9 @@ TEST_CASE("funding debt beyond int64 is never truncated into an accepted trade",
     w.trade(a, b, "1", "50000");
     // 4e18 per whole BTC x 1e-9: 4e9 USDC owed per BTC (4e15 atoms) fits; keep adding until refused.
     int accepted = 0;
-    while (w.engine.update_funding(w.market, std::numeric_limits<std::int64_t>::max() / 2).has_value()) ++accepted;
+    while (w.engine.update_funding(w.market, FundingDelta(std::numeric_limits<std::int64_t>::max() / 2)).has_value()) ++accepted;
     CHECK(accepted > 0);
-    CHECK(code_of(w.engine.update_funding(w.market, std::numeric_limits<std::int64_t>::max() / 2)) ==
+    CHECK(code_of(w.engine.update_funding(w.market, FundingDelta(std::numeric_limits<std::int64_t>::max() / 2))) ==
           ErrorCode::overflow);
     const auto summary = w.summary(a);
     CHECK(summary.liquidatable);
@@ -305,7 +305,7 @@ TEST_CASE("a Drift cumulative funding rate passed as it is charges what Drift ch
     w.marks("50000", "100");
     w.trade_sol(trader, maker, "10", "100");
     const Usdc before = w.summary(trader).equity;
-    w.engine.update_funding(w.sol, 1'000'000).value();  // $0.001 per SOL
+    w.engine.update_funding(w.sol, FundingDelta(1'000'000)).value();  // $0.001 per SOL
     CHECK(w.summary(trader).equity == before - usdc("0.01"));
 }
 
@@ -314,7 +314,7 @@ TEST_CASE("a 0-decimal contract's funding index has headroom for years", "[regre
     EngineWorld<Adl> w;
     MarketConfig config = presets::dydx_v4::mid_cap();
     const MarketId contract = w.engine.template add_market<CONTRACT>(config).value();
-    for (int hour = 0; hour < 2 * 8760; ++hour) REQUIRE(w.engine.update_funding(contract, 500'000'000).has_value());
+    for (int hour = 0; hour < 2 * 8760; ++hour) REQUIRE(w.engine.update_funding(contract, FundingDelta(500'000'000)).has_value());
     CHECK(w.engine.funding_index_long(contract) == detail::int128(500'000'000) * 2 * 8760);
 }
 
@@ -412,7 +412,7 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
     w.now_ms += 1'000;
     w.engine.set_mark(tiny, TinyPrice(8), Timestamp{w.now_ms}).value();
     w.engine.trade(tiny, buyer, seller, Quantity<TINY>(1'880'844'493'789'993'498), TinyPrice(3)).value();
-    w.engine.update_funding(tiny, 2'400'000'000).value();
+    w.engine.update_funding(tiny, FundingDelta(2'400'000'000)).value();
     REQUIRE(w.summary(buyer).liquidatable);
     const std::uint64_t digest = w.engine.digest();
     const auto refused = w.engine.liquidate(buyer, seller);
