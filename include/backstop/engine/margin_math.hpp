@@ -8,6 +8,7 @@
 // difference times a size stays below 2^126.
 #pragma once
 
+#include "backstop/core/checked_arith.hpp"
 #include "backstop/core/config.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/money/rate.hpp"
@@ -18,41 +19,17 @@
 namespace backstop {
 namespace detail {
 
-// Whether x is in (int64 min, int64 max]: one compare of the high word with the low word's sign
-// (cheaper than two 128-bit range compares), int64 min excluded so that neither a quotient by -1
-// nor a negation overflows 64 bits.
-inline bool fits_int64_open(int128 x) {
-    const auto low = static_cast<std::int64_t>(x);
-    return int128(low) == x && low != std::numeric_limits<std::int64_t>::min();
-}
-
-inline int128 floor_div(int128 n, int128 d) {
-    // Most operands fit 64 bits: a 64-bit division is several times cheaper than the 128-bit
-    // library call (the scan's exact path and every plan run through here).
-    if (fits_int64_open(n) && fits_int64_open(d)) {
-        const auto n64 = static_cast<std::int64_t>(n);
-        const auto d64 = static_cast<std::int64_t>(d);
-        std::int64_t q = n64 / d64;
-        if ((n64 % d64 != 0) && ((n64 < 0) != (d64 < 0))) q -= 1;
-        return q;
-    }
-    int128 q = n / d;
-    if ((n % d != 0) && ((n < 0) != (d < 0))) q -= 1;
-    return q;
-}
-inline int128 ceil_div(int128 n, int128 d) { return -floor_div(-n, d); }
+// Rounding in the money layer's one place for it (checked_arith.hpp): down and up, named for the
+// margin arithmetic below.
+inline int128 floor_div(int128 n, int128 d) { return divide_rounded_128(n, d, Rounding::down); }
+inline int128 ceil_div(int128 n, int128 d) { return divide_rounded_128(n, d, Rounding::up); }
 inline int128 abs128(int128 x) { return x < 0 ? -x : x; }
 
 // a x part / whole rounded toward zero (whole != 0), exactly int128(a) * part / whole: `a` itself
-// when part == whole (a full close), a 64-bit division when the operands fit, the 128-bit library
-// division otherwise.
+// when part == whole (a full close) without a division.
 inline int128 mul_div_trunc(std::int64_t a, int128 part, int128 whole) {
     if (part == whole) return a;
-    const int128 product = int128(a) * part;
-    if (fits_int64_open(product) && fits_int64_open(whole)) {
-        return static_cast<std::int64_t>(product) / static_cast<std::int64_t>(whole);
-    }
-    return product / whole;
+    return divide_rounded_128(int128(a) * part, whole, Rounding::toward_zero);
 }
 
 inline bool fits_int64(int128 value) {
