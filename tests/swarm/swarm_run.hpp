@@ -786,7 +786,9 @@ private:
             const std::int64_t near = fits64(limit) ? limit.template convert_to<std::int64_t>() : std::numeric_limits<std::int64_t>::max();
             switch (random_.below(5)) {
                 case 0: op.y = std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(random_.below(3)); break;
-                case 1: op.y = near + static_cast<std::int64_t>(random_.below(3)) - 1; break;
+                // Around the bound; when the bound is int64 max itself, one past it wraps to int64
+                // min (in unsigned arithmetic: defined, and the worlds the long run found stay the same).
+                case 1: op.y = static_cast<std::int64_t>(static_cast<std::uint64_t>(near) + random_.below(3) - 1); break;
                 case 2: op.y = 1 + static_cast<std::int64_t>(random_.below(3)); break;
                 case 3: op.y = near / static_cast<std::int64_t>(1 + random_.below(1'000)); break;
                 default: op.y = random_.edge_biased_int64(); break;
