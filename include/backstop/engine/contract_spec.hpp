@@ -5,6 +5,7 @@
 // ContractSpec<BTC, USDC>(presets::dydx_v4::large_cap()).tick(...)).
 #pragma once
 
+#include "backstop/core/result.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/money/amount.hpp"
 #include "backstop/money/price.hpp"
@@ -55,7 +56,10 @@ public:
     QuantityType lot() const { return QuantityType(config_.lot_size); }
     QuantityType position_max() const { return QuantityType(config_.position_max); }
     QuantityType open_interest_max() const { return QuantityType(config_.open_interest_max); }
-    Money tier_notional_max(std::size_t k) const { return Money(config_.tiers[k].notional_max); }
+    Result<Money> tier_notional_max(std::size_t k) const {
+        if (k >= config_.tier_count || k >= margin_tiers_max) return make_error(ErrorCode::invalid_argument, "no such tier");
+        return Money(config_.tiers[k].notional_max);
+    }
     const MarketConfig& config() const { return config_; }
     MarketConfig& config() { return config_; }
 

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace backstop {
 namespace detail {
@@ -146,20 +147,22 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         const std::int64_t value = close_value(state, position.size, close, taker);
         Result<FillPlan> fill = plan_fill_on(v, allocation.account, market, position, -close, value);
         if (!fill) continue;
-        // A bearer whose close would take its collateral or a pool beyond int64 (its gain is
-        // paid before its charge) is passed over, like one whose close cannot be planned: the
-        // waterfall never refuses.
+        // A bearer whose close would overdraw its collateral (a close that realises a loss) or
+        // take it or a pool beyond int64 (its gain is paid before its charge) is passed over,
+        // like one whose close cannot be planned: the waterfall never refuses.
         const int128 cash = int128(v.collateral(allocation.account)) + fill->collateral_change;
         const int128 pnl_pool_after = pnl_pool - fill->funding - fill->collateral_change;
-        if (!fits_int64(cash) || !fits_int64(pnl_pool - fill->funding) || !fits_int64(pnl_pool_after) ||
+        if (cash < 0 || !fits_int64(cash) || !fits_int64(pnl_pool - fill->funding) || !fits_int64(pnl_pool_after) ||
             !fits_int64(funding_pool + fill->funding)) {
             continue;
         }
         taker += close;
         const SlotOverride o{market, fill->size_after, fill->cost_after};
         const Metrics m = account_metrics(v, allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
-        const int128 charge = std::max<int128>(
-            0, std::min<int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance, plan.remainder - covered}));
+        // The charge comes back to the pnl_pool: no more than it can hold.
+        const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pnl_pool_after;
+        const int128 charge = std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance,
+                                                                    plan.remainder - covered, pool_room}));
         scratch.bearer_fills[plan.bearer_fill_count] = *fill;
         scratch.bearer_charges[plan.bearer_fill_count] = static_cast<std::int64_t>(charge);
         ++plan.bearer_fill_count;

@@ -46,7 +46,9 @@ TEST_CASE("a market from a contract specification in its assets' units", "[engin
     CHECK(spec.config().tiers[1].notional_max == 5'000'000'000'000);
     CHECK(spec.tick() == price("0.5"));
     CHECK(spec.lot() == btc("0.001"));
-    CHECK(spec.tier_notional_max(0) == usdc("1000000"));
+    CHECK(spec.tier_notional_max(0).value() == usdc("1000000"));
+    CHECK(spec.tier_notional_max(2).error().code == ErrorCode::invalid_argument);  // two tiers
+    CHECK(spec.tier_notional_max(99).error().code == ErrorCode::invalid_argument);
 
     World w;
     const MarketId market = w.engine.add_market(spec).value();
