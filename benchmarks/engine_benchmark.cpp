@@ -357,7 +357,7 @@ void BM_scan_sketch_int64(benchmark::State& state) {
     std::vector<SketchMarket> markets(1);
     markets[0].divisor = one_btc;  // 10^(8 + 6 - 6); kept opaque below, as a per-market value would be
     benchmark::DoNotOptimize(markets[0].divisor);
-    markets[0].maintenance_ppm = engine.market_config(world.market).tiers[0].maintenance.count();
+    markets[0].maintenance_ppm = engine.market_config(world.market).value().tiers[0].maintenance.count();
     markets[0].index_long = static_cast<std::int64_t>(engine.funding_index_long(world.market));
     markets[0].index_short = static_cast<std::int64_t>(engine.funding_index_short(world.market));
     std::vector<AccountId> out(accounts);

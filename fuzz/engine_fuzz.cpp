@@ -273,10 +273,10 @@ private:
                    : 1'000'000'000;
     }
     std::int64_t tick(MarketId m) const {
-        return m.value < markets_.size() ? engine_.market_config(m).tick_size : 1;
+        return m.value < markets_.size() ? engine_.market_config(m).value().tick_size : 1;
     }
     std::int64_t lot(MarketId m) const {
-        return m.value < markets_.size() ? engine_.market_config(m).lot_size : 1;
+        return m.value < markets_.size() ? engine_.market_config(m).value().lot_size : 1;
     }
 
     std::optional<Error> open_account() {
@@ -431,8 +431,8 @@ private:
 
     bool fresh_and_open(MarketId m) const {
         const MarketView& view = markets_[m.value];
-        return engine_.market_config(m).status != MarketStatus::halted && view.has_mark &&
-               int128(now()) - view.mark_time <= engine_.market_config(m).staleness_max_ms;
+        return engine_.market_config(m).value().status != MarketStatus::halted && view.has_mark &&
+               int128(now()) - view.mark_time <= engine_.market_config(m).value().staleness_max_ms;
     }
 
     std::optional<Error> liquidate(FuzzInput& in) {

@@ -470,7 +470,7 @@ private:
             mm.has_mark = mm.mark > 0;
             mm.index_long = to_big(engine_->funding_index_long(MarketId{m}));
             mm.index_short = to_big(engine_->funding_index_short(MarketId{m}));
-            mm.config = engine_->market_config(MarketId{m});
+            mm.config = engine_->market_config(MarketId{m}).value();
         }
         for (std::uint32_t a = 0; a < account_count(); ++a) {
             collateral_[a] = to_big(engine_->collateral(AccountId{a}));
@@ -497,7 +497,7 @@ private:
             const Big il = to_big(engine_->funding_index_long(MarketId{m}));
             const Big is = to_big(engine_->funding_index_short(MarketId{m}));
             if (mark != mm.mark || il != mm.index_long || is != mm.index_short ||
-                engine_->market_config(MarketId{m}).status != mm.config.status) {
+                engine_->market_config(MarketId{m}).value().status != mm.config.status) {
                 fail(kind, fmt::format("market {}: mark {} indices {} {} (model: {} {} {})", m, mark.str(), il.str(), is.str(),
                                        mm.mark.str(), mm.index_long.str(), mm.index_short.str()));
                 return;

@@ -411,17 +411,21 @@ public:
         return view;
     }
 
-    Money collateral(AccountId account) const { return ledger_.balance_of(Place::collateral(account)); }
+    // Reads of an unknown account or market give zero (the typed reads above: a typed error).
+    Money collateral(AccountId a) const { return check_account(a) ? ledger_.balance_of(Place::collateral(a)) : Money::zero(); }
     const LedgerType& ledger() const { return ledger_; }
     const Fund& fund() const { return *fund_; }
     Fund& fund() { return *fund_; }
     const EngineLimits& limits() const { return limits_; }
     std::uint32_t market_count() const { return static_cast<std::uint32_t>(markets_.size()); }
-    const MarketConfig& market_config(MarketId market) const { return markets_[market.value].config; }
-    std::int64_t mark(MarketId market) const { return markets_[market.value].mark; }
-    std::int64_t open_interest(MarketId market) const { return markets_[market.value].open_interest; }
-    detail::int128 funding_index_long(MarketId market) const { return markets_[market.value].funding_index_long; }
-    detail::int128 funding_index_short(MarketId market) const { return markets_[market.value].funding_index_short; }
+    Result<MarketConfig> market_config(MarketId market) const {
+        if (Result<void> ok = check_market(market); !ok) return ok.error();
+        return markets_[market.value].config;
+    }
+    std::int64_t mark(MarketId m) const { return check_market(m) ? markets_[m.value].mark : 0; }
+    std::int64_t open_interest(MarketId m) const { return check_market(m) ? markets_[m.value].open_interest : 0; }
+    detail::int128 funding_index_long(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_long : 0; }
+    detail::int128 funding_index_short(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_short : 0; }
     Timestamp now() const { return Timestamp{now_ms_}; }
     // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total. Wide: it
     // sums deficits that are each up to int64.

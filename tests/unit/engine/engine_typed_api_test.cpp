@@ -52,7 +52,7 @@ TEST_CASE("a market from a contract specification in its assets' units", "[engin
 
     World w;
     const MarketId market = w.engine.add_market(spec).value();
-    CHECK(w.engine.market_config(market).tick_size == 500'000);
+    CHECK(w.engine.market_config(market).value().tick_size == 500'000);
     const AccountId a = w.account("10000");
     const AccountId b = w.account("10000");
     w.now_ms += 1'000;
@@ -109,6 +109,20 @@ TEST_CASE("the uncovered total is a wide amount that grows by each report's unco
     CHECK(report.uncovered == usdc("7500"));
     CHECK(w.engine.uncovered_total() == Amount<USDC, Int128>(Int128(7'500'000'000)));
     w.check_invariants();
+}
+
+TEST_CASE("reading an unknown account or market is a typed error or zero, never an abort", "[engine][typed][regression]") {
+    // Before: collateral() of an unknown account aborted (the ledger's assert) and the untyped
+    // market reads indexed past the markets (undefined behaviour, caught by ASan).
+    World w;
+    CHECK(w.engine.collateral(AccountId{999}) == Usdc::zero());
+    CHECK(w.engine.market_config(MarketId{9}).error().code == ErrorCode::unknown_market);
+    CHECK(w.engine.mark(MarketId{9}) == 0);
+    CHECK(w.engine.open_interest(MarketId{9}) == 0);
+    CHECK(w.engine.funding_index_long(MarketId{9}) == 0);
+    CHECK(w.engine.funding_index_short(MarketId{9}) == 0);
+    CHECK(w.engine.position(AccountId{999}, MarketId{9}).size == 0);
+    CHECK(w.engine.market_config(w.market).value().lot_size == test_market().lot_size);
 }
 
 }  // namespace
