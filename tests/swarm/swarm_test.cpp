@@ -112,12 +112,14 @@ TEST_CASE("swarm: the same seed gives the same digest after every operation", "[
 
 // Worlds in which the long run found an engine bug, each up to its failing operation: they keep
 // every promise now. Extreme worlds all: an ADL bearer whose gain its collateral (1005132) or the
-// pnl_pool near int64 min (1008079) could not hold refused the whole liquidation with overflow;
+// pnl_pool near int64 min (1008079) could not hold, or the liquidator's net ADL fill (its old
+// short's cost far from the mark: 1017415) would take a pool beyond int64, refused the whole
+// liquidation with overflow;
 // the model did not know the defaulter's losses are cut to its collateral (1000605, 1003792).
 TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
     if (replaying()) return;
     const std::pair<std::uint64_t, std::uint64_t> findings[] = {
-        {1005132, 2834}, {1008079, 5442}, {1000605, 6087}, {1003792, 7343}, {1006357, 4527}};
+        {1005132, 2834}, {1008079, 5442}, {1000605, 6087}, {1003792, 7343}, {1006357, 4527}, {1017415, 7736}};
     for (const auto& [seed, ops] : findings) {
         const SwarmTally tally = run_seed(seed, RunOptions{ops, false});
         INFO(tally.report());

@@ -184,6 +184,15 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         if (takeover.market != market) continue;
         const PositionState taken = position_after(takeover, state, takeover.new_slot ? -1 : v.book.find(liquidator.value, market));
         Result<FillPlan> net = plan_fill_on(v, liquidator, market, taken, liquidator_delta, static_cast<std::int64_t>(liquidator_value));
+        // What the net fill realises moves between the pools and the liquidator's collateral after
+        // the bearers: if that would leave int64 (a liquidator whose old position's cost is far
+        // from the mark), nobody is deleveraged rather than the liquidation refused.
+        int128 liquidator_cash = v.collateral(liquidator);
+        for (std::size_t j = 0; j < plan.fill_count; ++j) liquidator_cash += plan.liquidator_fills[j].collateral_change;
+        if (net && (!fits_int64(pnl_pool - net->funding) || !fits_int64(pnl_pool - net->funding - net->collateral_change) ||
+                    !fits_int64(funding_pool + net->funding) || !fits_int64(liquidator_cash + net->collateral_change))) {
+            break;
+        }
         if (net) {
             plan.adl_liquidator_fill = *net;
             plan.adl_liquidator_fill.new_slot = false;
@@ -192,8 +201,9 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
             return;
         }
     }
-    // Cannot happen (the bearers close at most what the liquidator took over); if it did, nobody
-    // is deleveraged and the remainder stays uncovered.
+    // The net fill cannot be planned (it cannot happen: the bearers close at most what the
+    // liquidator took over) or would leave int64: nobody is deleveraged, the remainder stays
+    // uncovered.
     plan.bearer_fill_count = 0;
     plan.allocation_count = 0;
     plan.covered = 0;
