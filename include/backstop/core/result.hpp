@@ -56,6 +56,9 @@ public:
     constexpr Result(const T& value) : state_(std::in_place_index<0>, value) {}  // NOLINT: implicit like expected
     constexpr Result(T&& value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
     constexpr Result(Error error) noexcept : state_(std::in_place_index<1>, error) {}  // NOLINT
+    // The value built in place (a large report filled where the caller receives it).
+    template <class... Args>
+    constexpr explicit Result(std::in_place_t, Args&&... args) : state_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
     constexpr bool has_value() const noexcept { return state_.index() == 0; }
     constexpr explicit operator bool() const noexcept { return has_value(); }

@@ -28,6 +28,16 @@ struct EngineView {
     const MarketState& market_of_slot(std::size_t i) const { return markets[book.market[i]]; }
     Result<void> check_mark_fresh(const MarketState& state) const { return detail::check_mark_fresh(state, now_ms); }
     bool closable(const MarketState& state) const { return is_closable(state, now_ms); }
+    // Every market the account holds, but `except`, has a fresh mark (equity backs new risk, or a
+    // withdrawal, only at fresh marks).
+    Result<void> check_marks_fresh(AccountId account, std::uint32_t except = PositionBook::empty) const {
+        for (std::uint32_t s = 0; s < book.per_account; ++s) {
+            const std::uint16_t held = book.market[book.index(account.value, s)];
+            if (held == PositionBook::empty || held == except) continue;
+            if (Result<void> ok = check_mark_fresh(markets[held]); !ok) return ok;
+        }
+        return {};
+    }
 };
 
 }  // namespace detail

@@ -126,12 +126,7 @@ Result<void> check_fill_margin(const EngineView<LedgerType>& v, const FillPlan& 
         return make_error(ErrorCode::insufficient_collateral, "realised loss exceeds collateral");
     }
     if (plan.reduces) return {};
-    const PositionBook& book = v.book;
-    for (std::uint32_t s = 0; s < book.per_account; ++s) {
-        const std::uint16_t held = book.market[book.index(plan.account.value, s)];
-        if (held == PositionBook::empty || held == plan.market) continue;
-        if (Result<void> ok = v.check_mark_fresh(v.markets[held]); !ok) return ok;
-    }
+    if (Result<void> ok = v.check_marks_fresh(plan.account, plan.market); !ok) return ok;
     const SlotOverride o{plan.market, plan.size_after, plan.cost_after};
     const Metrics after = account_metrics(v, plan.account, Span<const SlotOverride>(&o, 1), plan.collateral_change);
     if (after.equity < after.initial) return make_error(ErrorCode::insufficient_margin, "fill would breach initial margin");

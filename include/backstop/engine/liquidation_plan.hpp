@@ -78,14 +78,11 @@ struct CloseEffect {
 
 using Closes = std::array<std::int64_t, positions_per_account_max>;  // per slot, signed like the position
 
+// A plan's scalars: reset for every liquidation (LiquidationPlan::restart).
 template <class Asset>
-struct LiquidationPlan {
+struct LiquidationPlanTotals {
     bool full = false;
-    Closes closes{};
-    std::array<FillPlan, positions_per_account_max> defaulter_fills{};
-    std::array<FillPlan, positions_per_account_max> liquidator_fills{};
     std::size_t fill_count = 0;
-    CloseEffect effect;
     std::int64_t discount = 0;
     std::int64_t penalty = 0;
     PenaltySplit<Asset> split;
@@ -101,21 +98,41 @@ struct LiquidationPlan {
     std::size_t allocation_count = 0;  // in the scratch's allocations
     std::size_t bearer_fill_count = 0; // in the scratch's bearer_fills (ADL), one per allocation that closes
     bool has_adl_fill = false;
-    FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
     detail::int128 funding_delta = 0;  // funding socialization: each index moves this far
     ErrorCode socialization_error{};   // the policy refused: the remainder stays uncovered
     bool socialization_failed = false;
 };
 
+// The whole plan. Its arrays are valid up to fill_count, and the ADL fill when has_adl_fill: they
+// are overwritten, never cleared, so that a liquidation does not clear 1.4 KB (the plan is kept
+// in the scratch and restarted, LiquidationScratch::restarted_plan).
+template <class Asset>
+struct LiquidationPlan : LiquidationPlanTotals<Asset> {
+    Closes closes{};
+    std::array<FillPlan, positions_per_account_max> defaulter_fills{};
+    std::array<FillPlan, positions_per_account_max> liquidator_fills{};
+    CloseEffect effect;
+    FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
+
+    void restart() { static_cast<LiquidationPlanTotals<Asset>&>(*this) = LiquidationPlanTotals<Asset>{}; }
+};
+
 // The part of a plan whose length is the number of accounts (bearers, their fills and charges,
-// the socialized-loss allocations), sized once when the engine is built: planning a liquidation
-// allocates nothing. A plan is a pure function of the state; the scratch only holds it.
+// the socialized-loss allocations), sized once when the engine is built, and the plan itself:
+// planning a liquidation allocates nothing. A plan is a pure function of the state; the scratch
+// only holds it.
 template <class Asset>
 struct LiquidationScratch {
     std::vector<LossBearer<Asset>> bearers;
     std::vector<FillPlan> bearer_fills;
     std::vector<std::int64_t> bearer_charges;
     std::vector<Allocation<Asset>> allocations;
+    LiquidationPlan<Asset> plan;  // kept, so that its arrays are not cleared per liquidation
+
+    LiquidationPlan<Asset>& restarted_plan() {
+        plan.restart();
+        return plan;
+    }
 
     explicit LiquidationScratch(std::uint32_t accounts_max)
         : bearers(accounts_max), bearer_fills(accounts_max), bearer_charges(accounts_max),

@@ -97,7 +97,7 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
 }
 
 // The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
-// `liquidator` taking over what is closed, written to `plan` (a fresh one: planned in place, as a
+// `liquidator` taking over what is closed, written to `plan` (restarted: planned in place, as a
 // Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot be done
 // (what `plan` then holds is meaningless).
 template <class LedgerType, class Fund, class Asset>

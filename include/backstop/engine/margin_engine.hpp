@@ -9,16 +9,10 @@
 // matched (sizes sum to zero per market), unrealised PnL is zero-sum against the pool. Funding
 // moves value between positions' costs and the funding_pool place when an account is touched.
 //
-// Every operation validates and plans without touching state, then commits. A refused operation
-// returns a typed Error and changes nothing (digest() is unchanged). A liquidation is planned
-// whole (every fill, the discount, the penalty, the fund's payment, each bearer's close and
-// charge, the funding move) from const state, checked transfer by transfer against the ledger,
-// and only then committed by operations that cannot fail.
-//
-// The loss waterfall of a liquidation (docs/engine.md): the account's collateral, then its
-// penalty forgone, then the liquidator's discount forgone, then the insurance fund (its
-// settlement policy), then the socialized-loss policy; what nothing covers is booked as
-// uncovered. The waterfall never refuses and never aborts.
+// Every operation validates and plans without touching state, then commits; a refused one returns
+// a typed Error and changes nothing (digest() is unchanged). A liquidation is planned whole from
+// const state, checked transfer by transfer, then committed by operations that cannot fail; its
+// loss waterfall (docs/engine.md) never refuses and never aborts.
 //
 // This header is the orchestrator: it validates, calls the planners and commits. The parts:
 // position_book (slots), market_setup, oracle_marks, margin_math (one position), account_metrics
@@ -32,6 +26,7 @@
 #include "backstop/core/hash.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/core/wide_int.hpp"
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/contract_spec.hpp"
 #include "backstop/engine/engine_journal.hpp"
@@ -52,12 +47,10 @@
 #include "backstop/fund/socialization_kind.hpp"
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/money/amount.hpp"
-#include "backstop/core/wide_int.hpp"
 #include "backstop/money/asset.hpp"
 #include "backstop/money/price.hpp"
 #include "backstop/money/quantity.hpp"
 
-#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -160,11 +153,7 @@ public:
             return ok;
         }
         // With positions, the margin check needs fresh marks: a stale one blocks the withdrawal.
-        for (std::uint32_t s = 0; s < book_.per_account; ++s) {
-            const std::uint16_t market = book_.market[book_.index(account.value, s)];
-            if (market == detail::PositionBook::empty) continue;
-            if (Result<void> ok = view().check_mark_fresh(markets_[market]); !ok) return ok;
-        }
+        if (Result<void> ok = view().check_marks_fresh(account); !ok) return ok;
         const detail::Metrics after = detail::account_metrics(view(), account, {}, -static_cast<detail::int128>(amount.atoms()));
         if (after.has_positions && after.equity < after.initial) {
             return make_error(ErrorCode::insufficient_margin, "withdrawal would breach initial margin");
@@ -292,7 +281,6 @@ public:
     CommandJournal& command_journal() { return commands_; }
     const JournalSeal& command_seal() const { return command_seal_; }
 
-
     // ---- margin ---------------------------------------------------------------------------------
 
     Result<AccountSummary<Asset>> summary(AccountId account) const {
@@ -339,26 +327,20 @@ public:
     // copied to `allocations` (as many as fit; report.allocation_count says how many there were).
     Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator,
                                                Span<Allocation<Asset>> allocations = {}) {
-        if (Result<void> ok = check_account(account); !ok) return ok.error();
-        if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
-        if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
-        const detail::EngineView<LedgerType> v = view();
-        const detail::Metrics before = detail::account_metrics(v, account, {}, 0);
-        if (!before.has_positions || before.equity >= before.maintenance) {
-            return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
+        // Filled where the caller receives it (every path returns `result`): 1.1 KB not copied.
+        Result<LiquidationReport<Asset>> result(std::in_place);
+        const Result<detail::Metrics> before = plan_liquidation_of(account, liquidator);
+        if (!before) {
+            result = before.error();
+            return result;
         }
-        if (Result<void> ok = detail::check_any_closable(v, account); !ok) return ok.error();
-        LiquidationPlan plan;
-        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, plan); !ok) {
-            return ok.error();
-        }
-
+        const LiquidationPlan& plan = scratch_.plan;
         // ---- commit: cannot fail ----
-        LiquidationReport<Asset> report;
+        LiquidationReport<Asset>& report = *result;
         report.account = account;
         report.liquidator = liquidator;
         report.full = plan.full;
-        report.equity_before = Money(detail::clamp_int64(before.equity));
+        report.equity_before = Money(detail::clamp_int64(before->equity));
         detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
         uncovered_total_ += detail::uncovered_of(plan);
         record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
@@ -367,7 +349,7 @@ public:
         // equity is its collateral.
         report.equity_after = plan.full ? collateral(account)
                                         : Money(detail::clamp_int64(detail::account_metrics(view(), account, {}, 0).equity));
-        return report;
+        return result;
     }
 
     // ---- inspection -----------------------------------------------------------------------------
@@ -547,6 +529,24 @@ private:
 
     // What a plan reads: every planning function is a function of this view.
     detail::EngineView<LedgerType> view() const { return {ledger_, markets_, book_, now_ms_}; }
+
+    // Validates liquidating `account` and plans it whole into scratch_.plan: its metrics before.
+    Result<detail::Metrics> plan_liquidation_of(AccountId account, AccountId liquidator) {
+        if (Result<void> ok = check_account(account); !ok) return ok.error();
+        if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
+        if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
+        const detail::EngineView<LedgerType> v = view();
+        const detail::Metrics before = detail::account_metrics(v, account, {}, 0);
+        if (!before.has_positions || before.equity >= before.maintenance) {
+            return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
+        }
+        if (Result<void> ok = detail::check_any_closable(v, account); !ok) return ok.error();
+        LiquidationPlan& plan = scratch_.restarted_plan();
+        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, plan); !ok) {
+            return ok.error();
+        }
+        return before;
+    }
 
     static void add_wide(StableHash& hash, detail::int128 value) {
         const auto bits = static_cast<detail::uint128>(value);

@@ -315,6 +315,26 @@ TEST_CASE("checked_add and checked_sub report overflow at the limits and nothing
     CHECK(outcome(checked_add(eth_max, Amount<ETH>(1))) == "overflow");
     CHECK(outcome(checked_sub(-eth_max, Amount<ETH>(1))) == "overflow");
     CHECK(outcome(checked_sub(eth_max, eth_max)) == "value 0.000000000000000000 ETH");
+    // Around 2^127, where the native 128-bit fast path hands over to the 256-bit one: exact on
+    // both sides, whichever operand is the wide one.
+    const Int128 two_127 = Int128(1) << 127;
+    const Int128 below = two_127 - 1;  // the native __int128's max
+    for (const Int128& a : {below, two_127, Int128(-below), Int128(-two_127), Int128(5), Int128(-5)}) {
+        for (const Int128& b : {Int128(1), Int128(-1), below, Int128(-below), two_127}) {
+            const Int256 sum = Int256(a) + Int256(b);
+            const Int256 difference = Int256(a) - Int256(b);
+            const Int256 limit(std::numeric_limits<Int128>::max());
+            const Result<Int128> added = checked_add(a, b);
+            const Result<Int128> subtracted = checked_sub(a, b);
+            CHECK(added.has_value() == (sum <= limit && sum >= -limit));
+            if (added) CHECK(Int256(*added) == sum);
+            CHECK(subtracted.has_value() == (difference <= limit && difference >= -limit));
+            if (subtracted) CHECK(Int256(*subtracted) == difference);
+        }
+    }
+    CHECK(checked_add(below, Int128(1)).value() == two_127);
+    CHECK(checked_sub(Int128(-below), Int128(1)).value() == -two_127);
+    CHECK(checked_add(two_127, below).value() == std::numeric_limits<Int128>::max());
 
     // Quantities too.
     CHECK(outcome(checked_add(Quantity<BTC>(int64_max), Quantity<BTC>(1))) == "overflow");
