@@ -1171,14 +1171,13 @@ private:
     // Whether a liquidation of `a` by `liquidator` may have to be refused with `overflow`: the
     // model closes every closable position in full at the mark against the liquidator and shows
     // the first value beyond int64 (settled funding, costs, realised PnL, the balances after each
-    // fill in the engine's order, the defaulter's losses cut to its collateral, the pnl_pool after
-    // the whole deficit is paid into it), or a position in those
-    // markets (a bearer's) whose settled funding or cost leaves int64. "" if none: an overflow
-    // refusal is then a hard failure.
+    // fill in the engine's order, the defaulter's losses cut to its collateral), or a position in
+    // those markets (a bearer's) whose settled funding or cost leaves int64. "" if none: an
+    // overflow refusal is then a hard failure. A pnl_pool too full to take the deficit is no
+    // reason: the engine leaves the part it cannot take uncovered.
     std::string liquidation_overflow(std::uint32_t a, std::uint32_t liquidator) const {
         if (liquidator >= account_count() || liquidator == a) return "";
         Balances b = balances();
-        Big deficit = 0;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             const ModelPosition& p = positions_[a][m];
             if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
@@ -1194,7 +1193,6 @@ private:
             const Big cash = held == b.collateral.end() ? collateral_[a] : held->second;
             Big paid = defaulter.realised;
             if (paid < 0 && cash + paid < 0) paid = cash > 0 ? Big(-cash) : Big(0);
-            deficit += paid - defaulter.realised;
             std::string why = fill_overflow(a, p, defaulter, b, paid);
             if (why.empty()) why = fill_overflow(liquidator, t, taker, b, taker.realised);
             if (!why.empty()) return why;
@@ -1206,9 +1204,6 @@ private:
                     return fmt::format("account {} (a bearer) market {}: funding {} on cost {} beyond int64", x, m, owed.str(), q.cost.str());
                 }
             }
-        }
-        if (deficit > 0 && !fits64(b.pnl_pool + deficit)) {
-            return fmt::format("pnl_pool {} after the deficit {} is paid into it", (b.pnl_pool + deficit).str(), deficit.str());
         }
         return "";
     }

@@ -118,9 +118,11 @@ void report_plan(const LiquidationPlan<Asset>& plan, const LiquidationScratch<As
     report.discount = Money(plan.discount);
     report.penalty = Money(plan.penalty);
     report.penalty_split = plan.split;
-    report.deficit = Money(plan.deficit_settled);
+    // deficit = fund_paid + remainder and remainder = socialized + uncovered, exactly while the
+    // deficit fits int64 (the part the pnl_pool could not take is uncovered, never settled).
+    report.deficit = Money(clamp_int64(plan.deficit));
     report.fund_paid = Money(plan.fund_paid);
-    report.remainder = Money(plan.remainder);
+    report.remainder = Money(clamp_int64(plan.deficit - plan.fund_paid));
     report.socialized = Money(plan.covered);
     report.uncovered = Money(clamp_int64(uncovered_of(plan)));
     report.allocation_count = plan.allocation_count;

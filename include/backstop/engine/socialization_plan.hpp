@@ -25,6 +25,24 @@
 namespace backstop {
 namespace detail {
 
+// The pools as the commit finds them after the takeover's fills (their funding settled, their
+// realised PnL moved), before any bearer closes and before the fund pays.
+struct PoolsAfterTakeover {
+    int128 pnl_pool = 0;
+    int128 funding_pool = 0;
+};
+template <class LedgerType, class Asset>
+PoolsAfterTakeover pools_after_takeover(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan) {
+    PoolsAfterTakeover pools{v.ledger.balance_of(Place::pnl_pool()).atoms(), v.ledger.balance_of(Place::funding_pool()).atoms()};
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        for (const FillPlan* fill : {&plan.defaulter_fills[k], &plan.liquidator_fills[k]}) {
+            pools.pnl_pool -= int128(fill->funding) + fill->collateral_change;
+            pools.funding_pool += fill->funding;
+        }
+    }
+    return pools;
+}
+
 // Positions in the defaulting market that can bear the remainder, in account order, never the
 // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
 // funding (the liquidator's as it will be). A bearer's capacity is its profit there, and no more
@@ -84,12 +102,14 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
 // remainder. Beyond funding_index_max it covers nothing (the remainder is uncovered).
 template <class Asset>
 void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBearer<Asset>> bearers, const MarketState& state,
-                                LiquidationScratch<Asset>& scratch) {
+                                int128 room, LiquidationScratch<Asset>& scratch) {
     int128 total = 0;
     for (const LossBearer<Asset>& bearer : bearers) total += bearer.size_atoms;
     plan.allocation_count = 0;
-    if (total == 0) return;
-    const Int256 delta_wide = (Int256(plan.remainder) * Int256(state.funding_divisor) + Int256(total) - 1) / Int256(total);
+    // What the pools cannot move stays uncovered.
+    const int128 target = std::min<int128>(plan.remainder, room);
+    if (total == 0 || target <= 0) return;
+    const Int256 delta_wide = (Int256(target) * Int256(state.funding_divisor) + Int256(total) - 1) / Int256(total);
     if (delta_wide > Int256(funding_index_max)) return;
     const int128 delta = static_cast<int128>(static_cast<std::int64_t>(delta_wide));
     if (abs128(state.funding_index_long + delta) > funding_index_max ||
@@ -97,7 +117,7 @@ void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBea
         return;
     }
     plan.funding_delta = delta;
-    plan.covered = plan.remainder;
+    plan.covered = static_cast<std::int64_t>(target);
     for (std::uint32_t k = 0; k < bearers.size(); ++k) {
         const int128 charge = ceil_div(int128(bearers[k].size_atoms) * delta, state.funding_divisor);
         if (charge <= 0) continue;
@@ -122,16 +142,13 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
     for (std::size_t k = 0; k < plan.fill_count; ++k) {
         if (plan.liquidator_fills[k].market == market) taker = plan.liquidator_fills[k].size_after;
     }
-    // The pools as the commit finds them when the bearers close (after the takeover's fills): a
-    // bearer's gain is paid from the pnl_pool before its charge comes back to it.
-    int128 pnl_pool = v.ledger.balance_of(Place::pnl_pool()).atoms();
-    int128 funding_pool = v.ledger.balance_of(Place::funding_pool()).atoms();
-    for (std::size_t k = 0; k < plan.fill_count; ++k) {
-        for (const FillPlan* fill : {&plan.defaulter_fills[k], &plan.liquidator_fills[k]}) {
-            pnl_pool -= int128(fill->funding) + fill->collateral_change;
-            funding_pool += fill->funding;
-        }
-    }
+    // The pools as the commit finds them when the bearers close: a bearer's gain is paid from the
+    // pnl_pool before its charge comes back to it, and the fund pays into it after them all (its
+    // payment is kept room for at every step).
+    const PoolsAfterTakeover pools = pools_after_takeover(v, plan);
+    int128 pnl_pool = pools.pnl_pool;
+    int128 funding_pool = pools.funding_pool;
+    const int128 fund_paid = plan.fund_paid;
     std::int64_t liquidator_delta = 0;
     int128 liquidator_value = 0;
     int128 covered = 0;
@@ -152,15 +169,15 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         // like one whose close cannot be planned: the waterfall never refuses.
         const int128 cash = int128(v.collateral(allocation.account)) + fill->collateral_change;
         const int128 pnl_pool_after = pnl_pool - fill->funding - fill->collateral_change;
-        if (cash < 0 || !fits_int64(cash) || !fits_int64(pnl_pool - fill->funding) || !fits_int64(pnl_pool_after) ||
-            !fits_int64(funding_pool + fill->funding)) {
+        if (cash < 0 || !fits_int64(cash) || !fits_int64(pnl_pool - fill->funding) ||
+            !fits_int64(pnl_pool_after + fund_paid) || !fits_int64(pnl_pool_after) || !fits_int64(funding_pool + fill->funding)) {
             continue;
         }
         taker += close;
         const SlotOverride o{market, fill->size_after, fill->cost_after};
         const Metrics m = account_metrics(v, allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
-        // The charge comes back to the pnl_pool: no more than it can hold.
-        const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pnl_pool_after;
+        // The charge comes back to the pnl_pool: no more than it can hold beside the fund's payment.
+        const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pnl_pool_after - fund_paid;
         const int128 charge = std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance,
                                                                     plan.remainder - covered, pool_room}));
         scratch.bearer_fills[plan.bearer_fill_count] = *fill;
@@ -190,6 +207,7 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
         int128 liquidator_cash = v.collateral(liquidator);
         for (std::size_t j = 0; j < plan.fill_count; ++j) liquidator_cash += plan.liquidator_fills[j].collateral_change;
         if (net && (!fits_int64(pnl_pool - net->funding) || !fits_int64(pnl_pool - net->funding - net->collateral_change) ||
+                    !fits_int64(pnl_pool - net->funding - net->collateral_change + fund_paid) ||
                     !fits_int64(funding_pool + net->funding) || !fits_int64(liquidator_cash + net->collateral_change))) {
             break;
         }
@@ -218,10 +236,15 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
     const std::size_t bearer_count = collect_bearers(v, plan, account, liquidator, scratch);
     const Span<const LossBearer<Asset>> bearers(scratch.bearers.data(), bearer_count);
     const MarketState& state = v.markets[plan.defaulting_market.value];
+    // Every cover lands in the pnl_pool, as the fund's payment does: no more than the pool can
+    // hold beside it (and funding socialization's from the funding_pool, no more than it can give).
+    const PoolsAfterTakeover pools = pools_after_takeover(v, plan);
+    const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools.pnl_pool - plan.fund_paid;
     if (plan.kind == SocializationKind::funding_index) {
         // The engine moves its own indices, in its own precision: what the policy would compute
         // in its units (which may not fit) is not needed.
-        plan_funding_socialization(plan, bearers, state, scratch);
+        const int128 funding_room = pools.funding_pool - std::numeric_limits<std::int64_t>::min();
+        plan_funding_socialization(plan, bearers, state, std::min(pool_room, funding_room), scratch);
         return;
     }
     SocializeContext context{Place::pnl_pool(), plan.defaulting_market};
@@ -245,8 +268,8 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
     for (std::size_t k = 0; k < plan.allocation_count; ++k) {
         Allocation<Asset> allocation = scratch.allocations[k];
         const int128 room = std::max<int128>(v.ledger.balance_of(allocation.source).atoms(), 0);
-        allocation.amount =
-            Amount<Asset>(static_cast<std::int64_t>(std::min<int128>({allocation.amount.atoms(), room, plan.remainder - covered})));
+        allocation.amount = Amount<Asset>(static_cast<std::int64_t>(
+            std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), room, plan.remainder - covered, pool_room - covered}))));
         if (!allocation.amount.is_positive()) continue;
         covered += allocation.amount.atoms();
         scratch.allocations[kept++] = allocation;

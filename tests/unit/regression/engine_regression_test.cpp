@@ -318,11 +318,6 @@ TEST_CASE("a 0-decimal contract's funding index has headroom for years", "[regre
     CHECK(w.engine.funding_index_long(contract) == detail::int128(500'000'000) * 2 * 8760);
 }
 
-}  // namespace
-}  // namespace backstop::testing
-
-namespace backstop::testing {
-namespace {
 
 TEST_CASE("a partial liquidation with one-atom lots closes the smallest size that restores the account",
           "[regression][engine][liquidation]") {
@@ -420,11 +415,6 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
     CHECK(w.engine.digest() == digest);
 }
 
-}  // namespace
-}  // namespace backstop::testing
-
-namespace backstop::testing {
-namespace {
 
 TEST_CASE("an ADL bearer whose collateral cannot hold its close's gain is passed over, not a refused liquidation",
           "[regression][engine][liquidation][waterfall]") {
@@ -474,6 +464,128 @@ TEST_CASE("a liquidator that cannot pay the loss its takeover realises is refuse
     // Taking over the long closes the keeper's short: it would realise -2,000 from 1,000 of cash.
     CHECK(code_of(w.engine.liquidate(defaulter, keeper)) == ErrorCode::insufficient_collateral);
     CHECK(w.engine.digest() == digest);
+}
+
+
+TEST_CASE("an ADL bearer whose partial close realises a loss beyond its collateral is passed over, not a refused liquidation",
+          "[regression][engine][liquidation][waterfall]") {
+    // Review of 8b265a1: a bearer is chosen for its profit at the mark, but a partial close splits
+    // its cost toward zero and closes at the rounded difference of the position's values, so it
+    // can realise a loss of an atom while the position is in profit. With no collateral left to
+    // pay it, the transfer replay refused the whole liquidation with overflow.
+    TwoMarkets<> w;  // no fund: the whole deficit goes to ADL
+    const AccountId maker = w.account("1000000");
+    const AccountId defaulter = w.account("2.5");
+    const AccountId bearer = w.account("1000");
+    const AccountId keeper = w.account("100000");
+    w.marks("50000", "100");
+    w.trade(defaulter, bearer, "0.001", "50000");
+    w.trade(keeper, bearer, "0.005", "40000");  // the bearer: short 0.006 BTC for 250 USDC
+    w.trade_sol(bearer, maker, "10", "100");
+    // Off-tick: 0.006 BTC is worth 249.9999981 (its value rounded down: 249.999999), so the short
+    // is up one atom. The SOL long is up 1,000: the bearer withdraws all its collateral.
+    w.marks("41666.66635", "200");
+    w.engine.withdraw(bearer, usdc("1000")).value();
+    REQUIRE(w.engine.collateral(bearer).is_zero());
+    REQUIRE_FALSE(w.summary(bearer).liquidatable);
+    REQUIRE(w.summary(defaulter).liquidatable);
+    // ADL closes 0.001 of the bearer's 0.006 against the keeper (long 0.006 after its takeover)
+    // for 41.666667, and takes off a sixth of its cost, 41.666666 (toward zero): -1 atom.
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("5.833333"));
+    CHECK(report->socialized.is_zero());
+    CHECK(report->uncovered == usdc("5.833333"));
+    CHECK(w.engine.collateral(bearer).is_zero());
+    CHECK(w.engine.position(bearer, w.market).size == -600'000);
+    w.check_invariants();
+}
+
+// Takes the pnl_pool to `below` USDC (and 7 atoms) under int64 max through the public API: a
+// short of 10,000 SOL (at 0.01 USDC: its cost and the funding it receives fit int64 together) is
+// due ~9.22e18 atoms of funding and settles it (its next fill) before the long that owes it does,
+// so the funding pool holds -9.22e18 and the pnl_pool +9.22e18. Neither is in BTC.
+template <class World>
+std::int64_t pnl_pool_near_int64_max(World& w, std::int64_t below) {
+    const AccountId payer = w.account("1000");
+    const AccountId receiver = w.account("1000");
+    const AccountId buyer = w.account("1000");
+    w.marks("50000", "0.01");
+    w.trade_sol(payer, receiver, "10000", "0.01");
+    // The receiver is due 10^13 SOL atoms x delta / 10^12 (the SOL funding divisor).
+    const std::int64_t pool = std::numeric_limits<std::int64_t>::max() - 7 - below * 1'000'000;
+    w.engine.update_funding(w.sol, FundingDelta(pool / 10)).value();
+    w.trade_sol(buyer, receiver, "0.1", "0.01");  // the receiver's fill settles its funding
+    REQUIRE(w.engine.ledger().balance_of(Place::pnl_pool()).atoms() == pool);
+    REQUIRE(w.engine.ledger().balance_of(Place::funding_pool()).atoms() == -pool);
+    return pool;
+}
+
+TEST_CASE("an ADL charge is capped at what the pnl_pool can take back, not a refused liquidation",
+          "[regression][engine][liquidation][waterfall]") {
+    // Review of 8b265a1: the bearer's charge (7,500, from its collateral) comes back to the
+    // pnl_pool after its close took out only 1,000; near int64 max the pool cannot hold it. Without
+    // the cap the transfer replay refused the liquidation with overflow (since 4327237, the check
+    // on the liquidator's net fill sees the pool beyond int64 and deleverages nobody instead).
+    TwoMarkets<> w;  // no fund: the whole deficit goes to ADL
+    const std::int64_t pool = pnl_pool_near_int64_max(w, 5'000);
+    const AccountId defaulter = w.account("2500");
+    const AccountId bearer = w.account("200000");
+    const AccountId keeper = w.account("100000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.trade(keeper, bearer, "9", "40000");  // the bearer: short 10 BTC at an average 41,000
+    w.marks("40000", "0.01");
+    // The defaulter: -10,000 on 2,500, a deficit of 7,500. The bearer is up 10,000, but its ADL
+    // close of 1 BTC realises only 1,000.
+    REQUIRE(w.summary(defaulter).liquidatable);
+    constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    // The defaulter's 2,500 comes in, the bearer's 1,000 goes out: room for less than 7,500.
+    const std::int64_t room = max - (pool + 2'500'000'000 - 1'000'000'000);
+    REQUIRE(room < 7'500'000'000);
+    const Usdc bearer_before = w.engine.collateral(bearer);
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("7500"));
+    CHECK(report->socialized == Usdc(room));
+    CHECK(report->uncovered == usdc("7500") - Usdc(room));
+    CHECK(w.engine.ledger().balance_of(Place::pnl_pool()).atoms() == max);
+    CHECK(w.engine.collateral(bearer) == bearer_before + usdc("1000") - Usdc(room));
+    CHECK(w.engine.position(bearer, w.market).size == -900'000'000);
+    w.check_invariants();
+}
+
+TEST_CASE("the fund's payment into a pnl_pool near int64 max does not refuse the liquidation",
+          "[regression][engine][liquidation][waterfall]") {
+    // The fund checks its 7,500 against the pool as it is before the liquidation (9,000 under int64
+    // max), but pays it at the end of the commit, after the defaulter's 2,500 came in: the pool
+    // cannot hold it, and the transfer replay refused the whole liquidation with overflow. The
+    // waterfall never refuses: the fund pays what the pool can take, the next layer the rest.
+    TwoMarkets<> w;
+    w.engine.fund_deposit(usdc("10000")).value();
+    (void)pnl_pool_near_int64_max(w, 9'000);
+    const AccountId defaulter = w.account("2500");
+    const AccountId bearer = w.account("200000");
+    const AccountId keeper = w.account("100000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.marks("40000", "0.01");  // the defaulter: -10,000 on 2,500, a deficit of 7,500
+    REQUIRE(w.summary(defaulter).liquidatable);
+    const Place fund = w.engine.fund().place();
+    const Usdc fund_before = w.engine.ledger().balance_of(fund);
+    // After the takeover the pool has room for 6,500 USDC and 7 atoms: the fund pays that, and
+    // ADL the rest: the bearer's close takes its 10,000 gain out of the pool first, which makes
+    // room for its charge beside the fund's payment.
+    const std::int64_t room = 6'500'000'007;
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    CHECK(code_of(report) != ErrorCode::overflow);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("7500"));
+    CHECK(report->fund_paid == Usdc(room));
+    CHECK(report->remainder == usdc("7500") - Usdc(room));
+    CHECK(report->socialized == report->remainder);
+    CHECK(report->uncovered.is_zero());
+    CHECK(w.engine.ledger().balance_of(fund) == fund_before - report->fund_paid);
+    CHECK(w.engine.position(bearer, w.market).size == 0);
+    w.check_invariants();
 }
 
 }  // namespace
