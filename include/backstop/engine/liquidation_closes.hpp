@@ -164,8 +164,14 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
         const MarketState& state = v.markets[book.market[i]];
         if (!v.closable(state)) continue;
         order[count++] = s;
+        // Equity can be far beyond int64 (funding owed is 128-bit): scaled past int128 it is far
+        // above maintenance x threshold, which the notional bounds. Not positive: full below.
         const Ppm threshold = state.config.full_liquidation_below;
-        if (before.equity * Ppm::denominator < before.maintenance * threshold.count()) full = true;
+        int128 scaled_equity = 0;
+        if (before.equity > 0 && !__builtin_mul_overflow(before.equity, int128{Ppm::denominator}, &scaled_equity) &&
+            scaled_equity < before.maintenance * threshold.count()) {
+            full = true;
+        }
     }
     if (before.equity <= 0) full = true;
     if (!full) {

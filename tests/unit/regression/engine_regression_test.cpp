@@ -415,6 +415,34 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
     CHECK(w.engine.digest() == digest);
 }
 
+TEST_CASE("an equity far below int64 (a 128-bit funding debt) is liquidated in full, no undefined behaviour",
+          "[regression][engine][liquidation]") {
+    // fuzz/corpus/engine/seed-found-equity-times-ppm (fuzz_engine_run, 2026-12-05): choosing the
+    // closes scaled the account's equity by 10^6 to compare it with the full-liquidation
+    // threshold; an equity of -4.5e32 atoms (funding owed at an index near its bound) overflowed
+    // 128 bits (UB, caught by UBSan in the asan build).
+    EngineWorld<Adl> w;
+    MarketConfig config = presets::dydx_v4::large_cap();
+    config.lot_size = 1;
+    config.position_max = std::numeric_limits<std::int64_t>::max() / 4;
+    config.open_interest_max = std::numeric_limits<std::int64_t>::max() / 4;
+    const MarketId tiny = w.engine.template add_market<TINY>(config).value();
+    using TinyPrice = Price<TINY, USDC>;
+    const AccountId seller = w.account("0");
+    const AccountId buyer = w.account("0");
+    w.engine.deposit(seller, Usdc(100'000'000'000'000'000)).value();
+    w.engine.deposit(buyer, Usdc(1'000'000'000'000'000)).value();
+    w.now_ms += 1'000;
+    w.engine.set_mark(tiny, TinyPrice(8), Timestamp{w.now_ms}).value();
+    w.engine.trade(tiny, buyer, seller, Quantity<TINY>(1'000'000'000'000'000'000), TinyPrice(8)).value();
+    // Owed: 10^18 x 4.5e17 / 10^3 = 4.5e32 atoms, far beyond int64 and 10^6 x it beyond int128.
+    w.engine.update_funding(tiny, FundingDelta(450'000'000'000'000'000)).value();
+    REQUIRE(w.summary(buyer).liquidatable);
+    const std::uint64_t digest = w.engine.digest();
+    // The debt cannot be settled into an int64 cost: refused with a typed error, nothing changed.
+    CHECK(code_of(w.engine.liquidate(buyer, seller)) == ErrorCode::overflow);
+    CHECK(w.engine.digest() == digest);
+}
 
 TEST_CASE("an ADL bearer whose collateral cannot hold its close's gain is passed over, not a refused liquidation",
           "[regression][engine][liquidation][waterfall]") {
