@@ -415,7 +415,7 @@ TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed erro
     CHECK(w.engine.digest() == digest);
 }
 
-TEST_CASE("an equity far below int64 (a 128-bit funding debt) is liquidated in full, no undefined behaviour",
+TEST_CASE("an equity far below int64 (a 128-bit funding debt) chooses its closes without undefined behaviour",
           "[regression][engine][liquidation]") {
     // fuzz/corpus/engine/seed-found-equity-times-ppm (fuzz_engine_run, 2026-12-05): choosing the
     // closes scaled the account's equity by 10^6 to compare it with the full-liquidation
