@@ -1178,6 +1178,7 @@ private:
     std::string liquidation_overflow(std::uint32_t a, std::uint32_t liquidator) const {
         if (liquidator >= account_count() || liquidator == a) return "";
         Balances b = balances();
+        Big gains = 0;  // the defaulter's realised gains, if every closable position closed
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             const ModelPosition& p = positions_[a][m];
             if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
@@ -1186,6 +1187,7 @@ private:
             const Big value = formulas_.close_value(mm, p.size, p.size, t.size);
             const Formulas::Fill defaulter = formulas_.fill(mm, p, -p.size, value);
             const Formulas::Fill taker = formulas_.fill(mm, t, p.size, -value);
+            if (defaulter.realised > 0) gains += defaulter.realised;
             // The engine cuts the defaulter's loss transfers to what its collateral holds: the
             // deficit reaches the pnl_pool later (fund, socialized loss) or never (uncovered), so
             // the liquidator's gain is paid from a pnl_pool without it.
@@ -1202,6 +1204,27 @@ private:
                 const Big owed = formulas_.funding_owed(mm, q);
                 if (!fits64(owed) || !fits64(q.cost + owed)) {
                     return fmt::format("account {} (a bearer) market {}: funding {} on cost {} beyond int64", x, m, owed.str(), q.cost.str());
+                }
+            }
+        }
+        // The reward (the discount and the penalty's shares) comes from the defaulter's
+        // collateral, at most what it holds plus the gains its closes realise (a partial close
+        // may realise only those): a receiver that cannot take that much on top of its balance
+        // (the liquidator, however its own fills go; the fund, the treasury, dust) may overflow
+        // (seeds 1023598, 1027261: a liquidator's collateral at int64 max).
+        const Big reward_max = collateral_[a] + gains;
+        if (reward_max > 0) {
+            auto held = b.collateral.find(liquidator);
+            const Big after_fills = held == b.collateral.end() ? collateral_[liquidator] : held->second;
+            const Big liquidator_cash = std::max(after_fills, Big(collateral_[liquidator]));
+            if (!fits64(liquidator_cash + reward_max)) {
+                return fmt::format("liquidator {}: collateral {} and a reward up to {} beyond int64", liquidator,
+                                   liquidator_cash.str(), reward_max.str());
+            }
+            for (const Place place : {engine_->fund().place(), Place::treasury(), Place::dust()}) {
+                const Big balance = to_big(engine_->ledger().balance_of(place));
+                if (!fits64(balance + reward_max)) {
+                    return fmt::format("a penalty receiver: balance {} and a share up to {} beyond int64", balance.str(), reward_max.str());
                 }
             }
         }

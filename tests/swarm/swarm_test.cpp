@@ -119,7 +119,8 @@ TEST_CASE("swarm: the same seed gives the same digest after every operation", "[
 TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
     if (replaying()) return;
     const std::pair<std::uint64_t, std::uint64_t> findings[] = {
-        {1005132, 2834}, {1008079, 5442}, {1000605, 6087}, {1003792, 7343}, {1006357, 4527}, {1017415, 7736}};
+        {1005132, 2834}, {1008079, 5442}, {1000605, 6087}, {1003792, 7343}, {1006357, 4527}, {1017415, 7736},
+        {1023598, 4743}, {1027261, 4048}};
     for (const auto& [seed, ops] : findings) {
         const SwarmTally tally = run_seed(seed, RunOptions{ops, false});
         INFO(tally.report());

@@ -105,7 +105,7 @@ struct LiquidationPlanTotals {
 
 // The whole plan. Its arrays are valid up to fill_count, and the ADL fill when has_adl_fill: they
 // are overwritten, never cleared, so that a liquidation does not clear 1.4 KB (the plan is kept
-// in the scratch and restarted, LiquidationScratch::restarted_plan).
+// in the scratch and restarted by plan_liquidation).
 template <class Asset>
 struct LiquidationPlan : LiquidationPlanTotals<Asset> {
     Closes closes{};
@@ -128,11 +128,6 @@ struct LiquidationScratch {
     std::vector<std::int64_t> bearer_charges;
     std::vector<Allocation<Asset>> allocations;
     LiquidationPlan<Asset> plan;  // kept, so that its arrays are not cleared per liquidation
-
-    LiquidationPlan<Asset>& restarted_plan() {
-        plan.restart();
-        return plan;
-    }
 
     explicit LiquidationScratch(std::uint32_t accounts_max)
         : bearers(accounts_max), bearer_fills(accounts_max), bearer_charges(accounts_max),

@@ -97,12 +97,13 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
 }
 
 // The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
-// `liquidator` taking over what is closed, written to `plan` (restarted: planned in place, as a
-// Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot be done
-// (what `plan` then holds is meaningless).
+// `liquidator` taking over what is closed, written to `plan` (restarted here, then planned in
+// place: a Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot
+// be done (what `plan` then holds is meaningless).
 template <class LedgerType, class Fund, class Asset>
 Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account, AccountId liquidator,
                               const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan) {
+    plan.restart();
     bool full = false;
     plan.closes = choose_closes(v, account, liquidator, before, full);
     plan.effect = evaluate_closes(v, account, liquidator, plan.closes);

@@ -541,8 +541,7 @@ private:
             return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
         }
         if (Result<void> ok = detail::check_any_closable(v, account); !ok) return ok.error();
-        LiquidationPlan& plan = scratch_.restarted_plan();
-        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, plan); !ok) {
+        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, scratch_.plan); !ok) {
             return ok.error();
         }
         return before;

@@ -98,8 +98,9 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
 }
 
 // Every position pays the same per unit at its next settlement: both indices move by
-// ceil(remainder x funding_divisor / total size), so the charges add up to at least the
-// remainder. Beyond funding_index_max it covers nothing (the remainder is uncovered).
+// ceil(target x funding_divisor / total size), target being the remainder or less (what `room`
+// lets the pools move), so the charges add up to at least the target. Beyond funding_index_max it
+// covers nothing (the remainder is uncovered).
 template <class Asset>
 void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBearer<Asset>> bearers, const MarketState& state,
                                 int128 room, LiquidationScratch<Asset>& scratch) {

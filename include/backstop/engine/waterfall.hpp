@@ -47,13 +47,16 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
         BACKSTOP_ASSERT(plan.split.total() == Amount<Asset>(plan.penalty), "fee capture split does not add up to the penalty");
     }
     // 4. The fund pays what its settlement policy allows (a deficit beyond int64 is uncovered),
-    // into the pnl_pool after everything else: no more than the pool can hold after the
-    // takeover's fills. (The sum of all balances bounds the pool; it is that full only when the
-    // funding_pool is deeply negative.) The socialized loss keeps room for it.
+    // into the pnl_pool after the takeover, the ADL closes and the penalty (before the charges
+    // and the funding move): no more than the pool can hold after the takeover. (The sum of all
+    // balances bounds the pool; it is that full only when the funding_pool is deeply negative.)
+    // The fund plans against that room, not the pool's present balance; the socialized loss keeps
+    // room for its payment.
     plan.deficit_settled = static_cast<std::int64_t>(std::min<int128>(plan.deficit, std::numeric_limits<std::int64_t>::max()));
     if (plan.deficit_settled > 0) {
-        Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(plan.deficit_settled),
-                                                      SettleContext{Place::pnl_pool(), plan.defaulting_market});
+        SettleContext context{Place::pnl_pool(), plan.defaulting_market};
+        context.check_target_room = false;
+        Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(plan.deficit_settled), context);
         const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools_after_takeover(v, plan).pnl_pool;
         // A fund that cannot pay leaves it to the next layer.
         plan.fund_paid = paid ? static_cast<std::int64_t>(std::max<int128>(0, std::min<int128>(paid->atoms(), pool_room))) : 0;

@@ -68,6 +68,9 @@ struct CaptureReport {
 struct SettleContext {
     Place target;  // who receives the fund's payment (the place holding the deficit)
     MarketId market;
+    // false: plan_settle does not check that the target can hold the payment in its present
+    // balance (the engine pays after other transfers of the same plan, and checks them all).
+    bool check_target_room = true;
 };
 
 template <class Asset>

@@ -207,7 +207,7 @@ public:
         const Money paid = settlement_.payable(deficit, context, fund);
         BACKSTOP_ASSERT(!paid.is_negative() && paid <= deficit && paid <= std::max(fund.balance, Money::zero()),
                         "settlement policy pays more than the deficit or the balance");
-        if (paid.is_positive()) {
+        if (paid.is_positive() && context.check_target_room) {
             if (Result<void> ok = ledger.check_transfer(place(), context.target, paid); !ok) return ok.error();
         }
         // Wide, so only after about 2^64 payments; checked all the same, as every sum of input is.
@@ -219,7 +219,8 @@ public:
         return paid;
     }
 
-    // Pays `paid` (from plan_settle on this ledger state) towards `deficit`.
+    // Pays `paid` (at most what plan_settle returned; the fund's balance has not dropped since)
+    // towards `deficit`.
     template <class Ledger>
     SettlementReport<Asset> commit_settle(Ledger& ledger, const Money& deficit, const Money& paid,
                                           const SettleContext& context) {

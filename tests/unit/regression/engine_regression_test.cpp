@@ -616,5 +616,31 @@ TEST_CASE("the fund's payment into a pnl_pool near int64 max does not refuse the
     w.check_invariants();
 }
 
+TEST_CASE("the fund pays before ADL even when the pnl_pool could not take its payment before the liquidation",
+          "[regression][engine][liquidation][waterfall]") {
+    // Review of the pool-room cap: the fund checked its payment against the pool as it was before
+    // the liquidation (5,000 under int64 max, less than the 7,500 deficit), refused to pay, and
+    // ADL charged the bearer the whole deficit while the fund had the money. The fund now plans
+    // against the pool's room after the takeover (after the defaulter's 2,500 came in: 2,500
+    // and 7 atoms) and pays that; ADL the rest.
+    TwoMarkets<> w;
+    w.engine.fund_deposit(usdc("10000")).value();
+    (void)pnl_pool_near_int64_max(w, 5'000);
+    const AccountId defaulter = w.account("2500");
+    const AccountId bearer = w.account("200000");
+    const AccountId keeper = w.account("100000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.marks("40000", "0.01");  // the defaulter: -10,000 on 2,500, a deficit of 7,500
+    REQUIRE(w.summary(defaulter).liquidatable);
+    const std::int64_t room = 2'500'000'007;
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("7500"));
+    CHECK(report->fund_paid == Usdc(room));
+    CHECK(report->socialized == usdc("7500") - Usdc(room));
+    CHECK(report->uncovered.is_zero());
+    w.check_invariants();
+}
+
 }  // namespace
 }  // namespace backstop::testing
