@@ -37,6 +37,7 @@ enum class ErrorCode : std::uint16_t {
     bearers_not_sorted = 302,        // loss bearers must come in strictly increasing account order
     allocation_capacity = 303,       // the caller's allocation buffer (or a policy's scratch) is too small
     unknown_market = 304,            // a market id that does not exist (or beyond a fund's table)
+    invalid_policy_output = 305,     // a policy's plan the engine cannot apply (a source named twice, ...)
     // engine
     unknown_account = 400,
     market_halted = 401,
@@ -85,6 +86,7 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::bearers_not_sorted: return "bearers_not_sorted";
         case ErrorCode::allocation_capacity: return "allocation_capacity";
         case ErrorCode::unknown_market: return "unknown_market";
+        case ErrorCode::invalid_policy_output: return "invalid_policy_output";
         case ErrorCode::unknown_account: return "unknown_account";
         case ErrorCode::market_halted: return "market_halted";
         case ErrorCode::market_reduce_only: return "market_reduce_only";

@@ -127,11 +127,12 @@ struct LiquidationScratch {
     std::vector<FillPlan> bearer_fills;
     std::vector<std::int64_t> bearer_charges;
     std::vector<Allocation<Asset>> allocations;
+    std::vector<std::uint8_t> bearer_marks;  // all zero between liquidations
     LiquidationPlan<Asset> plan;  // kept, so that its arrays are not cleared per liquidation
 
     explicit LiquidationScratch(std::uint32_t accounts_max)
         : bearers(accounts_max), bearer_fills(accounts_max), bearer_charges(accounts_max),
-          allocations(std::size_t{accounts_max} + 1) {}
+          allocations(std::size_t{accounts_max} + 1), bearer_marks(accounts_max) {}
 };
 
 }  // namespace detail

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "backstop/core/config.hpp"
+#include "backstop/core/error_code.hpp"
 #include "backstop/core/hash.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/engine/account_metrics.hpp"
@@ -18,6 +19,7 @@
 #include "backstop/fund/socialization_kind.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -228,6 +230,40 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
     plan.covered = 0;
 }
 
+// Whether a policy's allocations are ones the engine can apply: each from a place the ledger
+// holds other than the pnl_pool; a bearer's collateral (or, for ADL, a bearer to close) named by
+// its bearer index, each at most once; any other source at most once. The shipped policies always
+// are; a policy a user writes may not be, and its remainder then stays uncovered.
+template <class LedgerType, class Asset>
+bool allocations_applicable(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan,
+                            Span<const LossBearer<Asset>> bearers, LiquidationScratch<Asset>& scratch) {
+    constexpr std::size_t other_sources_max = 8;
+    std::array<Place, other_sources_max> others{};
+    std::size_t other_count = 0;
+    const bool closes = plan.kind == SocializationKind::auto_deleveraging;
+    bool ok = true;
+    std::size_t k = 0;
+    for (; k < plan.allocation_count && ok; ++k) {
+        const Allocation<Asset>& allocation = scratch.allocations[k];
+        if (closes || allocation.source.kind() == PlaceKind::collateral) {
+            const AccountId account = closes ? allocation.account : AccountId{allocation.source.index()};
+            ok = allocation.bearer_index < bearers.size() && bearers[allocation.bearer_index].account == account &&
+                 (closes || allocation.source == Place::collateral(account)) && scratch.bearer_marks[allocation.bearer_index] == 0;
+            if (ok) scratch.bearer_marks[allocation.bearer_index] = 1;
+            continue;
+        }
+        ok = v.ledger.contains(allocation.source) && allocation.source != Place::pnl_pool() && other_count < other_sources_max;
+        for (std::size_t j = 0; ok && j < other_count; ++j) ok = others[j] != allocation.source;
+        if (ok) others[other_count++] = allocation.source;
+    }
+    // Clear the marks set (the allocations [0, k) that reached a mark).
+    for (std::size_t j = 0; j < k; ++j) {
+        const Allocation<Asset>& allocation = scratch.allocations[j];
+        if (allocation.bearer_index < bearers.size()) scratch.bearer_marks[allocation.bearer_index] = 0;
+    }
+    return ok;
+}
+
 // Plans the socialized-loss step. Never refuses: a policy that cannot plan leaves the remainder
 // uncovered (and says why in the plan).
 template <class LedgerType, class Fund, class Asset>
@@ -259,7 +295,13 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
         plan.socialization_error = planned.error().code;
         return;
     }
-    plan.allocation_count = planned->allocation_count;
+    plan.allocation_count = std::min(planned->allocation_count, scratch.allocations.size());
+    if (!allocations_applicable(v, plan, bearers, scratch)) {
+        plan.allocation_count = 0;
+        plan.socialization_failed = true;
+        plan.socialization_error = ErrorCode::invalid_policy_output;
+        return;
+    }
     if (plan.kind == SocializationKind::auto_deleveraging) {
         plan_deleveraging(v, plan, liquidator, scratch);
         return;
@@ -268,7 +310,11 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
     std::size_t kept = 0;
     for (std::size_t k = 0; k < plan.allocation_count; ++k) {
         Allocation<Asset> allocation = scratch.allocations[k];
-        const int128 room = std::max<int128>(v.ledger.balance_of(allocation.source).atoms(), 0);
+        // The insurance fund as a source (a clearing house's default fund kept in it) has paid
+        // its part and received the penalty's share by then.
+        int128 balance = v.ledger.balance_of(allocation.source).atoms();
+        if (allocation.source == fund.place()) balance += plan.split.to_fund.atoms() - int128(plan.fund_paid);
+        const int128 room = std::max<int128>(balance, 0);
         allocation.amount = Amount<Asset>(static_cast<std::int64_t>(
             std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), room, plan.remainder - covered, pool_room - covered}))));
         if (!allocation.amount.is_positive()) continue;

@@ -642,5 +642,69 @@ TEST_CASE("the fund pays before ADL even when the pnl_pool could not take its pa
     w.check_invariants();
 }
 
+// A policy written by a user that breaks the contract: it charges the first bearer's collateral
+// twice, for the whole remainder each time.
+struct ChargesTheFirstBearerTwice {
+    using asset_type = USDC;
+    Result<void> validate() const { return {}; }
+    template <class Ledger>
+    Result<SocializePlan<USDC>> plan(const Usdc& remainder, Span<const LossBearer<USDC>> bearers, Span<Allocation<USDC>> out,
+                                     const SocializeContext&, const Ledger&) const {
+        if (bearers.empty() || out.size() < 2) return SocializePlan<USDC>{};
+        out[0] = Allocation<USDC>{0, bearers[0].account, Place::collateral(bearers[0].account), remainder, 0, LossLayer::haircut};
+        out[1] = out[0];
+        return SocializePlan<USDC>{remainder, 2, 0};
+    }
+};
+
+TEST_CASE("a user's policy that names one source twice leaves the remainder uncovered instead of aborting",
+          "[regression][engine][liquidation][waterfall]") {
+    // Review: each charge was cut to the bearer's collateral alone, and the transfer replay forgets
+    // a bearer's balance after its charge, so the second charge from the same collateral passed
+    // the replay and overdrew it in the commit (BACKSTOP_ASSERT: the process aborted).
+    EngineWorld<ChargesTheFirstBearerTwice> w;
+    const AccountId defaulter = w.account("2500");
+    const AccountId keeper = w.account("100000");
+    const AccountId bearer = w.account("3000");
+    w.mark("50000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.mark("40000");  // the defaulter: a 7,500 deficit; the bearer holds 3,000 (and 10,000 of profit)
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->deficit == usdc("7500"));
+    CHECK(report->socialization_failed);
+    CHECK(report->socialization_error == ErrorCode::invalid_policy_output);
+    CHECK(report->socialized.is_zero());
+    CHECK(report->uncovered == usdc("7500"));
+    CHECK(w.engine.collateral(bearer) == usdc("3000"));
+    w.check_invariants();
+}
+
+TEST_CASE("a clearing house's default fund kept in the insurance fund is charged only what the fund has left",
+          "[regression][engine][liquidation][waterfall]") {
+    // Review: the default fund's charge was cut to its balance before the liquidation, ignoring
+    // what the insurance fund (the same place) had just paid: the transfer replay overdrew it and
+    // the liquidation was refused with overflow.
+    using Chw = socialized_loss::ClearingHouseWaterfall<USDC>;
+    EngineWorld<Chw> w(Chw{FundId{0}, usdc("1000000"), Bps{10'000}});
+    REQUIRE(w.engine.fund().place() == Place::fund(FundId{0}));
+    w.engine.fund_deposit(usdc("1000")).value();
+    const AccountId defaulter = w.account("2500");
+    const AccountId keeper = w.account("100000");
+    const AccountId bearer = w.account("200000");
+    w.mark("50000");
+    w.trade(defaulter, bearer, "1", "50000");
+    w.mark("40000");  // a 7,500 deficit: the fund pays its 1,000
+    const auto report = w.engine.liquidate(defaulter, keeper);
+    REQUIRE(report.has_value());
+    CHECK(report->fund_paid == usdc("1000"));
+    // The policy planned 1,000 from the default fund (its balance before) and 5,500 from the
+    // member: the fund has nothing left, so its 1,000 is uncovered.
+    CHECK(report->socialized == usdc("5500"));
+    CHECK(report->uncovered == usdc("1000"));
+    CHECK(w.engine.ledger().balance_of(w.engine.fund().place()).is_zero());
+    w.check_invariants();
+}
+
 }  // namespace
 }  // namespace backstop::testing
