@@ -582,21 +582,37 @@ TEST_CASE("an ADL charge is capped at what the pnl_pool can take back, not a ref
     w.check_invariants();
 }
 
+// A fund of 10,000 and a pnl_pool `below` USDC (and 7 atoms) under int64 max; a defaulter long
+// 1 BTC at 50,000 on 2,500 against a bearer (200,000), the mark at 40,000: a 7,500 deficit.
+struct FundedDeficitNearFullPool {
+    TwoMarkets<> w;
+    AccountId defaulter;
+    AccountId bearer;
+    AccountId keeper;
+
+    explicit FundedDeficitNearFullPool(std::int64_t below) {
+        w.engine.fund_deposit(usdc("10000")).value();
+        (void)pnl_pool_near_int64_max(w, below);
+        defaulter = w.account("2500");
+        bearer = w.account("200000");
+        keeper = w.account("100000");
+        w.trade(defaulter, bearer, "1", "50000");
+        w.marks("40000", "0.01");
+        REQUIRE(w.summary(defaulter).liquidatable);
+    }
+};
+
 TEST_CASE("the fund's payment into a pnl_pool near int64 max does not refuse the liquidation",
           "[regression][engine][liquidation][waterfall]") {
     // The fund checks its 7,500 against the pool as it is before the liquidation (9,000 under int64
     // max), but pays it at the end of the commit, after the defaulter's 2,500 came in: the pool
     // cannot hold it, and the transfer replay refused the whole liquidation with overflow. The
     // waterfall never refuses: the fund pays what the pool can take, the next layer the rest.
-    TwoMarkets<> w;
-    w.engine.fund_deposit(usdc("10000")).value();
-    (void)pnl_pool_near_int64_max(w, 9'000);
-    const AccountId defaulter = w.account("2500");
-    const AccountId bearer = w.account("200000");
-    const AccountId keeper = w.account("100000");
-    w.trade(defaulter, bearer, "1", "50000");
-    w.marks("40000", "0.01");  // the defaulter: -10,000 on 2,500, a deficit of 7,500
-    REQUIRE(w.summary(defaulter).liquidatable);
+    FundedDeficitNearFullPool world(9'000);
+    TwoMarkets<>& w = world.w;
+    const AccountId defaulter = world.defaulter;
+    const AccountId bearer = world.bearer;
+    const AccountId keeper = world.keeper;
     const Place fund = w.engine.fund().place();
     const Usdc fund_before = w.engine.ledger().balance_of(fund);
     // After the takeover the pool has room for 6,500 USDC and 7 atoms: the fund pays that, and
@@ -623,15 +639,10 @@ TEST_CASE("the fund pays before ADL even when the pnl_pool could not take its pa
     // ADL charged the bearer the whole deficit while the fund had the money. The fund now plans
     // against the pool's room after the takeover (after the defaulter's 2,500 came in: 2,500
     // and 7 atoms) and pays that; ADL the rest.
-    TwoMarkets<> w;
-    w.engine.fund_deposit(usdc("10000")).value();
-    (void)pnl_pool_near_int64_max(w, 5'000);
-    const AccountId defaulter = w.account("2500");
-    const AccountId bearer = w.account("200000");
-    const AccountId keeper = w.account("100000");
-    w.trade(defaulter, bearer, "1", "50000");
-    w.marks("40000", "0.01");  // the defaulter: -10,000 on 2,500, a deficit of 7,500
-    REQUIRE(w.summary(defaulter).liquidatable);
+    FundedDeficitNearFullPool world(5'000);
+    TwoMarkets<>& w = world.w;
+    const AccountId defaulter = world.defaulter;
+    const AccountId keeper = world.keeper;
     const std::int64_t room = 2'500'000'007;
     const auto report = w.engine.liquidate(defaulter, keeper);
     REQUIRE(report.has_value());
