@@ -59,6 +59,15 @@ enum class ErrorCode : std::uint16_t {
     price_not_positive = 417,
     price_out_of_range = 418,        // a mark at which a maximal position's value would not fit
     insufficient_collateral = 419,   // a realised loss larger than the collateral that pays it
+    // management
+    unknown_staker = 500,
+    stake_into_empty_fund = 501,     // the fund holds nothing but shares exist: no share price
+    insufficient_shares = 502,       // an unstake of more shares than the staker holds
+    no_unstake_request = 503,        // a claim or cancel without a pending request
+    unstake_request_pending = 504,   // a stake or a second request while a request is pending
+    cooldown_not_over = 505,         // a claim before the time its request fixed
+    claim_limit_reached = 506,       // the day's withdrawable fraction of the fund is used up
+    stake_below_one_share = 507,     // an amount that buys no share (it would be a gift)
 };
 
 // The enumerator's name, for messages and logs; "unknown" for numbers this version does not know.
@@ -107,6 +116,14 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::price_not_positive: return "price_not_positive";
         case ErrorCode::price_out_of_range: return "price_out_of_range";
         case ErrorCode::insufficient_collateral: return "insufficient_collateral";
+        case ErrorCode::unknown_staker: return "unknown_staker";
+        case ErrorCode::stake_into_empty_fund: return "stake_into_empty_fund";
+        case ErrorCode::insufficient_shares: return "insufficient_shares";
+        case ErrorCode::no_unstake_request: return "no_unstake_request";
+        case ErrorCode::unstake_request_pending: return "unstake_request_pending";
+        case ErrorCode::cooldown_not_over: return "cooldown_not_over";
+        case ErrorCode::claim_limit_reached: return "claim_limit_reached";
+        case ErrorCode::stake_below_one_share: return "stake_below_one_share";
     }
     return "unknown";
 }

@@ -16,6 +16,8 @@ enum class TransferReason : std::uint16_t {
     withdrawal = 2,
     fund_deposit = 3,     // capital put into an insurance fund from outside
     fund_withdrawal = 4,  // capital taken out of an insurance fund
+    stake = 5,            // a staker's capital into a fund, for shares
+    unstake = 6,          // a staker's claim paid out of a fund
     realised_pnl = 10,
     funding_payment = 11,
     trading_fee = 12,
@@ -37,6 +39,8 @@ constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept 
         case TransferReason::withdrawal: return "withdrawal";
         case TransferReason::fund_deposit: return "fund_deposit";
         case TransferReason::fund_withdrawal: return "fund_withdrawal";
+        case TransferReason::stake: return "stake";
+        case TransferReason::unstake: return "unstake";
         case TransferReason::realised_pnl: return "realised_pnl";
         case TransferReason::funding_payment: return "funding_payment";
         case TransferReason::trading_fee: return "trading_fee";
