@@ -22,7 +22,7 @@ namespace backstop {
 
 enum class EngineCommandKind : std::uint8_t {
     add_market = 1,              // config, base/price decimals, base symbol's hash
-    set_market_status = 2,       // market, value = status
+    set_market_parameter = 2,    // market, value, value2 = MarketParameter (0: the status)
     open_account = 3,            // account (the id it got)
     deposit = 4,                 // account, value = atoms
     withdraw = 5,                // account, value = atoms

@@ -118,13 +118,15 @@ public:
                                   PriceScale<Base, Asset>::decimals);
     }
 
-    Result<void> set_market_status(MarketId market, MarketStatus status) {
+    Result<void> set_market_status(MarketId m, MarketStatus s) { return set_market_parameter(m, MarketParameter::status, static_cast<std::int64_t>(s)); }
+    // From the next liquidation on: a dynamic penalty's update, a governance change.
+    Result<void> set_liquidation_penalty(MarketId m, Ppm p) { return set_market_parameter(m, MarketParameter::liquidation_penalty, p.count()); }
+    Result<void> set_market_parameter(MarketId market, MarketParameter parameter, std::int64_t value) {
         if (Result<void> ok = check_market(market); !ok) return ok;
-        if (status != MarketStatus::active && status != MarketStatus::reduce_only && status != MarketStatus::halted) {
-            return make_error(ErrorCode::invalid_argument, "unknown market status");
-        }
-        markets_[market.value].config.status = status;
-        record_command(EngineCommandKind::set_market_status, market.value, 0, 0, static_cast<std::int64_t>(status));
+        Result<MarketConfig> changed = detail::config_with(markets_[market.value].config, parameter, value);
+        if (!changed) return changed.error();
+        markets_[market.value].config = *changed;
+        record_command(EngineCommandKind::set_market_parameter, market.value, 0, 0, value, static_cast<std::int64_t>(parameter));
         return {};
     }
 
@@ -235,14 +237,13 @@ public:
     Result<void> apply_command(const EngineCommand& c) {
         switch (c.kind) {
             case EngineCommandKind::add_market: {
-                Result<MarketId> id = add_market_untyped(c.config, std::string_view{}, c.base_decimals, c.price_decimals,
-                                                         c.base_symbol_hash);
+                Result<MarketId> id = add_market_untyped(c.config, {}, c.base_decimals, c.price_decimals, c.base_symbol_hash);
                 if (!id) return id.error();
                 if (id->value != c.market) return make_error(ErrorCode::journal_corrupt, "markets added out of order");
                 return {};
             }
-            case EngineCommandKind::set_market_status:
-                return set_market_status(MarketId{c.market}, static_cast<MarketStatus>(c.value));
+            case EngineCommandKind::set_market_parameter:
+                return set_market_parameter(MarketId{c.market}, static_cast<MarketParameter>(c.value2), c.value);
             case EngineCommandKind::open_account: {
                 Result<AccountId> id = open_account();
                 if (!id) return id.error();
@@ -423,7 +424,7 @@ public:
             add_wide(hash, m.funding_index_long);
             add_wide(hash, m.funding_index_short);
             hash.add_signed(m.open_interest);
-            hash.add(static_cast<std::uint64_t>(m.config.status));
+            hash.add(static_cast<std::uint64_t>(m.config.status)).add_signed(m.config.liquidation_penalty.count());
         }
         book_.hash_into(hash);
         return hash.value();

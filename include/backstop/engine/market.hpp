@@ -22,6 +22,10 @@ struct Timestamp {
 
 enum class MarketStatus : std::uint8_t { active = 0, reduce_only = 1, halted = 2 };
 
+// A market parameter an operator (or a management component) changes after the market opened;
+// stable numbers, the engine journal records them.
+enum class MarketParameter : std::uint8_t { status = 0, liquidation_penalty = 1 };
+
 // Margin fractions for positions up to `notional_max` (in quote atoms); tiers are tried in order.
 // The fractions apply in Binance's cumulative form: a position in tier k needs
 //   notional x rate_k - (sum over j < k of notional_max_j x (rate_(j+1) - rate_j)),

@@ -16,6 +16,25 @@
 namespace backstop {
 namespace detail {
 
+// `config` with one parameter changed, validated as a whole (a penalty within [0, 100%], ...).
+inline Result<MarketConfig> config_with(MarketConfig config, MarketParameter parameter, std::int64_t value) {
+    switch (parameter) {
+        case MarketParameter::status:
+            if (value != static_cast<std::int64_t>(MarketStatus::active) &&
+                value != static_cast<std::int64_t>(MarketStatus::reduce_only) &&
+                value != static_cast<std::int64_t>(MarketStatus::halted)) {
+                return make_error(ErrorCode::invalid_argument, "unknown market status");
+            }
+            config.status = static_cast<MarketStatus>(value);
+            return config;
+        case MarketParameter::liquidation_penalty:
+            config.liquidation_penalty = Ppm{value};
+            if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
+            return config;
+    }
+    return make_error(ErrorCode::invalid_argument, "unknown market parameter");
+}
+
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,
                                              int price_decimals, int quote_decimals) {
     if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
