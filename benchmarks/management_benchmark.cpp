@@ -1,8 +1,16 @@
-// Fund management components, ns per operation. Staking: a stake, an unstake request, a claim
-// (each with the sync that accounts the fund's revenue since the previous operation), against a
-// plain ledger transfer measured in the same run as the floor every operation pays at least.
+// Fund management components, ns per operation, each next to a peer measured in the same run:
+//   staking     a stake, an unstake request + claim (each with the sync that accounts the fund's
+//               revenue since the previous operation), against a plain ledger transfer
+//   penalty     a dynamic-penalty update (EWMA, square root, bounds)
+//   target      the fund target over 10^5 accounts, against the engine's liquidation scan over
+//               the same book (both read every account once)
+#include <backstop/engine/margin_engine.hpp>
+#include <backstop/engine/presets.hpp>
+#include <backstop/fund/socialized_loss/ranked_adl.hpp>
 #include <backstop/ledger/ledger.hpp>
+#include <backstop/management/dynamic_penalty.hpp>
 #include <backstop/management/fund_staking.hpp>
+#include <backstop/management/fund_target.hpp>
 #include <backstop/money/assets.hpp>
 
 #include <benchmark/benchmark.h>
@@ -79,5 +87,72 @@ void BM_staking_request_and_claim(benchmark::State& state) {
     state.SetItemsProcessed(2 * state.iterations());
 }
 BENCHMARK(BM_staking_request_and_claim);
+
+void BM_dynamic_penalty_update(benchmark::State& state) {
+    DynamicPenalty penalty = DynamicPenalty::open(DynamicPenaltyConfig{}).value();
+    std::uint64_t x = 12345;
+    for (auto _ : state) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        const std::int64_t mark = 50'000'000'000 + static_cast<std::int64_t>(x >> 40);  // +-1.7% around 50,000
+        auto r = penalty.update(mark, Int128(static_cast<std::int64_t>(x >> 20)), Int128(1'000'000'000'000));
+        benchmark::DoNotOptimize(r);
+    }
+}
+BENCHMARK(BM_dynamic_penalty_update);
+
+// 10^5 accounts, each long or short 0.01-0.5 BTC against one deep maker, on dYdX's parameters.
+using Fund = InsuranceFund<USDC, fee_capture::FixedShares<USDC>, settlement::CoverUpToBalance<USDC>,
+                           socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>>;
+using Engine = MarginEngine<Fund>;
+struct Book {
+    Engine engine;
+    MarketId market;
+    explicit Book(std::uint32_t accounts)
+        : engine(Engine::create(EngineLimits{accounts + 1, 2, 1}, presets::dydx_v4::fee_capture<USDC>(),
+                                presets::dydx_v4::settlement<USDC>(),
+                                socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(accounts + 1))
+                     .value()),
+          market(engine.add_market<BTC>(presets::dydx_v4::large_cap()).value()) {
+        const AccountId maker = engine.open_account().value();
+        (void)engine.deposit(maker, Usdc(plenty));
+        (void)engine.set_mark(market, Price<BTC, USDC>::from_raw(50'000'000'000), Timestamp{1});
+        std::uint64_t x = 99;
+        for (std::uint32_t i = 0; i < accounts; ++i) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            const AccountId a = engine.open_account().value();
+            (void)engine.deposit(a, Usdc(1'000'000'000 + static_cast<std::int64_t>(x >> 34)));  // 1,000-2,000 USDC
+            const Quantity<BTC> size(1'000'000 + static_cast<std::int64_t>((x >> 20) % 49'000'000));
+            const Price<BTC, USDC> at = Price<BTC, USDC>::from_raw(50'000'000'000);
+            if ((x >> 63) != 0) (void)engine.trade(market, a, maker, size, at);
+            else (void)engine.trade(market, maker, a, size, at);
+        }
+    }
+};
+
+void BM_fund_target_compute(benchmark::State& state) {
+    Book book(static_cast<std::uint32_t>(state.range(0)));
+    FundTarget target = FundTarget::open(FundTargetConfig{}, 1).value();
+    for (auto _ : state) {
+        auto r = target.compute(book.engine);
+        benchmark::DoNotOptimize(r);
+    }
+    state.counters["ns_per_account"] =
+        benchmark::Counter(static_cast<double>(state.range(0)), benchmark::Counter::kIsIterationInvariantRate |
+                                                                 benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_fund_target_compute)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+void BM_engine_scan_same_book(benchmark::State& state) {
+    Book book(static_cast<std::uint32_t>(state.range(0)));
+    std::vector<AccountId> out(static_cast<std::size_t>(state.range(0)) + 1);
+    for (auto _ : state) {
+        auto found = book.engine.liquidatable_accounts(Span<AccountId>(out));
+        benchmark::DoNotOptimize(found);
+    }
+    state.counters["ns_per_account"] =
+        benchmark::Counter(static_cast<double>(state.range(0)), benchmark::Counter::kIsIterationInvariantRate |
+                                                                 benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_engine_scan_same_book)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

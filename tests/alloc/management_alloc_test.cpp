@@ -1,8 +1,13 @@
-// Staking does not allocate per operation: after the stakers are opened (their records are
-// reserved at open), thousands of stakes, requests, claims, cancels, syncs and refusals perform
-// zero heap allocations.
+// Management components do not allocate per operation: after set-up (stakers opened, their
+// records reserved; a target's shocked markets reserved at open), thousands of stakes, requests,
+// claims, cancels, syncs, refusals, penalty updates and target computations allocate nothing.
+#include <backstop/engine/margin_engine.hpp>
+#include <backstop/engine/presets.hpp>
+#include <backstop/fund/socialized_loss/ranked_adl.hpp>
 #include <backstop/ledger/ledger.hpp>
+#include <backstop/management/dynamic_penalty.hpp>
 #include <backstop/management/fund_staking.hpp>
+#include <backstop/management/fund_target.hpp>
 #include <backstop/money/assets.hpp>
 
 #include <catch2/catch.hpp>
@@ -49,5 +54,41 @@ TEST_CASE("staking operations do not allocate", "[management][staking][alloc]") 
     }
     const std::uint64_t after = testing::allocation_count();
     CHECK(successes > 4'000);
+    CHECK(after - before == 0);
+}
+
+TEST_CASE("penalty updates and target computations do not allocate", "[management][penalty][target][alloc]") {
+    using Fund = InsuranceFund<USDC, fee_capture::FixedShares<USDC>, settlement::CoverUpToBalance<USDC>,
+                               socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>>;
+    using Engine = MarginEngine<Fund>;
+    Engine engine = Engine::create(EngineLimits{64, 2, 2}, presets::dydx_v4::fee_capture<USDC>(),
+                                   presets::dydx_v4::settlement<USDC>(),
+                                   socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(64))
+                        .value();
+    const MarketId market = engine.add_market<BTC>(presets::dydx_v4::large_cap()).value();
+    const AccountId maker = engine.open_account().value();
+    (void)engine.deposit(maker, Amount<USDC>(1'000'000'000'000));
+    (void)engine.set_mark(market, Price<BTC, USDC>::from_raw(50'000'000'000), Timestamp{1});
+    for (int i = 0; i < 32; ++i) {
+        const AccountId a = engine.open_account().value();
+        (void)engine.deposit(a, Amount<USDC>(1'000'000'000));
+        (void)engine.trade(market, a, maker, Quantity<BTC>(30'000'000 + i * 100'000),
+                           Price<BTC, USDC>::from_raw(50'000'000'000));
+    }
+    FundTarget target = FundTarget::open(FundTargetConfig{}, 2).value();
+    DynamicPenalty penalty = DynamicPenalty::open(DynamicPenaltyConfig{}).value();
+
+    const std::uint64_t before = testing::allocation_count();
+    Int128 sum = 0;
+    for (std::int64_t i = 0; i < 1'000; ++i) {
+        const FundTargetReport<USDC> report = target.compute(engine).value();
+        sum += report.target.atoms();
+        const PenaltyUpdate update =
+            penalty.update(50'000'000'000 + (i % 7) * 300'000'000, Int128(i * 1'000), report.target.atoms()).value();
+        sum += update.penalty.count();
+        (void)penalty.update(-1, 0, 0);  // a refusal
+    }
+    const std::uint64_t after = testing::allocation_count();
+    CHECK(sum > 0);
     CHECK(after - before == 0);
 }

@@ -410,6 +410,8 @@ public:
     detail::int128 funding_index_long(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_long : 0; }
     detail::int128 funding_index_short(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_short : 0; }
     Timestamp now() const { return Timestamp{now_ms_}; }
+    // What a plan reads (every planning function is a function of it); management's stress tests too.
+    detail::EngineView<LedgerType> view() const { return {ledger_, markets_, book_, now_ms_}; }
     // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total. Wide: it
     // sums deficits that are each up to int64.
     Amount<Asset, Int128> uncovered_total() const { return Amount<Asset, Int128>(Int128(uncovered_total_)); }
@@ -527,9 +529,6 @@ private:
           commands_(std::move(commands)) {
         markets_.reserve(limits.markets_max);
     }
-
-    // What a plan reads: every planning function is a function of this view.
-    detail::EngineView<LedgerType> view() const { return {ledger_, markets_, book_, now_ms_}; }
 
     // Validates liquidating `account` and plans it whole into scratch_.plan: its metrics before.
     Result<detail::Metrics> plan_liquidation_of(AccountId account, AccountId liquidator) {

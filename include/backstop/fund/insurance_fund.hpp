@@ -93,6 +93,14 @@ public:
                                 static_cast<std::uint32_t>(paid_by_market_.size())};
     }
 
+    // A new fee-capture policy, validated, from the next capture on (a fund-first target that a
+    // management FundTarget recomputes, a governance change); refused, the old one stays.
+    Result<void> set_fee_capture(FeeCapture fee_capture) {
+        if (Result<void> ok = fee_capture.validate(); !ok) return ok;
+        fee_capture_ = std::move(fee_capture);
+        return {};
+    }
+
     // ---- capital ------------------------------------------------------------------------------
 
     template <class Ledger>
