@@ -2,6 +2,8 @@
 //   staking     a stake, an unstake request + claim (each with the sync that accounts the fund's
 //               revenue since the previous operation), against a plain ledger transfer
 //   penalty     a dynamic-penalty update (EWMA, square root, bounds)
+//   multi-asset a deficit paid by selling BTC then ETH (a plan, four transfers), against the
+//               settlement ledger's transfer above
 //   target      the fund target over 10^5 accounts, against the engine's liquidation scan over
 //               the same book (both read every account once)
 #include <backstop/engine/margin_engine.hpp>
@@ -11,6 +13,7 @@
 #include <backstop/management/dynamic_penalty.hpp>
 #include <backstop/management/fund_staking.hpp>
 #include <backstop/management/fund_target.hpp>
+#include <backstop/management/multi_asset_fund.hpp>
 #include <backstop/money/assets.hpp>
 
 #include <benchmark/benchmark.h>
@@ -87,6 +90,26 @@ void BM_staking_request_and_claim(benchmark::State& state) {
     state.SetItemsProcessed(2 * state.iterations());
 }
 BENCHMARK(BM_staking_request_and_claim);
+
+void BM_multi_asset_raise(benchmark::State& state) {
+    Ledger<USDC> ledger{LedgerLimits{1, 1, 1}};
+    const Place place = Place::fund(ledger.open_fund().value());
+    using Fund = MultiAssetFund<USDC, BTC, ETH>;
+    Fund fund = Fund::open({HoldingConfig{Ppm{50'000}, Ppm{10'000}}, HoldingConfig{Ppm{100'000}, Ppm{20'000}}}, {0, 1})
+                    .value();
+    (void)fund.set_price(Price<BTC, USDC>::from_raw(50'000'000'000));
+    (void)fund.set_price(Price<ETH, USDC>::from_raw(3'000'000'000));
+    (void)fund.deposit(Amount<BTC>(10'000'000));                      // 0.1 BTC: 4,700 at the sale price
+    (void)fund.deposit(Amount<ETH>(Int128(10) * pow10<Int128>(18)));  // 10 ETH
+    for (auto _ : state) {
+        auto r = fund.raise(ledger, place, Amount<USDC>(10'000'000'000));  // 10,000: all the BTC, then ETH
+        benchmark::DoNotOptimize(r);
+        // The holdings back (two more transfers in the figure), so that each iteration sells both.
+        (void)fund.deposit(Amount<BTC>(static_cast<std::int64_t>(r->sales[0].sold_atoms)));
+        (void)fund.deposit(Amount<ETH>(r->sales[1].sold_atoms));
+    }
+}
+BENCHMARK(BM_multi_asset_raise);
 
 void BM_dynamic_penalty_update(benchmark::State& state) {
     DynamicPenalty penalty = DynamicPenalty::open(DynamicPenaltyConfig{}).value();

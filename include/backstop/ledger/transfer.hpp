@@ -18,6 +18,7 @@ enum class TransferReason : std::uint16_t {
     fund_withdrawal = 4,  // capital taken out of an insurance fund
     stake = 5,            // a staker's capital into a fund, for shares
     unstake = 6,          // a staker's claim paid out of a fund
+    fund_asset_sale = 7,  // a fund's holding sold (out of its ledger) and its proceeds (in)
     realised_pnl = 10,
     funding_payment = 11,
     trading_fee = 12,
@@ -41,6 +42,7 @@ constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept 
         case TransferReason::fund_withdrawal: return "fund_withdrawal";
         case TransferReason::stake: return "stake";
         case TransferReason::unstake: return "unstake";
+        case TransferReason::fund_asset_sale: return "fund_asset_sale";
         case TransferReason::realised_pnl: return "realised_pnl";
         case TransferReason::funding_payment: return "funding_payment";
         case TransferReason::trading_fee: return "trading_fee";
