@@ -126,6 +126,7 @@ enum class OpKind : int {
     fund_deposit,
     open_account,
     extreme_mark,
+    penalty,  // set_liquidation_penalty, only with RunOptions::penalty_changes
 };
 
 struct Op {
@@ -164,6 +165,7 @@ inline std::string describe(const Op& op) {
         }
         case OpKind::advance_time: return fmt::format("advance_time({} ms)", op.t);
         case OpKind::status: return fmt::format("set_market_status(market {}, {})", op.market, op.x);
+        case OpKind::penalty: return fmt::format("set_liquidation_penalty(market {}, {} ppm)", op.market, op.x);
         case OpKind::funding: return fmt::format("update_funding(market {}, {})", op.market, i128_text(op.z));
         case OpKind::sweep: return fmt::format("liquidation sweep (scan span {}, allocation span mode {})", op.x, op.y);
         case OpKind::bad_input: return fmt::format("bad input #{} (market {}, accounts {} {}, x {}, y {}, t {})", op.sub, op.market, op.a, op.b, op.x, op.y, op.t);
@@ -208,6 +210,9 @@ Semantics detect_semantics() {
 struct RunOptions {
     std::uint64_t ops = 10'000;
     bool verbose = false;
+    // Liquidation penalties changed between operations (a dynamic penalty, governance), drawn from
+    // a stream of their own so that the other draws of a seed stay as they were.
+    bool penalty_changes = false;
 };
 
 template <class Fund>
@@ -217,7 +222,8 @@ public:
     using Engine = MarginEngine<Fund, NullJournal, BasicVectorJournal<EngineCommand>>;
 
     explicit Swarm(std::uint64_t seed, RunOptions options)
-        : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull) {
+        : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull),
+          penalty_random_(seed ^ 0x6A09E667F3BCC909ull) {
         formulas_.semantics = detect_semantics<Engine>();
     }
 
@@ -640,8 +646,18 @@ private:
 
     Op generate() {
         Op op;
-        const std::uint64_t roll = random_.below(1000);
         const auto market_count = static_cast<std::uint32_t>(markets_.size());
+        if (options_.penalty_changes && penalty_random_.chance(40)) {
+            op.kind = OpKind::penalty;
+            op.market = static_cast<std::uint32_t>(penalty_random_.below(market_count + (penalty_random_.chance(20) ? 1 : 0)));
+            const std::uint64_t style = penalty_random_.below(20);
+            op.x = style == 0 ? -1 - static_cast<std::int64_t>(penalty_random_.below(5))                  // refused
+                 : style == 1 ? 1'000'001 + static_cast<std::int64_t>(penalty_random_.below(5))           // refused
+                 : style == 2 ? 1'000'000                                                                  // 100%
+                              : static_cast<std::int64_t>(penalty_random_.below(60'001));                  // 0 to 6%
+            return op;
+        }
+        const std::uint64_t roll = random_.below(1000);
         if (roll < 80) {
             op.kind = OpKind::deposit;
             op.a = random_account();
@@ -865,6 +881,13 @@ private:
                 if (known) markets_[op.market].config.status = static_cast<MarketStatus>(op.x);
                 step("status", [&] { return outcome(engine_->set_market_status(MarketId{op.market}, static_cast<MarketStatus>(op.x))); }, known,
                      "unknown market", false);
+                return;
+            }
+            case OpKind::penalty: {
+                const bool ok = op.market < markets_.size() && op.x >= 0 && op.x <= 1'000'000;
+                if (ok) markets_[op.market].config.liquidation_penalty = Ppm{op.x};
+                step("penalty", [&] { return outcome(engine_->set_liquidation_penalty(MarketId{op.market}, Ppm{op.x})); }, ok,
+                     "unknown market or a penalty outside [0, 100%]", false);
                 return;
             }
             case OpKind::funding: return do_funding(op);
@@ -1462,6 +1485,7 @@ private:
     WorldSpec spec_;
     RunOptions options_;
     testing::TestRandom random_;
+    testing::TestRandom penalty_random_;
     Formulas formulas_;
     std::optional<Engine> engine_;
     std::vector<ModelMarket> markets_;

@@ -128,13 +128,34 @@ TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
     }
 }
 
+// Worlds whose liquidation penalties change between operations (MarginEngine::
+// set_liquidation_penalty, as a DynamicPenalty or governance drives it), every policy.
+TEST_CASE("swarm: worlds with changing liquidation penalties keep every promise and replay", "[swarm][penalty]") {
+    if (replaying()) return;
+    SwarmTally tally;
+    const std::uint64_t total = swarm_scaled(240'000);
+    for (std::uint64_t k = 0; tally.ops < total; ++k) {
+        const std::uint64_t ops = std::min(ops_per_world, total - tally.ops);
+        RunOptions options{ops, false};
+        options.penalty_changes = true;
+        const SwarmTally world = run_seed(500'000 + k, options);
+        tally.merge(world);
+        if (world.ops < ops) tally.ops += ops - world.ops;
+    }
+    INFO(tally.report());
+    CHECK(tally.hard_failures() == 0);
+    CHECK(tally.liquidations > tally.ops / 4'000);
+}
+
 // BACKSTOP_SWARM_SEED=<seed> BACKSTOP_SWARM_OPS=<n>: that world alone, up to operation n, every
 // operation printed with its outcome and every failed check.
 TEST_CASE("swarm: replay one world", "[swarm]") {
     if (!replaying()) return;
     const std::uint64_t seed = env_u64("BACKSTOP_SWARM_SEED", 0);
     const std::uint64_t ops = env_u64("BACKSTOP_SWARM_OPS", ops_per_world);
-    const SwarmTally tally = run_seed(seed, RunOptions{ops, true});
+    RunOptions options{ops, true};
+    options.penalty_changes = env_u64("BACKSTOP_SWARM_PENALTY_CHANGES", 0) != 0;  // worlds of "[penalty]"
+    const SwarmTally tally = run_seed(seed, options);
     fmt::print("{}", tally.report());
     CHECK(tally.hard_failures() == 0);
 }

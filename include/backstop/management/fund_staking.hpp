@@ -16,8 +16,10 @@
 // form is plan + commit). Time is the caller's (no clock) and never goes back:
 //   stake                  capital from `source` for shares at the current price
 //   request_unstake        fixes the value of n shares and the claim time (now + cooldown)
-//   cancel_unstake         drops the request, burning the shares that stand for gains since it
-//   claim                  after the cooldown: pays min(value at request, value now), burns n
+//   cancel_unstake         drops the request; the shares that stand for the gain since it pass
+//                          to the protocol (Drift burns them: see plan_cancel_unstake)
+//   claim                  after the cooldown: pays min(value at request, value now), burns n;
+//                          within the daily limit, in parts (the rest stays pending)
 //   add/withdraw_protocol_capital   the protocol's own shares
 //   sync                   accounts revenue and losses without anything else
 // A refused operation changes nothing: not the ledger, not the pool, not a record.
@@ -236,16 +238,25 @@ public:
         if (Result<void> ok = sync_into(plan, ledger, now_ms); !ok) return ok.error();
         StakerRecord record = current(records_[id.value], plan.pool);
         if (!record.request_pending) return make_error(ErrorCode::no_unstake_request, "nothing to cancel");
-        Result<Shares> lost = share_math::shares_lost_on_cancel(
-            record.request_shares, record.request_value, plan.pool.total_shares, value_of(plan.pool));
-        if (!lost) return lost.error();
-        record.shares -= *lost;  // lost <= request_shares <= shares
-        plan.pool.total_shares -= *lost;
-        plan.pool.user_shares -= *lost;
+        // The shares that stand for the gain since the request pass to the protocol: the staker
+        // keeps n x value at request / worth now of them, rounded down. Drift burns them instead
+        // (share_math::shares_lost_on_cancel), which with few other shares burns up to a whole
+        // share of the rest of the pool too, and a sole staker's whole request.
+        Result<Int128> worth = share_math::shares_to_amount(record.request_shares, plan.pool.total_shares,
+                                                            value_of(plan.pool));
+        if (!worth) return worth.error();
+        Shares forfeited = 0;
+        if (*worth > record.request_value) {
+            Result<Shares> kept = mul_div(record.request_shares, record.request_value, *worth, round_down);
+            if (!kept) return kept.error();
+            forfeited = record.request_shares - *kept;  // kept <= request_shares: value < worth
+        }
+        record.shares -= forfeited;  // forfeited <= request_shares <= shares
+        plan.pool.user_shares -= forfeited;  // the total is unchanged: they are protocol-owned now
         clear_request(record);
         set_staker(plan, id, record);
         plan.report.action = StakingAction::cancel_unstake;
-        plan.report.shares = *lost;
+        plan.report.shares = forfeited;
         return plan;
     }
 
@@ -265,19 +276,38 @@ public:
                                                             plan.pool.total_shares, value_of(plan.pool));
         if (!worth) return worth.error();
         const Int128 pay = std::min(*worth, record.request_value);
-        if (Result<void> ok = check_outflow(plan, ledger, target, pay); !ok) return ok.error();
-        record.shares -= record.request_shares;
-        plan.pool.total_shares -= record.request_shares;
-        plan.pool.user_shares -= record.request_shares;
-        Result<Int128> basis = checked_sub(record.cost_basis, pay);
+        // Within the day's claim limit: a request worth more is paid in part, its shares burned
+        // in proportion (rounded up), and the rest stays pending for the next days.
+        Int128 paid = pay;
+        Shares burned = record.request_shares;
+        if (pay > 0) {
+            const Int128 room = claim_room(plan);
+            if (room <= 0) return make_error(ErrorCode::claim_limit_reached, "the day's claim limit is used up");
+            if (pay > room) {
+                paid = room;
+                Result<Shares> part = mul_div(record.request_shares, room, pay, round_up);
+                if (!part) return part.error();
+                burned = *part;  // <= request_shares: room < pay
+            }
+        }
+        if (Result<void> ok = check_outflow(plan, ledger, target, paid); !ok) return ok.error();
+        record.shares -= burned;
+        plan.pool.total_shares -= burned;
+        plan.pool.user_shares -= burned;
+        Result<Int128> basis = checked_sub(record.cost_basis, paid);
         if (!basis) return basis.error();
         record.cost_basis = *basis;
-        plan.report.shares = record.request_shares;
-        clear_request(record);
-        set_transfer(plan, place(), target, pay, TransferReason::unstake);
+        plan.report.shares = burned;
+        if (burned == record.request_shares) {
+            clear_request(record);
+        } else {
+            record.request_shares -= burned;
+            record.request_value -= paid;  // paid < pay <= request_value
+        }
+        set_transfer(plan, place(), target, paid, TransferReason::unstake);
         set_staker(plan, id, record);
         plan.report.action = StakingAction::claim;
-        plan.report.amount = Wide(pay);
+        plan.report.amount = Wide(paid);
         return plan;
     }
 
@@ -318,6 +348,9 @@ public:
         if (!burned) return burned.error();
         if (*burned > plan.pool.protocol_shares()) {
             return make_error(ErrorCode::insufficient_shares, "more than the protocol's shares are worth");
+        }
+        if (amount.atoms() > claim_room(plan)) {
+            return make_error(ErrorCode::claim_limit_reached, "beyond the day's claim limit");
         }
         if (Result<void> ok = check_outflow(plan, ledger, target, amount.atoms()); !ok) return ok.error();
         plan.pool.total_shares -= *burned;
@@ -429,21 +462,33 @@ private:
             const Int128 cut = mul_div(revenue, Int128(config_.protocol_revenue_share.count()),
                                        Int128(Bps::denominator), round_down).value();
             if (cut > 0 && pool.total_shares > 0 && value > 0) {
-                Result<Shares> minted = share_math::amount_to_shares(cut, pool.total_shares, value);
-                if (!minted) return minted.error();
-                Result<Shares> total = checked_add(pool.total_shares, *minted);
-                if (!total) return total.error();
-                pool.total_shares = *total;
-                plan.report.protocol_shares_minted = *minted;
+                // (shares beyond 128 bits: the cut goes pro rata instead; a sync never fails)
+                const Result<Shares> minted = share_math::amount_to_shares(cut, pool.total_shares, value);
+                const Result<Shares> total = minted ? checked_add(pool.total_shares, *minted) : minted;
+                if (total) {
+                    pool.total_shares = *total;
+                    plan.report.protocol_shares_minted = *minted;
+                }
             }
             const Int128 rest = revenue - cut;
-            if (config_.revenue_vesting_ms > 0 && rest > 0) {
-                Result<std::int64_t> end = checked_add(now_ms, config_.revenue_vesting_ms);
-                if (!end) return end.error();
+            // Vesting needs shares to vest into: revenue into an unowned fund is the protocol's.
+            if (config_.revenue_vesting_ms > 0 && rest > 0 && pool.total_shares > 0) {
+                const std::int64_t full_end = now_ms > std::numeric_limits<std::int64_t>::max() - config_.revenue_vesting_ms
+                                                  ? std::numeric_limits<std::int64_t>::max()
+                                                  : now_ms + config_.revenue_vesting_ms;
+                // The end moves toward now + vesting by the new revenue's weight, so that many small
+                // fees cannot hold earlier revenue back indefinitely.
+                std::int64_t end = full_end;
+                if (unvested > 0 && pool.vest_end_ms > now_ms) {
+                    const Int128 weight_total = unvested + rest;  // both <= the balance
+                    const Int128 shift = mul_div(rest, Int128(full_end) - Int128(pool.vest_end_ms), weight_total,
+                                                 round_up).value();  // <= full_end - old end
+                    end = static_cast<std::int64_t>(Int128(pool.vest_end_ms) + shift);
+                }
                 unvested += rest;
                 pool.unvested_at_anchor = unvested;
                 pool.anchor_ms = now_ms;
-                pool.vest_end_ms = *end;
+                pool.vest_end_ms = end;
             }
             // (without vesting, the rest is simply in the balance: every share's value rises)
         } else if (balance < pool.accounted) {
@@ -461,6 +506,10 @@ private:
         }
         pool.accounted = balance;
         pool.now_ms = now_ms;
+        if (pool.total_shares == 0 && unvested > 0) {  // no shares left to vest into
+            unvested = 0;
+            pool.unvested_at_anchor = 0;
+        }
         value = balance - unvested;
         BACKSTOP_ASSERT(value >= 0, "unvested revenue beyond the fund's balance");
         // An unowned vault is the protocol's (Drift seeds total_shares with it).
@@ -486,8 +535,9 @@ private:
         const Shares user = pool.user_shares;
         const Shares protocol = pool.protocol_shares();
         if (config_.loss_order == LossOrder::pro_rata || user == 0 || pool.total_shares == 0) return false;
-        const Int128 protocol_value = mul_div(value, protocol, pool.total_shares, round_down).value();
-        const Int128 user_value = value - protocol_value;
+        // The stakers' value rounded down (what their shares claim), the protocol's the rest.
+        const Int128 user_value = mul_div(value, user, pool.total_shares, round_down).value();
+        const Int128 protocol_value = value - user_value;
         const Int128 value_after = value - loss;
         if (config_.loss_order == LossOrder::protocol_first) {
             if (loss >= protocol_value) {
@@ -544,26 +594,34 @@ private:
         return minted;
     }
 
-    // The daily claim limit and the transfer's own checks, into plan.pool.
-    template <class Ledger>
-    Result<void> check_outflow(Plan& plan, const Ledger& ledger, Place target, const Int128& pay) const {
-        if (pay <= 0) return {};
+    // What may still be claimed today (the day of plan.pool.now_ms), rolling the day over into
+    // plan.pool: the allowance is fixed at the day's first claim. No limit at 100%.
+    Int128 claim_room(Plan& plan) const {
+        if (config_.claims_per_day_max.count() == Bps::denominator) return plan.pool.accounted;
         const std::int64_t day = floor_div(plan.pool.now_ms, ms_per_day);
         if (day != plan.pool.claim_day) {
             plan.pool.claim_day = day;
             plan.pool.claimed_in_day = 0;
+            // Rounded up: at least an atom while the fund holds any, so that the last staker
+            // leaves in finitely many days (a rate limit, not a payment: the rounding moves time).
             plan.pool.claim_day_allowance =
-                mul_div(plan.pool.accounted, Int128(config_.claims_per_day_max.count()),
-                        Int128(Bps::denominator), round_down).value();
+                mul_div(plan.pool.accounted, Int128(config_.claims_per_day_max.count()), Int128(Bps::denominator),
+                        round_up).value();  // <= accounted
         }
-        const Int128 claimed = plan.pool.claimed_in_day + pay;
-        if (claimed > plan.pool.claim_day_allowance) {
-            return make_error(ErrorCode::claim_limit_reached, "the day's claim limit is used up");
-        }
+        return plan.pool.claim_day_allowance - plan.pool.claimed_in_day;  // >= 0
+    }
+
+    // The transfer's own checks and the day's tally, into plan.pool (the caller kept `pay` within
+    // claim_room).
+    template <class Ledger>
+    Result<void> check_outflow(Plan& plan, const Ledger& ledger, Place target, const Int128& pay) const {
+        if (pay <= 0) return {};
         using Money = typename Ledger::Money;
         using Rep = typename Money::rep;
         if (Result<void> ok = ledger.check_transfer(place(), target, Money(static_cast<Rep>(pay))); !ok) return ok;
-        plan.pool.claimed_in_day = claimed;
+        if (config_.claims_per_day_max.count() != Bps::denominator) {
+            plan.pool.claimed_in_day += pay;  // <= the allowance <= accounted: no overflow
+        }
         plan.pool.accounted -= pay;
         return {};
     }

@@ -121,8 +121,9 @@ public:
         for_each_const([&](const auto& ledger, std::size_t i) {
             if (!status) return;
             const Result<Int128> held = holding_value(ledger, i, configs_[i].haircut.count());
-            if (!held) status = held.error();
-            else total += *held;
+            const Result<Int128> sum = held ? checked_add(total, *held) : held;
+            if (!sum) status = sum.error();
+            else total = *sum;
         });
         if (!status) return status.error();
         return Amount<Settle, Int128>(total);
@@ -170,6 +171,7 @@ public:
                     return;
                 }
                 const std::int64_t got = to_int64(proceeds->atoms());
+                if (got == 0) return;  // dust that would fetch nothing is kept, not given away
                 plan.sales[i] = HoldingSale{sold, got, sale_price};
                 plan.raised = *raised;
                 remaining = std::max<std::int64_t>(0, remaining - got);
@@ -225,7 +227,9 @@ private:
         if constexpr (exponent >= 0) {
             return mul_div(Int128(amount), pow10<Int128>(exponent), Int128(sale_price), round_up);
         } else {
-            return mul_div(Int128(amount), Int128(1), Int128(sale_price) * pow10<Int128>(-exponent), round_up);
+            const Result<Int128> divisor = checked_mul(Int128(sale_price), pow10<Int128>(-exponent));
+            if (!divisor) return divisor.error();
+            return mul_div(Int128(amount), Int128(1), *divisor, round_up);
         }
     }
 

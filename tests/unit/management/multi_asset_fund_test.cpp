@@ -95,6 +95,20 @@ TEST_CASE("multi-asset fund: the sale order is the configured one; a short raise
     CHECK(w.fund.value(w.ledger, w.place).value().atoms() == Int128(usdc("131000").atoms()));  // all USDC now
 }
 
+TEST_CASE("multi-asset fund: dust that would fetch nothing is kept", "[management][multi_asset][regression]") {
+    // Review finding: selling 1,000 wei at 2,640 USDC/ETH fetches 0 atoms of USDC, and the plan
+    // gave them away.
+    Fund fund = Fund::open({HoldingConfig{}, HoldingConfig{}}, {eth, btc}).value();
+    Ledger<USDC> ledger{LedgerLimits{1, 1, 1}};
+    const Place place = Place::fund(ledger.open_fund().value());
+    fund.deposit(Amount<ETH>(Int128(1'000))).value();
+    fund.set_price(Price<ETH, USDC>::parse("2640").value()).value();
+    const Fund::Plan plan = fund.raise(ledger, place, usdc("1")).value();
+    CHECK(plan.sales[eth].sold_atoms == 0);
+    CHECK(plan.shortfall == usdc("1").atoms());
+    CHECK(fund.holding<ETH>().atoms() == Int128(1'000));
+}
+
 TEST_CASE("multi-asset fund: bad input is refused and changes nothing", "[management][multi_asset]") {
     CHECK(Fund::open({HoldingConfig{Ppm{900'000}, Ppm{200'000}}, HoldingConfig{}}, {btc, eth}).error().code ==
           ErrorCode::invalid_policy_parameter);

@@ -293,14 +293,83 @@ TEST_CASE("attack: a gain during the cooldown stays in the fund, claimed or canc
         CHECK(world.claim(staker, 13 * day).value().amount.atoms() == 1000);
         CHECK(world.value(other, 13 * day) == 1200);  // the forgone 100 went to who stayed
     }
-    SECTION("cancelled: the shares that stand for the gain are burned") {
+    SECTION("cancelled: the shares that stand for the gain pass to the protocol") {
         const StakingReport<USDC> report = world.staking.cancel_unstake(world.ledger, staker, day).value();
-        // 1000 - 1000 * 1000 / (2200 - 1000) = 1000 - 833 = 167 shares lost.
-        CHECK(report.shares == 167);
-        // 833 of 1833 shares of 2200: floor(999.8) = 999; the rounding stays with who stayed.
+        // The 1000 shares are worth 1100: the staker keeps floor(1000 x 1000 / 1100) = 909 and 91
+        // become protocol-owned. 909 of 2000 shares of 2200: floor(999.9) = 999.
+        CHECK(report.shares == 91);
         CHECK(world.value(staker, day) == 999);
-        CHECK(world.value(other, day) == 1200);
+        CHECK(world.value(other, day) == 1100);
+        CHECK(world.staking.pool().protocol_shares() == 91);
     }
+}
+
+TEST_CASE("staking: a sole staker's cancel costs at most the atom the request left, not the request",
+          "[management][staking][regression]") {
+    // Review finding: Drift's cancel formula keeps rv x (T - n) / (V - rv) shares, 0 when the
+    // staker holds every share, so a request cancelled at once burned all 1000 shares.
+    StakingWorld world;
+    const StakerId staker = world.staker();
+    REQUIRE(world.stake(staker, 1000, 0));
+    REQUIRE(world.request(staker, 1000, 0));  // worth 999: the vault keeps one atom
+    CHECK(world.staking.cancel_unstake(world.ledger, staker, 0).value().shares == 1);
+    CHECK(world.value(staker, 0) == 999);
+}
+
+TEST_CASE("staking: a request beyond the day's claim limit is paid in parts, day by day",
+          "[management][staking]") {
+    StakingConfig config = no_cooldown();
+    config.claims_per_day_max = Bps{1'000};
+    StakingWorld world(config);
+    const StakerId staker = world.staker();
+    REQUIRE(world.stake(staker, 1000));
+    REQUIRE(world.request(staker, 1000));  // worth 999
+    // Day 0: 10% of 1000 = 100 paid, ceil(1000 x 100 / 999) = 101 shares burned, the rest pending.
+    const StakingReport<USDC> first = world.claim(staker, 0).value();
+    CHECK(first.amount.atoms() == 100);
+    CHECK(first.shares == 101);
+    CHECK(world.staking.stored_record(staker).request_pending);
+    CHECK(world.staking.stored_record(staker).request_value == 899);
+    CHECK(world.claim(staker, 1).error().code == ErrorCode::claim_limit_reached);  // same day
+    Int128 paid = first.amount.atoms();
+    // 10% of what is left each day (at least an atom): about 60 days for the last atoms.
+    for (std::int64_t d = 1; d < 120 && world.staking.stored_record(staker).request_pending; ++d) {
+        paid += world.claim(staker, d * day).value().amount.atoms();
+    }
+    CHECK_FALSE(world.staking.stored_record(staker).request_pending);
+    CHECK(paid >= 990);  // the request's 999, less the atoms each part's rounding kept
+    CHECK(paid <= 999);
+}
+
+TEST_CASE("attack: revenue into an unowned fund is the protocol's, vesting or not",
+          "[management][staking][attack][regression]") {
+    // Review finding: with vesting, revenue into a fund without shares stayed unvested, so the
+    // first staker bought it at a price of one atom per share.
+    StakingConfig config;
+    config.revenue_vesting_ms = 13 * day;
+    StakingWorld world(config);
+    world.revenue(1'000'000);
+    const StakerId attacker = world.staker();
+    REQUIRE(world.stake(attacker, 1, 0));
+    CHECK(world.value(attacker, 30 * day) <= 1);
+    CHECK(world.staking.pool().protocol_shares() > 0);
+}
+
+TEST_CASE("attack: a stream of tiny fees does not hold earlier revenue back", "[management][staking][attack]") {
+    StakingConfig config;
+    config.revenue_vesting_ms = 13 * day;
+    StakingWorld world(config);
+    const StakerId staker = world.staker();
+    REQUIRE(world.stake(staker, 1'000'000, 0));
+    world.revenue(1'000'000);
+    REQUIRE(world.staking.sync(world.ledger, 0));
+    for (std::int64_t d = 1; d <= 14; ++d) {  // a 1-atom fee every day
+        world.revenue(1);
+        REQUIRE(world.staking.sync(world.ledger, d * day));
+    }
+    // Each 1-atom fee moves the end by its weight (about 10^-6 of the span): the 1,000,000 has
+    // vested after 14 days.
+    CHECK(world.staking.value_of(world.staking.pool()) >= world.balance() - 20);
 }
 
 TEST_CASE("attack: a just-in-time staker gets nothing of a fee that vests over the cooldown",
