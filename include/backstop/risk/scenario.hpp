@@ -6,6 +6,7 @@
 
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/presets.hpp"
+#include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/garch.hpp"
 #include "backstop/risk/price_model/garch_jump.hpp"
@@ -15,6 +16,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -64,6 +66,10 @@ struct FundSetup {
     SettlementChoice settlement = SettlementChoice::cover_up_to_balance;
     double floor = 0.0;             // quote units, for cover_above_floor
     SocializedLossChoice socialized_loss = SocializedLossChoice::ranked_adl;
+    // A dynamic liquidation penalty (docs/management.md) instead of the market's static one:
+    // updated at every step's mark, its health read against fund_target (or, when that is 0,
+    // the initial fund).
+    std::optional<DynamicPenaltyConfig> dynamic_penalty;
 };
 
 namespace detail {

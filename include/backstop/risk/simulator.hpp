@@ -13,6 +13,7 @@
 #include "backstop/core/span.hpp"
 #include "backstop/engine/margin_engine.hpp"
 #include "backstop/fund/any_policy.hpp"
+#include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 #include <type_traits>
@@ -42,6 +44,8 @@ struct PathSummary {
     double fund_min = 0.0;
     double fund_final = 0.0;
     double penalties_to_fund = 0.0;
+    double penalties_charged = 0.0;  // what liquidated traders paid in penalties
+    double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
     double fund_paid = 0.0;
     double socialized = 0.0;
@@ -223,7 +227,24 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         return (volume > 0 ? -1.0 : 1.0) * scenario.impact.coefficient * size;
     };
 
+    // A dynamic penalty follows the mark and the fund's health from the first mark on.
+    std::optional<DynamicPenalty> dynamic_penalty;
+    if (scenario.fund.dynamic_penalty) {
+        Result<DynamicPenalty> opened = DynamicPenalty::open(*scenario.fund.dynamic_penalty);
+        if (!opened) throw std::invalid_argument("scenario: invalid dynamic penalty");
+        dynamic_penalty = *opened;
+    }
+    const Int128 health_target(scenario.fund.fund_target > 0
+                                   ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
+                                   : fund_initial_atoms);
+    const auto update_penalty = [&] {
+        if (!dynamic_penalty) return;
+        const Int128 balance(engine.fund().balance(engine.ledger()).atoms());
+        const Result<PenaltyUpdate> update = dynamic_penalty->update(engine.mark(market), balance, health_target);
+        if (update) (void)engine.set_liquidation_penalty(market, update->penalty);
+    };
     (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+    update_penalty();
     for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) {
         rng.at_step(step);
         now_ms += static_cast<std::int64_t>(scenario.step_hours * 3'600'000.0);
@@ -244,6 +265,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         price *= std::exp(log_return + shock + impact(forced_volume));
         forced_volume = 0.0;
         (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+        update_penalty();
         const std::int64_t mark = engine.mark(market);
 
         // Entries: traders open their position against the market maker at the mark.
@@ -298,6 +320,8 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                 ++in_step;
                 ++summary.liquidations;
                 summary.penalties_to_fund += detail::to_units(report->penalty_split.to_fund.atoms(), quote_decimals);
+                summary.penalties_charged += detail::to_units(report->penalty.atoms(), quote_decimals);
+                summary.closed_notional += detail::to_units(report->closed_notional.atoms(), quote_decimals);
                 const double deficit = detail::to_units(report->deficit.atoms(), quote_decimals);
                 summary.bad_debt += deficit;
                 summary.bad_debt_events += deficit > 0 ? 1 : 0;
