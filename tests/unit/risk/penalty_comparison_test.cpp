@@ -4,6 +4,7 @@
 
 #include <backstop/risk/calibration.hpp>
 #include <backstop/risk/penalty_comparison.hpp>
+#include <backstop/risk/report/scenario_json.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -64,4 +65,26 @@ TEST_CASE("lab: a penalty that reads the fund's health makes the report refuse t
     CHECK_FALSE(policies_ignore_balance(s.fund));  // health_weight 0.5 by default
     s.fund.dynamic_penalty->health_weight = Ppm{0};
     CHECK(policies_ignore_balance(s.fund));
+}
+
+TEST_CASE("lab: a scenario file turns the dynamic penalty on, and refuses a bad one", "[management][penalty][risk]") {
+    const Scenario s = with_dynamic_penalty();
+    const nlohmann::json written = scenario_to_json(s);
+    REQUIRE(written["fund"].contains("dynamic_penalty"));
+    const ScenarioFromJson read = scenario_from_json(nlohmann::json::parse(written.dump()));
+    REQUIRE(read.error.empty());
+    REQUIRE(read.scenario.fund.dynamic_penalty.has_value());
+    CHECK(read.scenario.fund.dynamic_penalty->reference_volatility == Ppm{3'000});
+    CHECK(scenario_to_json(read.scenario) == written);
+    // Without one, nothing is written: older files and outputs stay as they were.
+    CHECK_FALSE(scenario_to_json(testing::small_wild_market())["fund"].contains("dynamic_penalty"));
+    const ScenarioFromJson partial =
+        scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"ceiling": 0.03, "health_weight": 2}}})");
+    REQUIRE(partial.error.empty());
+    CHECK(partial.scenario.fund.dynamic_penalty->ceiling == Ppm{30'000});
+    CHECK(partial.scenario.fund.dynamic_penalty->health_weight == Ppm{2'000'000});
+    CHECK(partial.scenario.fund.dynamic_penalty->base == DynamicPenaltyConfig{}.base);
+    CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"floor": 0.02}}})").error.empty());  // above base
+    CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"speed": 1}}})").error.empty());
+    CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"health_weight": 11}}})").error.empty());
 }

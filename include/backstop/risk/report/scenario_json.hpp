@@ -100,7 +100,7 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
     for (const PriceShock& shock : s.shocks) shocks.push_back({{"step", shock.step}, {"log_return", shock.log_return}});
     const Population& p = s.population;
     const FundSetup& f = s.fund;
-    return {
+    nlohmann::json result = {
         {"market", market},
         {"initial_price", s.initial_price},
         {"model", detail::model_json(s.model)},
@@ -133,6 +133,18 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
         {"threads", s.threads},
         {"audit_every_step", s.audit_every_step},
     };
+    if (f.dynamic_penalty) {  // written only when there is one: older files read as before
+        const DynamicPenaltyConfig& d = *f.dynamic_penalty;
+        result["fund"]["dynamic_penalty"] = {{"floor", d.floor.to_double()},
+                                             {"base", d.base.to_double()},
+                                             {"ceiling", d.ceiling.to_double()},
+                                             {"step_max", d.step_max.to_double()},
+                                             {"ewma_decay", d.ewma_decay.to_double()},
+                                             {"reference_volatility", d.reference_volatility.to_double()},
+                                             {"volatility_weight", d.volatility_weight.to_double()},
+                                             {"health_weight", d.health_weight.to_double()}};
+    }
+    return result;
 }
 
 // What reading a scenario gives: the scenario, or an error saying which field and why.
@@ -401,7 +413,34 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.name("settlement", f.settlement, parse_settlement);
         fields.number("floor", f.floor, 0.0, 1e12);
         fields.name("socialized_loss", f.socialized_loss, parse_socialized_loss);
-        fields.only_known(written["fund"]);
+        nlohmann::json known = written["fund"];
+        if (const nlohmann::json* dynamic = fields.find("dynamic_penalty")) {
+            known["dynamic_penalty"] = nullptr;
+            DynamicPenaltyConfig d = f.dynamic_penalty.value_or(DynamicPenaltyConfig{});
+            detail::JsonFields penalty(*dynamic, "scenario.fund.dynamic_penalty", error);
+            penalty.fraction_ppm("floor", d.floor);
+            penalty.fraction_ppm("base", d.base);
+            penalty.fraction_ppm("ceiling", d.ceiling);
+            penalty.fraction_ppm("step_max", d.step_max);
+            penalty.fraction_ppm("ewma_decay", d.ewma_decay);
+            penalty.fraction_ppm("reference_volatility", d.reference_volatility);
+            double volatility_weight = d.volatility_weight.to_double();
+            double health_weight = d.health_weight.to_double();
+            penalty.number("volatility_weight", volatility_weight, 0.0, 10.0);
+            penalty.number("health_weight", health_weight, 0.0, 10.0);
+            d.volatility_weight = detail::ppm_from_fraction(volatility_weight);
+            d.health_weight = detail::ppm_from_fraction(health_weight);
+            penalty.only_known(nlohmann::json{{"floor", 0}, {"base", 0}, {"ceiling", 0}, {"step_max", 0}, {"ewma_decay", 0},
+                                              {"reference_volatility", 0}, {"volatility_weight", 0},
+                                              {"health_weight", 0}});
+            if (!penalty.failed()) {
+                if (const Result<void> ok = d.validate(); !ok) {
+                    penalty.fail("scenario.fund.dynamic_penalty: " + std::string(ok.error().detail));
+                }
+            }
+            f.dynamic_penalty = d;
+        }
+        fields.only_known(known);
     }
     top.integer("horizon_steps", s.horizon_steps, std::uint32_t{1}, std::uint32_t{1'000'000});
     top.number("step_hours", s.step_hours, 1e-6, 24.0 * 365.0);
