@@ -40,5 +40,8 @@ int main(int argc, char** argv) {
         fmt::print("{:<10} {:>8.3f} [{:.3f}, {:.3f}] {:>15.3f}% {:>14.1f} {:>18.0f}\n", name, w.estimate, w.lower, w.upper,
                    100.0 * arm->penalty_rate, arm->statistics.mean_liquidations, arm->mean_fund_final);
     }
+    fmt::print("paired (same seeds): depleted with the static penalty only {}, with the dynamic only {}; McNemar "
+               "exact p = {:.3g}\n",
+               c->depleted_static_only, c->depleted_dynamic_only, c->mcnemar_p_value);
     return 0;
 }

@@ -2,7 +2,9 @@
 // as given (FundSetup::dynamic_penalty) and the same scenario without it. Each arm has its
 // depletion probability with Wilson and Clopper-Pearson intervals (run_statistics.hpp) and the
 // average penalty rate the liquidated traders paid (penalties / closed notional, both summed over
-// every path). The paths share their price moves until the penalties make them diverge.
+// every path). The paths share their price moves until the penalties make them diverge, so the
+// two depletion estimates are paired: McNemar's exact test on the paths depleted in one arm only
+// says whether they differ beyond chance (two intervals that overlap do not say they do not).
 #pragma once
 
 #include "backstop/core/result.hpp"
@@ -10,6 +12,11 @@
 #include "backstop/risk/run_statistics.hpp"
 #include "backstop/risk/scenario.hpp"
 #include "backstop/risk/simulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
 
 namespace backstop {
 namespace risk {
@@ -24,11 +31,32 @@ struct PenaltyArm {
 struct PenaltyComparison {
     PenaltyArm static_penalty;
     PenaltyArm dynamic_penalty;
+    std::uint64_t depleted_static_only = 0;   // paths depleted with the static penalty only
+    std::uint64_t depleted_dynamic_only = 0;  // and with the dynamic one only
+    double mcnemar_p_value = 1.0;             // exact, two-sided
 };
 
+// McNemar's exact two-sided test: with b and c the discordant pairs, p = min(1, 2 P(X <= min(b, c)))
+// for X ~ Binomial(b + c, 1/2). In doubles (a research figure), each term through lgamma.
+inline double mcnemar_exact_p(std::uint64_t b, std::uint64_t c) {
+    const std::uint64_t n = b + c;
+    if (n == 0) return 1.0;
+    const std::uint64_t m = std::min(b, c);
+    const double nd = static_cast<double>(n);
+    double tail = 0.0;
+    for (std::uint64_t k = 0; k <= m; ++k) {
+        const double kd = static_cast<double>(k);
+        tail += std::exp(std::lgamma(nd + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(nd - kd + 1.0) - nd * std::log(2.0));
+    }
+    return std::min(1.0, 2.0 * tail);
+}
+
 namespace detail {
-inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress) {
+inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress,
+                                      std::vector<std::uint8_t>& depleted) {
     const RunResult result = run(scenario, false, progress);
+    depleted.clear();
+    for (const PathSummary& path : result.paths) depleted.push_back(path.depleted() ? 1 : 0);
     Result<RunStatistics> statistics = summarize(result, options);
     if (!statistics) return statistics.error();
     PenaltyArm arm;
@@ -57,12 +85,19 @@ inline Result<PenaltyComparison> compare_penalties(const Scenario& scenario, con
     Scenario fixed = scenario;
     fixed.fund.dynamic_penalty.reset();
     PenaltyComparison comparison;
-    Result<PenaltyArm> static_arm = detail::penalty_arm(fixed, options, progress);
+    std::vector<std::uint8_t> static_depleted;
+    std::vector<std::uint8_t> dynamic_depleted;
+    Result<PenaltyArm> static_arm = detail::penalty_arm(fixed, options, progress, static_depleted);
     if (!static_arm) return static_arm.error();
-    Result<PenaltyArm> dynamic_arm = detail::penalty_arm(scenario, options, progress);
+    Result<PenaltyArm> dynamic_arm = detail::penalty_arm(scenario, options, progress, dynamic_depleted);
     if (!dynamic_arm) return dynamic_arm.error();
     comparison.static_penalty = std::move(*static_arm);
     comparison.dynamic_penalty = std::move(*dynamic_arm);
+    for (std::size_t i = 0; i < static_depleted.size(); ++i) {
+        comparison.depleted_static_only += static_depleted[i] && !dynamic_depleted[i] ? 1u : 0u;
+        comparison.depleted_dynamic_only += dynamic_depleted[i] && !static_depleted[i] ? 1u : 0u;
+    }
+    comparison.mcnemar_p_value = mcnemar_exact_p(comparison.depleted_static_only, comparison.depleted_dynamic_only);
     return comparison;
 }
 

@@ -47,6 +47,12 @@ TEST_CASE("lab: a dynamic penalty against the static one on the same seeds", "[m
         CHECK(w.lower <= w.estimate);
         CHECK(w.estimate <= w.upper);
     }
+    // The paired test: discordant paths account for the difference of the depletion counts.
+    CHECK(static_cast<std::int64_t>(c.depleted_static_only) - static_cast<std::int64_t>(c.depleted_dynamic_only) ==
+          static_cast<std::int64_t>(fixed.statistics.depleted_paths) -
+              static_cast<std::int64_t>(dynamic.statistics.depleted_paths));
+    CHECK(c.mcnemar_p_value > 0.0);
+    CHECK(c.mcnemar_p_value <= 1.0);
     // Deterministic: the same comparison again, bit for bit.
     const PenaltyComparison again = compare_penalties(scenario).value();
     CHECK(again.dynamic_penalty.penalty_rate == dynamic.penalty_rate);
@@ -87,4 +93,12 @@ TEST_CASE("lab: a scenario file turns the dynamic penalty on, and refuses a bad 
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"floor": 0.02}}})").error.empty());  // above base
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"speed": 1}}})").error.empty());
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"dynamic_penalty": {"health_weight": 11}}})").error.empty());
+}
+
+TEST_CASE("lab: McNemar's exact test by hand", "[risk][statistics]") {
+    CHECK(mcnemar_exact_p(0, 10) == Approx(2.0 / 1024.0).epsilon(1e-12));            // 2 x 0.5^10
+    CHECK(mcnemar_exact_p(1, 9) == Approx(2.0 * 11.0 / 1024.0).epsilon(1e-12));      // 2 x (1 + 10) / 2^10
+    CHECK(mcnemar_exact_p(5, 5) == 1.0);                                              // capped
+    CHECK(mcnemar_exact_p(0, 0) == 1.0);                                              // no discordant pair
+    CHECK(mcnemar_exact_p(30, 10) == Approx(mcnemar_exact_p(10, 30)).epsilon(1e-15));  // symmetric
 }
