@@ -32,6 +32,7 @@
 #include "backstop/ledger/place.hpp"
 #include "backstop/ledger/transfer.hpp"
 #include "backstop/management/share_math.hpp"
+#include "backstop/management/staking_pool.hpp"
 #include "backstop/management/staking_types.hpp"
 #include "backstop/money/amount.hpp"
 #include "backstop/money/rate.hpp"
@@ -134,10 +135,11 @@ public:
     }
     template <class Ledger>
     Result<Wide> staker_value_at(const Ledger& ledger, StakerId id, std::int64_t now_ms) const {
-        Result<StakerRecord> record = staker_at(ledger, id, now_ms);
-        if (!record) return record.error();
-        const StakingPool pool = *pool_at(ledger, now_ms);
-        Result<Int128> value = share_math::shares_to_amount(record->shares, pool.total_shares, value_of(pool));
+        if (id.value >= records_.size()) return make_error(ErrorCode::unknown_staker, "no such staker");
+        Result<StakingPool> pool = pool_at(ledger, now_ms);  // one sync for the record and the value
+        if (!pool) return pool.error();
+        const StakerRecord record = current(records_[id.value], *pool);
+        Result<Int128> value = share_math::shares_to_amount(record.shares, pool->total_shares, value_of(*pool));
         if (!value) return value.error();
         return Wide(*value);
     }
@@ -407,29 +409,10 @@ public:
     }
 
     // The shares' value in `pool`: its accounted balance less revenue not yet vested.
-    Int128 value_of(const StakingPool& pool) const { return pool.accounted - unvested_at(pool, pool.now_ms); }
-
-    // A record brought to the pool's epoch and base: wiped out by a stakers-first loss, or its
-    // shares divided by the rebases since it was last touched (Drift's lazy stake rebase).
-    static StakerRecord current(StakerRecord record, const StakingPool& pool) {
-        if (record.epoch != pool.user_epoch) {
-            record.shares = 0;
-            record.request_shares = 0;  // a pending request stays, worth nothing
-            record.epoch = pool.user_epoch;
-            record.shares_base = pool.shares_base;
-        } else if (record.shares_base != pool.shares_base) {
-            const std::uint32_t exponent = pool.shares_base - record.shares_base;
-            if (exponent > 38) {
-                record.shares = 0;
-                record.request_shares = 0;
-            } else {
-                const Int128 divisor = pow10<Int128>(static_cast<int>(exponent));
-                record.shares /= divisor;
-                record.request_shares /= divisor;
-            }
-            record.shares_base = pool.shares_base;
-        }
-        return record;
+    static Int128 value_of(const StakingPool& pool) { return staking::pool_value(pool); }
+    // A record brought to the pool's epoch and base (staking::current_record).
+    static StakerRecord current(const StakerRecord& record, const StakingPool& pool) {
+        return staking::current_record(record, pool);
     }
 
 private:
@@ -439,138 +422,17 @@ private:
         return commit(ledger, *plan);
     }
 
-    Int128 unvested_at(const StakingPool& pool, std::int64_t now_ms) const {
-        if (pool.unvested_at_anchor <= 0 || now_ms >= pool.vest_end_ms) return Int128(0);
-        // Rounded up: what is held back is the protocol's safe side; the remaining time and the
-        // whole span are both below 2^63, so the product stays within Int128's 256-bit detour.
-        const Int128 remaining = Int128(pool.vest_end_ms) - Int128(now_ms);
-        const Int128 span = Int128(pool.vest_end_ms) - Int128(pool.anchor_ms);
-        return mul_div(pool.unvested_at_anchor, remaining, span, round_up).value();
-    }
-
     // Accounts the fund's balance change since the last operation into plan.pool.
     template <class Ledger>
     Result<void> sync_into(Plan& plan, const Ledger& ledger, std::int64_t now_ms) const {
         if (now_ms < pool_.now_ms) return make_error(ErrorCode::time_backwards, "time cannot go back");
-        StakingPool pool = pool_;
-        const Int128 balance = Int128(ledger.balance_of(place()).atoms());
-        Int128 unvested = unvested_at(pool_, now_ms);
-        Int128 value = pool.accounted - unvested;
-        if (balance > pool.accounted) {
-            const Int128 revenue = balance - pool.accounted;
-            plan.report.revenue = Wide(revenue);
-            const Int128 cut = mul_div(revenue, Int128(config_.protocol_revenue_share.count()),
-                                       Int128(Bps::denominator), round_down).value();
-            if (cut > 0 && pool.total_shares > 0 && value > 0) {
-                // (shares beyond 128 bits: the cut goes pro rata instead; a sync never fails)
-                const Result<Shares> minted = share_math::amount_to_shares(cut, pool.total_shares, value);
-                const Result<Shares> total = minted ? checked_add(pool.total_shares, *minted) : minted;
-                if (total) {
-                    pool.total_shares = *total;
-                    plan.report.protocol_shares_minted = *minted;
-                }
-            }
-            const Int128 rest = revenue - cut;
-            // Vesting needs shares to vest into: revenue into an unowned fund is the protocol's.
-            if (config_.revenue_vesting_ms > 0 && rest > 0 && pool.total_shares > 0) {
-                const std::int64_t full_end = now_ms > std::numeric_limits<std::int64_t>::max() - config_.revenue_vesting_ms
-                                                  ? std::numeric_limits<std::int64_t>::max()
-                                                  : now_ms + config_.revenue_vesting_ms;
-                // The end moves toward now + vesting by the new revenue's weight, so that many small
-                // fees cannot hold earlier revenue back indefinitely.
-                std::int64_t end = full_end;
-                if (unvested > 0 && pool.vest_end_ms > now_ms) {
-                    const Int128 weight_total = unvested + rest;  // both <= the balance
-                    const Int128 shift = mul_div(rest, Int128(full_end) - Int128(pool.vest_end_ms), weight_total,
-                                                 round_up).value();  // <= full_end - old end
-                    end = static_cast<std::int64_t>(Int128(pool.vest_end_ms) + shift);
-                }
-                unvested += rest;
-                pool.unvested_at_anchor = unvested;
-                pool.anchor_ms = now_ms;
-                pool.vest_end_ms = end;
-            }
-            // (without vesting, the rest is simply in the balance: every share's value rises)
-        } else if (balance < pool.accounted) {
-            Int128 loss = pool.accounted - balance;
-            plan.report.loss = Wide(loss);
-            const Int128 from_unvested = std::min(loss, unvested);
-            if (from_unvested > 0) {
-                unvested -= from_unvested;
-                loss -= from_unvested;
-                pool.unvested_at_anchor = unvested;
-                pool.anchor_ms = now_ms;
-            }
-            if (loss > 0) plan.report.stakers_wiped_out = absorb_loss(pool, value, loss);
-            value -= loss;
-        }
-        pool.accounted = balance;
-        pool.now_ms = now_ms;
-        if (pool.total_shares == 0 && unvested > 0) {  // no shares left to vest into
-            unvested = 0;
-            pool.unvested_at_anchor = 0;
-        }
-        value = balance - unvested;
-        BACKSTOP_ASSERT(value >= 0, "unvested revenue beyond the fund's balance");
-        // An unowned vault is the protocol's (Drift seeds total_shares with it).
-        if (pool.total_shares == 0 && value > 0) pool.total_shares = value;
-        // Shares that outgrew the vault are divided by a power of ten (Drift's rebase).
-        if (value > 0 && value < pool.total_shares) {
-            const unsigned exponent = share_math::rebase_exponent(pool.total_shares, value);
-            if (exponent > 0) {
-                const Int128 divisor = pow10<Int128>(static_cast<int>(exponent));
-                pool.total_shares /= divisor;
-                pool.user_shares /= divisor;
-                pool.shares_base += exponent;
-            }
-        }
-        plan.pool = pool;
+        staking::BalanceChange change;
+        plan.pool = staking::account_balance(pool_, config_, Int128(ledger.balance_of(place()).atoms()), now_ms, change);
+        plan.report.revenue = Wide(change.revenue);
+        plan.report.loss = Wide(change.loss);
+        plan.report.protocol_shares_minted = change.protocol_shares_minted;
+        plan.report.stakers_wiped_out = change.stakers_wiped_out;
         return {};
-    }
-
-    // Moves value between the tranches so that a loss of `loss` out of `value` falls as the
-    // LossOrder says; only the protocol-owned shares (one number) or the stakers' epoch change.
-    // Returns whether the stakers were wiped out.
-    bool absorb_loss(StakingPool& pool, const Int128& value, const Int128& loss) const {
-        const Shares user = pool.user_shares;
-        const Shares protocol = pool.protocol_shares();
-        if (config_.loss_order == LossOrder::pro_rata || user == 0 || pool.total_shares == 0) return false;
-        // The stakers' value rounded down (what their shares claim), the protocol's the rest.
-        const Int128 user_value = mul_div(value, user, pool.total_shares, round_down).value();
-        const Int128 protocol_value = value - user_value;
-        const Int128 value_after = value - loss;
-        if (config_.loss_order == LossOrder::protocol_first) {
-            if (loss >= protocol_value) {
-                pool.total_shares = user;  // the protocol's capital is gone; stakers bear the rest
-            } else if (user_value > 0) {
-                // Stakers keep user_value: total' = value_after * user / user_value, rounded up
-                // (the protocol's favour). total' >= user as value_after >= user_value.
-                Result<Shares> total = mul_div(value_after, user, user_value, round_up);
-                if (total) pool.total_shares = *total;
-            }
-            return false;
-        }
-        // stakers_first
-        if (loss >= user_value) {
-            pool.user_epoch += 1;  // every staker's shares are worth nothing: cleared lazily
-            pool.user_shares = 0;
-            pool.total_shares = protocol;
-            return true;
-        }
-        // The protocol keeps protocol_value: protocol' = protocol_value * user / (value_after -
-        // protocol_value), rounded up; the denominator is user_value - loss > 0.
-        Result<Shares> minted = mul_div(protocol_value, user, value_after - protocol_value, round_up);
-        Result<Shares> total = minted ? checked_add(user, *minted) : Result<Shares>(minted.error());
-        if (!total) {
-            // So many protocol shares would be needed that the stakers' remainder is below an
-            // atom per 2^127 shares: they are wiped out, to the protocol's favour.
-            pool.user_epoch += 1;
-            pool.user_shares = 0;
-            pool.total_shares = protocol;
-            return true;
-        }
-        pool.total_shares = *total;
-        return false;
     }
 
     template <class Ledger>

@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <string_view>
 
 using namespace backstop;
 using namespace backstop::assets;
@@ -107,6 +108,25 @@ TEST_CASE("multi-asset fund: dust that would fetch nothing is kept", "[managemen
     CHECK(plan.sales[eth].sold_atoms == 0);
     CHECK(plan.shortfall == usdc("1").atoms());
     CHECK(fund.holding<ETH>().atoms() == Int128(1'000));
+}
+
+// An 18-decimal asset like ETH, for a fund whose two wide holdings are worth more than Int128
+// together.
+struct WETH { static constexpr std::string_view symbol = "WETH"; static constexpr int decimals = 18; using rep = Int128; };
+
+TEST_CASE("multi-asset fund: a value beyond Int128 is refused with overflow", "[management][multi_asset][regression]") {
+    // Review finding: the holdings' values were summed unchecked, and Boost's checked Int128
+    // threw past the API.
+    using Wide = MultiAssetFund<USDC, ETH, WETH>;
+    Wide fund = Wide::open({HoldingConfig{}, HoldingConfig{}}, {0, 1}).value();
+    const Int128 huge = Int128(3) * pow10<Int128>(38);  // 3e38 wei
+    fund.deposit(Amount<ETH>(huge)).value();
+    fund.deposit(Amount<WETH>(huge)).value();
+    fund.set_price(Price<ETH, USDC>::from_raw(1'000'000'000'000'000'000)).value();  // each worth 3e38 atoms
+    fund.set_price(Price<WETH, USDC>::from_raw(1'000'000'000'000'000'000)).value();
+    Ledger<USDC> ledger{LedgerLimits{1, 1, 1}};
+    const Place place = Place::fund(ledger.open_fund().value());
+    CHECK(fund.value(ledger, place).error().code == ErrorCode::overflow);
 }
 
 TEST_CASE("multi-asset fund: bad input is refused and changes nothing", "[management][multi_asset]") {

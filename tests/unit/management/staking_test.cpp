@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 using namespace backstop;
@@ -588,4 +589,38 @@ TEST_CASE("staking randomised: conservation and share invariants after every ope
     CHECK(losses_seen > worlds * 20);
     CHECK(wipeouts_seen > 0);
     CHECK(deepest_rebase > 0);
+}
+
+TEST_CASE("staking: a sync at the end of time saturates the vesting end instead of failing",
+          "[management][staking][regression]") {
+    // Review finding: now + vesting beyond int64 refused every operation while the balance stayed.
+    StakingConfig config;
+    config.revenue_vesting_ms = StakingConfig::duration_max_ms;
+    StakingWorld world(config);
+    const StakerId staker = world.staker();
+    const std::int64_t late = std::numeric_limits<std::int64_t>::max() - 1'000;
+    REQUIRE(world.stake(staker, 1'000, late));
+    world.revenue(500);
+    REQUIRE(world.staking.sync(world.ledger, late));
+    CHECK(world.staking.pool().vest_end_ms == std::numeric_limits<std::int64_t>::max());
+}
+
+TEST_CASE("staking: protocol first keeps every atom owned: the stakers' value rounds down",
+          "[management][staking][regression]") {
+    // Review finding: the protocol's value rounded down left the stakers' rounded up, and the
+    // shares then claimed an atom less than the fund held. Protocol 1000 (seeded), staker 1001,
+    // then +1: 2002 over 2001 shares, the staker's worth floor(1001.5) = 1001, the protocol's 1001.
+    StakingConfig config = no_cooldown();
+    config.loss_order = LossOrder::protocol_first;
+    StakingWorld world(config, 1'000);
+    const StakerId staker = world.staker();
+    REQUIRE(world.stake(staker, 1'001));
+    world.revenue(1);
+    REQUIRE(world.staking.sync(world.ledger, 0));
+    world.loss(10);  // 1992 left: the protocol's 1001 becomes 991, the staker keeps 1001
+    REQUIRE(world.staking.sync(world.ledger, 0));
+    const StakingPool pool = world.staking.pool();
+    const Int128 value = world.staking.value_of(pool);
+    CHECK(world.value(staker) == 1'001);
+    CHECK(share_math::shares_to_amount(pool.protocol_shares(), pool.total_shares, value).value() == 991);
 }
