@@ -59,6 +59,9 @@ enum class ErrorCode : std::uint16_t {
     price_not_positive = 417,
     price_out_of_range = 418,        // a mark at which a maximal position's value would not fit
     insufficient_collateral = 419,   // a realised loss larger than the collateral that pays it
+    market_not_isolated = 420,       // an isolated-fund operation on a market without its own fund
+    market_already_isolated = 421,   // a market that has its own fund already
+    market_not_settled = 422,        // a sweep of a market still active or with open interest
     // management
     unknown_staker = 500,
     stake_into_empty_fund = 501,     // the fund holds nothing but shares exist: no share price
@@ -116,6 +119,9 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::price_not_positive: return "price_not_positive";
         case ErrorCode::price_out_of_range: return "price_out_of_range";
         case ErrorCode::insufficient_collateral: return "insufficient_collateral";
+        case ErrorCode::market_not_isolated: return "market_not_isolated";
+        case ErrorCode::market_already_isolated: return "market_already_isolated";
+        case ErrorCode::market_not_settled: return "market_not_settled";
         case ErrorCode::unknown_staker: return "unknown_staker";
         case ErrorCode::stake_into_empty_fund: return "stake_into_empty_fund";
         case ErrorCode::insufficient_shares: return "insufficient_shares";

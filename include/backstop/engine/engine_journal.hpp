@@ -32,8 +32,12 @@ enum class EngineCommandKind : std::uint8_t {
     set_mark = 9,                // market, value = price (raw), value2 = time (ms)
     advance_time = 10,           // value = time (ms)
     update_funding = 11,         // market, value = delta
-    trade = 12,                  // market, account = buyer, counterparty = seller, value = size, value2 = price
+    trade = 12,                  // market, account = buyer, counterparty = seller, value = size, value2 = price,
+                                 // taker
     liquidate = 13,              // account, counterparty = liquidator
+    isolate_market = 14,         // market, account = the id of the fund it got
+    isolated_fund_deposit = 15,  // market, value = atoms
+    sweep_isolated_fund = 16,    // market, value = atoms swept
 };
 
 struct EngineCommand {
@@ -45,6 +49,7 @@ struct EngineCommand {
     std::uint32_t counterparty = 0;
     std::int64_t value = 0;
     std::int64_t value2 = 0;
+    Taker taker = Taker::buyer;  // trade only
     // add_market only.
     MarketConfig config{};
     std::int32_t base_decimals = 0;
@@ -70,12 +75,26 @@ inline std::uint64_t symbol_hash(std::string_view symbol) {
     return hash.add(symbol.size()).value();
 }
 
+// What applying a command gave, as replay sees it: its error, or journal_corrupt when the id it
+// got (a market, an account, a fund) is not the one the journal recorded.
+template <class T>
+Result<void> replayed(const Result<T>& outcome) {
+    if (!outcome) return outcome.error();
+    return {};
+}
+template <class Id>
+Result<void> replayed_id(const Result<Id>& id, std::uint32_t recorded) {
+    if (!id) return id.error();
+    if (id->value != recorded) return make_error(ErrorCode::journal_corrupt, "an id differs from the journal's: out of order");
+    return {};
+}
+
 // The chain value of `command` given the chain value before it (its own `chain` is ignored).
 inline std::uint64_t engine_command_chain(std::uint64_t previous_chain, const EngineCommand& command) {
     StableHash hash(previous_chain);
     hash.add(command.sequence).add(static_cast<std::uint64_t>(command.kind));
     hash.add(command.market).add(command.account).add(command.counterparty);
-    hash.add_signed(command.value).add_signed(command.value2);
+    hash.add_signed(command.value).add_signed(command.value2).add(static_cast<std::uint64_t>(command.taker));
     const MarketConfig& c = command.config;
     hash.add(c.tier_count);
     for (const MarginTier& tier : c.tiers) {
@@ -85,6 +104,8 @@ inline std::uint64_t engine_command_chain(std::uint64_t previous_chain, const En
     hash.add_signed(c.full_liquidation_below.count()).add_signed(c.liquidation_buffer.count());
     hash.add_signed(c.tick_size).add_signed(c.lot_size).add_signed(c.position_max);
     hash.add_signed(c.open_interest_max).add_signed(c.staleness_max_ms).add(static_cast<std::uint64_t>(c.status));
+    hash.add_signed(c.taker_fee.count()).add_signed(c.maker_fee.count()).add_signed(c.fee_to_fund.count());
+    hash.add_signed(c.shared_fund_draw_max);
     hash.add_signed(command.base_decimals).add_signed(command.price_decimals).add(command.base_symbol_hash);
     return hash.value();
 }

@@ -56,6 +56,9 @@ struct TradeReport {
     PositionChange seller;
     Amount<Asset> buyer_realised_pnl;
     Amount<Asset> seller_realised_pnl;
+    Amount<Asset> buyer_fee;     // taker or maker fee, rounded up
+    Amount<Asset> seller_fee;
+    Amount<Asset> fees_to_fund;  // both fees' share to the market's fund (the rest: the treasury)
     TransferLog<Asset> transfers;
 };
 
@@ -85,8 +88,9 @@ struct LiquidationReport {
     Amount<Asset> penalty;           // charged (forgone first when equity is short)
     PenaltySplit<Asset> penalty_split;
     Amount<Asset> deficit;           // negative equity left after the close
-    Amount<Asset> fund_paid;
-    Amount<Asset> remainder;         // deficit - fund_paid
+    Amount<Asset> isolated_fund_paid;  // by the market's own fund, first
+    Amount<Asset> fund_paid;           // by the shared fund, within the market's draw cap
+    Amount<Asset> remainder;           // deficit - isolated_fund_paid - fund_paid
     Amount<Asset> socialized;        // covered by the socialized-loss policy
     Amount<Asset> uncovered;         // nobody could bear it: the system is short this much
     LossLayer socialized_by = LossLayer::haircut;

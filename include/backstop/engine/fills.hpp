@@ -117,18 +117,19 @@ inline std::int64_t close_value(const MarketState& state, std::int64_t size, std
     return static_cast<std::int64_t>(std::min(own, liquidator));
 }
 
-// A trade's fill: its realised loss needs collateral to pay it; if it adds risk, the account's
-// initial requirement must be met after it, at fresh marks in every market the account holds
-// (equity backs new risk only at fresh marks).
+// A trade's fill: its realised loss and its fee (>= 0) need collateral to pay them (a gain is
+// credited first); if it adds risk, the account's initial requirement must be met after it, at
+// fresh marks in every market the account holds (equity backs new risk only at fresh marks).
 template <class LedgerType>
-Result<void> check_fill_margin(const EngineView<LedgerType>& v, const FillPlan& plan) {
-    if (plan.collateral_change < 0 && v.collateral(plan.account) < -plan.collateral_change) {
-        return make_error(ErrorCode::insufficient_collateral, "realised loss exceeds collateral");
+Result<void> check_fill_margin(const EngineView<LedgerType>& v, const FillPlan& plan, std::int64_t fee = 0) {
+    if (int128(v.collateral(plan.account)) + plan.collateral_change < fee) {
+        return make_error(ErrorCode::insufficient_collateral, "realised loss and fee exceed collateral");
     }
     if (plan.reduces) return {};
     if (Result<void> ok = v.check_marks_fresh(plan.account, plan.market); !ok) return ok;
     const SlotOverride o{plan.market, plan.size_after, plan.cost_after};
-    const Metrics after = account_metrics(v, plan.account, Span<const SlotOverride>(&o, 1), plan.collateral_change);
+    const Metrics after =
+        account_metrics(v, plan.account, Span<const SlotOverride>(&o, 1), int128(plan.collateral_change) - fee);
     if (after.equity < after.initial) return make_error(ErrorCode::insufficient_margin, "fill would breach initial margin");
     return {};
 }

@@ -63,7 +63,16 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
     }
     move(ledger, Place::collateral(account), Place::collateral(liquidator), plan.discount, TransferReason::liquidator_discount,
          report.transfers);
-    if (plan.penalty > 0) {
+    if (plan.penalty > 0 && plan.isolated) {
+        // The shared fund's policy split it; the fund's share goes to the market's own fund.
+        const Place source = Place::collateral(account);
+        move(ledger, source, Place::collateral(liquidator), plan.split.to_liquidator.atoms(), TransferReason::penalty_to_liquidator,
+             report.transfers);
+        move(ledger, source, plan.market_fund, plan.split.to_fund.atoms(), TransferReason::penalty_to_fund, report.transfers);
+        move(ledger, source, Place::treasury(), plan.split.to_treasury.atoms(), TransferReason::penalty_to_treasury,
+             report.transfers);
+        move(ledger, source, Place::dust(), plan.split.to_dust.atoms(), TransferReason::rounding_residue, report.transfers);
+    } else if (plan.penalty > 0) {
         const CaptureContext capture{Place::collateral(account), Place::collateral(liquidator), plan.defaulting_market};
         const CaptureReport<Asset> captured = fund.commit_capture(ledger, plan.split, capture);
         const PenaltySplit<Asset>& split = captured.split;
@@ -74,9 +83,10 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
                         TransferReason::penalty_to_treasury);
         log_if_positive(report.transfers, capture.source, Place::dust(), split.to_dust, TransferReason::rounding_residue);
     }
-    if (plan.deficit_settled > 0) {
+    move(ledger, plan.market_fund, Place::pnl_pool(), plan.isolated_paid, TransferReason::bad_debt_payment, report.transfers);
+    if (plan.deficit_settled > plan.isolated_paid) {
         const SettlementReport<Asset> settled =
-            fund.commit_settle(ledger, Amount<Asset>(plan.deficit_settled), Amount<Asset>(plan.fund_paid),
+            fund.commit_settle(ledger, Amount<Asset>(plan.deficit_settled - plan.isolated_paid), Amount<Asset>(plan.fund_paid),
                                SettleContext{Place::pnl_pool(), plan.defaulting_market});
         log_if_positive(report.transfers, fund.place(), Place::pnl_pool(), settled.paid, TransferReason::bad_debt_payment);
     }
@@ -118,11 +128,12 @@ void report_plan(const LiquidationPlan<Asset>& plan, const LiquidationScratch<As
     report.discount = Money(plan.discount);
     report.penalty = Money(plan.penalty);
     report.penalty_split = plan.split;
-    // deficit = fund_paid + remainder and remainder = socialized + uncovered, exactly while the
+    // deficit = isolated_fund_paid + fund_paid + remainder and remainder = socialized + uncovered, exactly while the
     // deficit fits int64 (the part the pnl_pool could not take is uncovered, never settled).
     report.deficit = Money(clamp_int64(plan.deficit));
+    report.isolated_fund_paid = Money(plan.isolated_paid);
     report.fund_paid = Money(plan.fund_paid);
-    report.remainder = Money(clamp_int64(plan.deficit - plan.fund_paid));
+    report.remainder = Money(clamp_int64(plan.deficit - plan.funds_paid()));
     report.socialized = Money(plan.covered);
     report.uncovered = Money(clamp_int64(uncovered_of(plan)));
     report.allocation_count = plan.allocation_count;

@@ -88,7 +88,10 @@ struct LiquidationPlanTotals {
     PenaltySplit<Asset> split;
     detail::int128 deficit = 0;        // collateral the closes could not find
     std::int64_t deficit_settled = 0;  // the part that goes down the waterfall (fits int64)
-    std::int64_t fund_paid = 0;
+    Place market_fund;                 // the penalty's fund share goes here (isolated or shared)
+    bool isolated = false;             // the defaulting market has its own fund, drawn first
+    std::int64_t isolated_paid = 0;    // by the market's own fund
+    std::int64_t fund_paid = 0;        // by the shared fund
     std::int64_t remainder = 0;
     std::int64_t covered = 0;
     MarketId defaulting_market;
@@ -113,6 +116,9 @@ struct LiquidationPlan : LiquidationPlanTotals<Asset> {
     std::array<FillPlan, positions_per_account_max> liquidator_fills{};
     CloseEffect effect;
     FillPlan adl_liquidator_fill;      // the liquidator's side of the ADL closes, net
+
+    // What the funds pay into the pnl_pool, after the closes.
+    int128 funds_paid() const { return int128(this->isolated_paid) + this->fund_paid; }
 
     void restart() { static_cast<LiquidationPlanTotals<Asset>&>(*this) = LiquidationPlanTotals<Asset>{}; }
 };

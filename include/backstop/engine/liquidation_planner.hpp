@@ -81,9 +81,10 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
     const Place source = Place::collateral(account);
     check.apply(source, Place::collateral(liquidator), plan.discount);
     check.apply(source, Place::collateral(liquidator), plan.split.to_liquidator.atoms());
-    check.apply(source, fund.place(), plan.split.to_fund.atoms());
+    check.apply(source, plan.market_fund, plan.split.to_fund.atoms());
     check.apply(source, Place::treasury(), plan.split.to_treasury.atoms());
     check.apply(source, Place::dust(), plan.split.to_dust.atoms());
+    check.apply(plan.market_fund, Place::pnl_pool(), plan.isolated_paid);
     check.apply(fund.place(), Place::pnl_pool(), plan.fund_paid);
     if (plan.kind == SocializationKind::charges_collateral) {
         for (std::size_t k = 0; k < plan.allocation_count; ++k) {

@@ -41,6 +41,7 @@
 #include "backstop/engine/market_setup.hpp"
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
+#include "backstop/engine/trade_planner.hpp"
 #include "backstop/engine/transfer_check.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/insurance_fund.hpp"
@@ -185,6 +186,44 @@ public:
         return moved;
     }
 
+    // A market's own (isolated) insurance fund: its fee and penalty shares go there, and it pays
+    // the market's bad debt before the shared fund, which pays within the market's
+    // shared_fund_draw_max (dYdX's isolated markets, Drift's per-market caps). Once per market.
+    Result<FundId> isolate_market(MarketId market) {
+        if (Result<void> ok = check_market(market); !ok) return ok.error();
+        if (markets_[market.value].isolated()) return make_error(ErrorCode::market_already_isolated, "market has its own fund");
+        Result<FundId> id = ledger_.open_fund();
+        if (!id) return id;
+        markets_[market.value].isolated_fund = id->value;
+        record_command(EngineCommandKind::isolate_market, market.value, id->value);
+        return id;
+    }
+    Result<void> isolated_fund_deposit(MarketId market, const Money& amount) {
+        Result<Place> place = isolated_fund_place(market);
+        if (!place) return place.error();
+        Result<void> moved = ledger_.transfer(Place::external(), *place, amount, TransferReason::fund_deposit);
+        if (moved) record_command(EngineCommandKind::isolated_fund_deposit, market.value, 0, 0, amount.atoms());
+        return moved;
+    }
+    // A settled market (not active, no open interest) hands its fund's balance to the shared fund.
+    Result<Money> sweep_isolated_fund(MarketId market) {
+        Result<Place> place = isolated_fund_place(market);
+        if (!place) return place.error();
+        const detail::MarketState& state = markets_[market.value];
+        if (state.config.status == MarketStatus::active || state.open_interest != 0) {
+            return make_error(ErrorCode::market_not_settled, "only a settled market's fund is swept");
+        }
+        const Money balance = ledger_.balance_of(*place);
+        if (Result<void> moved = fund().deposit(ledger_, *place, balance); !moved) return moved.error();
+        record_command(EngineCommandKind::sweep_isolated_fund, market.value, 0, 0, balance.atoms());
+        return balance;
+    }
+    Result<Place> isolated_fund_place(MarketId market) const {
+        if (Result<void> ok = check_market(market); !ok) return ok.error();
+        if (!markets_[market.value].isolated()) return make_error(ErrorCode::market_not_isolated, "market has no fund of its own");
+        return Place::fund(FundId{markets_[market.value].isolated_fund});
+    }
+
     // ---- marks, time and funding -------------------------------------------------------------
 
     template <class Base>
@@ -222,11 +261,13 @@ public:
     // A fill of `size` between two accounts at `price` (the matching engine is outside). Funding
     // of both accounts is settled first; each side must meet its initial requirement afterwards
     // unless the fill only reduces its position.
+    // `taker` pays the market's taker fee, the other side its maker fee (each of the fill's value,
+    // rounded up; trade_planner.hpp); the fund's share goes to the market's fund.
     template <class Base>
     Result<TradeReport<Asset>> trade(MarketId market, AccountId buyer, AccountId seller,
-                                     Quantity<Base> size, Price<Base, Asset> price) {
+                                     Quantity<Base> size, Price<Base, Asset> price, Taker taker = Taker::buyer) {
         if (Result<void> ok = check_market_base<Base>(market); !ok) return ok.error();
-        return trade_untyped(market, buyer, seller, size.atoms(), price.raw());
+        return trade_untyped(market, buyer, seller, size.atoms(), price.raw(), taker);
     }
 
     // ---- replay -------------------------------------------------------------------------------
@@ -236,44 +277,25 @@ public:
     // replayed engine is for inspection and further replay.
     Result<void> apply_command(const EngineCommand& c) {
         switch (c.kind) {
-            case EngineCommandKind::add_market: {
-                Result<MarketId> id = add_market_untyped(c.config, {}, c.base_decimals, c.price_decimals, c.base_symbol_hash);
-                if (!id) return id.error();
-                if (id->value != c.market) return make_error(ErrorCode::journal_corrupt, "markets added out of order");
-                return {};
-            }
+            case EngineCommandKind::add_market:
+                return replayed_id(add_market_untyped(c.config, {}, c.base_decimals, c.price_decimals, c.base_symbol_hash), c.market);
             case EngineCommandKind::set_market_parameter:
                 return set_market_parameter(MarketId{c.market}, static_cast<MarketParameter>(c.value2), c.value);
-            case EngineCommandKind::open_account: {
-                Result<AccountId> id = open_account();
-                if (!id) return id.error();
-                if (id->value != c.account) return make_error(ErrorCode::journal_corrupt, "accounts opened out of order");
-                return {};
-            }
+            case EngineCommandKind::open_account: return replayed_id(open_account(), c.account);
             case EngineCommandKind::deposit: return deposit(AccountId{c.account}, Money(c.value));
             case EngineCommandKind::withdraw: return withdraw(AccountId{c.account}, Money(c.value));
             case EngineCommandKind::fund_deposit: return fund_deposit(Money(c.value));
-            case EngineCommandKind::open_auxiliary_fund: {
-                Result<FundId> id = open_auxiliary_fund();
-                if (!id) return id.error();
-                if (id->value != c.account) return make_error(ErrorCode::journal_corrupt, "funds opened out of order");
-                return {};
-            }
+            case EngineCommandKind::open_auxiliary_fund: return replayed_id(open_auxiliary_fund(), c.account);
             case EngineCommandKind::auxiliary_fund_deposit: return auxiliary_fund_deposit(FundId{c.account}, Money(c.value));
             case EngineCommandKind::set_mark: return set_mark_untyped(MarketId{c.market}, c.value, Timestamp{c.value2});
             case EngineCommandKind::advance_time: return advance_time(Timestamp{c.value});
             case EngineCommandKind::update_funding: return update_funding(MarketId{c.market}, FundingDelta(c.value));
-            case EngineCommandKind::trade: {
-                Result<TradeReport<Asset>> done =
-                    trade_untyped(MarketId{c.market}, AccountId{c.account}, AccountId{c.counterparty}, c.value, c.value2);
-                if (!done) return done.error();
-                return {};
-            }
-            case EngineCommandKind::liquidate: {
-                Result<LiquidationReport<Asset>> done = liquidate(AccountId{c.account}, AccountId{c.counterparty});
-                if (!done) return done.error();
-                return {};
-            }
+            case EngineCommandKind::trade:
+                return replayed(trade_untyped(MarketId{c.market}, AccountId{c.account}, AccountId{c.counterparty}, c.value, c.value2, c.taker));
+            case EngineCommandKind::isolate_market: return replayed_id(isolate_market(MarketId{c.market}), c.account);
+            case EngineCommandKind::isolated_fund_deposit: return isolated_fund_deposit(MarketId{c.market}, Money(c.value));
+            case EngineCommandKind::sweep_isolated_fund: return replayed(sweep_isolated_fund(MarketId{c.market}));
+            case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}));
         }
         return make_error(ErrorCode::journal_corrupt, "unknown engine command");
     }
@@ -425,8 +447,8 @@ public:
             hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
             add_wide(hash, m.funding_index_long);
             add_wide(hash, m.funding_index_short);
-            hash.add_signed(m.open_interest);
-            hash.add(static_cast<std::uint64_t>(m.config.status)).add_signed(m.config.liquidation_penalty.count());
+            hash.add_signed(m.open_interest).add(m.isolated_fund);
+            detail::hash_changeable_parameters(hash, m.config);
         }
         book_.hash_into(hash);
         return hash.value();
@@ -469,61 +491,28 @@ private:
     }
 
     Result<TradeReport<Asset>> trade_untyped(MarketId market, AccountId buyer, AccountId seller, std::int64_t size_atoms,
-                                             std::int64_t raw_price) {
+                                             std::int64_t raw_price, Taker taker) {
         if (Result<void> ok = check_market(market); !ok) return ok.error();
         if (Result<void> ok = check_account(buyer); !ok) return ok.error();
         if (Result<void> ok = check_account(seller); !ok) return ok.error();
-        if (buyer == seller) return make_error(ErrorCode::self_trade, "buyer and seller are the same");
-        const detail::MarketState& state = markets_[market.value];
-        if (state.config.status == MarketStatus::halted) {
-            return make_error(ErrorCode::market_halted, "market is halted");
+        Result<detail::TradePlan> plan =
+            detail::plan_trade(view(), fund().place(), market.value, buyer, seller, size_atoms, raw_price, taker);
+        if (!plan) return plan.error();
+        // ---- commit: cannot fail ----
+        TradeReport<Asset> report = detail::commit_trade<LedgerType, Asset>(ledger_, book_, markets_, *plan);
+        if constexpr (CommandJournal::enabled) {
+            EngineCommand command =
+                make_engine_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
+            command.taker = taker;
+            record(command);
         }
-        if (Result<void> ok = view().check_mark_fresh(state); !ok) return ok.error();
-        if (size_atoms <= 0) return make_error(ErrorCode::size_not_positive, "trade size must be positive");
-        if (size_atoms % state.config.lot_size != 0) return make_error(ErrorCode::off_lot, "size off the lot size");
-        if (raw_price <= 0) return make_error(ErrorCode::price_not_positive, "price must be positive");
-        if (raw_price % state.config.tick_size != 0) return make_error(ErrorCode::off_tick, "price off the tick size");
-
-        const std::int64_t q = size_atoms;
-        Result<std::int64_t> value = detail::trade_value(state, q, raw_price);
-        if (!value) return value.error();
-        Result<FillPlan> buy = detail::plan_fill(view(), buyer, market.value, q, *value);
-        if (!buy) return buy.error();
-        Result<FillPlan> sell = detail::plan_fill(view(), seller, market.value, -q, -*value);
-        if (!sell) return sell.error();
-        if (state.config.status == MarketStatus::reduce_only && (!buy->reduces || !sell->reduces)) {
-            return make_error(ErrorCode::market_reduce_only, "market accepts only reducing trades");
-        }
-        // Sizes are below 2^63 each: the sum of three fits in 128 bits.
-        const detail::int128 open_interest = detail::int128(state.open_interest) + buy->open_interest_change_long() +
-                                             sell->open_interest_change_long();
-        if (open_interest > state.config.open_interest_max && open_interest > state.open_interest) {
-            return make_error(ErrorCode::open_interest_limit, "open interest limit");
-        }
-        for (const FillPlan* plan : {&*buy, &*sell}) {
-            if (Result<void> ok = detail::check_fill_margin(view(), *plan); !ok) return ok.error();
-        }
-        // Both fills' transfers, in commit order, fit every balance (a realised gain, the pools).
-        detail::TransferCheck<LedgerType> check(ledger_);
-        detail::check_fill(check, *buy);
-        detail::check_fill(check, *sell);
-        if (!check.ok()) return make_error(ErrorCode::overflow, "the fills would overflow a balance");
-
-        TradeReport<Asset> report;
-        report.value = Money(*value);
-        report.buyer = detail::commit_fill(ledger_, book_, state, *buy, report.transfers);
-        report.seller = detail::commit_fill(ledger_, book_, state, *sell, report.transfers);
-        report.buyer_realised_pnl = Money(buy->realised);
-        report.seller_realised_pnl = Money(sell->realised);
-        // Within open_interest_max, or no larger than before: fits int64.
-        markets_[market.value].open_interest = static_cast<std::int64_t>(open_interest);
-        record_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
         return report;
     }
 
     MarginEngine(EngineLimits limits, Journal journal, CommandJournal commands)
         : limits_(limits),
-          ledger_(LedgerLimits{limits.accounts_max, 4, 1}, std::move(journal)),
+          // The insurance fund, three auxiliary funds, an isolated fund per market.
+          ledger_(LedgerLimits{limits.accounts_max, 4 + limits.markets_max, 1}, std::move(journal)),
           book_(limits.positions_per_account, limits.accounts_max),
           scratch_(limits.accounts_max),
           commands_(std::move(commands)) {

@@ -24,7 +24,17 @@ enum class MarketStatus : std::uint8_t { active = 0, reduce_only = 1, halted = 2
 
 // A market parameter an operator (or a management component) changes after the market opened;
 // stable numbers, the engine journal records them.
-enum class MarketParameter : std::uint8_t { status = 0, liquidation_penalty = 1 };
+enum class MarketParameter : std::uint8_t {
+    status = 0,
+    liquidation_penalty = 1,
+    taker_fee = 2,
+    maker_fee = 3,
+    fee_to_fund = 4,
+    shared_fund_draw_max = 5,
+};
+
+// Which side of a trade took liquidity (pays the taker fee; the other side the maker fee).
+enum class Taker : std::uint8_t { buyer = 0, seller = 1 };
 
 // Margin fractions for positions up to `notional_max` (in quote atoms); tiers are tried in order.
 // The fractions apply in Binance's cumulative form: a position in tier k needs
@@ -56,7 +66,19 @@ struct MarketConfig {
     std::int64_t open_interest_max = 100'000'000'000'000'000;  // base atoms, summed over longs
     std::int64_t staleness_max_ms = 60'000;
     MarketStatus status = MarketStatus::active;
+    // Trading fees, of the fill's value (rounded up), each side pays its own; fee_to_fund of
+    // each fee (rounded down) goes to the market's fund (its isolated fund, or the shared one),
+    // the rest to the treasury.
+    Ppm taker_fee{0};
+    Ppm maker_fee{0};
+    Ppm fee_to_fund{0};
+    // The most the shared insurance fund pays for this market's bad debt, in total (quote atoms;
+    // Drift's per-market quote_max_insurance): what the cap leaves goes down the waterfall.
+    std::int64_t shared_fund_draw_max = std::numeric_limits<std::int64_t>::max();
 };
+
+// A fee above this is a mistake in units (ppm, not bps), not a business decision.
+inline constexpr Ppm trading_fee_max{100'000};
 
 inline Result<void> validate_market_config(const MarketConfig& config) {
     auto fail = [](std::string_view why) { return make_error(ErrorCode::invalid_market_config, why); };
@@ -83,6 +105,11 @@ inline Result<void> validate_market_config(const MarketConfig& config) {
         config.liquidation_buffer < Ppm{0} || config.liquidation_buffer > hundred) {
         return fail("penalty, discount, thresholds and buffer must be fractions within [0, 100%]");
     }
+    if (config.taker_fee < Ppm{0} || config.taker_fee > trading_fee_max || config.maker_fee < Ppm{0} ||
+        config.maker_fee > trading_fee_max || config.fee_to_fund < Ppm{0} || config.fee_to_fund > hundred) {
+        return fail("fees must be within [0, 10%] and the fund's share within [0, 100%]");
+    }
+    if (config.shared_fund_draw_max < 0) return fail("the shared fund's draw cap must not be negative");
     if (config.tick_size <= 0 || config.lot_size <= 0 || config.position_max <= 0 ||
         config.open_interest_max <= 0 || config.staleness_max_ms < 0) {
         return fail("tick, lot, limits must be positive and staleness non-negative");
@@ -134,6 +161,10 @@ struct MarketState {
     double mark_per_atom = 0.0;
     double maintenance_fraction = 0.0;
     double funding_per_unit = 1.0;  // 1 / funding_divisor
+    // The market's own (isolated) insurance fund, drawn before the shared one, if it has one.
+    static constexpr std::uint32_t no_isolated_fund = 0xFFFFFFFF;
+    std::uint32_t isolated_fund = no_isolated_fund;
+    bool isolated() const { return isolated_fund != no_isolated_fund; }
 };
 
 }  // namespace detail

@@ -4,6 +4,7 @@
 
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/config.hpp"
+#include "backstop/core/hash.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
@@ -27,12 +28,22 @@ inline Result<MarketConfig> config_with(MarketConfig config, MarketParameter par
             }
             config.status = static_cast<MarketStatus>(value);
             return config;
-        case MarketParameter::liquidation_penalty:
-            config.liquidation_penalty = Ppm{value};
-            if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
-            return config;
+        case MarketParameter::liquidation_penalty: config.liquidation_penalty = Ppm{value}; break;
+        case MarketParameter::taker_fee: config.taker_fee = Ppm{value}; break;
+        case MarketParameter::maker_fee: config.maker_fee = Ppm{value}; break;
+        case MarketParameter::fee_to_fund: config.fee_to_fund = Ppm{value}; break;
+        case MarketParameter::shared_fund_draw_max: config.shared_fund_draw_max = value; break;
+        default: return make_error(ErrorCode::invalid_argument, "unknown market parameter");
     }
-    return make_error(ErrorCode::invalid_argument, "unknown market parameter");
+    if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
+    return config;
+}
+
+// The parameters config_with changes, into an engine's digest.
+inline void hash_changeable_parameters(StableHash& hash, const MarketConfig& config) {
+    hash.add(static_cast<std::uint64_t>(config.status)).add_signed(config.liquidation_penalty.count());
+    hash.add_signed(config.taker_fee.count()).add_signed(config.maker_fee.count()).add_signed(config.fee_to_fund.count());
+    hash.add_signed(config.shared_fund_draw_max);
 }
 
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,

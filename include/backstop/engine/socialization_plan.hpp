@@ -151,7 +151,7 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
     const PoolsAfterTakeover pools = pools_after_takeover(v, plan);
     int128 pnl_pool = pools.pnl_pool;
     int128 funding_pool = pools.funding_pool;
-    const int128 fund_paid = plan.fund_paid;
+    const int128 fund_paid = plan.funds_paid();
     std::int64_t liquidator_delta = 0;
     int128 liquidator_value = 0;
     int128 covered = 0;
@@ -276,7 +276,7 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
     // Every cover lands in the pnl_pool, as the fund's payment does: no more than the pool can
     // hold beside it (and funding socialization's from the funding_pool, no more than it can give).
     const PoolsAfterTakeover pools = pools_after_takeover(v, plan);
-    const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools.pnl_pool - plan.fund_paid;
+    const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools.pnl_pool - plan.funds_paid();
     if (plan.kind == SocializationKind::funding_index) {
         // The engine moves its own indices, in its own precision: what the policy would compute
         // in its units (which may not fit) is not needed.
@@ -313,7 +313,9 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
         // The insurance fund as a source (a clearing house's default fund kept in it) has paid
         // its part and received the penalty's share by then.
         int128 balance = v.ledger.balance_of(allocation.source).atoms();
-        if (allocation.source == fund.place()) balance += plan.split.to_fund.atoms() - int128(plan.fund_paid);
+        if (allocation.source == fund.place()) {
+            balance += (plan.isolated ? 0 : int128(plan.split.to_fund.atoms())) - int128(plan.fund_paid);
+        }
         const int128 room = std::max<int128>(balance, 0);
         allocation.amount = Amount<Asset>(static_cast<std::int64_t>(
             std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), room, plan.remainder - covered, pool_room - covered}))));

@@ -1,11 +1,14 @@
 // The loss waterfall of a liquidation, planned (docs/engine.md): the account's collateral pays
 // the losses its closes realise; then its penalty is forgone, then the liquidator's discount;
-// then the insurance fund pays what its settlement policy allows; then the socialized-loss
+// then an isolated market's own fund, all it holds; then the shared insurance fund what its
+// settlement policy and the market's draw cap allow; then the socialized-loss
 // policy (socialization_plan.hpp); what nothing covers is booked as uncovered. Never refuses.
 #pragma once
 
 #include "backstop/core/assert.hpp"
 #include "backstop/core/config.hpp"
+#include "backstop/core/wide_int.hpp"
+#include "backstop/engine/market.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/socialization_plan.hpp"
@@ -18,6 +21,17 @@
 
 namespace backstop {
 namespace detail {
+
+// What the market's draw cap still lets the shared fund pay for it: the cap less what the fund
+// has paid for the market so far (a cap of int64 max is no cap).
+template <class Fund>
+int128 shared_draw_room(const Fund& fund, const MarketState& state, MarketId market) {
+    const std::int64_t cap = state.config.shared_fund_draw_max;
+    if (cap == std::numeric_limits<std::int64_t>::max()) return cap;
+    // Paid so far may exceed the cap (the cap was lowered): no room then.
+    const Int128 room = Int128(cap) - fund.paid_in(market).atoms();
+    return room <= 0 ? 0 : static_cast<std::int64_t>(room);
+}
 
 // Fills the waterfall part of `plan`, whose closes, effect and fills are planned.
 template <class LedgerType, class Fund, class Asset>
@@ -42,25 +56,40 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
         plan.discount = static_cast<std::int64_t>(std::min(plan.effect.discount, available));
         plan.penalty = static_cast<std::int64_t>(std::min(plan.effect.penalty, available - plan.discount));
     }
+    const MarketState& defaulting = v.markets[plan.defaulting_market.value];
+    plan.isolated = defaulting.isolated();
+    plan.market_fund = plan.isolated ? Place::fund(FundId{defaulting.isolated_fund}) : fund.place();
     if (plan.penalty > 0) {
         plan.split = fund.fee_capture().split(Amount<Asset>(plan.penalty), fund.state(v.ledger));
         BACKSTOP_ASSERT(plan.split.total() == Amount<Asset>(plan.penalty), "fee capture split does not add up to the penalty");
     }
-    // 4. The fund pays what its settlement policy allows (a deficit beyond int64 is uncovered),
-    // into the pnl_pool after the takeover, the ADL closes and the penalty (before the charges
-    // and the funding move): no more than the pool can hold after the takeover. (The sum of all
-    // balances bounds the pool; it is that full only when the funding_pool is deeply negative.)
-    // The fund plans against that room, not the pool's present balance; the socialized loss keeps
-    // room for its payment.
+    // 4. An isolated market's own fund pays first, all it holds; then the shared fund what its
+    // settlement policy allows, within what the market's draw cap leaves (a deficit beyond int64
+    // is uncovered). Both pay into the pnl_pool after the takeover, the ADL closes and the
+    // penalty (before the charges and the funding move): no more than the pool can hold after the
+    // takeover. (The sum of all balances bounds the pool; it is that full only when the
+    // funding_pool is deeply negative.) The funds plan against their balances before the penalty
+    // reaches them; the socialized loss keeps room for their payments.
     plan.deficit_settled = static_cast<std::int64_t>(std::min<int128>(plan.deficit, std::numeric_limits<std::int64_t>::max()));
     if (plan.deficit_settled > 0) {
-        SettleContext context{Place::pnl_pool(), plan.defaulting_market};
-        context.check_target_room = false;
-        Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(plan.deficit_settled), context);
+        const MarketState& state = v.markets[plan.defaulting_market.value];
         const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools_after_takeover(v, plan).pnl_pool;
-        // A fund that cannot pay leaves it to the next layer.
-        plan.fund_paid = paid ? static_cast<std::int64_t>(std::max<int128>(0, std::min<int128>(paid->atoms(), pool_room))) : 0;
-        plan.remainder = plan.deficit_settled - plan.fund_paid;
+        if (plan.isolated) {
+            const int128 own = v.ledger.balance_of(plan.market_fund).atoms();
+            plan.isolated_paid = static_cast<std::int64_t>(std::max<int128>(0, std::min<int128>({plan.deficit_settled, own, pool_room})));
+        }
+        const std::int64_t rest = plan.deficit_settled - plan.isolated_paid;
+        if (rest > 0) {
+            SettleContext context{Place::pnl_pool(), plan.defaulting_market};
+            context.check_target_room = false;
+            Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(rest), context);
+            const int128 cap_room = shared_draw_room(fund, state, plan.defaulting_market);
+            // A fund that cannot pay leaves it to the next layer.
+            plan.fund_paid = paid ? static_cast<std::int64_t>(std::max<int128>(
+                                        0, std::min<int128>({paid->atoms(), pool_room - plan.isolated_paid, cap_room})))
+                                  : 0;
+        }
+        plan.remainder = rest - plan.fund_paid;
     }
     // 5. The socialized-loss policy; what it cannot cover stays uncovered.
     if (plan.remainder > 0) plan_socialization(v, fund, plan, account, liquidator, scratch);
