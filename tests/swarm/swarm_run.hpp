@@ -57,7 +57,8 @@ inline bool is_soft(const std::string& kind) {
     // Soft: reported and counted, not failed. An overflow refusal is soft only when the model
     // shows a value the ledger cannot represent (otherwise it is `overflow_unexplained`).
     static const std::set<std::string> soft{"assessment_made_liquidatable", "liquidation_refused_overflow",
-                                            "trade_refused_overflow", "withdraw_refused_overflow"};
+                                            "trade_refused_overflow", "withdraw_refused_overflow",
+                                            "isolated_fund_deposit_refused_overflow", "sweep_isolated_fund_refused_overflow"};
     return soft.count(kind) > 0;
 }
 
@@ -71,6 +72,8 @@ struct SwarmTally {
     std::uint64_t discounts = 0;
     std::uint64_t socialized = 0;
     std::uint64_t uncovered = 0;
+    std::uint64_t isolated_draws = 0;  // liquidations an isolated fund paid towards
+    std::uint64_t capped_draws = 0;    // deficits the shared fund left (in part) because of a draw cap
     std::uint64_t digest_chain = 0;
     std::map<std::string, FailureRecord> kinds;
 
@@ -84,6 +87,8 @@ struct SwarmTally {
         discounts += o.discounts;
         socialized += o.socialized;
         uncovered += o.uncovered;
+        isolated_draws += o.isolated_draws;
+        capped_draws += o.capped_draws;
         for (const auto& [kind, record] : o.kinds) {
             FailureRecord& mine = kinds[kind];
             if (mine.count == 0) {
@@ -102,6 +107,9 @@ struct SwarmTally {
         std::string text = fmt::format("{} worlds, {} operations ({} refused), {} trades, {} liquidations, {} with a discount, "
                                        "{} with a deficit, {} socialized, {} with an uncovered loss\n",
                                        worlds, ops, refused, trades, liquidations, discounts, deficits, socialized, uncovered);
+        if (isolated_draws + capped_draws > 0) {
+            text += fmt::format("{} paid in part by an isolated fund, {} with the shared fund held back by a draw cap\n", isolated_draws, capped_draws);
+        }
         for (const auto& [kind, record] : kinds) {
             text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
         }
@@ -127,6 +135,7 @@ enum class OpKind : int {
     open_account,
     extreme_mark,
     penalty,  // set_liquidation_penalty, only with RunOptions::penalty_changes
+    funds,    // an isolated-fund deposit or sweep, a fee or draw-cap change: RunOptions::fees_and_isolation
 };
 
 struct Op {
@@ -154,8 +163,9 @@ inline std::string describe(const Op& op) {
         case OpKind::deposit: return fmt::format("deposit(account {}, {})", op.a, op.x);
         case OpKind::withdraw: return fmt::format("withdraw(account {}, {})", op.a, op.x);
         case OpKind::trade:
-            return fmt::format("trade(market {}{}, buyer {}, seller {}, size {}, price {})", op.market,
-                               op.asset >= 0 ? fmt::format(" as {}", asset_name(op.asset)) : std::string(), op.a, op.b, op.x, op.y);
+            return fmt::format("trade(market {}{}, buyer {}, seller {}, size {}, price {}{})", op.market,
+                               op.asset >= 0 ? fmt::format(" as {}", asset_name(op.asset)) : std::string(), op.a, op.b, op.x, op.y,
+                               op.sub == 1 ? ", the seller takes" : "");
         case OpKind::marks: {
             std::string text = fmt::format("set_mark at {} ms:", op.t);
             for (std::size_t m = 0; m < op.marks.size(); ++m) {
@@ -166,6 +176,11 @@ inline std::string describe(const Op& op) {
         case OpKind::advance_time: return fmt::format("advance_time({} ms)", op.t);
         case OpKind::status: return fmt::format("set_market_status(market {}, {})", op.market, op.x);
         case OpKind::penalty: return fmt::format("set_liquidation_penalty(market {}, {} ppm)", op.market, op.x);
+        case OpKind::funds: {
+            static const char* const names[] = {"isolated_fund_deposit", "sweep_isolated_fund", "shared_fund_draw_max", "taker_fee",
+                                                "maker_fee", "fee_to_fund"};
+            return fmt::format("{}(market {}, {})", names[op.sub], op.market, op.x);
+        }
         case OpKind::funding: return fmt::format("update_funding(market {}, {})", op.market, i128_text(op.z));
         case OpKind::sweep: return fmt::format("liquidation sweep (scan span {}, allocation span mode {})", op.x, op.y);
         case OpKind::bad_input: return fmt::format("bad input #{} (market {}, accounts {} {}, x {}, y {}, t {})", op.sub, op.market, op.a, op.b, op.x, op.y, op.t);
@@ -213,6 +228,9 @@ struct RunOptions {
     // Liquidation penalties changed between operations (a dynamic penalty, governance), drawn from
     // a stream of their own so that the other draws of a seed stay as they were.
     bool penalty_changes = false;
+    // Trading fees, per-market isolated funds and draw caps: set up per market, changed between
+    // operations, the trade's taker side drawn; all from a stream of their own.
+    bool fees_and_isolation = false;
 };
 
 template <class Fund>
@@ -223,7 +241,7 @@ public:
 
     explicit Swarm(std::uint64_t seed, RunOptions options)
         : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull),
-          penalty_random_(seed ^ 0x6A09E667F3BCC909ull) {
+          penalty_random_(seed ^ 0x6A09E667F3BCC909ull), funds_random_(seed ^ 0xBB67AE8584CAA73Bull) {
         formulas_.semantics = detect_semantics<Engine>();
     }
 
@@ -245,6 +263,7 @@ public:
         }
         for (op_index_ = 0; op_index_ < options_.ops; ++op_index_) {
             current_ = generate();
+            if (options_.fees_and_isolation && current_.kind == OpKind::trade) current_.sub = static_cast<int>(funds_random_.below(2));
             if (options_.verbose) fmt::print("op {}: {}\n", op_index_, describe(current_));
             try {
                 execute(current_);
@@ -426,6 +445,7 @@ private:
             }
         }
         if (spec_.fund_deposit > 0) (void)engine_->fund_deposit(Usdc(spec_.fund_deposit));
+        if (options_.fees_and_isolation && !set_up_fees_and_isolation()) return false;
         now_ = spec_.start_ms;
         if (spec_.invalid_probe == 7) {
             // A first mark at which a maximal position would be worth more than int64 max / 8.
@@ -657,6 +677,7 @@ private:
                               : static_cast<std::int64_t>(penalty_random_.below(60'001));                  // 0 to 6%
             return op;
         }
+        if (options_.fees_and_isolation && funds_random_.chance(40)) return generate_funds_op(market_count);
         const std::uint64_t roll = random_.below(1000);
         if (roll < 80) {
             op.kind = OpKind::deposit;
@@ -903,6 +924,152 @@ private:
                 return;
             }
             case OpKind::extreme_mark: return do_extreme_mark(op);
+            case OpKind::funds: return do_funds(op);
+        }
+    }
+
+    // ---- fees and isolated funds (RunOptions::fees_and_isolation) ------------------------------
+    // What the shared fund has paid per market, and what the isolated funds hold.
+    struct FundDraws {
+        std::vector<Big> shared_paid;
+        Big isolated_held = 0;
+    };
+    FundDraws fund_draws() const {
+        FundDraws draws;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            draws.shared_paid.push_back(Big(engine_->fund().paid_in(MarketId{m}).atoms().str()));
+            if (engine_->isolated_fund_place(MarketId{m})) draws.isolated_held += to_big(engine_->ledger().balance_of(isolated_place(m)));
+        }
+        return draws;
+    }
+    // The shared fund paid what the report says, and no market beyond its draw cap (what it had
+    // paid before, less than the cap, plus this payment); the isolated funds no more than they held.
+    void check_fund_draws(const std::string& what, const FundDraws& before, const Big& isolated_paid, const Big& fund_paid,
+                          const Big& remainder) {
+        const FundDraws after = fund_draws();
+        tally_.isolated_draws += isolated_paid > 0;
+        bool at_cap = false;
+        Big grown = 0;
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const Big growth = after.shared_paid[m] - before.shared_paid[m];
+            grown += growth;
+            const Big cap = Big(markets_[m].config.shared_fund_draw_max);
+            at_cap = at_cap || after.shared_paid[m] >= cap;
+            if (growth > 0 && after.shared_paid[m] > cap) {
+                fail("shared_fund_draw_cap", fmt::format("{}: market {} drew {} from the shared fund, {} in total, cap {}", what, m,
+                                                         growth.str(), after.shared_paid[m].str(), cap.str()));
+            }
+        }
+        // A remainder while the shared fund holds money and a market is at its cap: the cap (most
+        // likely) held it back.
+        tally_.capped_draws += remainder > 0 && at_cap && to_big(engine_->fund().balance(engine_->ledger())) > 0;
+        if (grown != fund_paid) fail("shared_fund_draw_report", fmt::format("{}: the shared fund paid {}, the report says {}", what, grown.str(), fund_paid.str()));
+        if (isolated_paid > before.isolated_held) {
+            fail("isolated_fund_draw", fmt::format("{}: the isolated funds paid {} but held {}", what, isolated_paid.str(), before.isolated_held.str()));
+        }
+    }
+
+    // Per market: fees (half the markets), a draw cap on the shared fund (half), an isolated fund
+    // with a deposit (half), through the journaled operations.
+    bool set_up_fees_and_isolation() {
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const MarketId id{m};
+            if (funds_random_.chance(2)) {
+                (void)engine_->set_market_parameter(id, MarketParameter::taker_fee, static_cast<std::int64_t>(funds_random_.below(1'001)));
+                (void)engine_->set_market_parameter(id, MarketParameter::maker_fee, static_cast<std::int64_t>(funds_random_.below(501)));
+                (void)engine_->set_market_parameter(id, MarketParameter::fee_to_fund,
+                                                    static_cast<std::int64_t>(funds_random_.below(1'000'001)));
+            }
+            if (funds_random_.chance(2)) {
+                (void)engine_->set_market_parameter(id, MarketParameter::shared_fund_draw_max, random_amount(funds_random_));
+            }
+            if (funds_random_.chance(2)) {
+                if (!engine_->isolate_market(id)) {
+                    fail("world_setup", "isolate_market");
+                    return false;
+                }
+                const std::int64_t deposit = random_amount(funds_random_);
+                if (deposit > 0) (void)engine_->isolated_fund_deposit(id, Usdc(deposit));
+            }
+        }
+        resync();
+        return true;
+    }
+    // 0, or up to 10^6 USDC, or (1 in 20) near int64 max.
+    static std::int64_t random_amount(testing::TestRandom& r) {
+        if (r.chance(10)) return 0;
+        if (r.chance(20)) return std::numeric_limits<std::int64_t>::max() - static_cast<std::int64_t>(r.below(1'000'000));
+        return static_cast<std::int64_t>(r.below(1'000'000'000'000));
+    }
+    Op generate_funds_op(std::uint32_t market_count) {
+        Op op;
+        op.kind = OpKind::funds;
+        op.sub = static_cast<int>(funds_random_.below(6));
+        op.market = static_cast<std::uint32_t>(funds_random_.below(market_count + (funds_random_.chance(20) ? 1 : 0)));
+        switch (op.sub) {
+            case 0: op.x = funds_random_.chance(20) ? -static_cast<std::int64_t>(funds_random_.below(3)) : random_amount(funds_random_); break;
+            case 1: break;
+            case 2: op.x = funds_random_.chance(20) ? -1 : random_amount(funds_random_); break;
+            default:
+                op.x = funds_random_.chance(20) ? 100'001 + static_cast<std::int64_t>(funds_random_.below(2'000'000))
+                                                : static_cast<std::int64_t>(funds_random_.below(1'001));
+                if (op.sub == 5 && !funds_random_.chance(20)) op.x = static_cast<std::int64_t>(funds_random_.below(1'000'001));
+        }
+        return op;
+    }
+    Place isolated_place(std::uint32_t m) const {
+        const Result<Place> place = engine_->isolated_fund_place(MarketId{m});
+        return place ? *place : engine_->fund().place();
+    }
+    // Where a market's fee and penalty shares go: its own fund or the shared one.
+    Place market_fund_place(std::uint32_t m) const { return isolated_place(m); }
+    void do_funds(const Op& op) {
+        const bool known = op.market < markets_.size();
+        const bool isolated = known && engine_->isolated_fund_place(MarketId{op.market}).has_value();
+        const Big max64 = Big(std::numeric_limits<std::int64_t>::max());
+        switch (op.sub) {
+            case 0: {
+                // The outside world's balance goes down by what it puts in.
+                const Big external_after = to_big(engine_->ledger().balance_of(Place::external())) - op.x;
+                const bool fits = isolated && to_big(engine_->ledger().balance_of(isolated_place(op.market))) + op.x <= max64 &&
+                                  external_after >= Big(std::numeric_limits<std::int64_t>::min());
+                const std::optional<std::string> overflow =
+                    isolated && op.x > 0 && !fits ? std::optional<std::string>("the isolated fund's or the outside's balance beyond int64")
+                                                  : std::nullopt;
+                step("isolated_fund_deposit", [&] { return outcome(engine_->isolated_fund_deposit(MarketId{op.market}, Usdc(op.x))); },
+                     isolated && op.x > 0 && fits, "unknown or not isolated market, or not a positive amount", true, overflow);
+                return;
+            }
+            case 1: {
+                Big open_interest = 0;
+                for (std::uint32_t a = 0; known && a < account_count(); ++a) {
+                    if (positions_[a][op.market].size > 0) open_interest += positions_[a][op.market].size;
+                }
+                const bool settled = isolated && markets_[op.market].config.status != MarketStatus::active && open_interest == 0;
+                const Big swept = isolated ? to_big(engine_->ledger().balance_of(isolated_place(op.market))) : Big(0);
+                const Big fund_before = to_big(engine_->fund().balance(engine_->ledger()));
+                const bool fits = fund_before + swept <= max64;
+                const bool positive = swept > 0;  // a fund deposit moves a positive amount
+                step("sweep_isolated_fund", [&] { return outcome(engine_->sweep_isolated_fund(MarketId{op.market})); },
+                     settled && fits && positive, "not isolated, not settled, nothing to sweep or the shared fund would overflow", true,
+                     settled && positive && !fits ? std::optional<std::string>("the shared fund's balance beyond int64") : std::nullopt);
+                if (settled && fits && positive && to_big(engine_->fund().balance(engine_->ledger())) != fund_before + swept) {
+                    fail("sweep_amount", fmt::format("market {}: swept {} but the shared fund went from {} to {}", op.market, swept.str(),
+                                                     fund_before.str(), to_big(engine_->fund().balance(engine_->ledger())).str()));
+                }
+                return;
+            }
+            default: {
+                static const MarketParameter parameters[] = {MarketParameter::shared_fund_draw_max, MarketParameter::taker_fee,
+                                                             MarketParameter::maker_fee, MarketParameter::fee_to_fund};
+                const MarketParameter parameter = parameters[op.sub - 2];
+                const bool in_bounds = parameter == MarketParameter::shared_fund_draw_max ? op.x >= 0
+                                     : parameter == MarketParameter::fee_to_fund          ? op.x >= 0 && op.x <= 1'000'000
+                                                                                          : op.x >= 0 && op.x <= 100'000;
+                step("market_parameter", [&] { return outcome(engine_->set_market_parameter(MarketId{op.market}, parameter, op.x)); },
+                     known && in_bounds, "unknown market or a value out of bounds", false);
+                return;
+            }
         }
     }
 
@@ -1047,9 +1214,23 @@ private:
         }
         if (mm.config.status == MarketStatus::reduce_only && (!sides[0].fill.reduces || !sides[1].fill.reduces)) return refuse("reduce only");
         if (open_interest_after > Big(mm.config.open_interest_max) && open_interest_after > open_interest) return refuse("open interest limit");
-        for (const Side& s : sides) {
+        // Each side's fee: of the fill's value at its rate (the taker's or the maker's), rounded up;
+        // the fund's share of it rounded down.
+        const bool seller_takes = options_.fees_and_isolation && op.sub == 1;
+        std::array<Big, 2> fees{};
+        std::array<Big, 2> to_fund{};
+        for (std::size_t k = 0; k < 2; ++k) {
+            const bool takes = (k == 1) == seller_takes;
+            const Big rate = Big((takes ? mm.config.taker_fee : mm.config.maker_fee).count());
+            fees[k] = (abs_big(value) * rate + 999'999) / 1'000'000;
+            to_fund[k] = fees[k] * mm.config.fee_to_fund.count() / 1'000'000;
+        }
+        for (std::size_t k = 0; k < 2; ++k) {
+            const Side& s = sides[k];
             const Big& collateral = collateral_[s.account];
-            if (s.fill.realised < 0 && collateral < -s.fill.realised) return refuse(fmt::format("account {} cannot pay its realised loss", s.account));
+            if (collateral + s.fill.realised < fees[k]) {
+                return refuse(fmt::format("account {} cannot pay its realised loss {} and fee {}", s.account, s.fill.realised.str(), fees[k].str()));
+            }
             if (s.fill.reduces) continue;
             // Issue 12: the margin check needs fresh marks for every market the account holds.
             std::vector<ModelPosition> after = positions_[s.account];
@@ -1057,16 +1238,23 @@ private:
             for (std::uint32_t k = 0; k < market_count; ++k) {
                 if (after[k].size != 0 && !fresh(k)) return refuse(fmt::format("account {} holds market {} whose mark is not fresh", s.account, k));
             }
-            const ModelMetrics m = formulas_.metrics(collateral + s.fill.realised, markets_, after);
+            const ModelMetrics m = formulas_.metrics(collateral + s.fill.realised - fees[k], markets_, after);
             if (m.equity < m.initial) {
                 return refuse(fmt::format("account {} equity {} < initial {} after the fill", s.account, m.equity.str(), m.initial.str()));
             }
             reason += fmt::format("account {} after the fill: equity {} initial {} (realised {}, funding settled {}); ", s.account,
                                   m.equity.str(), m.initial.str(), s.fill.realised.str(), s.fill.funding.str());
         }
-        for (const Side& s : sides) {
-            collateral_[s.account] += s.fill.realised;
-            positions_[s.account][op.market] = s.fill.after;
+        // The fees' receivers take both sides' shares after the fills.
+        const Big fund_after = to_big(engine_->ledger().balance_of(market_fund_place(op.market))) + to_fund[0] + to_fund[1];
+        const Big treasury_after = to_big(engine_->ledger().balance_of(Place::treasury())) + fees[0] + fees[1] - to_fund[0] - to_fund[1];
+        if (!fits64(fund_after) || !fits64(treasury_after)) {
+            overflow = fmt::format("a fee receiver beyond int64: the market's fund {}, the treasury {}", fund_after.str(), treasury_after.str());
+            return refuse(overflow);
+        }
+        for (std::size_t k = 0; k < 2; ++k) {
+            collateral_[sides[k].account] += sides[k].fill.realised - fees[k];
+            positions_[sides[k].account][op.market] = sides[k].fill.after;
         }
         return true;
     }
@@ -1079,7 +1267,8 @@ private:
         step("trade", [&] {
             auto r = with_asset(asset, [&](auto tag) {
                 using B = decltype(tag);
-                return engine_->template trade<B>(MarketId{op.market}, AccountId{op.a}, AccountId{op.b}, Quantity<B>(op.x), Price<B, USDC>(op.y));
+                return engine_->template trade<B>(MarketId{op.market}, AccountId{op.a}, AccountId{op.b}, Quantity<B>(op.x), Price<B, USDC>(op.y),
+                                                  options_.fees_and_isolation && op.sub == 1 ? Taker::seller : Taker::buyer);
             });
             tally_.trades += r.has_value();
             return outcome(r);
@@ -1244,7 +1433,9 @@ private:
                 return fmt::format("liquidator {}: collateral {} and a reward up to {} beyond int64", liquidator,
                                    liquidator_cash.str(), reward_max.str());
             }
-            for (const Place place : {engine_->fund().place(), Place::treasury(), Place::dust()}) {
+            std::vector<Place> receivers{engine_->fund().place(), Place::treasury(), Place::dust()};
+            for (std::uint32_t m = 0; m < markets_.size(); ++m) receivers.push_back(market_fund_place(m));
+            for (const Place place : receivers) {
                 const Big balance = to_big(engine_->ledger().balance_of(place));
                 if (!fits64(balance + reward_max)) {
                     return fmt::format("a penalty receiver: balance {} and a share up to {} beyond int64", balance.str(), reward_max.str());
@@ -1290,6 +1481,7 @@ private:
         if (span_mode == 1) out = Span<Allocation<USDC>>(allocations_.data(), allocations_.size());
         if (span_mode == 2) out = Span<Allocation<USDC>>(allocations_.data(), 1 + random_.below(2));
         const Big uncovered_before = to_big(engine_->uncovered_total());
+        const FundDraws draws_before = fund_draws();
         const std::uint64_t digest_before = engine_->digest();
         const std::string what = fmt::format("liquidate(account {}, liquidator {}, allocation span {}) round {}", a, liquidator,
                                              span_mode == 0 ? std::string("engine's") : std::to_string(out.size()), round);
@@ -1345,7 +1537,9 @@ private:
         tally_.deficits += deficit > 0;
         tally_.socialized += socialized > 0;
         tally_.uncovered += uncovered > 0;
-        if (deficit != fund_paid + remainder || (remainder > 0 && remainder != socialized + uncovered) || deficit < 0 || fund_paid < 0 ||
+        const Big isolated_paid = to_big(r->isolated_fund_paid);
+        check_fund_draws(what, draws_before, isolated_paid, fund_paid, remainder);
+        if (deficit != isolated_paid + fund_paid + remainder || isolated_paid < 0 || (remainder > 0 && remainder != socialized + uncovered) || deficit < 0 || fund_paid < 0 ||
             socialized < 0 || uncovered < 0) {
             fail("waterfall_arithmetic", fmt::format("{}: deficit {} fund {} remainder {} socialized {} uncovered {}", what, deficit.str(),
                                                      fund_paid.str(), remainder.str(), socialized.str(), uncovered.str()));
@@ -1486,6 +1680,7 @@ private:
     RunOptions options_;
     testing::TestRandom random_;
     testing::TestRandom penalty_random_;
+    testing::TestRandom funds_random_;
     Formulas formulas_;
     std::optional<Engine> engine_;
     std::vector<ModelMarket> markets_;

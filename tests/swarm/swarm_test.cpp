@@ -147,6 +147,25 @@ TEST_CASE("swarm: worlds with changing liquidation penalties keep every promise 
     CHECK(tally.liquidations > tally.ops / 4'000);
 }
 
+// Worlds with trading fees (either side taking), per-market isolated funds, draw caps on the
+// shared fund, and their deposits, sweeps and parameter changes between operations.
+TEST_CASE("swarm: worlds with fees and isolated funds keep every promise and replay", "[swarm][isolated][fees]") {
+    if (replaying()) return;
+    SwarmTally tally;
+    const std::uint64_t total = swarm_scaled(240'000);
+    for (std::uint64_t k = 0; tally.ops < total; ++k) {
+        const std::uint64_t ops = std::min(ops_per_world, total - tally.ops);
+        RunOptions options{ops, false};
+        options.fees_and_isolation = true;
+        const SwarmTally world = run_seed(600'000 + k, options);
+        tally.merge(world);
+        if (world.ops < ops) tally.ops += ops - world.ops;
+    }
+    INFO(tally.report());
+    CHECK(tally.hard_failures() == 0);
+    CHECK(tally.liquidations > tally.ops / 4'000);
+}
+
 // BACKSTOP_SWARM_SEED=<seed> BACKSTOP_SWARM_OPS=<n>: that world alone, up to operation n, every
 // operation printed with its outcome and every failed check.
 TEST_CASE("swarm: replay one world", "[swarm]") {
@@ -155,6 +174,7 @@ TEST_CASE("swarm: replay one world", "[swarm]") {
     const std::uint64_t ops = env_u64("BACKSTOP_SWARM_OPS", ops_per_world);
     RunOptions options{ops, true};
     options.penalty_changes = env_u64("BACKSTOP_SWARM_PENALTY_CHANGES", 0) != 0;  // worlds of "[penalty]"
+    options.fees_and_isolation = env_u64("BACKSTOP_SWARM_FEES_AND_ISOLATION", 0) != 0;  // worlds of "[isolated][fees]"
     const SwarmTally tally = run_seed(seed, options);
     fmt::print("{}", tally.report());
     CHECK(tally.hard_failures() == 0);
