@@ -70,6 +70,13 @@ struct FundSetup {
     // updated at every step's mark, its health read against fund_target (or, when that is 0,
     // the initial fund).
     std::optional<DynamicPenaltyConfig> dynamic_penalty;
+    // The currency-mismatch stress: this fraction of `initial` is held in the market's base asset
+    // (bought at the initial price), valued at the mark less `base_haircut` and sold at the mark
+    // less haircut and `base_slippage` just before a liquidation the USDC part cannot pay
+    // (risk/base_asset_holding.hpp). 0: a stablecoin fund.
+    double base_asset_fraction = 0.0;
+    double base_haircut = 0.0;
+    double base_slippage = 0.0;
 };
 
 namespace detail {

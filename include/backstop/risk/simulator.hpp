@@ -15,6 +15,7 @@
 #include "backstop/fund/any_policy.hpp"
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/money/assets.hpp"
+#include "backstop/risk/base_asset_holding.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
@@ -160,16 +161,28 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     const Amount<USDC> deep(detail::to_atoms(50'000'000'000.0, quote_decimals));
     (void)engine.deposit(AccountId{maker_index}, deep);
     (void)engine.deposit(AccountId{liquidator_index}, deep);
-    if (scenario.fund.initial > 0) {
-        (void)engine.fund_deposit(Amount<USDC>(detail::to_atoms_nearest(scenario.fund.initial, quote_decimals)));
+    // A fund held in part in BTC (the currency-mismatch stress) keeps only the rest in USDC.
+    const double base_fraction = std::clamp(scenario.fund.base_asset_fraction, 0.0, 1.0);
+    if (scenario.fund.initial > 0 && base_fraction < 1.0) {
+        (void)engine.fund_deposit(Amount<USDC>(detail::to_atoms_nearest(scenario.fund.initial * (1.0 - base_fraction), quote_decimals)));
     }
+    std::optional<BaseAssetHolding> holding;
+    if (base_fraction > 0.0) {
+        Result<BaseAssetHolding> opened = BaseAssetHolding::open(
+            detail::to_atoms(scenario.fund.initial * base_fraction / scenario.initial_price, base_decimals),
+            detail::ppm_from_fraction(scenario.fund.base_haircut), detail::ppm_from_fraction(scenario.fund.base_slippage));
+        if (!opened) throw std::invalid_argument("scenario: invalid base-asset haircut or slippage");
+        holding.emplace(std::move(*opened));
+        holding->set_price(detail::to_atoms(scenario.initial_price, price_decimals));
+    }
+    const auto holding_atoms = [&] { return holding ? holding->value_atoms() : std::int64_t{0}; };
 
     RandomStream rng(scenario.seed, path);
     PathSummary summary;
     summary.path = path;
     const std::int64_t fund_initial_atoms = engine.fund().balance(engine.ledger()).atoms();
     std::int64_t required_atoms = 0;
-    summary.fund_initial = detail::to_units(fund_initial_atoms, quote_decimals);
+    summary.fund_initial = detail::to_units(fund_initial_atoms + holding_atoms(), quote_decimals);
     summary.fund_min = summary.fund_initial;
 
     // Trader attributes come from steps beyond the horizon of the same stream.
@@ -267,6 +280,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
         update_penalty();
         const std::int64_t mark = engine.mark(market);
+        if (holding) holding->set_price(mark);
 
         // Entries: traders open their position against the market maker at the mark.
         for (std::uint32_t i = 0; i < population.trader_count; ++i) {
@@ -292,6 +306,15 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             if (id.value == maker_index || id.value == liquidator_index) continue;
             if (waiting[id.value]++ < population.liquidator_delay_steps) continue;
             for (int round = 0; round < 4 && engine.is_liquidatable(id); ++round) {
+                if (holding) {
+                    // Sell BTC for what the USDC part cannot pay: the deficit of a full close at the
+                    // mark is the negative equity (penalty and discount are forgone), plus a unit.
+                    const auto account = engine.summary(id);
+                    const std::int64_t deficit = account && account->equity.is_negative() ? -account->equity.atoms() : 0;
+                    const std::int64_t floor = detail::to_atoms(scenario.fund.floor, quote_decimals);
+                    const std::int64_t needed = deficit > 0 ? deficit + floor + 1'000'000 - engine.fund().balance(engine.ledger()).atoms() : 0;
+                    holding->raise(needed, [&](Amount<USDC> proceeds) { (void)engine.fund_deposit(proceeds); });
+                }
                 const std::int64_t fund_before = engine.fund().balance(engine.ledger()).atoms();
                 auto report = engine.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations));
                 if (!report) {
@@ -349,15 +372,15 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             }
         }
         summary.largest_cascade = std::max(summary.largest_cascade, in_step);
-        const double fund_now = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+        const double fund_now = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
         summary.fund_min = std::min(summary.fund_min, fund_now);
         if (fund_path != nullptr) (*fund_path)[step] = fund_now;
         if (scenario.audit_every_step && !engine.ledger().audit().balanced()) summary.conserved = false;
     }
-    summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms(), quote_decimals);
+    summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
     summary.final_price = price;
     summary.fund_required = detail::to_units(required_atoms, quote_decimals);
-    summary.conserved = summary.conserved && engine.ledger().audit().balanced();
+    summary.conserved = summary.conserved && engine.ledger().audit().balanced() && (!holding || holding->conserved());
     summary.digest = engine.digest();
     return summary;
 }

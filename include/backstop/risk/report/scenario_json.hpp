@@ -144,6 +144,11 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
                                              {"volatility_weight", d.volatility_weight.to_double()},
                                              {"health_weight", d.health_weight.to_double()}};
     }
+    if (f.base_asset_fraction > 0.0) {  // written only when set, like the dynamic penalty
+        result["fund"]["base_asset_fraction"] = f.base_asset_fraction;
+        result["fund"]["base_haircut"] = f.base_haircut;
+        result["fund"]["base_slippage"] = f.base_slippage;
+    }
     return result;
 }
 
@@ -413,7 +418,12 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.name("settlement", f.settlement, parse_settlement);
         fields.number("floor", f.floor, 0.0, 1e12);
         fields.name("socialized_loss", f.socialized_loss, parse_socialized_loss);
+        fields.number("base_asset_fraction", f.base_asset_fraction, 0.0, 1.0);
+        fields.number("base_haircut", f.base_haircut, 0.0, 1.0);
+        fields.number("base_slippage", f.base_slippage, 0.0, 1.0);
+        if (f.base_haircut + f.base_slippage > 1.0) fields.fail("scenario.fund: base_haircut + base_slippage above 1");
         nlohmann::json known = written["fund"];
+        for (const char* key : {"base_asset_fraction", "base_haircut", "base_slippage"}) known[key] = nullptr;
         if (const nlohmann::json* dynamic = fields.find("dynamic_penalty")) {
             known["dynamic_penalty"] = nullptr;
             DynamicPenaltyConfig d = f.dynamic_penalty.value_or(DynamicPenaltyConfig{});
