@@ -139,10 +139,6 @@ int main(int argc, char** argv) {
         scenario.horizon_steps = static_cast<std::uint32_t>(steps);
     }
     if (app.count("--threads") > 0) scenario.threads = threads;
-    if (!policies_ignore_balance(scenario.fund)) {
-        return usage_error("the report's fund-size calibration needs policies that do not look at the fund's "
-                           "balance (not fund-first-until-target or cover-above-floor)");
-    }
     if (!save_file.empty()) {
         const std::string not_saved = stress_test::save_scenario(scenario, save_file);
         if (!not_saved.empty()) {

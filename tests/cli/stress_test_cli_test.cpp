@@ -187,7 +187,6 @@ TEST_CASE("bad options and bad scenario files: a clear message, exit code 2, no 
              Case{"--model heston", "unknown model"},
              Case{"--policy magic", "unknown socialized-loss policy"},
              Case{"--fee-capture all", "unknown fee-capture policy"},
-             Case{"--fee-capture fund-first-until-target", "balance"},
              Case{"--no-such-option", "no-such-option"},
              Case{"--scenario /nonexistent/file.json", "/nonexistent/file.json"},
              Case{std::string("--scenario '") + (folder / "broken.json").string() + "'", "not valid JSON"},

@@ -13,6 +13,7 @@
 #include "support/scenarios.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <sstream>
 #include <string>
@@ -243,6 +244,74 @@ TEST_CASE("a report refuses what cannot be summarized", "[report]") {
     bad = small_options();
     bad.targets = {0.0};
     CHECK_FALSE(build_stress_report(s, bad).has_value());
+}
+
+TEST_CASE("a report whose fund's policies look at its balance skips the calibration and says why", "[report]") {
+    Scenario s = testing::small_wild_market();
+    s.paths = 6;
     s.fund.settlement = SettlementChoice::cover_above_floor;  // calibration needs balance-blind policies
-    CHECK_FALSE(build_stress_report(s, small_options()).has_value());
+    s.fund.floor = 20.0;
+    const StressReport report = build_stress_report(s, small_options()).value();
+    CHECK_FALSE(report.calibration_skipped.empty());
+    CHECK(report.required_fund.empty());
+    CHECK(report.depletion_curve.empty());
+    CHECK(report.calibrated.empty());
+    CHECK(report.grid.empty());
+    CHECK(report.statistics.paths == 6);
+    CHECK(report.policies.size() == small_options().policies.size());
+    CHECK(report_to_json(report)["calibration_skipped"] == report.calibration_skipped);
+    const std::string html = report_html(report);
+    CHECK(html.find("Not calibrated") != std::string::npos);
+    CHECK(count(html, "<figure class=\"chart\"") == 4);
+    // A balance-blind scenario says nothing of it.
+    CHECK_FALSE(report_to_json(shared_report()).contains("calibration_skipped"));
+    CHECK_FALSE(report_to_json(shared_report()).contains("comparisons"));
+}
+
+TEST_CASE("a report shows the dynamic penalty and the base-asset fund against their plain arms, on the same seeds",
+          "[report][management][penalty][multi_asset]") {
+    Scenario s = testing::small_wild_market();
+    s.paths = 16;
+    s.fund.initial = 30'000.0;
+    s.shocks = {{36, std::log(0.8)}};
+    DynamicPenaltyConfig dynamic;
+    dynamic.base = s.market.liquidation_penalty;
+    s.fund.dynamic_penalty = dynamic;  // health_weight 0.5: reads the balance
+    s.fund.base_asset_fraction = 0.5;
+    s.fund.base_haircut = 0.05;
+    const StressReport report = build_stress_report(s, small_options()).value();
+    REQUIRE(report.comparisons.size() == 2);
+    CHECK_FALSE(report.calibration_skipped.empty());
+    const PairedComparison& penalty = report.comparisons[0];
+    const PairedComparison& currency = report.comparisons[1];
+    CHECK(penalty.what == "liquidation penalty");
+    CHECK(currency.what == "fund currency");
+    // Each comparison is the one its own function computes.
+    const PenaltyComparison alone = compare_penalties(s, small_options().summary).value();
+    CHECK(penalty.first.statistics.depleted_paths == alone.static_penalty.statistics.depleted_paths);
+    CHECK(penalty.second.mean_fund_final == alone.dynamic_penalty.mean_fund_final);
+    CHECK(penalty.mcnemar_p_value == alone.mcnemar_p_value);
+    const FundCurrencyComparison money = compare_fund_currency(s, small_options().summary).value();
+    CHECK(currency.second.statistics.depleted_paths == money.base_asset.statistics.depleted_paths);
+    CHECK(currency.first.mean_fund_final == money.stablecoin.mean_fund_final);
+    // The run itself is the scenario as given: both features on.
+    CHECK(report.statistics.depleted_paths == money.base_asset.statistics.depleted_paths);
+    // Every writer shows them, with their intervals.
+    const nlohmann::json json = report_to_json(report);
+    REQUIRE(json["comparisons"].size() == 2);
+    CHECK(json["comparisons"][1]["arms"][1]["depletion_wilson"]["upper"] ==
+          currency.second.statistics.depletion_wilson.upper);
+    const std::string html = report_html(report);
+    CHECK(count(html, "Same seeds, two set-ups") == 2);
+    CHECK(html.find("McNemar") != std::string::npos);
+    bool csv = false;
+    for (const CsvTable& t : report_csv_tables(report)) {
+        if (t.name != "comparisons") continue;
+        csv = true;
+        CHECK(count(t.text, "\n") == 5);  // a header and two arms each
+    }
+    CHECK(csv);
+    StressReportOptions none = small_options();
+    none.comparisons = false;
+    CHECK(build_stress_report(s, none).value().comparisons.empty());
 }

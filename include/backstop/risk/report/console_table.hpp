@@ -57,6 +57,17 @@ inline std::string console_summary(const StressReport& report) {
             fmt::format("{:.2f}  (traders {:.2f}, maker {:.2f})", p.mean_socialized, p.mean_borne_by_traders,
                         p.mean_borne_by_maker));
     }
+    for (const PairedComparison& c : report.comparisons) {
+        for (const bool first : {true, false}) {
+            const PenaltyArm& a = first ? c.first : c.second;
+            row(fmt::format("{}: {}", c.what, first ? c.first_name : c.second_name),
+                fmt::format("depletion {}", probability(a.statistics.depletion_wilson)));
+        }
+        row(fmt::format("{}: paired test", c.what),
+            fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}", c.first_only, c.second_only,
+                        c.mcnemar_p_value));
+    }
+    if (!report.calibration_skipped.empty()) row("fund size calibration", "skipped: the policies look at the balance");
     std::size_t frontier = 0;
     for (const GridCell& c : report.grid) frontier += c.on_frontier ? 1u : 0u;
     if (!report.grid.empty()) {

@@ -83,6 +83,11 @@ inline std::string loss_histogram_svg(const StressReport& report) {
 }
 
 inline std::string depletion_curve_svg(const StressReport& report) {
+    if (!report.calibration_skipped.empty()) {  // still a chart, saying why it is empty
+        SvgPlot plot({0.0, 1.0}, {0.0, 1.0}, "initial fund (USDC)", "depletion probability");
+        plot.horizontal(0.05, "#555", "not calibrated: the fund's policies look at its balance", "1,0");
+        return plot.svg("depletion probability against initial fund: not calibrated");
+    }
     std::vector<double> xs, estimate, lower, upper;
     for (const DepletionPoint& p : report.depletion_curve) {
         xs.push_back(p.fund_size);
@@ -109,7 +114,10 @@ inline std::string depletion_curve_svg(const StressReport& report) {
 inline std::string frontier_svg(const StressReport& report) {
     if (report.grid.empty()) {  // still a chart, saying why it is empty
         SvgPlot plot({0.0, 60.0}, {0.0, 0.1}, "maximum leverage offered (1 / initial margin)", "depletion probability");
-        plot.horizontal(0.05, "#555", "no grid in this run (--grid-paths 0)", "1,0");
+        plot.horizontal(0.05, "#555",
+                        report.calibration_skipped.empty() ? "no grid in this run (--grid-paths 0)"
+                                                           : "no grid: the fund's policies look at its balance",
+                        "1,0");
         return plot.svg("depletion against capital efficiency: no grid");
     }
     double x_high = 1.0, y_high = 0.05;
@@ -155,6 +163,30 @@ inline std::string frontier_svg(const StressReport& report) {
 inline std::string figure(const char* id, const char* title, const std::string& svg, const std::string& caption) {
     return fmt::format("<figure class=\"chart\" id=\"{}\">\n<h2>{}</h2>\n{}\n<figcaption>{}</figcaption>\n</figure>\n",
                        id, title, svg, caption);
+}
+
+// A paired comparison: each arm's depletion with its interval, what traders paid, where the fund
+// ended, and the paired test.
+inline std::string comparison_html(const PairedComparison& c, double confidence) {
+    std::string html = fmt::format("<h2>Same seeds, two set-ups: {}</h2>\n<table>\n<tr><th>{}</th><th>depleted paths</th>"
+                                   "<th>depletion</th><th>{:g}% interval (Wilson)</th><th>penalty paid (of closed "
+                                   "notional)</th><th>fund at the end (mean)</th><th>lowest fund (median)</th><th>"
+                                   "liquidations per path</th></tr>\n",
+                                   xml_escape(c.what), xml_escape(c.what), 100.0 * confidence);
+    for (const bool first : {true, false}) {
+        const PenaltyArm& a = first ? c.first : c.second;
+        const BinomialInterval& w = a.statistics.depletion_wilson;
+        html += fmt::format("<tr><td>{}</td><td>{} of {}</td><td>{:.3f}</td><td>[{:.3f}, {:.3f}]</td><td>{:.3f}%</td>"
+                            "<td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td></tr>\n",
+                            xml_escape(first ? c.first_name : c.second_name), a.statistics.depleted_paths,
+                            a.statistics.paths, w.estimate, w.lower, w.upper, 100.0 * a.penalty_rate, a.mean_fund_final,
+                            a.statistics.fund_min_median, a.statistics.mean_liquidations);
+    }
+    html += fmt::format("</table>\n<p>Both arms ran the same seeds, so their estimates are paired: {} paths were "
+                        "depleted with {} only and {} with {} only; McNemar's exact test gives p = {:.3g} (two overlapping "
+                        "intervals do not say the arms are alike; this test does).</p>\n",
+                        c.first_only, xml_escape(c.first_name), c.second_only, xml_escape(c.second_name), c.mcnemar_p_value);
+    return html;
 }
 
 }  // namespace detail
@@ -210,18 +242,24 @@ inline std::string report_html(const StressReport& report) {
                     report.grid_initial_to_maintenance, report.grid_paths));
     html += "</div>\n";
 
-    html += "<h2>Fund size for a target depletion probability</h2>\n<table>\n<tr><th>target</th><th>smallest "
-            "fund</th><th>interval low</th><th>interval high</th><th>paths</th></tr>\n";
-    for (const FundSizeEstimate& e : report.calibrated) {
-        html += fmt::format("<tr><td>{:g}%</td><td>{:.0f}</td><td>{:.0f}</td><td>{}</td><td>{}</td></tr>\n",
-                            100.0 * e.target_probability, e.size, e.size_low,
-                            e.enough_paths ? fmt::format("{:.0f}", e.size_high) : std::string("more paths needed"),
-                            e.paths);
+    for (const PairedComparison& c : report.comparisons) html += detail::comparison_html(c, report.confidence);
+    if (!report.calibration_skipped.empty()) {
+        html += "<h2>Fund size for a target depletion probability</h2>\n<p>Not calibrated: " +
+                xml_escape(report.calibration_skipped) + ".</p>\n";
+    } else {
+        html += "<h2>Fund size for a target depletion probability</h2>\n<table>\n<tr><th>target</th><th>smallest "
+                "fund</th><th>interval low</th><th>interval high</th><th>paths</th></tr>\n";
+        for (const FundSizeEstimate& e : report.calibrated) {
+            html += fmt::format("<tr><td>{:g}%</td><td>{:.0f}</td><td>{:.0f}</td><td>{}</td><td>{}</td></tr>\n",
+                                100.0 * e.target_probability, e.size, e.size_low,
+                                e.enough_paths ? fmt::format("{:.0f}", e.size_high) : std::string("more paths needed"),
+                                e.paths);
+        }
+        html += fmt::format("</table>\n<p>The interval inverts the {:g}% Clopper-Pearson band of the depletion "
+                            "probability: below its low end the fund is too small with that confidence, from its high end "
+                            "on it is large enough.</p>\n",
+                            100.0 * report.confidence);
     }
-    html += fmt::format("</table>\n<p>The interval inverts the {:g}% Clopper-Pearson band of the depletion "
-                        "probability: below its low end the fund is too small with that confidence, from its high end "
-                        "on it is large enough.</p>\n",
-                        100.0 * report.confidence);
 
     html += "<h2>Who bears what the fund cannot pay: the same paths under each policy</h2>\n<table>\n<tr><th>policy"
             "</th><th>paths socializing</th><th>mean socialized</th><th>borne by traders</th><th>borne by the maker"

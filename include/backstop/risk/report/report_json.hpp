@@ -94,15 +94,37 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                             {"mean_deleveraged_notional", p.mean_deleveraged_notional},
                             {"largest_path_socialized", p.largest_path_socialized}});
     }
-    return {{"scenario", scenario_to_json(report.scenario)},
-            {"summary", summary},
-            {"fan_chart", fan},
-            {"fund_loss_histogram", histogram},
-            {"required_fund", report.required_fund},
-            {"depletion_curve", curve},
-            {"calibration", calibration},
-            {"grid", {{"paths_per_cell", report.grid_paths}, {"cells", grid}}},
-            {"policies", policies}};
+    nlohmann::json result = {{"scenario", scenario_to_json(report.scenario)},
+                             {"summary", summary},
+                             {"fan_chart", fan},
+                             {"fund_loss_histogram", histogram},
+                             {"required_fund", report.required_fund},
+                             {"depletion_curve", curve},
+                             {"calibration", calibration},
+                             {"grid", {{"paths_per_cell", report.grid_paths}, {"cells", grid}}},
+                             {"policies", policies}};
+    // Written only when there are some: the reports of other scenarios stay as they were.
+    if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
+    for (const PairedComparison& c : report.comparisons) {
+        auto arm = [](const std::string& name, const PenaltyArm& a) {
+            return nlohmann::json{{"name", name},
+                                  {"depleted_paths", a.statistics.depleted_paths},
+                                  {"paths", a.statistics.paths},
+                                  {"depletion_wilson", detail::interval_json(a.statistics.depletion_wilson)},
+                                  {"depletion_clopper_pearson", detail::interval_json(a.statistics.depletion_clopper_pearson)},
+                                  {"penalty_rate", a.penalty_rate},
+                                  {"mean_penalties_charged", a.mean_penalties_charged},
+                                  {"mean_fund_final", a.mean_fund_final},
+                                  {"fund_min_median", a.statistics.fund_min_median},
+                                  {"mean_liquidations", a.statistics.mean_liquidations}};
+        };
+        result["comparisons"].push_back({{"what", c.what},
+                                         {"arms", {arm(c.first_name, c.first), arm(c.second_name, c.second)}},
+                                         {"depleted_first_only", c.first_only},
+                                         {"depleted_second_only", c.second_only},
+                                         {"mcnemar_p_value", c.mcnemar_p_value}});
+    }
+    return result;
 }
 
 }  // namespace risk

@@ -12,6 +12,8 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/risk/calibration.hpp"
+#include "backstop/risk/fund_currency_comparison.hpp"
+#include "backstop/risk/penalty_comparison.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/run_statistics.hpp"
 #include "backstop/risk/simulator.hpp"
@@ -20,6 +22,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace backstop {
@@ -50,6 +53,20 @@ struct PolicyOutcome {
     double largest_path_socialized = 0.0;
 };
 
+// Two set-ups of the fund on the same seeds (docs/management.md): a dynamic penalty against the
+// static one, a fund held in the base asset against the stablecoin one. Each arm with its
+// depletion interval; the pair with McNemar's exact test on the paths depleted in one arm only.
+struct PairedComparison {
+    std::string what;         // "liquidation penalty", "fund currency"
+    std::string first_name;   // "static", "USDC"
+    std::string second_name;  // "dynamic", "base asset"
+    PenaltyArm first;
+    PenaltyArm second;
+    std::uint64_t first_only = 0;   // paths depleted in the first arm only
+    std::uint64_t second_only = 0;
+    double mcnemar_p_value = 1.0;
+};
+
 struct StressReportOptions {
     std::vector<double> fan_levels{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
     std::size_t histogram_bins = 40;
@@ -62,6 +79,7 @@ struct StressReportOptions {
     GridOptions grid{};
     std::vector<SocializedLossChoice> policies{SocializedLossChoice::ranked_adl, SocializedLossChoice::pro_rata_haircut,
                                                SocializedLossChoice::funding};
+    bool comparisons = true;  // run the management comparisons the scenario turns on (two runs each)
 };
 
 struct StressReport {
@@ -79,6 +97,10 @@ struct StressReport {
     std::vector<PolicyOutcome> policies;
     double mean_penalties_to_fund = 0.0;
     double mean_fund_final = 0.0;
+    std::vector<PairedComparison> comparisons;
+    // Why the fund's size was not calibrated (empty: it was): the required fund, the depletion
+    // curve, the calibrated sizes and the grid need policies that do not look at the balance.
+    std::string calibration_skipped;
 };
 
 namespace detail {
@@ -146,6 +168,66 @@ inline PolicyOutcome policy_outcome(SocializedLossChoice policy, const std::vect
 
 }  // namespace detail
 
+namespace detail {
+
+// The fund-size calibration: every path's required fund, the depletion curve, the smallest fund
+// for each target, and the margin x penalty grid.
+inline Result<void> add_calibration(const Scenario& scenario, const RunResult& result, const StressReportOptions& options,
+                                    Progress* progress, StressReport& report) {
+    Result<std::vector<double>> required = required_fund_sizes(scenario, result, progress);
+    if (!required) return required.error();
+    report.required_fund = std::move(*required);
+    const Span<const double> required_span(report.required_fund);
+    const std::vector<double> sizes = size_grid(required_span, options.curve_points, 1.25 * scenario.fund.initial);
+    Result<std::vector<DepletionPoint>> curve =
+        depletion_curve(required_span, Span<const double>(sizes), options.summary.confidence);
+    if (!curve) return curve.error();
+    report.depletion_curve = std::move(*curve);
+    for (const double target : options.targets) {
+        Result<FundSizeEstimate> estimate = estimate_smallest_fund(required_span, target, options.summary.confidence);
+        if (!estimate) return estimate.error();
+        report.calibrated.push_back(*estimate);
+    }
+    if (options.grid_paths > 0) {
+        Scenario cells = scenario;
+        cells.paths = options.grid_paths;
+        GridOptions grid = options.grid;
+        grid.target_probability = options.targets.empty() ? grid.target_probability : options.targets.back();
+        grid.confidence = options.summary.confidence;
+        Result<std::vector<GridCell>> cells_result =
+            margin_penalty_grid(cells, Span<const double>(options.grid_maintenance),
+                                Span<const double>(options.grid_penalties), grid, progress);
+        if (!cells_result) return cells_result.error();
+        report.grid = std::move(*cells_result);
+        report.grid_paths = options.grid_paths;
+        report.grid_initial_to_maintenance = grid.initial_to_maintenance;
+    }
+    return {};
+}
+
+// The comparisons the scenario turns on, each on the same seeds as the run.
+inline Result<void> add_comparisons(const Scenario& scenario, const StressReportOptions& options, Progress* progress,
+                                    StressReport& report) {
+    if (!options.comparisons) return {};
+    if (scenario.fund.dynamic_penalty) {
+        Result<PenaltyComparison> c = compare_penalties(scenario, options.summary, progress);
+        if (!c) return c.error();
+        report.comparisons.push_back({"liquidation penalty", "static", "dynamic", std::move(c->static_penalty),
+                                      std::move(c->dynamic_penalty), c->depleted_static_only, c->depleted_dynamic_only,
+                                      c->mcnemar_p_value});
+    }
+    if (scenario.fund.base_asset_fraction > 0.0) {
+        Result<FundCurrencyComparison> c = compare_fund_currency(scenario, options.summary, progress);
+        if (!c) return c.error();
+        report.comparisons.push_back({"fund currency", "USDC", "base asset", std::move(c->stablecoin),
+                                      std::move(c->base_asset), c->depleted_stablecoin_only, c->depleted_base_asset_only,
+                                      c->mcnemar_p_value});
+    }
+    return {};
+}
+
+}  // namespace detail
+
 // Runs the scenario and everything the report shows. Deterministic: the same scenario and
 // options give the same report, whatever the number of threads.
 inline Result<StressReport> build_stress_report(const Scenario& scenario, const StressReportOptions& options = {},
@@ -158,11 +240,8 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     for (const double target : options.targets) {  // checked before anything runs
         if (!(target > 0.0 && target < 1.0)) return make_error(ErrorCode::invalid_argument, "targets in (0, 1)");
     }
-    if (!policies_ignore_balance(scenario.fund)) {
-        return make_error(ErrorCode::invalid_argument,
-                          "the report calibrates the fund's size: its policies must not look at its balance");
-    }
-    if (options.grid_paths > 0) {
+    const bool calibrate = policies_ignore_balance(scenario.fund);
+    if (calibrate && options.grid_paths > 0) {
         if (Result<void> valid = check_grid(scenario, Span<const double>(options.grid_maintenance),
                                             Span<const double>(options.grid_penalties), options.grid);
             !valid) {
@@ -187,19 +266,15 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     report.mean_fund_final /= static_cast<double>(result.paths.size());
     report.fund_loss = detail::histogram(losses, options.histogram_bins);
 
-    Result<std::vector<double>> required = required_fund_sizes(scenario, result, progress);
-    if (!required) return required.error();
-    report.required_fund = std::move(*required);
-    const Span<const double> required_span(report.required_fund);
-    const std::vector<double> sizes = size_grid(required_span, options.curve_points, 1.25 * scenario.fund.initial);
-    Result<std::vector<DepletionPoint>> curve =
-        depletion_curve(required_span, Span<const double>(sizes), options.summary.confidence);
-    if (!curve) return curve.error();
-    report.depletion_curve = std::move(*curve);
-    for (const double target : options.targets) {
-        Result<FundSizeEstimate> estimate = estimate_smallest_fund(required_span, target, options.summary.confidence);
-        if (!estimate) return estimate.error();
-        report.calibrated.push_back(*estimate);
+    if (!calibrate) {
+        report.calibration_skipped =
+            "the fund's policies look at its balance (a fund-first fee capture, a settlement above a floor, a penalty "
+            "that reads the fund's health, or a fund held in the base asset): the path of a smaller fund is not the "
+            "same path, so no fund size is calibrated";
+    }
+    if (Result<void> ok = detail::add_comparisons(scenario, options, progress, report); !ok) return ok.error();
+    if (calibrate) {
+        if (Result<void> ok = detail::add_calibration(scenario, result, options, progress, report); !ok) return ok.error();
     }
 
     // Policies: the depleted paths again under each policy; the others are the same under all.
@@ -216,21 +291,6 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
             for (std::size_t i = 0; i < depleted.size(); ++i) paths[depleted[i]] = again[i];
         }
         report.policies.push_back(detail::policy_outcome(policy, paths));
-    }
-
-    if (options.grid_paths > 0) {
-        Scenario cells = scenario;
-        cells.paths = options.grid_paths;
-        GridOptions grid = options.grid;
-        grid.target_probability = options.targets.empty() ? grid.target_probability : options.targets.back();
-        grid.confidence = options.summary.confidence;
-        Result<std::vector<GridCell>> cells_result =
-            margin_penalty_grid(cells, Span<const double>(options.grid_maintenance),
-                                Span<const double>(options.grid_penalties), grid, progress);
-        if (!cells_result) return cells_result.error();
-        report.grid = std::move(*cells_result);
-        report.grid_paths = options.grid_paths;
-        report.grid_initial_to_maintenance = grid.initial_to_maintenance;
     }
     return report;
 }
