@@ -932,12 +932,14 @@ private:
     // What the shared fund has paid per market, and what the isolated funds hold.
     struct FundDraws {
         std::vector<Big> shared_paid;
+        std::vector<Big> drawn;  // the engine's count against each market's cap
         Big isolated_held = 0;
     };
     FundDraws fund_draws() const {
         FundDraws draws;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             draws.shared_paid.push_back(Big(engine_->fund().paid_in(MarketId{m}).atoms().str()));
+            draws.drawn.push_back(to_big(engine_->shared_fund_drawn(MarketId{m})));
             if (engine_->isolated_fund_place(MarketId{m})) draws.isolated_held += to_big(engine_->ledger().balance_of(isolated_place(m)));
         }
         return draws;
@@ -955,6 +957,15 @@ private:
             grown += growth;
             const Big cap = Big(markets_[m].config.shared_fund_draw_max);
             at_cap = at_cap || after.shared_paid[m] >= cap;
+            const Big drawn_growth = after.drawn[m] - before.drawn[m];
+            if (drawn_growth > 0 && after.drawn[m] > cap) {
+                fail("shared_fund_draw_cap", fmt::format("{}: market {} has drawn {} on the shared fund, cap {}", what, m,
+                                                         after.drawn[m].str(), cap.str()));
+            }
+            if (drawn_growth != 0 && drawn_growth < fund_paid) {
+                fail("shared_fund_draw_count", fmt::format("{}: market {} counted {} against its cap, the fund paid {}", what, m,
+                                                           drawn_growth.str(), fund_paid.str()));
+            }
             if (growth > 0 && after.shared_paid[m] > cap) {
                 fail("shared_fund_draw_cap", fmt::format("{}: market {} drew {} from the shared fund, {} in total, cap {}", what, m,
                                                          growth.str(), after.shared_paid[m].str(), cap.str()));
@@ -1017,6 +1028,7 @@ private:
         }
         return op;
     }
+    bool is_isolated(std::uint32_t m) const { return engine_->isolated_fund_place(MarketId{m}).has_value(); }
     Place isolated_place(std::uint32_t m) const {
         const Result<Place> place = engine_->isolated_fund_place(MarketId{m});
         return place ? *place : engine_->fund().place();
@@ -1204,6 +1216,14 @@ private:
                 std::size_t held = 0;
                 for (const ModelPosition& p : positions_[s.account]) held += p.size != 0 ? 1u : 0u;
                 if (held >= spec_.limits.positions_per_account) return refuse(fmt::format("account {} has no free slot", s.account));
+                // An isolated market's position is alone in its account.
+                for (std::uint32_t k = 0; k < market_count; ++k) {
+                    if (k == op.market || positions_[s.account][k].size == 0) continue;
+                    if (is_isolated(op.market) || is_isolated(k)) {
+                        return refuse(fmt::format("account {} would hold isolated market {} beside market {}", s.account,
+                                                  is_isolated(op.market) ? op.market : k, is_isolated(op.market) ? k : op.market));
+                    }
+                }
             }
             if (!fits64(s.fill.after.size)) return refuse("size overflow");
             const Big magnitude_after = abs_big(s.fill.after.size);

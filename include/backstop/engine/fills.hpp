@@ -35,6 +35,21 @@ inline Result<std::int64_t> trade_value(const MarketState& state, std::int64_t s
     return static_cast<std::int64_t>(value);
 }
 
+// Whether `account` may open a position in `market`: a position in an isolated market is the only
+// position of its account (dYdX's isolated positions live in subaccounts of their own), so that
+// its deficit is the market's alone and its own fund and draw cap apply to all of it.
+template <class LedgerType>
+bool isolation_allows(const EngineView<LedgerType>& v, AccountId account, std::uint32_t market) {
+    const bool opening_isolated = v.markets[market].isolated();
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        const std::size_t i = v.book.index(account.value, s);
+        const std::uint32_t held = v.book.market[i];
+        if (held == PositionBook::empty || held == market || v.book.size[i] == 0) continue;
+        if (opening_isolated || v.markets[held].isolated()) return false;
+    }
+    return true;
+}
+
 // Plans a fill of signed size `delta` (buy > 0) worth signed `value` for `account`, whose
 // position in `market` is `position`, after settling its pending funding. Pure.
 template <class LedgerType>
@@ -47,6 +62,10 @@ Result<FillPlan> plan_fill_on(const EngineView<LedgerType>& v, AccountId account
     plan.new_slot = position.slot < 0 && position.size == 0;
     if (plan.new_slot && v.book.free_slot(account.value) < 0) {
         return make_error(ErrorCode::position_slots_full, "no free position slot");
+    }
+    if (plan.new_slot && delta != 0 && !isolation_allows(v, account, market)) {
+        return make_error(ErrorCode::isolated_market_conflict,
+                          "an isolated market's position is alone in its account (use another account)");
     }
     const std::int64_t size = position.size;
     const int128 owed = funding_owed(state, size, position.snapshot);

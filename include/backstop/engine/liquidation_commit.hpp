@@ -90,6 +90,17 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
                                SettleContext{Place::pnl_pool(), plan.defaulting_market});
         log_if_positive(report.transfers, fund.place(), Place::pnl_pool(), settled.paid, TransferReason::bad_debt_payment);
     }
+    // The shared fund's payments (and a default fund's, kept in its place) count against the cap
+    // of every market the liquidation closed.
+    std::int64_t drawn = plan.fund_paid;
+    if (plan.kind == SocializationKind::charges_collateral) {
+        for (std::size_t k = 0; k < plan.allocation_count; ++k) {
+            if (scratch.allocations[k].source == fund.place()) drawn += scratch.allocations[k].amount.atoms();
+        }
+    }
+    if (drawn > 0) {
+        for (std::size_t k = 0; k < plan.fill_count; ++k) markets[plan.defaulter_fills[k].market].shared_fund_drawn += drawn;
+    }
     if (plan.kind == SocializationKind::charges_collateral) {
         for (std::size_t k = 0; k < plan.allocation_count; ++k) {
             const Allocation<Asset>& allocation = scratch.allocations[k];

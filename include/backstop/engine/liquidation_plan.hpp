@@ -16,6 +16,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace backstop {
@@ -92,6 +93,7 @@ struct LiquidationPlanTotals {
     bool isolated = false;             // the defaulting market has its own fund, drawn first
     std::int64_t isolated_paid = 0;    // by the market's own fund
     std::int64_t fund_paid = 0;        // by the shared fund
+    detail::int128 shared_room = std::numeric_limits<std::int64_t>::max();  // the draw caps' room, before fund_paid
     std::int64_t remainder = 0;
     std::int64_t covered = 0;
     MarketId defaulting_market;

@@ -181,6 +181,9 @@ public:
     }
     Result<void> auxiliary_fund_deposit(FundId id, const Money& amount) {
         if (id == fund().id()) return make_error(ErrorCode::invalid_argument, "use fund_deposit for the insurance fund");
+        for (const detail::MarketState& m : markets_) {
+            if (m.isolated_fund == id.value) return make_error(ErrorCode::invalid_argument, "use isolated_fund_deposit");
+        }
         Result<void> moved = ledger_.transfer(Place::external(), Place::fund(id), amount, TransferReason::fund_deposit);
         if (moved) record_command(EngineCommandKind::auxiliary_fund_deposit, 0, id.value, 0, amount.atoms());
         return moved;
@@ -192,6 +195,8 @@ public:
     Result<FundId> isolate_market(MarketId market) {
         if (Result<void> ok = check_market(market); !ok) return ok.error();
         if (markets_[market.value].isolated()) return make_error(ErrorCode::market_already_isolated, "market has its own fund");
+        // Its positions must stand alone in their accounts (fills.hpp): isolated before anyone trades.
+        if (markets_[market.value].open_interest != 0) return make_error(ErrorCode::isolated_market_conflict, "market has positions");
         Result<FundId> id = ledger_.open_fund();
         if (!id) return id;
         markets_[market.value].isolated_fund = id->value;
@@ -294,7 +299,11 @@ public:
                 return replayed(trade_untyped(MarketId{c.market}, AccountId{c.account}, AccountId{c.counterparty}, c.value, c.value2, c.taker));
             case EngineCommandKind::isolate_market: return replayed_id(isolate_market(MarketId{c.market}), c.account);
             case EngineCommandKind::isolated_fund_deposit: return isolated_fund_deposit(MarketId{c.market}, Money(c.value));
-            case EngineCommandKind::sweep_isolated_fund: return replayed(sweep_isolated_fund(MarketId{c.market}));
+            case EngineCommandKind::sweep_isolated_fund: {
+                const Result<Money> swept = sweep_isolated_fund(MarketId{c.market});
+                if (swept && swept->atoms() != c.value) return make_error(ErrorCode::journal_corrupt, "a sweep moved another amount");
+                return replayed(swept);
+            }
             case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}));
         }
         return make_error(ErrorCode::journal_corrupt, "unknown engine command");
@@ -429,6 +438,8 @@ public:
     }
     std::int64_t mark(MarketId m) const { return check_market(m) ? markets_[m.value].mark : 0; }
     std::int64_t open_interest(MarketId m) const { return check_market(m) ? markets_[m.value].open_interest : 0; }
+    // What the shared fund has paid for liquidations closing a position in `m` (its cap bounds it).
+    detail::int128 shared_fund_drawn(MarketId m) const { return check_market(m) ? markets_[m.value].shared_fund_drawn : 0; }
     detail::int128 funding_index_long(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_long : 0; }
     detail::int128 funding_index_short(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_short : 0; }
     Timestamp now() const { return Timestamp{now_ms_}; }
@@ -448,6 +459,7 @@ public:
             add_wide(hash, m.funding_index_long);
             add_wide(hash, m.funding_index_short);
             hash.add_signed(m.open_interest).add(m.isolated_fund);
+            add_wide(hash, m.shared_fund_drawn);
             detail::hash_changeable_parameters(hash, m.config);
         }
         book_.hash_into(hash);

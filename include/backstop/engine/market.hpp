@@ -165,6 +165,10 @@ struct MarketState {
     static constexpr std::uint32_t no_isolated_fund = 0xFFFFFFFF;
     std::uint32_t isolated_fund = no_isolated_fund;
     bool isolated() const { return isolated_fund != no_isolated_fund; }
+    // What the shared fund has paid, in total, for liquidations that closed a position here: the
+    // market's shared_fund_draw_max bounds it (a cross-margined account's deficit is charged to
+    // every market it closed, so mixing in another market does not get around a cap).
+    int128 shared_fund_drawn = 0;
 };
 
 }  // namespace detail

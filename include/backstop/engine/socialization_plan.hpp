@@ -315,6 +315,10 @@ void plan_socialization(const EngineView<LedgerType>& v, const Fund& fund, Liqui
         int128 balance = v.ledger.balance_of(allocation.source).atoms();
         if (allocation.source == fund.place()) {
             balance += (plan.isolated ? 0 : int128(plan.split.to_fund.atoms())) - int128(plan.fund_paid);
+            // A default fund kept in the shared fund's place pays within the draw caps too.
+            balance = std::min(balance, plan.shared_room - plan.fund_paid);
+        } else if (plan.isolated && allocation.source == plan.market_fund) {
+            balance += int128(plan.split.to_fund.atoms()) - int128(plan.isolated_paid);
         }
         const int128 room = std::max<int128>(balance, 0);
         allocation.amount = Amount<Asset>(static_cast<std::int64_t>(

@@ -7,7 +7,6 @@
 
 #include "backstop/core/assert.hpp"
 #include "backstop/core/config.hpp"
-#include "backstop/core/wide_int.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
@@ -18,19 +17,25 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <vector>
 
 namespace backstop {
 namespace detail {
 
 // What the market's draw cap still lets the shared fund pay for it: the cap less what the fund
 // has paid for the market so far (a cap of int64 max is no cap).
-template <class Fund>
-int128 shared_draw_room(const Fund& fund, const MarketState& state, MarketId market) {
-    const std::int64_t cap = state.config.shared_fund_draw_max;
-    if (cap == std::numeric_limits<std::int64_t>::max()) return cap;
-    // Paid so far may exceed the cap (the cap was lowered): no room then.
-    const Int128 room = Int128(cap) - fund.paid_in(market).atoms();
-    return room <= 0 ? 0 : static_cast<std::int64_t>(room);
+// What the draw caps still let the shared fund pay for a liquidation: the least, over the markets
+// it closes, of the cap less what the shared fund has paid for liquidations closing there (drawn
+// may exceed a cap that was lowered: no room then). A cap of int64 max is no cap.
+template <class Asset>
+int128 shared_draw_room(const std::vector<MarketState>& markets, const LiquidationPlan<Asset>& plan) {
+    int128 room = std::numeric_limits<std::int64_t>::max();
+    for (std::size_t k = 0; k < plan.fill_count; ++k) {
+        const MarketState& state = markets[plan.defaulter_fills[k].market];
+        if (state.config.shared_fund_draw_max == std::numeric_limits<std::int64_t>::max()) continue;
+        room = std::min(room, std::max<int128>(0, int128(state.config.shared_fund_draw_max) - state.shared_fund_drawn));
+    }
+    return room;
 }
 
 // Fills the waterfall part of `plan`, whose closes, effect and fills are planned.
@@ -72,7 +77,6 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
     // reaches them; the socialized loss keeps room for their payments.
     plan.deficit_settled = static_cast<std::int64_t>(std::min<int128>(plan.deficit, std::numeric_limits<std::int64_t>::max()));
     if (plan.deficit_settled > 0) {
-        const MarketState& state = v.markets[plan.defaulting_market.value];
         const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pools_after_takeover(v, plan).pnl_pool;
         if (plan.isolated) {
             const int128 own = v.ledger.balance_of(plan.market_fund).atoms();
@@ -83,10 +87,10 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
             SettleContext context{Place::pnl_pool(), plan.defaulting_market};
             context.check_target_room = false;
             Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(rest), context);
-            const int128 cap_room = shared_draw_room(fund, state, plan.defaulting_market);
+            plan.shared_room = shared_draw_room(v.markets, plan);
             // A fund that cannot pay leaves it to the next layer.
             plan.fund_paid = paid ? static_cast<std::int64_t>(std::max<int128>(
-                                        0, std::min<int128>({paid->atoms(), pool_room - plan.isolated_paid, cap_room})))
+                                        0, std::min<int128>({paid->atoms(), pool_room - plan.isolated_paid, plan.shared_room})))
                                   : 0;
         }
         plan.remainder = rest - plan.fund_paid;
