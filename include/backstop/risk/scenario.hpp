@@ -7,6 +7,7 @@
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/presets.hpp"
 #include "backstop/management/dynamic_penalty.hpp"
+#include "backstop/management/fund_target.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/garch.hpp"
 #include "backstop/risk/price_model/garch_jump.hpp"
@@ -75,6 +76,10 @@ struct FundSetup {
     // less haircut and `base_slippage` just before a liquidation the USDC part cannot pay
     // (risk/base_asset_holding.hpp). 0: a stablecoin fund.
     double base_asset_fraction = 0.0;
+    // A target computed from the engine at every step (management/fund_target.hpp: a fraction of
+    // open interest and Cover-N); the run records the fund's coverage of it, and a dynamic
+    // penalty reads its health against it (instead of fund_target).
+    std::optional<FundTargetConfig> target;
     double base_haircut = 0.0;
     double base_slippage = 0.0;
 };

@@ -24,6 +24,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -46,6 +47,12 @@ struct PathSummary {
     double fund_final = 0.0;
     double penalties_to_fund = 0.0;
     double penalties_charged = 0.0;  // what liquidated traders paid in penalties
+    double fees_to_fund = 0.0;       // the fund's share of trading fees (MarketConfig::fee_to_fund)
+    // With FundSetup::target: the target at the end, its highest, and the fund's lowest coverage
+    // of it (balance / target, over the steps where the target was positive; 1 if it never was).
+    double target_final = 0.0;
+    double target_max = 0.0;
+    double coverage_min = 1.0;
     double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
     double fund_paid = 0.0;
@@ -86,6 +93,7 @@ struct PathSummary {
 struct RunResult {
     std::vector<PathSummary> paths;              // in path order
     std::vector<std::vector<double>> fund_paths;  // per path, the fund balance after each step (if recorded)
+    std::vector<std::vector<double>> target_paths;  // per path, its target after each step (recorded, with a target)
 };
 
 namespace detail {
@@ -138,7 +146,8 @@ using LabEngine = MarginEngine<LabFund>;
 
 // Runs one path. Deterministic in (scenario, path). `fund_path`, when given, receives the fund
 // balance after every step.
-inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr) {
+inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
+                            std::vector<double>* target_path = nullptr) {
     const Population& population = scenario.population;
     const std::uint32_t maker_index = 0;
     const std::uint32_t liquidator_index = 1;
@@ -247,16 +256,32 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         if (!opened) throw std::invalid_argument("scenario: invalid dynamic penalty");
         dynamic_penalty = *opened;
     }
-    const Int128 health_target(scenario.fund.fund_target > 0
-                                   ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
-                                   : fund_initial_atoms);
+    // A computed target, at every mark: recorded, and read by the dynamic penalty as health.
+    std::optional<FundTarget> target;
+    if (scenario.fund.target) {
+        Result<FundTarget> opened = FundTarget::open(*scenario.fund.target, 1);
+        if (!opened) throw std::invalid_argument("scenario: invalid fund target");
+        target.emplace(std::move(*opened));
+    }
+    if (target_path != nullptr) target_path->assign(scenario.horizon_steps, 0.0);
+    Int128 target_now(0);
+    const auto update_target = [&] {
+        if (!target) return;
+        const auto report = target->compute(engine);
+        if (report) target_now = report->target.atoms();
+    };
+    const Int128 fixed_health_target(scenario.fund.fund_target > 0
+                                         ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
+                                         : fund_initial_atoms);
     const auto update_penalty = [&] {
         if (!dynamic_penalty) return;
         const Int128 balance(engine.fund().balance(engine.ledger()).atoms());
-        const Result<PenaltyUpdate> update = dynamic_penalty->update(engine.mark(market), balance, health_target);
+        const Result<PenaltyUpdate> update =
+            dynamic_penalty->update(engine.mark(market), balance, target ? target_now : fixed_health_target);
         if (update) (void)engine.set_liquidation_penalty(market, update->penalty);
     };
     (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+    update_target();
     update_penalty();
     for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) {
         rng.at_step(step);
@@ -278,6 +303,7 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         price *= std::exp(log_return + shock + impact(forced_volume));
         forced_volume = 0.0;
         (void)engine.set_mark(market, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms});
+        update_target();
         update_penalty();
         const std::int64_t mark = engine.mark(market);
         if (holding) holding->set_price(mark);
@@ -294,9 +320,11 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             size = size / lot * lot;
             if (size <= 0) continue;
             const AccountId maker{maker_index};
-            auto traded = t.is_long ? engine.trade(market, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark))
-                                    : engine.trade(market, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark));
+            // The trader takes liquidity; the market maker makes it.
+            auto traded = t.is_long ? engine.trade(market, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::buyer)
+                                    : engine.trade(market, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::seller);
             summary.traders_entered += traded.has_value();
+            if (traded) summary.fees_to_fund += detail::to_units(traded->fees_to_fund.atoms(), quote_decimals);
         }
 
         // Liquidations (after the configured delay), then the liquidator unwinds to the maker.
@@ -363,18 +391,28 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             waiting[id.value] = 0;
             // The liquidator unwinds what it took over against the market maker.
             const std::int64_t inventory = engine.position(AccountId{liquidator_index}, market).size;
+            Result<TradeReport<USDC>> unwound = make_error(ErrorCode::invalid_argument, "no inventory");
             if (inventory > 0) {
-                (void)engine.trade(market, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
-                                   Price<BTC, USDC>(mark));
+                unwound = engine.trade(market, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
+                                       Price<BTC, USDC>(mark), Taker::seller);
             } else if (inventory < 0) {
-                (void)engine.trade(market, AccountId{liquidator_index}, AccountId{maker_index},
-                                   Quantity<BTC>(-inventory), Price<BTC, USDC>(mark));
+                unwound = engine.trade(market, AccountId{liquidator_index}, AccountId{maker_index},
+                                       Quantity<BTC>(-inventory), Price<BTC, USDC>(mark), Taker::buyer);
             }
+            if (unwound) summary.fees_to_fund += detail::to_units(unwound->fees_to_fund.atoms(), quote_decimals);
         }
         summary.largest_cascade = std::max(summary.largest_cascade, in_step);
         const double fund_now = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
         summary.fund_min = std::min(summary.fund_min, fund_now);
         if (fund_path != nullptr) (*fund_path)[step] = fund_now;
+        if (target) {
+            // The target at this step's mark (before its liquidations), against the fund after them.
+            const double target_units = detail::to_units(static_cast<std::int64_t>(std::min(target_now, Int128(std::numeric_limits<std::int64_t>::max()))), quote_decimals);
+            summary.target_final = target_units;
+            summary.target_max = std::max(summary.target_max, target_units);
+            if (target_units > 0.0) summary.coverage_min = std::min(summary.coverage_min, fund_now / target_units);
+            if (target_path != nullptr) (*target_path)[step] = target_units;
+        }
         if (scenario.audit_every_step && !engine.ledger().audit().balanced()) summary.conserved = false;
     }
     summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
@@ -413,9 +451,11 @@ inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, P
     RunResult result;
     result.paths.resize(scenario.paths);
     if (record_fund_paths) result.fund_paths.resize(scenario.paths);
+    if (record_fund_paths && scenario.fund.target) result.target_paths.resize(scenario.paths);
     add_work(progress, scenario.paths);
     detail::for_each_path(scenario, scenario.paths, [&](std::uint64_t p) {
-        result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr);
+        result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr,
+                                   result.target_paths.empty() ? nullptr : &result.target_paths[p]);
         complete(progress);
     });
     return result;

@@ -67,6 +67,11 @@ inline std::string console_summary(const StressReport& report) {
             fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}", c.first_only, c.second_only,
                         c.mcnemar_p_value));
     }
+    if (!report.target_fan.levels.empty()) {
+        row("paths below the fund's target", fmt::format("{} of {}  {}", report.paths_below_target, s.paths,
+                                                          probability(report.below_target)));
+        row("median lowest target coverage", fmt::format("{:.3f}", report.coverage_min_median));
+    }
     if (!report.calibration_skipped.empty()) row("fund size calibration", "skipped: the policies look at the balance");
     std::size_t frontier = 0;
     for (const GridCell& c : report.grid) frontier += c.on_frontier ? 1u : 0u;

@@ -111,6 +111,17 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
         }
         tables.push_back({"required_fund", std::move(t)});
     }
+    if (!report.target_fan.levels.empty()) {
+        std::string t = "step,hours";
+        for (const double level : report.target_fan.levels) t += fmt::format(",q{:g}", 100.0 * level);
+        t += "\n";
+        for (std::size_t step = 0; step < report.target_fan.hours.size(); ++step) {
+            t += fmt::format("{},{}", step, csv_number(report.target_fan.hours[step]));
+            for (const auto& band : report.target_fan.quantiles) t += "," + csv_number(band[step]);
+            t += "\n";
+        }
+        tables.push_back({"target_fan_chart", std::move(t)});
+    }
     if (!report.comparisons.empty()) {
         std::string t = "comparison,arm,depleted_paths,paths,depletion,depletion_low,depletion_high,penalty_rate,"
                         "mean_fund_final,depleted_this_arm_only,mcnemar_p_value\n";

@@ -57,6 +57,30 @@ inline std::string fan_chart_svg(const StressReport& report) {
     return plot.svg("fund balance over time");
 }
 
+// The fund's median against its target's median and middle 90% (FundSetup::target).
+inline std::string target_chart_svg(const StressReport& report) {
+    const FanChart& target = report.target_fan;
+    const FanChart& fund = report.fan;
+    const std::size_t n = target.levels.size();
+    double high = 1.0;
+    for (const auto& band : target.quantiles) {
+        for (const double v : band) high = std::max(high, v);
+    }
+    for (const double v : fund.quantiles[n / 2]) high = std::max(high, v);
+    std::vector<double> days(target.hours.size());
+    for (std::size_t i = 0; i < days.size(); ++i) days[i] = target.hours[i] / 24.0;
+    SvgPlot plot({0.0, days.empty() ? 1.0 : days.back()}, {0.0, 1.05 * high}, "days", "USDC");
+    if (n >= 3) {
+        plot.band(days, target.quantiles[1], target.quantiles[n - 2], "#fdae6b", 0.5);
+        plot.legend("#fdae6b", fmt::format("target, {:g}%-{:g}% of paths", 100.0 * target.levels[1], 100.0 * target.levels[n - 2]));
+    }
+    plot.line(days, target.quantiles[n / 2], "#a63603", 2.0);
+    plot.legend("#a63603", "target, median");
+    plot.line(days, fund.quantiles[n / 2], "#08306b", 2.0);
+    plot.legend("#08306b", "fund, median");
+    return plot.svg("fund against its target");
+}
+
 inline std::string loss_histogram_svg(const StressReport& report) {
     const Histogram& h = report.fund_loss;
     std::uint64_t tallest = 1;
@@ -205,7 +229,8 @@ inline std::string report_html(const StressReport& report) {
             "table{border-collapse:collapse;margin:.5em 0 1em}td,th{border:1px solid #ddd;padding:.2em .6em;"
             "text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\n"
             "tr.frontier td{background:#e5f5e0}pre{background:#f7f7f7;padding:.5em;overflow:auto;font-size:.8em}\n"
-            "</style>\n</head>\n<body data-charts-expected=\"4\">\n";
+            "</style>\n</head>\n";
+    html += fmt::format("<body data-charts-expected=\"{}\">\n", report.target_fan.levels.empty() ? 4 : 5);
     html += fmt::format("<h1>Insurance fund stress test</h1>\n<p>{} model, {} traders, {} steps of {} h ({:g} days), {} "
                         "paths, seed {}. Fund {:.0f} USDC; fee capture <b>{}</b>, settlement <b>{}</b>, socialized "
                         "loss <b>{}</b>. Every path was checked for conservation of money: {} failed.</p>\n",
@@ -240,6 +265,18 @@ inline std::string report_html(const StressReport& report) {
                     "fund. Green-ringed points are the efficient frontier: no other setting offers as much leverage "
                     "with less risk. Hover a point for its figures.",
                     report.grid_initial_to_maintenance, report.grid_paths));
+    if (!report.target_fan.levels.empty()) {
+        const FundTargetConfig& t = *sc.fund.target;
+        html += detail::figure(
+            "chart-target", "Fund against its target", detail::target_chart_svg(report),
+            fmt::format("The target at every step: the larger of {:g}% of open interest and the bad debt the {} accounts "
+                        "that would leave the most would leave with every position moved {:g}% against itself (Cover-{}). "
+                        "The fund fell below it on {} of {} paths ({:.3f}, {:g}% interval [{:.3f}, {:.3f}]); the median "
+                        "path's lowest coverage was {:.2f}.",
+                        100.0 * t.open_interest_fraction.to_double(), t.cover, 100.0 * t.shock.to_double(), t.cover,
+                        report.paths_below_target, s.paths, report.below_target.estimate, 100.0 * report.confidence,
+                        report.below_target.lower, report.below_target.upper, report.coverage_min_median));
+    }
     html += "</div>\n";
 
     for (const PairedComparison& c : report.comparisons) html += detail::comparison_html(c, report.confidence);

@@ -105,6 +105,14 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                              {"policies", policies}};
     // Written only when there are some: the reports of other scenarios stay as they were.
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
+    if (!report.target_fan.levels.empty()) {
+        result["target"] = {{"fan_chart", {{"levels", report.target_fan.levels},
+                                           {"hours", report.target_fan.hours},
+                                           {"quantiles", report.target_fan.quantiles}}},
+                            {"paths_below_target", report.paths_below_target},
+                            {"below_target", detail::interval_json(report.below_target)},
+                            {"coverage_min_median", report.coverage_min_median}};
+    }
     for (const PairedComparison& c : report.comparisons) {
         auto arm = [](const std::string& name, const PenaltyArm& a) {
             return nlohmann::json{{"name", name},

@@ -95,6 +95,12 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
     market["position_max"] = s.market.position_max;
     market["open_interest_max"] = s.market.open_interest_max;
     market["staleness_max_ms"] = s.market.staleness_max_ms;
+    // Fees and the draw cap: written only when set, so that older files and outputs stay as they were.
+    const MarketConfig plain{};
+    if (s.market.taker_fee != plain.taker_fee) market["taker_fee"] = s.market.taker_fee.to_double();
+    if (s.market.maker_fee != plain.maker_fee) market["maker_fee"] = s.market.maker_fee.to_double();
+    if (s.market.fee_to_fund != plain.fee_to_fund) market["fee_to_fund"] = s.market.fee_to_fund.to_double();
+    if (s.market.shared_fund_draw_max != plain.shared_fund_draw_max) market["shared_fund_draw_max"] = s.market.shared_fund_draw_max;
 
     nlohmann::json shocks = nlohmann::json::array();
     for (const PriceShock& shock : s.shocks) shocks.push_back({{"step", shock.step}, {"log_return", shock.log_return}});
@@ -143,6 +149,11 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
                                              {"reference_volatility", d.reference_volatility.to_double()},
                                              {"volatility_weight", d.volatility_weight.to_double()},
                                              {"health_weight", d.health_weight.to_double()}};
+    }
+    if (f.target) {  // written only when set, like the dynamic penalty
+        result["fund"]["target"] = {{"open_interest_fraction", f.target->open_interest_fraction.to_double()},
+                                    {"shock", f.target->shock.to_double()},
+                                    {"cover", f.target->cover}};
     }
     if (f.base_asset_fraction > 0.0) {  // written only when set, like the dynamic penalty
         result["fund"]["base_asset_fraction"] = f.base_asset_fraction;
@@ -363,7 +374,13 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.integer("position_max", s.market.position_max, std::int64_t{1});
         fields.integer("open_interest_max", s.market.open_interest_max, std::int64_t{1});
         fields.integer("staleness_max_ms", s.market.staleness_max_ms, std::int64_t{0});
-        fields.only_known(written["market"]);
+        fields.fraction_ppm("taker_fee", s.market.taker_fee);
+        fields.fraction_ppm("maker_fee", s.market.maker_fee);
+        fields.fraction_ppm("fee_to_fund", s.market.fee_to_fund);
+        fields.integer("shared_fund_draw_max", s.market.shared_fund_draw_max, std::int64_t{0});
+        nlohmann::json known_market = written["market"];
+        for (const char* key : {"taker_fee", "maker_fee", "fee_to_fund", "shared_fund_draw_max"}) known_market[key] = nullptr;
+        fields.only_known(known_market);
         if (error.empty()) {
             if (Result<void> valid = validate_market_config(s.market); !valid) {
                 error = std::string("scenario.market: ") + std::string(valid.error().detail);
@@ -424,6 +441,16 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         if (f.base_haircut + f.base_slippage > 1.0) fields.fail("scenario.fund: base_haircut + base_slippage above 1");
         nlohmann::json known = written["fund"];
         for (const char* key : {"base_asset_fraction", "base_haircut", "base_slippage"}) known[key] = nullptr;
+        if (const nlohmann::json* target = fields.find("target")) {
+            known["target"] = nullptr;
+            FundTargetConfig t = f.target.value_or(FundTargetConfig{});
+            detail::JsonFields tf(*target, "scenario.fund.target", error);
+            tf.fraction_ppm("open_interest_fraction", t.open_interest_fraction);
+            tf.fraction_ppm("shock", t.shock);
+            tf.integer("cover", t.cover, std::uint32_t{0}, FundTargetConfig::cover_max);
+            tf.only_known(nlohmann::json{{"open_interest_fraction", 0}, {"shock", 0}, {"cover", 0}});
+            f.target = t;
+        }
         if (const nlohmann::json* dynamic = fields.find("dynamic_penalty")) {
             known["dynamic_penalty"] = nullptr;
             DynamicPenaltyConfig d = f.dynamic_penalty.value_or(DynamicPenaltyConfig{});

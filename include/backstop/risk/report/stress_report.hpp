@@ -98,6 +98,12 @@ struct StressReport {
     double mean_penalties_to_fund = 0.0;
     double mean_fund_final = 0.0;
     std::vector<PairedComparison> comparisons;
+    // With FundSetup::target: the target's fan over time (same levels as the fund's), the paths on
+    // which the fund fell below it at some step (with the interval), and the median lowest coverage.
+    FanChart target_fan;
+    BinomialInterval below_target{};
+    std::uint64_t paths_below_target = 0;
+    double coverage_min_median = 0.0;
     // Why the fund's size was not calibrated (empty: it was): the required fund, the depletion
     // curve, the calibrated sizes and the grid need policies that do not look at the balance.
     std::string calibration_skipped;
@@ -105,17 +111,17 @@ struct StressReport {
 
 namespace detail {
 
-inline FanChart fan_chart(const Scenario& scenario, const RunResult& result, const std::vector<double>& levels) {
+inline FanChart fan_chart(const Scenario& scenario, const std::vector<std::vector<double>>& paths, const std::vector<double>& levels) {
     FanChart fan;
     fan.levels = levels;
     std::sort(fan.levels.begin(), fan.levels.end());
     const std::size_t steps = scenario.horizon_steps;
     fan.quantiles.assign(fan.levels.size(), std::vector<double>(steps, 0.0));
     fan.hours.resize(steps);
-    std::vector<double> column(result.fund_paths.size());
+    std::vector<double> column(paths.size());
     for (std::size_t step = 0; step < steps; ++step) {
         fan.hours[step] = static_cast<double>(step + 1) * scenario.step_hours;
-        for (std::size_t p = 0; p < result.fund_paths.size(); ++p) column[p] = result.fund_paths[p][step];
+        for (std::size_t p = 0; p < paths.size(); ++p) column[p] = paths[p][step];
         std::sort(column.begin(), column.end());
         for (std::size_t l = 0; l < fan.levels.size(); ++l) {  // type 7, as quantile()
             const double h = static_cast<double>(column.size() - 1) * fan.levels[l];
@@ -255,7 +261,22 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     Result<RunStatistics> statistics = summarize(result, options.summary);
     if (!statistics) return statistics.error();
     report.statistics = std::move(*statistics);
-    report.fan = detail::fan_chart(scenario, result, options.fan_levels);
+    report.fan = detail::fan_chart(scenario, result.fund_paths, options.fan_levels);
+    if (scenario.fund.target) {
+        report.target_fan = detail::fan_chart(scenario, result.target_paths, options.fan_levels);
+        std::vector<double> coverage;
+        for (const PathSummary& path : result.paths) {
+            report.paths_below_target += path.coverage_min < 1.0 ? 1u : 0u;
+            coverage.push_back(path.coverage_min);
+        }
+        Result<BinomialInterval> below = wilson_interval(report.paths_below_target, result.paths.size(), options.summary.confidence);
+        if (!below) return below.error();
+        report.below_target = *below;
+        std::sort(coverage.begin(), coverage.end());
+        Result<double> median = quantile(Span<const double>(coverage), 0.5);
+        if (!median) return median.error();
+        report.coverage_min_median = *median;
+    }
     std::vector<double> losses;
     for (const PathSummary& path : result.paths) {
         losses.push_back(path.fund_loss());
