@@ -178,4 +178,39 @@ void BM_engine_scan_same_book(benchmark::State& state) {
 }
 BENCHMARK(BM_engine_scan_same_book)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
+// A round trip (open 1 BTC, close it) between two accounts at the mark: without fees (arg 0), and
+// with a taker and a maker fee, half to the market's own isolated fund (arg 1): what fee inflow
+// costs a trade.
+void BM_engine_trade_round_trip(benchmark::State& state) {
+    const bool fees = state.range(0) != 0;
+    Engine engine = Engine::create(EngineLimits{4, 2, 1}, presets::dydx_v4::fee_capture<USDC>(),
+                                   presets::dydx_v4::settlement<USDC>(),
+                                   socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(4))
+                        .value();
+    MarketConfig config = presets::dydx_v4::large_cap();
+    if (fees) {
+        config.taker_fee = Ppm{500};
+        config.maker_fee = Ppm{200};
+        config.fee_to_fund = Ppm{500'000};
+    }
+    const MarketId market = engine.add_market<BTC>(config).value();
+    if (fees) (void)engine.isolate_market(market);
+    const AccountId a = engine.open_account().value();
+    const AccountId b = engine.open_account().value();
+    (void)engine.deposit(a, Usdc(plenty));
+    (void)engine.deposit(b, Usdc(plenty));
+    const Price<BTC, USDC> at = Price<BTC, USDC>::from_raw(50'000'000'000);
+    (void)engine.set_mark(market, at, Timestamp{1});
+    const Quantity<BTC> one(100'000'000);
+    for (auto _ : state) {
+        auto open = engine.trade(market, a, b, one, at);
+        auto close = engine.trade(market, b, a, one, at, Taker::seller);
+        benchmark::DoNotOptimize(open);
+        benchmark::DoNotOptimize(close);
+    }
+    if (engine.open_interest(market) != 0) state.SkipWithError("a trade was refused");
+    state.SetItemsProcessed(state.iterations() * 2);
+}
+BENCHMARK(BM_engine_trade_round_trip)->Arg(0)->Arg(1);
+
 }  // namespace
