@@ -58,7 +58,8 @@ inline bool is_soft(const std::string& kind) {
     // shows a value the ledger cannot represent (otherwise it is `overflow_unexplained`).
     static const std::set<std::string> soft{"assessment_made_liquidatable", "liquidation_refused_overflow",
                                             "trade_refused_overflow", "withdraw_refused_overflow",
-                                            "isolated_fund_deposit_refused_overflow", "sweep_isolated_fund_refused_overflow"};
+                                            "isolated_fund_deposit_refused_overflow", "sweep_isolated_fund_refused_overflow",
+                                            "fund_withdraw_refused_overflow"};
     return soft.count(kind) > 0;
 }
 
@@ -178,7 +179,7 @@ inline std::string describe(const Op& op) {
         case OpKind::penalty: return fmt::format("set_liquidation_penalty(market {}, {} ppm)", op.market, op.x);
         case OpKind::funds: {
             static const char* const names[] = {"isolated_fund_deposit", "sweep_isolated_fund", "shared_fund_draw_max", "taker_fee",
-                                                "maker_fee", "fee_to_fund"};
+                                                "maker_fee", "fee_to_fund", "fund_withdraw"};
             return fmt::format("{}(market {}, {})", names[op.sub], op.market, op.x);
         }
         case OpKind::funding: return fmt::format("update_funding(market {}, {})", op.market, i128_text(op.z));
@@ -1015,12 +1016,13 @@ private:
     Op generate_funds_op(std::uint32_t market_count) {
         Op op;
         op.kind = OpKind::funds;
-        op.sub = static_cast<int>(funds_random_.below(6));
+        op.sub = static_cast<int>(funds_random_.below(7));
         op.market = static_cast<std::uint32_t>(funds_random_.below(market_count + (funds_random_.chance(20) ? 1 : 0)));
         switch (op.sub) {
             case 0: op.x = funds_random_.chance(20) ? -static_cast<std::int64_t>(funds_random_.below(3)) : random_amount(funds_random_); break;
             case 1: break;
             case 2: op.x = funds_random_.chance(20) ? -1 : random_amount(funds_random_); break;
+            case 6: op.x = funds_random_.chance(20) ? -static_cast<std::int64_t>(funds_random_.below(3)) : random_amount(funds_random_) / 64; break;
             default:
                 op.x = funds_random_.chance(20) ? 100'001 + static_cast<std::int64_t>(funds_random_.below(2'000'000))
                                                 : static_cast<std::int64_t>(funds_random_.below(1'001));
@@ -1069,6 +1071,16 @@ private:
                     fail("sweep_amount", fmt::format("market {}: swept {} but the shared fund went from {} to {}", op.market, swept.str(),
                                                      fund_before.str(), to_big(engine_->fund().balance(engine_->ledger())).str()));
                 }
+                return;
+            }
+            case 6: {  // a staker's claim or governance: at most the fund's balance
+                const Big balance = to_big(engine_->fund().balance(engine_->ledger()));
+                const Big external_after = to_big(engine_->ledger().balance_of(Place::external())) + op.x;
+                const bool fits = external_after <= max64;
+                step("fund_withdraw", [&] { return outcome(engine_->fund_withdraw(Usdc(op.x))); }, op.x > 0 && Big(op.x) <= balance && fits,
+                     "not a positive amount, more than the fund holds, or the outside's balance beyond int64", true,
+                     op.x > 0 && Big(op.x) <= balance && !fits ? std::optional<std::string>("the outside's balance beyond int64")
+                                                               : std::nullopt);
                 return;
             }
             default: {

@@ -5,6 +5,8 @@
 
 #include "backstop/core/config.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/money/amount.hpp"
+#include "backstop/engine/engine_reports.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
@@ -123,6 +125,23 @@ BACKSTOP_ALWAYS_INLINE bool is_below_maintenance(const EngineView<LedgerType>& v
     if (!exact_needed && equity - maintenance > tolerance) return false;
     if (!exact_needed && equity - maintenance < -tolerance) return true;
     return is_below_maintenance_exact(v, account);
+}
+
+// What MarginEngine::summary shows of an account: its metrics in the quote asset, each clamped to
+// int64 (an equity beyond it is only reachable with funding extremes).
+template <class Asset, class LedgerType>
+AccountSummary<Asset> account_summary(const EngineView<LedgerType>& v, AccountId account) {
+    using Money = Amount<Asset>;
+    const Metrics m = account_metrics(v, account, {}, 0);
+    AccountSummary<Asset> result;
+    result.collateral = Money(v.collateral(account));
+    result.equity = Money(clamp_int64(m.equity));
+    result.initial_requirement = Money(clamp_int64(m.initial));
+    result.maintenance_requirement = Money(clamp_int64(m.maintenance));
+    result.free_collateral = Money(clamp_int64(m.equity - m.initial));
+    result.position_count = m.position_count;
+    result.liquidatable = m.has_positions && m.equity < m.maintenance;
+    return result;
 }
 
 }  // namespace detail

@@ -38,6 +38,7 @@ enum class EngineCommandKind : std::uint8_t {
     isolate_market = 14,         // market, account = the id of the fund it got
     isolated_fund_deposit = 15,  // market, value = atoms
     sweep_isolated_fund = 16,    // market, value = atoms swept
+    fund_withdraw = 17,          // value = atoms
 };
 
 struct EngineCommand {

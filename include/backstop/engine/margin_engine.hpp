@@ -14,10 +14,8 @@
 // const state, checked transfer by transfer, then committed by operations that cannot fail; its
 // loss waterfall (docs/engine.md) never refuses and never aborts.
 //
-// This header is the orchestrator: it validates, calls the planners and commits. The parts:
-// position_book (slots), market_setup, oracle_marks, margin_math (one position), account_metrics
-// (an account, the scan), engine_view (what plans read), fills, liquidation_closes (what to close),
-// waterfall, socialization_plan (bearers, ADL, funding), liquidation_planner, liquidation_commit.
+// This header is the orchestrator: it validates, calls the planners and commits (the parts:
+// docs/engine.md, "Where the code is").
 #pragma once
 
 #include "backstop/core/assert.hpp"
@@ -171,6 +169,12 @@ public:
         if (moved) record_command(EngineCommandKind::fund_deposit, 0, 0, 0, amount.atoms());
         return moved;
     }
+    // Capital out of the insurance fund (a staker's claim, governance): at most its balance.
+    Result<void> fund_withdraw(const Money& amount) {
+        Result<void> moved = fund().withdraw(ledger_, Place::external(), amount);
+        if (moved) record_command(EngineCommandKind::fund_withdraw, 0, 0, 0, amount.atoms());
+        return moved;
+    }
 
     // Another fund place in the engine's ledger (a clearing house's default fund, say), and
     // capital for it from outside.
@@ -290,6 +294,7 @@ public:
             case EngineCommandKind::deposit: return deposit(AccountId{c.account}, Money(c.value));
             case EngineCommandKind::withdraw: return withdraw(AccountId{c.account}, Money(c.value));
             case EngineCommandKind::fund_deposit: return fund_deposit(Money(c.value));
+            case EngineCommandKind::fund_withdraw: return fund_withdraw(Money(c.value));
             case EngineCommandKind::open_auxiliary_fund: return replayed_id(open_auxiliary_fund(), c.account);
             case EngineCommandKind::auxiliary_fund_deposit: return auxiliary_fund_deposit(FundId{c.account}, Money(c.value));
             case EngineCommandKind::set_mark: return set_mark_untyped(MarketId{c.market}, c.value, Timestamp{c.value2});
@@ -317,16 +322,7 @@ public:
 
     Result<AccountSummary<Asset>> summary(AccountId account) const {
         if (Result<void> ok = check_account(account); !ok) return ok.error();
-        const detail::Metrics m = detail::account_metrics(view(), account, {}, 0);
-        AccountSummary<Asset> result;
-        result.collateral = ledger_.balance_of(Place::collateral(account));
-        result.equity = Money(detail::clamp_int64(m.equity));
-        result.initial_requirement = Money(detail::clamp_int64(m.initial));
-        result.maintenance_requirement = Money(detail::clamp_int64(m.maintenance));
-        result.free_collateral = Money(detail::clamp_int64(m.equity - m.initial));
-        result.position_count = m.position_count;
-        result.liquidatable = m.has_positions && m.equity < m.maintenance;
-        return result;
+        return detail::account_summary<Asset>(view(), account);
     }
 
     bool is_liquidatable(AccountId account) const {

@@ -59,6 +59,23 @@ enum class FeeCaptureChoice : std::uint8_t { fund_only, fixed_shares, fund_first
 enum class SettlementChoice : std::uint8_t { cover_up_to_balance, cover_above_floor };
 enum class SocializedLossChoice : std::uint8_t { ranked_adl, pro_rata_haircut, funding, random_start_adl };
 
+// Outside stakers in the fund (risk/lab_stakers.hpp): their share of the initial fund, and when
+// they run: staker i of n asks for its whole stake when the fund is (i + 1) / n x run_drawdown
+// below its high, and claims it after the cooldown, within the daily claim limit.
+struct StakingSetup {
+    double staked_fraction = 0.5;    // of the initial fund, from outside stakers; the rest is the protocol's
+    std::uint32_t stakers = 10;
+    double cooldown_hours = 0.0;     // between a request and its claim
+    double claims_per_day_max = 1.0;  // of the fund's balance per day (1: no limit)
+    double run_drawdown = 0.2;       // the fund's fall from its high at which the last staker runs
+
+    bool valid() const {
+        return staked_fraction >= 0.0 && staked_fraction <= 1.0 && stakers >= 1 && stakers <= 1'000 &&
+               cooldown_hours >= 0.0 && cooldown_hours <= 24.0 * 3'650.0 && claims_per_day_max > 0.0 &&
+               claims_per_day_max <= 1.0 && run_drawdown > 0.0 && run_drawdown <= 1.0;
+    }
+};
+
 struct FundSetup {
     double initial = 1'000'000.0;  // quote units
     FeeCaptureChoice fee_capture = FeeCaptureChoice::fund_only;
@@ -80,6 +97,7 @@ struct FundSetup {
     // open interest and Cover-N); the run records the fund's coverage of it, and a dynamic
     // penalty reads its health against it (instead of fund_target).
     std::optional<FundTargetConfig> target;
+    std::optional<StakingSetup> staking;  // outside stakers who may run (not with base_asset_fraction)
     double base_haircut = 0.0;
     double base_slippage = 0.0;
 };

@@ -16,6 +16,7 @@
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/base_asset_holding.hpp"
+#include "backstop/risk/lab_stakers.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
@@ -53,6 +54,7 @@ struct PathSummary {
     double target_final = 0.0;
     double target_max = 0.0;
     double coverage_min = 1.0;
+    double staker_claims = 0.0;  // with FundSetup::staking: what stakers took out of the fund
     double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
     double fund_paid = 0.0;
@@ -185,6 +187,14 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         holding->set_price(detail::to_atoms(scenario.initial_price, price_decimals));
     }
     const auto holding_atoms = [&] { return holding ? holding->value_atoms() : std::int64_t{0}; };
+    std::optional<LabStakers> stakers;
+    if (scenario.fund.staking) {
+        if (base_fraction > 0.0) throw std::invalid_argument("scenario: stakers in a fund held in the base asset");
+        Result<LabStakers> opened =
+            LabStakers::open(*scenario.fund.staking, engine.fund().balance(engine.ledger()).atoms(), 0);
+        if (!opened) throw std::invalid_argument("scenario: invalid staking set-up");
+        stakers.emplace(std::move(*opened));
+    }
 
     RandomStream rng(scenario.seed, path);
     PathSummary summary;
@@ -402,6 +412,11 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
             if (unwound) summary.fees_to_fund += detail::to_units(unwound->fees_to_fund.atoms(), quote_decimals);
         }
         summary.largest_cascade = std::max(summary.largest_cascade, in_step);
+        if (stakers) {
+            const std::int64_t claimed = stakers->step(engine.fund().balance(engine.ledger()).atoms(), now_ms,
+                                                       [&](Amount<USDC> amount) { (void)engine.fund_withdraw(amount); });
+            summary.staker_claims += detail::to_units(claimed, quote_decimals);
+        }
         const double fund_now = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
         summary.fund_min = std::min(summary.fund_min, fund_now);
         if (fund_path != nullptr) (*fund_path)[step] = fund_now;
@@ -418,7 +433,8 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
     summary.fund_final = detail::to_units(engine.fund().balance(engine.ledger()).atoms() + holding_atoms(), quote_decimals);
     summary.final_price = price;
     summary.fund_required = detail::to_units(required_atoms, quote_decimals);
-    summary.conserved = summary.conserved && engine.ledger().audit().balanced() && (!holding || holding->conserved());
+    summary.conserved = summary.conserved && engine.ledger().audit().balanced() && (!holding || holding->conserved()) &&
+                        (!stakers || stakers->conserved());
     summary.digest = engine.digest();
     return summary;
 }

@@ -155,6 +155,13 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
                                     {"shock", f.target->shock.to_double()},
                                     {"cover", f.target->cover}};
     }
+    if (f.staking) {  // written only when set, like the dynamic penalty
+        result["fund"]["staking"] = {{"staked_fraction", f.staking->staked_fraction},
+                                     {"stakers", f.staking->stakers},
+                                     {"cooldown_hours", f.staking->cooldown_hours},
+                                     {"claims_per_day_max", f.staking->claims_per_day_max},
+                                     {"run_drawdown", f.staking->run_drawdown}};
+    }
     if (f.base_asset_fraction > 0.0) {  // written only when set, like the dynamic penalty
         result["fund"]["base_asset_fraction"] = f.base_asset_fraction;
         result["fund"]["base_haircut"] = f.base_haircut;
@@ -441,6 +448,19 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         if (f.base_haircut + f.base_slippage > 1.0) fields.fail("scenario.fund: base_haircut + base_slippage above 1");
         nlohmann::json known = written["fund"];
         for (const char* key : {"base_asset_fraction", "base_haircut", "base_slippage"}) known[key] = nullptr;
+        if (const nlohmann::json* staking = fields.find("staking")) {
+            known["staking"] = nullptr;
+            StakingSetup st = f.staking.value_or(StakingSetup{});
+            detail::JsonFields sf(*staking, "scenario.fund.staking", error);
+            sf.number("staked_fraction", st.staked_fraction, 0.0, 1.0);
+            sf.integer("stakers", st.stakers, std::uint32_t{1}, std::uint32_t{1'000});
+            sf.number("cooldown_hours", st.cooldown_hours, 0.0, 24.0 * 3'650.0);
+            sf.number("claims_per_day_max", st.claims_per_day_max, 1e-4, 1.0);
+            sf.number("run_drawdown", st.run_drawdown, 1e-6, 1.0);
+            sf.only_known(nlohmann::json{{"staked_fraction", 0}, {"stakers", 0}, {"cooldown_hours", 0},
+                                         {"claims_per_day_max", 0}, {"run_drawdown", 0}});
+            f.staking = st;
+        }
         if (const nlohmann::json* target = fields.find("target")) {
             known["target"] = nullptr;
             FundTargetConfig t = f.target.value_or(FundTargetConfig{});
