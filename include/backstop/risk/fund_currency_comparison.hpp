@@ -35,6 +35,7 @@ inline Result<FundCurrencyComparison> compare_fund_currency(const Scenario& scen
     if (!(fund.base_haircut >= 0.0 && fund.base_slippage >= 0.0 && fund.base_haircut + fund.base_slippage <= 1.0)) {
         return make_error(ErrorCode::invalid_policy_parameter, "haircut and slippage must be fractions adding up to at most 1");
     }
+    if (!fund_setup_consistent(fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
     Scenario stablecoin = scenario;
     stablecoin.fund.base_asset_fraction = 0.0;
     FundCurrencyComparison comparison;

@@ -15,6 +15,7 @@
 #include "backstop/risk/scenario.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 namespace backstop {
@@ -46,7 +47,7 @@ public:
         }
         StakingConfig config;
         config.cooldown_ms = static_cast<std::int64_t>(setup.cooldown_hours * 3'600'000.0);
-        config.claims_per_day_max = Bps{std::max<std::int64_t>(1, static_cast<std::int64_t>(setup.claims_per_day_max * 10'000.0))};
+        config.claims_per_day_max = Bps{std::max<std::int64_t>(1, std::llround(setup.claims_per_day_max * 10'000.0))};
         Result<Staking> staking = Staking::open(lab.shares_ledger_, *fund, config, StakingLimits{setup.stakers});
         if (!staking) return staking.error();
         lab.staking_ = std::move(*staking);
@@ -57,7 +58,7 @@ public:
             Result<Staking::Report> done = lab.staking_.stake(lab.shares_ledger_, *id, Place::external(), Wide(Int128(per_staker)), now_ms);
             if (!done) return done.error();
         }
-        lab.high_ = initial_atoms;
+        lab.high_price_ = lab.share_price(now_ms);
         return lab;
     }
 
@@ -67,8 +68,10 @@ public:
     template <class Withdraw>
     std::int64_t step(std::int64_t fund_atoms, std::int64_t now_ms, Withdraw withdraw) {
         follow(fund_atoms);
-        high_ = std::max(high_, fund_atoms);
-        const double drawdown = high_ > 0 ? 1.0 - static_cast<double>(fund_atoms) / static_cast<double>(high_) : 0.0;
+        // Stakers watch the value of a share, not the fund's balance: another staker's exit is not a fall.
+        const double price = share_price(now_ms);
+        high_price_ = std::max(high_price_, price);
+        const double drawdown = high_price_ > 0.0 ? 1.0 - price / high_price_ : 0.0;
         std::int64_t claimed = 0;
         for (std::uint32_t i = 0; i < setup_.stakers; ++i) {
             const StakerId id{i};
@@ -95,6 +98,14 @@ public:
 private:
     LabStakers() = default;
 
+    // The fund's value per share (a decision of the simulated stakers, in doubles; 0 with no shares).
+    double share_price(std::int64_t now_ms) const {
+        const Result<StakingPool> pool = staking_.pool_at(shares_ledger_, now_ms);
+        const Result<Wide> value = staking_.value_at(shares_ledger_, now_ms);
+        if (!pool || !value || pool->total_shares <= 0) return 0.0;
+        return static_cast<double>(value->atoms()) / static_cast<double>(pool->total_shares);
+    }
+
     // The engine's fund changed by penalties, fees and bad debt since the last step: the shares'
     // fund changes by as much, from or to the outside.
     void follow(std::int64_t fund_atoms) {
@@ -111,7 +122,7 @@ private:
     Ledger<assets::USDC> shares_ledger_{LedgerLimits{1, 1, 1}};
     Place place_;
     Staking staking_;
-    std::int64_t high_ = 0;
+    double high_price_ = 0.0;
 };
 
 }  // namespace risk

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/risk/normal.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/run_statistics.hpp"
 #include "backstop/risk/scenario.hpp"
@@ -21,11 +22,20 @@
 namespace backstop {
 namespace risk {
 
+// A mean over the paths with its normal-approximation interval (the paths are independent).
+struct MeanInterval {
+    double mean = 0.0;
+    double lower = 0.0;
+    double upper = 0.0;
+};
+
 struct PenaltyArm {
     RunStatistics statistics;
     double penalty_rate = 0.0;         // penalties charged / notional closed, over every path
     double mean_penalties_charged = 0.0;  // per path, quote units
     double mean_fund_final = 0.0;
+    MeanInterval penalties_charged;    // per path, with the interval at the summary's confidence
+    MeanInterval fund_final;
 };
 
 struct PenaltyComparison {
@@ -52,6 +62,24 @@ inline double mcnemar_exact_p(std::uint64_t b, std::uint64_t c) {
 }
 
 namespace detail {
+inline MeanInterval mean_interval(const std::vector<double>& values, double confidence) {
+    MeanInterval out;
+    const double n = static_cast<double>(values.size());
+    if (values.empty()) return out;
+    double mean = 0.0;
+    double squares = 0.0;
+    for (std::size_t i = 0; i < values.size(); ++i) {  // Welford: stable, in path order
+        const double delta = values[i] - mean;
+        mean += delta / static_cast<double>(i + 1);
+        squares += delta * (values[i] - mean);
+    }
+    const double half = values.size() > 1 ? -normal_quantile(0.5 * (1.0 - confidence)) * std::sqrt(squares / (n - 1.0) / n) : 0.0;
+    out.mean = mean;
+    out.lower = mean - half;
+    out.upper = mean + half;
+    return out;
+}
+
 inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress,
                                       std::vector<std::uint8_t>& depleted) {
     const RunResult result = run(scenario, false, progress);
@@ -63,11 +91,17 @@ inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOpt
     arm.statistics = std::move(*statistics);
     double charged = 0.0;
     double notional = 0.0;
+    std::vector<double> charged_per_path;
+    std::vector<double> final_per_path;
     for (const PathSummary& path : result.paths) {
         charged += path.penalties_charged;
         notional += path.closed_notional;
         arm.mean_fund_final += path.fund_final;
+        charged_per_path.push_back(path.penalties_charged);
+        final_per_path.push_back(path.fund_final);
     }
+    arm.penalties_charged = mean_interval(charged_per_path, options.confidence);
+    arm.fund_final = mean_interval(final_per_path, options.confidence);
     const double n = static_cast<double>(result.paths.size());
     arm.penalty_rate = notional > 0.0 ? charged / notional : 0.0;
     arm.mean_penalties_charged = charged / n;
@@ -82,6 +116,7 @@ inline Result<PenaltyComparison> compare_penalties(const Scenario& scenario, con
         return make_error(ErrorCode::invalid_argument, "the scenario has no dynamic penalty to compare");
     }
     if (Result<void> ok = scenario.fund.dynamic_penalty->validate(); !ok) return ok.error();
+    if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
     Scenario fixed = scenario;
     fixed.fund.dynamic_penalty.reset();
     PenaltyComparison comparison;

@@ -102,6 +102,17 @@ struct FundSetup {
     double base_slippage = 0.0;
 };
 
+// The fund set-up's own consistency, checked before any path runs (a path that finds it wrong
+// throws, which a worker thread cannot hand back).
+inline bool fund_setup_consistent(const FundSetup& fund) {
+    if (!(fund.base_asset_fraction >= 0.0 && fund.base_asset_fraction <= 1.0)) return false;
+    if (!(fund.base_haircut >= 0.0 && fund.base_slippage >= 0.0 && fund.base_haircut + fund.base_slippage <= 1.0)) return false;
+    if (fund.staking && (!fund.staking->valid() || fund.base_asset_fraction > 0.0)) return false;
+    if (fund.target && !fund.target->validate()) return false;
+    if (fund.dynamic_penalty && !fund.dynamic_penalty->validate()) return false;
+    return true;
+}
+
 namespace detail {
 // A fraction as the engine's rate (1.5% -> Ppm{15000}), to the nearest part per million.
 inline Ppm ppm_from_fraction(double fraction) { return Ppm{static_cast<std::int64_t>(std::llround(fraction * 1e6))}; }

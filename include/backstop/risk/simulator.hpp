@@ -50,10 +50,10 @@ struct PathSummary {
     double penalties_charged = 0.0;  // what liquidated traders paid in penalties
     double fees_to_fund = 0.0;       // the fund's share of trading fees (MarketConfig::fee_to_fund)
     // With FundSetup::target: the target at the end, its highest, and the fund's lowest coverage
-    // of it (balance / target, over the steps where the target was positive; 1 if it never was).
+    // of it (balance / target, over the steps where the target was positive).
     double target_final = 0.0;
     double target_max = 0.0;
-    double coverage_min = 1.0;
+    double coverage_min = std::numeric_limits<double>::infinity();  // infinite: the target was never positive
     double staker_claims = 0.0;  // with FundSetup::staking: what stakers took out of the fund
     double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
@@ -280,12 +280,14 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
         const auto report = target->compute(engine);
         if (report) target_now = report->target.atoms();
     };
+    // The health of a fund held in part in BTC counts its holding (at the mark less the haircut),
+    // against its whole initial value.
     const Int128 fixed_health_target(scenario.fund.fund_target > 0
                                          ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
-                                         : fund_initial_atoms);
+                                         : fund_initial_atoms + holding_atoms());
     const auto update_penalty = [&] {
         if (!dynamic_penalty) return;
-        const Int128 balance(engine.fund().balance(engine.ledger()).atoms());
+        const Int128 balance(engine.fund().balance(engine.ledger()).atoms() + holding_atoms());
         const Result<PenaltyUpdate> update =
             dynamic_penalty->update(engine.mark(market), balance, target ? target_now : fixed_health_target);
         if (update) (void)engine.set_liquidation_penalty(market, update->penalty);
@@ -349,7 +351,9 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                     // mark is the negative equity (penalty and discount are forgone), plus a unit.
                     const auto account = engine.summary(id);
                     const std::int64_t deficit = account && account->equity.is_negative() ? -account->equity.atoms() : 0;
-                    const std::int64_t floor = detail::to_atoms(scenario.fund.floor, quote_decimals);
+                    const std::int64_t floor = scenario.fund.settlement == SettlementChoice::cover_above_floor
+                                                   ? detail::to_atoms(scenario.fund.floor, quote_decimals)
+                                                   : 0;
                     const std::int64_t needed = deficit > 0 ? deficit + floor + 1'000'000 - engine.fund().balance(engine.ledger()).atoms() : 0;
                     holding->raise(needed, [&](Amount<USDC> proceeds) { (void)engine.fund_deposit(proceeds); });
                 }

@@ -96,4 +96,9 @@ TEST_CASE("lab: the report compares a staking cooldown with claims at once; scen
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"staking": {"stakers": 0}}})").error.empty());
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"staking": {"staked_fraction": 1.5}}})").error.empty());
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"staking": {"panic": 1}}})").error.empty());
+    // Stakers in a fund held in BTC are not modelled: refused before anything runs.
+    CHECK_FALSE(scenario_from_json_text(R"({"fund": {"base_asset_fraction": 0.5, "staking": {}}})").error.empty());
+    Scenario both = s;
+    both.fund.base_asset_fraction = 0.5;
+    CHECK(build_stress_report(both, options).error().code == ErrorCode::invalid_policy_parameter);
 }

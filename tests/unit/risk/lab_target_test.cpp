@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 using namespace backstop;
@@ -40,7 +41,7 @@ TEST_CASE("lab: the target is recorded at every step, and the coverage is the fu
         CHECK(path.target_final == target.back());
         CHECK(path.target_max == *std::max_element(target.begin(), target.end()));
         CHECK(path.target_max > 0.0);  // the traders' open interest alone asks for 5% of it
-        double lowest = 1.0;
+        double lowest = std::numeric_limits<double>::infinity();
         for (std::size_t step = 0; step < target.size(); ++step) {
             if (target[step] > 0.0) lowest = std::min(lowest, fund[step] / target[step]);
         }

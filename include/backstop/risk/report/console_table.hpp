@@ -61,16 +61,16 @@ inline std::string console_summary(const StressReport& report) {
         for (const bool first : {true, false}) {
             const PenaltyArm& a = first ? c.first : c.second;
             row(fmt::format("{}: {}", c.what, first ? c.first_name : c.second_name),
-                fmt::format("depletion {}", probability(a.statistics.depletion_wilson)));
+                fmt::format("depletion {}  C-P [{:.4f}, {:.4f}]", probability(a.statistics.depletion_wilson),
+                            a.statistics.depletion_clopper_pearson.lower, a.statistics.depletion_clopper_pearson.upper));
         }
         row(fmt::format("{}: paired test", c.what),
             fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}", c.first_only, c.second_only,
                         c.mcnemar_p_value));
     }
-    if (!report.target_fan.levels.empty()) {
+    if (sc.fund.target) {
         row("paths below the fund's target", fmt::format("{} of {}  {}", report.paths_below_target, s.paths,
                                                           probability(report.below_target)));
-        row("median lowest target coverage", fmt::format("{:.3f}", report.coverage_min_median));
     }
     if (!report.calibration_skipped.empty()) row("fund size calibration", "skipped: the policies look at the balance");
     std::size_t frontier = 0;

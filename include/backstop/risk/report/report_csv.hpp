@@ -123,15 +123,20 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
         tables.push_back({"target_fan_chart", std::move(t)});
     }
     if (!report.comparisons.empty()) {
-        std::string t = "comparison,arm,depleted_paths,paths,depletion,depletion_low,depletion_high,penalty_rate,"
-                        "mean_fund_final,depleted_this_arm_only,mcnemar_p_value\n";
+        std::string t = "comparison,arm,depleted_paths,paths,depletion,depletion_low,depletion_high,depletion_cp_low,"
+                        "depletion_cp_high,penalties_per_path,penalties_low,penalties_high,fund_final,fund_final_low,"
+                        "fund_final_high,depleted_this_arm_only,mcnemar_p_value\n";
         for (const PairedComparison& c : report.comparisons) {
             for (const bool first : {true, false}) {
                 const PenaltyArm& a = first ? c.first : c.second;
                 const BinomialInterval& w = a.statistics.depletion_wilson;
-                t += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", c.what, first ? c.first_name : c.second_name,
-                                 a.statistics.depleted_paths, a.statistics.paths, csv_number(w.estimate), csv_number(w.lower),
-                                 csv_number(w.upper), csv_number(a.penalty_rate), csv_number(a.mean_fund_final),
+                const BinomialInterval& cp = a.statistics.depletion_clopper_pearson;
+                t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.what,
+                                 first ? c.first_name : c.second_name, a.statistics.depleted_paths, a.statistics.paths,
+                                 csv_number(w.estimate), csv_number(w.lower), csv_number(w.upper), csv_number(cp.lower),
+                                 csv_number(cp.upper), csv_number(a.penalties_charged.mean),
+                                 csv_number(a.penalties_charged.lower), csv_number(a.penalties_charged.upper),
+                                 csv_number(a.fund_final.mean), csv_number(a.fund_final.lower), csv_number(a.fund_final.upper),
                                  first ? c.first_only : c.second_only, csv_number(c.mcnemar_p_value));
             }
         }

@@ -193,22 +193,25 @@ inline std::string figure(const char* id, const char* title, const std::string& 
 // ended, and the paired test.
 inline std::string comparison_html(const PairedComparison& c, double confidence) {
     std::string html = fmt::format("<h2>Same seeds, two set-ups: {}</h2>\n<table>\n<tr><th>{}</th><th>depleted paths</th>"
-                                   "<th>depletion</th><th>{:g}% interval (Wilson)</th><th>penalty paid (of closed "
-                                   "notional)</th><th>fund at the end (mean)</th><th>lowest fund (median)</th><th>"
-                                   "liquidations per path</th></tr>\n",
+                                   "<th>depletion</th><th>{:g}% interval (Wilson)</th><th>(Clopper-Pearson)</th><th>"
+                                   "penalties paid per path (mean)</th><th>interval</th><th>fund at the end (mean)</th>"
+                                   "<th>interval</th></tr>\n",
                                    xml_escape(c.what), xml_escape(c.what), 100.0 * confidence);
     for (const bool first : {true, false}) {
         const PenaltyArm& a = first ? c.first : c.second;
         const BinomialInterval& w = a.statistics.depletion_wilson;
-        html += fmt::format("<tr><td>{}</td><td>{} of {}</td><td>{:.3f}</td><td>[{:.3f}, {:.3f}]</td><td>{:.3f}%</td>"
-                            "<td>{:.0f}</td><td>{:.0f}</td><td>{:.1f}</td></tr>\n",
+        const BinomialInterval& cp = a.statistics.depletion_clopper_pearson;
+        html += fmt::format("<tr><td>{}</td><td>{} of {}</td><td>{:.3f}</td><td>[{:.3f}, {:.3f}]</td><td>[{:.3f}, {:.3f}]"
+                            "</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td></tr>\n",
                             xml_escape(first ? c.first_name : c.second_name), a.statistics.depleted_paths,
-                            a.statistics.paths, w.estimate, w.lower, w.upper, 100.0 * a.penalty_rate, a.mean_fund_final,
-                            a.statistics.fund_min_median, a.statistics.mean_liquidations);
+                            a.statistics.paths, w.estimate, w.lower, w.upper, cp.lower, cp.upper, a.penalties_charged.mean,
+                            a.penalties_charged.lower, a.penalties_charged.upper, a.fund_final.mean, a.fund_final.lower,
+                            a.fund_final.upper);
     }
     html += fmt::format("</table>\n<p>Both arms ran the same seeds, so their estimates are paired: {} paths were "
                         "depleted with {} only and {} with {} only; McNemar's exact test gives p = {:.3g} (two overlapping "
-                        "intervals do not say the arms are alike; this test does).</p>\n",
+                        "intervals do not say the arms are alike; this test does). Means are per path, with their normal-approximation "
+                        "intervals.</p>\n",
                         c.first_only, xml_escape(c.first_name), c.second_only, xml_escape(c.second_name), c.mcnemar_p_value);
     return html;
 }
@@ -271,11 +274,10 @@ inline std::string report_html(const StressReport& report) {
             "chart-target", "Fund against its target", detail::target_chart_svg(report),
             fmt::format("The target at every step: the larger of {:g}% of open interest and the bad debt the {} accounts "
                         "that would leave the most would leave with every position moved {:g}% against itself (Cover-{}). "
-                        "The fund fell below it on {} of {} paths ({:.3f}, {:g}% interval [{:.3f}, {:.3f}]); the median "
-                        "path's lowest coverage was {:.2f}.",
+                        "The fund fell below it on {} of {} paths ({:.3f}, {:g}% interval [{:.3f}, {:.3f}]).",
                         100.0 * t.open_interest_fraction.to_double(), t.cover, 100.0 * t.shock.to_double(), t.cover,
                         report.paths_below_target, s.paths, report.below_target.estimate, 100.0 * report.confidence,
-                        report.below_target.lower, report.below_target.upper, report.coverage_min_median));
+                        report.below_target.lower, report.below_target.upper));
     }
     html += "</div>\n";
 

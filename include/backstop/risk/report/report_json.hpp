@@ -105,13 +105,12 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                              {"policies", policies}};
     // Written only when there are some: the reports of other scenarios stay as they were.
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
-    if (!report.target_fan.levels.empty()) {
+    if (report.scenario.fund.target) {
         result["target"] = {{"fan_chart", {{"levels", report.target_fan.levels},
                                            {"hours", report.target_fan.hours},
                                            {"quantiles", report.target_fan.quantiles}}},
                             {"paths_below_target", report.paths_below_target},
-                            {"below_target", detail::interval_json(report.below_target)},
-                            {"coverage_min_median", report.coverage_min_median}};
+                            {"below_target", detail::interval_json(report.below_target)}};
     }
     for (const PairedComparison& c : report.comparisons) {
         auto arm = [](const std::string& name, const PenaltyArm& a) {
@@ -121,10 +120,11 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                                   {"depletion_wilson", detail::interval_json(a.statistics.depletion_wilson)},
                                   {"depletion_clopper_pearson", detail::interval_json(a.statistics.depletion_clopper_pearson)},
                                   {"penalty_rate", a.penalty_rate},
-                                  {"mean_penalties_charged", a.mean_penalties_charged},
-                                  {"mean_fund_final", a.mean_fund_final},
-                                  {"fund_min_median", a.statistics.fund_min_median},
-                                  {"mean_liquidations", a.statistics.mean_liquidations}};
+                                  {"penalties_charged_per_path", {{"mean", a.penalties_charged.mean},
+                                                                  {"lower", a.penalties_charged.lower},
+                                                                  {"upper", a.penalties_charged.upper}}},
+                                  {"fund_final", {{"mean", a.fund_final.mean}, {"lower", a.fund_final.lower},
+                                                  {"upper", a.fund_final.upper}}}};
         };
         result["comparisons"].push_back({{"what", c.what},
                                          {"arms", {arm(c.first_name, c.first), arm(c.second_name, c.second)}},

@@ -446,6 +446,9 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.number("base_haircut", f.base_haircut, 0.0, 1.0);
         fields.number("base_slippage", f.base_slippage, 0.0, 1.0);
         if (f.base_haircut + f.base_slippage > 1.0) fields.fail("scenario.fund: base_haircut + base_slippage above 1");
+        if (f.base_asset_fraction > 0.0 && fields.find("staking") != nullptr) {
+            fields.fail("scenario.fund: stakers in a fund held in the base asset are not modelled");
+        }
         nlohmann::json known = written["fund"];
         for (const char* key : {"base_asset_fraction", "base_haircut", "base_slippage"}) known[key] = nullptr;
         if (const nlohmann::json* staking = fields.find("staking")) {

@@ -100,12 +100,11 @@ struct StressReport {
     double mean_penalties_to_fund = 0.0;
     double mean_fund_final = 0.0;
     std::vector<PairedComparison> comparisons;
-    // With FundSetup::target: the target's fan over time (same levels as the fund's), the paths on
-    // which the fund fell below it at some step (with the interval), and the median lowest coverage.
+    // With FundSetup::target: the target's fan over time (same levels as the fund's), and the
+    // paths on which the fund fell below it at some step, with the interval.
     FanChart target_fan;
     BinomialInterval below_target{};
     std::uint64_t paths_below_target = 0;
-    double coverage_min_median = 0.0;
     // Why the fund's size was not calibrated (empty: it was): the required fund, the depletion
     // curve, the calibrated sizes and the grid need policies that do not look at the balance.
     std::string calibration_skipped;
@@ -267,6 +266,7 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     for (const double target : options.targets) {  // checked before anything runs
         if (!(target > 0.0 && target < 1.0)) return make_error(ErrorCode::invalid_argument, "targets in (0, 1)");
     }
+    if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
     const bool calibrate = policies_ignore_balance(scenario.fund);
     if (calibrate && options.grid_paths > 0) {
         if (Result<void> valid = check_grid(scenario, Span<const double>(options.grid_maintenance),
@@ -285,18 +285,10 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     report.fan = detail::fan_chart(scenario, result.fund_paths, options.fan_levels);
     if (scenario.fund.target) {
         report.target_fan = detail::fan_chart(scenario, result.target_paths, options.fan_levels);
-        std::vector<double> coverage;
-        for (const PathSummary& path : result.paths) {
-            report.paths_below_target += path.coverage_min < 1.0 ? 1u : 0u;
-            coverage.push_back(path.coverage_min);
-        }
+        for (const PathSummary& path : result.paths) report.paths_below_target += path.coverage_min < 1.0 ? 1u : 0u;
         Result<BinomialInterval> below = wilson_interval(report.paths_below_target, result.paths.size(), options.summary.confidence);
         if (!below) return below.error();
         report.below_target = *below;
-        std::sort(coverage.begin(), coverage.end());
-        Result<double> median = quantile(Span<const double>(coverage), 0.5);
-        if (!median) return median.error();
-        report.coverage_min_median = *median;
     }
     std::vector<double> losses;
     for (const PathSummary& path : result.paths) {
@@ -311,8 +303,8 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     if (!calibrate) {
         report.calibration_skipped =
             "the fund's policies look at its balance (a fund-first fee capture, a settlement above a floor, a penalty "
-            "that reads the fund's health, or a fund held in the base asset): the path of a smaller fund is not the "
-            "same path, so no fund size is calibrated";
+            "that reads the fund's health, a fund held in the base asset, or stakers who run): the path of a smaller "
+            "fund is not the same path, so no fund size is calibrated";
     }
     if (Result<void> ok = detail::add_comparisons(scenario, options, progress, report); !ok) return ok.error();
     if (calibrate) {
