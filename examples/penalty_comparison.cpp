@@ -32,13 +32,15 @@ int main(int argc, char** argv) {
         return 1;
     }
     fmt::print("{} paths, seed {}, fund {:.0f} USDC\n", scenario.paths, scenario.seed, scenario.fund.initial);
-    fmt::print("{:<10} {:>22} {:>16} {:>14} {:>18}\n", "penalty", "P(depletion) [95%]", "penalty paid", "liquidations",
-               "fund at the end");
+    fmt::print("{:<10} {:>22} {:>14} {:>28} {:>30}\n", "penalty", "P(depletion) [95%]", "penalty rate",
+               "penalties per path [95%]", "fund at the end [95%]");
     for (const auto& [name, arm] : {std::pair<const char*, const PenaltyArm*>{"static", &c->static_penalty},
                                     std::pair<const char*, const PenaltyArm*>{"dynamic", &c->dynamic_penalty}}) {
         const auto& w = arm->statistics.depletion_wilson;
-        fmt::print("{:<10} {:>8.3f} [{:.3f}, {:.3f}] {:>15.3f}% {:>14.1f} {:>18.0f}\n", name, w.estimate, w.lower, w.upper,
-                   100.0 * arm->penalty_rate, arm->statistics.mean_liquidations, arm->mean_fund_final);
+        fmt::print("{:<10} {:>8.3f} [{:.3f}, {:.3f}] {:>13.3f}% {:>10.0f} [{:.0f}, {:.0f}] {:>10.0f} [{:.0f}, {:.0f}]\n", name,
+                   w.estimate, w.lower, w.upper, 100.0 * arm->penalty_rate, arm->penalties_charged.mean,
+                   arm->penalties_charged.lower, arm->penalties_charged.upper, arm->fund_final.mean, arm->fund_final.lower,
+                   arm->fund_final.upper);
     }
     fmt::print("paired (same seeds): depleted with the static penalty only {}, with the dynamic only {}; McNemar "
                "exact p = {:.3g}\n",
