@@ -128,42 +128,37 @@ TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
     }
 }
 
-// Worlds whose liquidation penalties change between operations (MarginEngine::
-// set_liquidation_penalty, as a DynamicPenalty or governance drives it), every policy.
-TEST_CASE("swarm: worlds with changing liquidation penalties keep every promise and replay", "[swarm][penalty]") {
-    if (replaying()) return;
+// 240,000 operations (at full scale) over worlds from seed `first_seed` up, with `options`.
+static void check_option_worlds(std::uint64_t first_seed, RunOptions options) {
     SwarmTally tally;
     const std::uint64_t total = swarm_scaled(240'000);
     for (std::uint64_t k = 0; tally.ops < total; ++k) {
-        const std::uint64_t ops = std::min(ops_per_world, total - tally.ops);
-        RunOptions options{ops, false};
-        options.penalty_changes = true;
-        const SwarmTally world = run_seed(500'000 + k, options);
+        options.ops = std::min(ops_per_world, total - tally.ops);
+        const SwarmTally world = run_seed(first_seed + k, options);
         tally.merge(world);
-        if (world.ops < ops) tally.ops += ops - world.ops;
+        if (world.ops < options.ops) tally.ops += options.ops - world.ops;
     }
     INFO(tally.report());
     CHECK(tally.hard_failures() == 0);
     CHECK(tally.liquidations > tally.ops / 4'000);
 }
 
+// Worlds whose liquidation penalties change between operations (MarginEngine::
+// set_liquidation_penalty, as a DynamicPenalty or governance drives it), every policy.
+TEST_CASE("swarm: worlds with changing liquidation penalties keep every promise and replay", "[swarm][penalty]") {
+    if (replaying()) return;
+    RunOptions options{0, false};
+    options.penalty_changes = true;
+    check_option_worlds(500'000, options);
+}
+
 // Worlds with trading fees (either side taking), per-market isolated funds, draw caps on the
 // shared fund, and their deposits, sweeps and parameter changes between operations.
 TEST_CASE("swarm: worlds with fees and isolated funds keep every promise and replay", "[swarm][isolated][fees]") {
     if (replaying()) return;
-    SwarmTally tally;
-    const std::uint64_t total = swarm_scaled(240'000);
-    for (std::uint64_t k = 0; tally.ops < total; ++k) {
-        const std::uint64_t ops = std::min(ops_per_world, total - tally.ops);
-        RunOptions options{ops, false};
-        options.fees_and_isolation = true;
-        const SwarmTally world = run_seed(600'000 + k, options);
-        tally.merge(world);
-        if (world.ops < ops) tally.ops += ops - world.ops;
-    }
-    INFO(tally.report());
-    CHECK(tally.hard_failures() == 0);
-    CHECK(tally.liquidations > tally.ops / 4'000);
+    RunOptions options{0, false};
+    options.fees_and_isolation = true;
+    check_option_worlds(600'000, options);
 }
 
 // BACKSTOP_SWARM_SEED=<seed> BACKSTOP_SWARM_OPS=<n>: that world alone, up to operation n, every

@@ -38,21 +38,10 @@ inline Result<FundCurrencyComparison> compare_fund_currency(const Scenario& scen
     if (!fund_setup_consistent(fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
     Scenario stablecoin = scenario;
     stablecoin.fund.base_asset_fraction = 0.0;
-    FundCurrencyComparison comparison;
-    std::vector<std::uint8_t> stable_depleted;
-    std::vector<std::uint8_t> base_depleted;
-    Result<PenaltyArm> stable_arm = detail::penalty_arm(stablecoin, options, progress, stable_depleted);
-    if (!stable_arm) return stable_arm.error();
-    Result<PenaltyArm> base_arm = detail::penalty_arm(scenario, options, progress, base_depleted);
-    if (!base_arm) return base_arm.error();
-    comparison.stablecoin = std::move(*stable_arm);
-    comparison.base_asset = std::move(*base_arm);
-    for (std::size_t i = 0; i < stable_depleted.size(); ++i) {
-        comparison.depleted_stablecoin_only += stable_depleted[i] && !base_depleted[i] ? 1u : 0u;
-        comparison.depleted_base_asset_only += base_depleted[i] && !stable_depleted[i] ? 1u : 0u;
-    }
-    comparison.mcnemar_p_value = mcnemar_exact_p(comparison.depleted_stablecoin_only, comparison.depleted_base_asset_only);
-    return comparison;
+    Result<PairedArms> pair = detail::paired_arms(stablecoin, scenario, options, progress);
+    if (!pair) return pair.error();
+    return FundCurrencyComparison{std::move(pair->first), std::move(pair->second), pair->first_only, pair->second_only,
+                                  pair->mcnemar_p_value};
 }
 
 }  // namespace risk

@@ -110,6 +110,35 @@ inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOpt
 }
 }  // namespace detail
 
+// Two set-ups on the same seeds: each arm, and the paths depleted in one arm only with McNemar's
+// exact test on them. Every comparison of the lab (penalty, fund currency, staking cooldown).
+struct PairedArms {
+    PenaltyArm first;
+    PenaltyArm second;
+    std::uint64_t first_only = 0;
+    std::uint64_t second_only = 0;
+    double mcnemar_p_value = 1.0;
+};
+
+namespace detail {
+inline Result<PairedArms> paired_arms(const Scenario& first, const Scenario& second, const SummaryOptions& options,
+                                      Progress* progress) {
+    std::vector<std::uint8_t> first_depleted;
+    std::vector<std::uint8_t> second_depleted;
+    Result<PenaltyArm> a = penalty_arm(first, options, progress, first_depleted);
+    if (!a) return a.error();
+    Result<PenaltyArm> b = penalty_arm(second, options, progress, second_depleted);
+    if (!b) return b.error();
+    PairedArms pair{std::move(*a), std::move(*b), 0, 0, 1.0};
+    for (std::size_t i = 0; i < first_depleted.size(); ++i) {
+        pair.first_only += first_depleted[i] && !second_depleted[i] ? 1u : 0u;
+        pair.second_only += second_depleted[i] && !first_depleted[i] ? 1u : 0u;
+    }
+    pair.mcnemar_p_value = mcnemar_exact_p(pair.first_only, pair.second_only);
+    return pair;
+}
+}  // namespace detail
+
 inline Result<PenaltyComparison> compare_penalties(const Scenario& scenario, const SummaryOptions& options = {},
                                                    Progress* progress = nullptr) {
     if (!scenario.fund.dynamic_penalty) {
@@ -119,21 +148,10 @@ inline Result<PenaltyComparison> compare_penalties(const Scenario& scenario, con
     if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
     Scenario fixed = scenario;
     fixed.fund.dynamic_penalty.reset();
-    PenaltyComparison comparison;
-    std::vector<std::uint8_t> static_depleted;
-    std::vector<std::uint8_t> dynamic_depleted;
-    Result<PenaltyArm> static_arm = detail::penalty_arm(fixed, options, progress, static_depleted);
-    if (!static_arm) return static_arm.error();
-    Result<PenaltyArm> dynamic_arm = detail::penalty_arm(scenario, options, progress, dynamic_depleted);
-    if (!dynamic_arm) return dynamic_arm.error();
-    comparison.static_penalty = std::move(*static_arm);
-    comparison.dynamic_penalty = std::move(*dynamic_arm);
-    for (std::size_t i = 0; i < static_depleted.size(); ++i) {
-        comparison.depleted_static_only += static_depleted[i] && !dynamic_depleted[i] ? 1u : 0u;
-        comparison.depleted_dynamic_only += dynamic_depleted[i] && !static_depleted[i] ? 1u : 0u;
-    }
-    comparison.mcnemar_p_value = mcnemar_exact_p(comparison.depleted_static_only, comparison.depleted_dynamic_only);
-    return comparison;
+    Result<PairedArms> pair = detail::paired_arms(fixed, scenario, options, progress);
+    if (!pair) return pair.error();
+    return PenaltyComparison{std::move(pair->first), std::move(pair->second), pair->first_only, pair->second_only,
+                             pair->mcnemar_p_value};
 }
 
 }  // namespace risk

@@ -227,20 +227,12 @@ inline Result<void> add_comparisons(const Scenario& scenario, const StressReport
         // Does the cooldown hold the run back? The same stakers claiming at once, same seeds.
         Scenario at_once = scenario;
         at_once.fund.staking->cooldown_hours = 0.0;
-        std::vector<std::uint8_t> first_depleted;
-        std::vector<std::uint8_t> second_depleted;
-        Result<PenaltyArm> first = penalty_arm(at_once, options.summary, progress, first_depleted);
-        if (!first) return first.error();
-        Result<PenaltyArm> second = penalty_arm(scenario, options.summary, progress, second_depleted);
-        if (!second) return second.error();
-        PairedComparison c{"staking cooldown", "claims at once", fmt::format("{:g} h cooldown", scenario.fund.staking->cooldown_hours),
-                           std::move(*first), std::move(*second), 0, 0, 1.0};
-        for (std::size_t i = 0; i < first_depleted.size(); ++i) {
-            c.first_only += first_depleted[i] && !second_depleted[i] ? 1u : 0u;
-            c.second_only += second_depleted[i] && !first_depleted[i] ? 1u : 0u;
-        }
-        c.mcnemar_p_value = mcnemar_exact_p(c.first_only, c.second_only);
-        report.comparisons.push_back(std::move(c));
+        Result<PairedArms> pair = paired_arms(at_once, scenario, options.summary, progress);
+        if (!pair) return pair.error();
+        report.comparisons.push_back({"staking cooldown", "claims at once",
+                                      fmt::format("{:g} h cooldown", scenario.fund.staking->cooldown_hours),
+                                      std::move(pair->first), std::move(pair->second), pair->first_only, pair->second_only,
+                                      pair->mcnemar_p_value});
     }
     if (scenario.fund.base_asset_fraction > 0.0) {
         Result<FundCurrencyComparison> c = compare_fund_currency(scenario, options.summary, progress);
