@@ -507,7 +507,7 @@ private:
             detail::plan_trade(view(), fund().place(), market.value, buyer, seller, size_atoms, raw_price, taker);
         if (!plan) return plan.error();
         // ---- commit: cannot fail ----
-        TradeReport<Asset> report = detail::commit_trade<LedgerType, Asset>(ledger_, book_, markets_, *plan);
+        TradeReport<Asset> report = detail::commit_trade(ledger_, book_, markets_, fund(), *plan);
         if constexpr (CommandJournal::enabled) {
             EngineCommand command =
                 make_engine_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);

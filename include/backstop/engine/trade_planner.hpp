@@ -110,9 +110,10 @@ Result<TradePlan> plan_trade(const EngineView<LedgerType>& v, Place shared_fund,
     return plan;
 }
 
-// Commits a plan that plan_trade returned on this state: it cannot fail.
-template <class LedgerType, class Asset>
-TradeReport<Asset> commit_trade(LedgerType& ledger, PositionBook& book, std::vector<MarketState>& markets,
+// Commits a plan that plan_trade returned on this state: it cannot fail. The shared fund takes its
+// fee shares itself (they count in its statistics); an isolated fund's are plain transfers.
+template <class LedgerType, class Fund, class Asset = typename Fund::asset_type>
+TradeReport<Asset> commit_trade(LedgerType& ledger, PositionBook& book, std::vector<MarketState>& markets, Fund& fund,
                                 const TradePlan& plan) {
     MarketState& state = markets[plan.market];
     TradeReport<Asset> report;
@@ -123,7 +124,14 @@ TradeReport<Asset> commit_trade(LedgerType& ledger, PositionBook& book, std::vec
     report.seller_realised_pnl = Amount<Asset>(plan.sell.realised);
     for (const FillPlan* fill : {&plan.buy, &plan.sell}) {
         const FeePlan& fee = fill == &plan.buy ? plan.buyer_fee : plan.seller_fee;
-        move(ledger, Place::collateral(fill->account), plan.fee_place, fee.to_fund, TransferReason::trading_fee, report.transfers);
+        if (plan.fee_place == fund.place() && fee.to_fund > 0) {
+            fund.commit_fee(ledger, Place::collateral(fill->account), Amount<Asset>(fee.to_fund));
+            report.transfers.add(Transfer<Asset>{Place::collateral(fill->account), plan.fee_place, Amount<Asset>(fee.to_fund),
+                                                 TransferReason::trading_fee});
+        } else {
+            move(ledger, Place::collateral(fill->account), plan.fee_place, fee.to_fund, TransferReason::trading_fee,
+                 report.transfers);
+        }
         move(ledger, Place::collateral(fill->account), Place::treasury(), fee.to_treasury, TransferReason::trading_fee,
              report.transfers);
     }

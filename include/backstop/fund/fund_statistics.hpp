@@ -17,6 +17,7 @@ struct FundStatistics {
     using Total = Amount<Asset, Int128>;
 
     Total captured_total;      // penalty shares received
+    Total fees_total;          // trading-fee shares received (MarketConfig::fee_to_fund)
     Total paid_total;          // bad debt paid
     Total socialized_total;    // remainders covered by socialized loss
     Total uncovered_total;     // remainders nobody could bear

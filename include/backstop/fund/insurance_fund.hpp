@@ -190,6 +190,16 @@ public:
         return CaptureReport<Asset>{split.total(), split};
     }
 
+    // Receives a share of a trading fee from `source`, a transfer the caller checked (the engine's
+    // trade plan): it cannot fail.
+    template <class Ledger>
+    void commit_fee(Ledger& ledger, Place source, const Money& amount) {
+        if (!amount.is_positive()) return;
+        ledger.commit(source, place(), amount, TransferReason::trading_fee);
+        FundStatistics<Asset>::add(statistics_.fees_total, amount);
+        statistics_.observe_balance(balance(ledger));
+    }
+
     template <class Ledger>
     Result<CaptureReport<Asset>> capture(Ledger& ledger, const Money& penalty,
                                          const CaptureContext& context) {

@@ -56,6 +56,9 @@ TEST_CASE("trading fees: the taker and the maker pay their rates, split between 
     CHECK(second.buyer_fee.atoms() == 10'001);
     CHECK(second.fees_to_fund.atoms() == 17'500);
     CHECK(w.engine.fund().balance(w.engine.ledger()).atoms() == 1'750'000 + 17'500);
+    // The shared fund counts them in its statistics (not as penalties).
+    CHECK(w.engine.fund().statistics().fees_total.atoms() == 1'750'000 + 17'500);
+    CHECK(w.engine.fund().statistics().captured_total.is_zero());
     CHECK(atoms_at(w.engine.ledger(), Place::treasury()) == 1'750'000 + 17'502);
     w.check_invariants();
 }
