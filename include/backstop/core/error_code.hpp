@@ -73,6 +73,31 @@ enum class ErrorCode : std::uint16_t {
     cooldown_not_over = 505,         // a claim before the time its request fixed
     claim_limit_reached = 506,       // the day's withdrawable fraction of the fund is used up
     stake_below_one_share = 507,     // an amount that buys no share (it would be a gift)
+
+    // 600-619: governance (management/governance.hpp)
+    parameter_out_of_bounds = 600,    // a proposed value outside the parameter's bounds
+    timelock_not_over = 601,          // a change executed before its timelock has passed
+    rate_limit_exceeded = 602,        // a change larger than the parameter's rate limit allows in its period
+    not_risk_reducing = 603,          // an emergency change that would not reduce risk
+    unknown_proposal = 604,           // a proposal id never queued, or already executed or cancelled
+    unknown_parameter = 605,          // a parameter the governor does not govern
+    proposal_stale = 606,             // the parameter changed since the proposal was queued
+
+    // 620-639: yield on idle capital (management/yield_strategies.hpp)
+    unknown_strategy = 620,           // a strategy id never opened
+    below_liquidity_floor = 621,      // an allocation that would leave the fund below its liquidity floor
+    strategy_locked = 622,            // capital asked for before its lock-up or withdrawal delay is over
+    no_recall_pending = 623,          // a recall completed that was never requested
+    recall_pending = 624,             // a second recall while one is pending
+
+    // 640-659: reinsurance (management/reinsurance.hpp)
+    unknown_treaty = 640,             // a treaty id never written
+    treaty_exhausted = 641,           // a claim on a treaty whose limit and reinstatements are used up
+    unknown_pool_member = 642,        // a fund that is not a member of the pool
+    premium_not_due = 643,            // a premium charged before its period has ended
+
+    // 660-679: hedging (management/fund_hedge.hpp)
+    hedge_not_needed = 660,           // a rebalance whose order would be smaller than a lot or inside the band
 };
 
 // The enumerator's name, for messages and logs; "unknown" for numbers this version does not know.
@@ -133,6 +158,23 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::cooldown_not_over: return "cooldown_not_over";
         case ErrorCode::claim_limit_reached: return "claim_limit_reached";
         case ErrorCode::stake_below_one_share: return "stake_below_one_share";
+        case ErrorCode::parameter_out_of_bounds: return "parameter_out_of_bounds";
+        case ErrorCode::timelock_not_over: return "timelock_not_over";
+        case ErrorCode::rate_limit_exceeded: return "rate_limit_exceeded";
+        case ErrorCode::not_risk_reducing: return "not_risk_reducing";
+        case ErrorCode::unknown_proposal: return "unknown_proposal";
+        case ErrorCode::unknown_parameter: return "unknown_parameter";
+        case ErrorCode::proposal_stale: return "proposal_stale";
+        case ErrorCode::unknown_strategy: return "unknown_strategy";
+        case ErrorCode::below_liquidity_floor: return "below_liquidity_floor";
+        case ErrorCode::strategy_locked: return "strategy_locked";
+        case ErrorCode::no_recall_pending: return "no_recall_pending";
+        case ErrorCode::recall_pending: return "recall_pending";
+        case ErrorCode::unknown_treaty: return "unknown_treaty";
+        case ErrorCode::treaty_exhausted: return "treaty_exhausted";
+        case ErrorCode::unknown_pool_member: return "unknown_pool_member";
+        case ErrorCode::premium_not_due: return "premium_not_due";
+        case ErrorCode::hedge_not_needed: return "hedge_not_needed";
     }
     return "unknown";
 }

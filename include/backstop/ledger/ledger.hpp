@@ -31,6 +31,7 @@ struct LedgerLimits {
     std::uint32_t accounts_max = 1024;
     std::uint32_t funds_max = 16;
     std::uint32_t liquidators_max = 64;
+    std::uint32_t strategies_max = 16;
 };
 
 template <class Asset, class Journal = NullJournal>
@@ -47,6 +48,7 @@ public:
         accounts_.reserve(limits.accounts_max);
         funds_.reserve(limits.funds_max);
         liquidators_.reserve(limits.liquidators_max);
+        strategies_.reserve(limits.strategies_max);
     }
 
     // ---- places ---------------------------------------------------------------------------
@@ -67,10 +69,16 @@ public:
         if (!index) return index.error();
         return LiquidatorId{*index};
     }
+    Result<StrategyId> open_strategy() {
+        Result<std::uint32_t> index = open(strategies_, limits_.strategies_max, PlaceKind::strategy);
+        if (!index) return index.error();
+        return StrategyId{*index};
+    }
 
     bool contains(Place place) const { return slot(place) != nullptr; }
     std::uint32_t account_count() const { return static_cast<std::uint32_t>(accounts_.size()); }
     std::uint32_t fund_count() const { return static_cast<std::uint32_t>(funds_.size()); }
+    std::uint32_t strategy_count() const { return static_cast<std::uint32_t>(strategies_.size()); }
     std::uint32_t liquidator_count() const {
         return static_cast<std::uint32_t>(liquidators_.size());
     }
@@ -177,6 +185,7 @@ public:
         add(PlaceKind::dust, dust_);
         add(PlaceKind::pnl_pool, pnl_pool_);
         add(PlaceKind::funding_pool, funding_pool_);
+        for (const Rep& value : strategies_) add(PlaceKind::strategy, value);
         for (const auto& sum : result.sum_by_kind) result.total += sum;
         return result;
     }
@@ -190,11 +199,16 @@ public:
         for (const Rep& value : accounts_) hash.add_signed(value);
         for (const Rep& value : funds_) hash.add_signed(value);
         for (const Rep& value : liquidators_) hash.add_signed(value);
+        // Strategies came later: a ledger without any keeps the digest it had before.
+        if (!strategies_.empty()) {
+            hash.add(strategies_.size());
+            for (const Rep& value : strategies_) hash.add_signed(value);
+        }
         return hash.value();
     }
 
     bool is_empty() const {
-        return accounts_.empty() && funds_.empty() && liquidators_.empty() && external_ == 0 &&
+        return accounts_.empty() && funds_.empty() && liquidators_.empty() && strategies_.empty() && external_ == 0 &&
                treasury_ == 0 && socialized_loss_ == 0 && dust_ == 0 && pnl_pool_ == 0 &&
                funding_pool_ == 0;
     }
@@ -240,6 +254,7 @@ private:
             case PlaceKind::dust: return single(dust_);
             case PlaceKind::pnl_pool: return single(pnl_pool_);
             case PlaceKind::funding_pool: return single(funding_pool_);
+            case PlaceKind::strategy: return indexed(strategies_);
         }
         return nullptr;
     }
@@ -250,6 +265,7 @@ private:
     std::vector<Rep> accounts_;
     std::vector<Rep> funds_;
     std::vector<Rep> liquidators_;
+    std::vector<Rep> strategies_;
     Rep external_ = Rep(0);
     Rep treasury_ = Rep(0);
     Rep socialized_loss_ = Rep(0);

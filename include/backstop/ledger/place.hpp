@@ -18,9 +18,10 @@ enum class PlaceKind : std::uint8_t {
     pnl_pool = 7,         // counterpart of realised trading PnL: winners are paid from it,
                           // losers pay into it (negative while it has paid out more than it took)
     funding_pool = 8,     // funding in transit between the positions that pay and receive it
+    strategy = 9,         // capital a fund placed with a yield strategy, by StrategyId
 };
 
-inline constexpr int place_kind_count = 9;
+inline constexpr int place_kind_count = 10;
 
 constexpr std::string_view place_kind_name(PlaceKind kind) noexcept {
     switch (kind) {
@@ -33,6 +34,7 @@ constexpr std::string_view place_kind_name(PlaceKind kind) noexcept {
         case PlaceKind::dust: return "dust";
         case PlaceKind::pnl_pool: return "pnl_pool";
         case PlaceKind::funding_pool: return "funding_pool";
+        case PlaceKind::strategy: return "strategy";
     }
     return "unknown";
 }
@@ -62,11 +64,13 @@ namespace detail {
 struct AccountIdTag {};
 struct FundIdTag {};
 struct LiquidatorIdTag {};
+struct StrategyIdTag {};
 }  // namespace detail
 
 using AccountId = StrongId<detail::AccountIdTag>;
 using FundId = StrongId<detail::FundIdTag>;
 using LiquidatorId = StrongId<detail::LiquidatorIdTag>;
+using StrategyId = StrongId<detail::StrategyIdTag>;
 
 // A place: a kind and, for kinds that come in many, an index.
 class Place {
@@ -84,6 +88,9 @@ public:
     static constexpr Place dust() { return Place(PlaceKind::dust, 0); }
     static constexpr Place pnl_pool() { return Place(PlaceKind::pnl_pool, 0); }
     static constexpr Place funding_pool() { return Place(PlaceKind::funding_pool, 0); }
+    static constexpr Place strategy(StrategyId strategy_id) {
+        return Place(PlaceKind::strategy, strategy_id.value);
+    }
     // For journals and replays, which store places as (kind, index).
     static constexpr Place from_parts(PlaceKind kind, std::uint32_t index) {
         return Place(kind, index);

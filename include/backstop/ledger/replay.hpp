@@ -37,7 +37,7 @@ bool journal_entry_canonical(const JournalEntry<Asset, Rep>& entry) {
         case JournalEntryKind::open_place:
             return transfer_blank && parameter_blank &&
                    (entry.place.kind() == PlaceKind::collateral || entry.place.kind() == PlaceKind::fund ||
-                    entry.place.kind() == PlaceKind::liquidator);
+                    entry.place.kind() == PlaceKind::liquidator || entry.place.kind() == PlaceKind::strategy);
         case JournalEntryKind::transfer: return entry.place == blank.place && parameter_blank;
         case JournalEntryKind::parameter_change: return transfer_blank;
     }
@@ -98,6 +98,12 @@ Result<void> replay(const Entries& entries, const JournalSeal& seal, Ledger<Asse
                     }
                     case PlaceKind::liquidator: {
                         auto id = fresh.open_liquidator();
+                        if (!id) return id.error();
+                        index = id->value;
+                        break;
+                    }
+                    case PlaceKind::strategy: {
+                        auto id = fresh.open_strategy();
                         if (!id) return id.error();
                         index = id->value;
                         break;

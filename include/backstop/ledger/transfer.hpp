@@ -31,6 +31,15 @@ enum class TransferReason : std::uint16_t {
     auto_deleveraging = 32,
     default_fund = 33,        // a clearing-house layer beyond the fund
     rounding_residue = 40,    // dust
+    yield_allocation = 50,     // a fund's capital placed with a yield strategy
+    yield_recall = 51,         // capital returned from a yield strategy to its fund
+    yield_income = 52,         // a strategy's earnings (from outside)
+    yield_loss = 53,           // a strategy's loss (to outside): a drawdown or a default
+    reinsurance_premium = 60,  // a cedent fund's premium to its reinsurer
+    reinsurance_claim = 61,    // a reinsurer's payment of a claim to the cedent fund
+    pool_contribution = 62,    // a member fund's contribution to a risk-sharing pool
+    pool_payout = 63,          // a pool's payment of a member's loss
+    hedge_margin = 70,         // collateral moved between a fund and the account that carries its hedge
     other = 99,
 };
 
@@ -55,6 +64,15 @@ constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept 
         case TransferReason::auto_deleveraging: return "auto_deleveraging";
         case TransferReason::default_fund: return "default_fund";
         case TransferReason::rounding_residue: return "rounding_residue";
+        case TransferReason::yield_allocation: return "yield_allocation";
+        case TransferReason::yield_recall: return "yield_recall";
+        case TransferReason::yield_income: return "yield_income";
+        case TransferReason::yield_loss: return "yield_loss";
+        case TransferReason::reinsurance_premium: return "reinsurance_premium";
+        case TransferReason::reinsurance_claim: return "reinsurance_claim";
+        case TransferReason::pool_contribution: return "pool_contribution";
+        case TransferReason::pool_payout: return "pool_payout";
+        case TransferReason::hedge_margin: return "hedge_margin";
         case TransferReason::other: return "other";
     }
     return "unknown";
