@@ -44,6 +44,9 @@ public:
         return value ? static_cast<std::int64_t>(value->atoms()) : 0;
     }
 
+    // The BTC held, in base atoms.
+    std::int64_t base_atoms() const { return fund_.holding<assets::BTC>().atoms(); }
+
     // Sells what raises `needed` USDC atoms (or all there is) and hands the proceeds over: they
     // leave the sale's ledger for the outside, which `deposit` (the engine's fund_deposit) takes.
     template <class Deposit>

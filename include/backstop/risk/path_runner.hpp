@@ -1,0 +1,516 @@
+// One path of the lab, a step at a time: a fresh engine and fund built from the scenario; each
+// step moves the mark by a log return (the scenario's price model's, or one the caller gives: a
+// joint simulation of several protocols draws correlated ones), plus the impact of the previous
+// step's forced volume, finds the liquidatable accounts, liquidates them (the liquidator unwinds
+// what it took over against the market maker, which is the volume that moves the price), and runs
+// the waterfall. Every trade is between two accounts (traders against a market maker), so money
+// stays conserved; the ledger audit is checked at the end of the path (and after every step in the
+// debug option). Between steps a caller may manage the fund (place capital with a strategy, pay or
+// receive a reinsurance claim, rebalance a hedge) through engine(): run_path() is the plain loop.
+#pragma once
+
+#include "backstop/core/span.hpp"
+#include "backstop/engine/margin_engine.hpp"
+#include "backstop/fund/any_policy.hpp"
+#include "backstop/management/dynamic_penalty.hpp"
+#include "backstop/management/fund_target.hpp"
+#include "backstop/money/assets.hpp"
+#include "backstop/risk/base_asset_holding.hpp"
+#include "backstop/risk/lab_stakers.hpp"
+#include "backstop/risk/rng/random_stream.hpp"
+#include "backstop/risk/scenario.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+using assets::BTC;
+using assets::USDC;
+
+// What one path did. Amounts in quote units (USDC) as doubles: the lab reports, the engine
+// inside computed them exactly.
+struct PathSummary {
+    std::uint64_t path = 0;
+    double fund_initial = 0.0;
+    double fund_min = 0.0;
+    double fund_final = 0.0;
+    double penalties_to_fund = 0.0;
+    double penalties_charged = 0.0;  // what liquidated traders paid in penalties
+    double fees_to_fund = 0.0;       // the fund's share of trading fees (MarketConfig::fee_to_fund)
+    // With FundSetup::target: the target at the end, its highest, and the fund's lowest coverage
+    // of it (balance / target, over the steps where the target was positive).
+    double target_final = 0.0;
+    double target_max = 0.0;
+    double coverage_min = std::numeric_limits<double>::infinity();  // infinite: the target was never positive
+    double staker_claims = 0.0;  // with FundSetup::staking: what stakers took out of the fund
+    double closed_notional = 0.0;    // what their liquidations closed, at the mark
+    double bad_debt = 0.0;         // deficits left by liquidations
+    double fund_paid = 0.0;
+    double socialized = 0.0;
+    double uncovered = 0.0;
+    std::uint64_t liquidations = 0;
+    std::uint64_t liquidations_refused = 0;  // liquidatable, but the engine refused (e.g. a policy could not plan)
+    std::uint64_t bad_debt_events = 0;
+    std::uint64_t adl_events = 0;  // liquidations whose remainder went to the socialized-loss policy
+    std::uint64_t largest_cascade = 0;   // most liquidations in one step
+    std::int64_t first_depletion_step = -1;  // first step the fund could not pay in full
+    // The smallest initial fund that would have paid every deficit of this path in full: the
+    // largest deficit less what the fund had gained since the start when it was due. Exact when
+    // the path was not depleted, no liquidation was refused, and the fund's policies do not look
+    // at its balance (the path is then the same for every initial fund at least this large;
+    // calibration checks the policies). Otherwise the path diverged at its first shortfall and
+    // this says nothing.
+    double fund_required = 0.0;
+    // Who bore what the fund could not pay (quote units), and how: charges to traders and to the
+    // venue's own accounts (the market maker, the counterparty of every entry, and the
+    // liquidator, which unwinds to it), the number of charges, and the notional of positions
+    // closed by auto-deleveraging (at the mark).
+    double socialized_traders = 0.0;
+    double socialized_maker = 0.0;
+    std::uint64_t bearer_charges = 0;
+    double charged_beyond_socialized = 0.0;  // charges above the amounts socialized (rounding up)
+    double deleveraged_notional = 0.0;
+    std::uint64_t traders_entered = 0;
+    double final_price = 0.0;
+    bool conserved = true;         // ledger audit balanced
+    std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
+
+    bool depleted() const { return first_depletion_step >= 0; }
+    bool fund_required_exact() const { return !depleted() && liquidations_refused == 0; }
+    double fund_loss() const { return fund_initial - fund_final; }
+};
+
+struct RunResult {
+    std::vector<PathSummary> paths;              // in path order
+    std::vector<std::vector<double>> fund_paths;  // per path, the fund balance after each step (if recorded)
+    std::vector<std::vector<double>> target_paths;  // per path, its target after each step (recorded, with a target)
+};
+
+namespace detail {
+
+// Quote or base units to atoms, rounded down (collateral and sizes: never more than asked),
+// within the int64 range (a wild scenario saturates rather than overflows).
+inline std::int64_t to_atoms(double units, int decimals) {
+    const double atoms = std::floor(units * std::pow(10.0, decimals));
+    return static_cast<std::int64_t>(std::clamp(atoms, -9.0e18, 9.0e18));
+}
+// Rounded to the nearest atom: for the fund's initial balance, so that a size the lab reported
+// (atoms / 10^decimals) comes back as the same atoms.
+inline std::int64_t to_atoms_nearest(double units, int decimals) {
+    return static_cast<std::int64_t>(std::llround(std::clamp(units * std::pow(10.0, decimals), -9.0e18, 9.0e18)));
+}
+inline double to_units(std::int64_t atoms, int decimals) {
+    return static_cast<double>(atoms) / std::pow(10.0, decimals);
+}
+
+inline fee_capture::AnyFeeCapture<USDC> make_fee_capture(const FundSetup& setup) {
+    const Bps share{static_cast<std::int64_t>(std::llround(setup.liquidator_share * 10'000.0))};
+    switch (setup.fee_capture) {
+        case FeeCaptureChoice::fixed_shares: return fee_capture::FixedShares<USDC>{share, Bps{0}};
+        case FeeCaptureChoice::fund_first_until_target:
+            return fee_capture::FundFirstUntilTarget<USDC>{share, Amount<USDC>(to_atoms(setup.fund_target, 6))};
+        case FeeCaptureChoice::fund_only: break;
+    }
+    return fee_capture::FixedShares<USDC>{Bps{0}, Bps{0}};
+}
+inline settlement::AnySettlement<USDC> make_settlement(const FundSetup& setup) {
+    if (setup.settlement == SettlementChoice::cover_above_floor) {
+        return settlement::CoverAboveFloor<USDC>{Amount<USDC>(to_atoms(setup.floor, 6))};
+    }
+    return settlement::CoverUpToBalance<USDC>{};
+}
+inline socialized_loss::AnySocializedLoss<USDC> make_socialized_loss(const FundSetup& setup, std::uint32_t bearers_max) {
+    switch (setup.socialized_loss) {
+        case SocializedLossChoice::pro_rata_haircut: return socialized_loss::ProRataHaircut<USDC>{};
+        case SocializedLossChoice::funding: return socialized_loss::FundingSocialization<USDC>{};
+        case SocializedLossChoice::random_start_adl: return socialized_loss::RandomStartAdl<USDC>{};
+        case SocializedLossChoice::ranked_adl: break;
+    }
+    return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);
+}
+
+}  // namespace detail
+
+using LabFund = RuntimeInsuranceFund<USDC>;
+using LabEngine = MarginEngine<LabFund>;
+
+// Runs one path step by step. Deterministic in (scenario, path, the log returns given). Not
+// copyable: the engine's scratch buffers belong to it.
+class PathRunner {
+public:
+    static constexpr std::uint32_t maker_index = 0;
+    static constexpr std::uint32_t liquidator_index = 1;
+    static constexpr int quote_decimals = 6;
+    static constexpr int base_decimals = 8;
+    static constexpr int price_decimals = 6;
+
+    // `extra_accounts` are opened after the traders' (ids trader_count + 2, ...), empty, for the
+    // caller's own use (e.g. the account that carries the fund's hedge). `fund_path` and
+    // `target_path`, when given, receive the fund (and its target) after every step.
+    PathRunner(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
+               std::vector<double>* target_path = nullptr, std::uint32_t extra_accounts = 0)
+        : scenario_(scenario),
+          path_(path),
+          account_count_(scenario.population.trader_count + 2 + extra_accounts),
+          engine_(create_engine(scenario, account_count_)),
+          rng_(scenario.seed, path),
+          fund_path_(fund_path),
+          target_path_(target_path) {
+        set_up();
+    }
+    PathRunner(const PathRunner&) = delete;
+    PathRunner& operator=(const PathRunner&) = delete;
+
+    // The scenario's own price model's log return for `step` (its shocks and impact are added by
+    // advance()). Call once per step, in order.
+    double model_log_return(std::uint32_t step) {
+        rng_.at_step(step);
+        return std::visit(
+            [&](const auto& m) {
+                using M = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<M, GarchJump>) {
+                    return path_log_returns_[step];
+                } else {
+                    return m.log_return(std::get<typename M::State>(model_state_), rng_, dt_);
+                }
+            },
+            scenario_.model);
+    }
+
+    // One step with the given log return of the mark.
+    void advance(std::uint32_t step, double log_return);
+
+    // The summary after the last step (call once).
+    PathSummary finish();
+
+    LabEngine& engine() { return engine_; }
+    const LabEngine& engine() const { return engine_; }
+    MarketId market() const { return market_; }
+    std::uint32_t trader_count() const { return scenario_.population.trader_count; }
+    AccountId extra_account(std::uint32_t i) const { return AccountId{scenario_.population.trader_count + 2 + i}; }
+    std::int64_t fund_atoms() const { return engine_.fund().balance(engine_.ledger()).atoms(); }
+    // The fund's value: its balance and, for a fund held in part in BTC, the holding at the mark
+    // less its haircut.
+    std::int64_t fund_value_atoms() const { return fund_atoms() + holding_atoms(); }
+    std::int64_t holding_atoms() const { return holding_ ? holding_->value_atoms() : std::int64_t{0}; }
+    // The BTC the fund holds (base atoms), 0 for a fund held in USDC.
+    std::int64_t holding_base_atoms() const { return holding_ ? holding_->base_atoms() : std::int64_t{0}; }
+    const PathSummary& summary() const { return summary_; }
+    double price() const { return price_; }
+
+private:
+    static LabEngine create_engine(const Scenario& scenario, std::uint32_t account_count) {
+        auto created = LabEngine::create(EngineLimits{account_count, 1, 1}, detail::make_fee_capture(scenario.fund),
+                                         detail::make_settlement(scenario.fund),
+                                         detail::make_socialized_loss(scenario.fund, account_count));
+        if (!created) throw std::invalid_argument("scenario: invalid fund policies");
+        return std::move(*created);
+    }
+
+    void set_up();
+    std::int64_t price_raw(double price) const {
+        const std::int64_t tick = scenario_.market.tick_size;
+        const std::int64_t raw = detail::to_atoms(price, price_decimals);
+        return std::max(tick, raw / tick * tick);
+    }
+    double impact(double volume) const {
+        if (scenario_.impact.kind == ImpactKind::none || volume == 0.0) return 0.0;
+        const double x = std::abs(volume) / scenario_.impact.depth_base_units;
+        const double size = scenario_.impact.kind == ImpactKind::linear ? x : std::sqrt(x);
+        return (volume > 0 ? -1.0 : 1.0) * scenario_.impact.coefficient * size;
+    }
+    void update_target() {
+        if (!target_) return;
+        const auto report = target_->compute(engine_);
+        if (report) target_now_ = report->target.atoms();
+    }
+    void update_penalty() {
+        if (!dynamic_penalty_) return;
+        const Int128 balance(fund_atoms() + holding_atoms());
+        const Result<PenaltyUpdate> update =
+            dynamic_penalty_->update(engine_.mark(market_), balance, target_ ? target_now_ : fixed_health_target_);
+        if (update) (void)engine_.set_liquidation_penalty(market_, update->penalty);
+    }
+
+    struct Trader {
+        std::uint32_t entry_step = 0;
+        bool is_long = true;
+        double leverage = 1.0;
+        double collateral = 0.0;
+    };
+    using ModelState = std::variant<std::monostate, Gbm::State, MertonJump::State, GarchT::State, HawkesJump::State,
+                                    Bootstrap::State>;
+
+    const Scenario& scenario_;
+    std::uint64_t path_ = 0;
+    std::uint32_t account_count_ = 0;
+    LabEngine engine_;
+    MarketId market_{};
+    RandomStream rng_;
+    std::vector<double>* fund_path_ = nullptr;
+    std::vector<double>* target_path_ = nullptr;
+    std::optional<BaseAssetHolding> holding_;
+    std::optional<LabStakers> stakers_;
+    PathSummary summary_;
+    std::int64_t fund_initial_atoms_ = 0;
+    std::int64_t required_atoms_ = 0;
+    std::vector<Trader> traders_;
+    double max_leverage_ = 1.0;
+    double price_ = 0.0;
+    double forced_volume_ = 0.0;  // base units, + for forced selling
+    double dt_ = 0.0;
+    // Step models carry a state from step to step; whole-path models (GarchJump) write the
+    // path's log returns up front, in SIMD lanes.
+    std::vector<double> path_log_returns_;
+    ModelState model_state_;
+    std::int64_t now_ms_ = 0;
+    std::vector<AccountId> due_;
+    std::vector<std::uint32_t> waiting_;  // steps an account has been liquidatable
+    std::vector<Allocation<USDC>> allocations_;
+    // A dynamic penalty follows the mark and the fund's health from the first mark on.
+    std::optional<DynamicPenalty> dynamic_penalty_;
+    // A computed target, at every mark: recorded, and read by the dynamic penalty as health.
+    std::optional<FundTarget> target_;
+    Int128 target_now_{0};
+    Int128 fixed_health_target_{0};
+};
+
+inline void PathRunner::set_up() {
+    const Scenario& scenario = scenario_;
+    const Population& population = scenario.population;
+    auto market_id = engine_.add_market<BTC>(scenario.market);
+    if (!market_id) throw std::invalid_argument("scenario: invalid market configuration");
+    market_ = *market_id;
+    const MarketConfig& config = scenario.market;
+
+    for (std::uint32_t i = 0; i < account_count_; ++i) (void)engine_.open_account();
+    // The market maker and the liquidator are deep-pocketed, so that they are never the story.
+    const Amount<USDC> deep(detail::to_atoms(50'000'000'000.0, quote_decimals));
+    (void)engine_.deposit(AccountId{maker_index}, deep);
+    (void)engine_.deposit(AccountId{liquidator_index}, deep);
+    // A fund held in part in BTC (the currency-mismatch stress) keeps only the rest in USDC.
+    const double base_fraction = std::clamp(scenario.fund.base_asset_fraction, 0.0, 1.0);
+    if (scenario.fund.initial > 0 && base_fraction < 1.0) {
+        (void)engine_.fund_deposit(Amount<USDC>(detail::to_atoms_nearest(scenario.fund.initial * (1.0 - base_fraction), quote_decimals)));
+    }
+    if (base_fraction > 0.0) {
+        Result<BaseAssetHolding> opened = BaseAssetHolding::open(
+            detail::to_atoms(scenario.fund.initial * base_fraction / scenario.initial_price, base_decimals),
+            detail::ppm_from_fraction(scenario.fund.base_haircut), detail::ppm_from_fraction(scenario.fund.base_slippage));
+        if (!opened) throw std::invalid_argument("scenario: invalid base-asset haircut or slippage");
+        holding_.emplace(std::move(*opened));
+        holding_->set_price(detail::to_atoms(scenario.initial_price, price_decimals));
+    }
+    if (scenario.fund.staking) {
+        if (base_fraction > 0.0) throw std::invalid_argument("scenario: stakers in a fund held in the base asset");
+        Result<LabStakers> opened = LabStakers::open(*scenario.fund.staking, fund_atoms(), 0);
+        if (!opened) throw std::invalid_argument("scenario: invalid staking set-up");
+        stakers_.emplace(std::move(*opened));
+    }
+
+    summary_.path = path_;
+    fund_initial_atoms_ = fund_atoms();
+    summary_.fund_initial = detail::to_units(fund_initial_atoms_ + holding_atoms(), quote_decimals);
+    summary_.fund_min = summary_.fund_initial;
+
+    // Trader attributes come from steps beyond the horizon of the same stream.
+    traders_.resize(population.trader_count);
+    for (std::uint32_t i = 0; i < population.trader_count; ++i) {
+        rng_.at_step(std::uint64_t{scenario.horizon_steps} + 1 + i);
+        Trader& t = traders_[i];
+        t.entry_step = static_cast<std::uint32_t>(rng_.uniform() * std::max<std::uint32_t>(1, population.entry_steps));
+        t.is_long = rng_.uniform() < population.long_fraction;
+        t.leverage = population.leverage_min + rng_.uniform() * (population.leverage_max - population.leverage_min);
+        t.collateral = population.collateral_median * std::exp(population.collateral_log_sigma * rng_.normal());
+    }
+
+    // Nobody can open beyond the market's maximum leverage (its first tier's initial margin).
+    max_leverage_ = 1e6 / static_cast<double>(std::max<std::int64_t>(1, config.tiers[0].initial.count()));
+    price_ = scenario.initial_price;
+    dt_ = scenario.step_years();
+    model_state_ = std::visit([&](const auto& m) -> ModelState {
+        using M = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<M, GarchJump>) {
+            path_log_returns_.resize(scenario.horizon_steps);
+            m.log_returns(scenario.seed, path_, dt_, path_log_returns_.data(), path_log_returns_.size());
+            return std::monostate{};
+        } else {
+            return m.initial_state();
+        }
+    }, scenario.model);
+    due_.resize(account_count_);
+    waiting_.assign(account_count_, 0);
+    allocations_.resize(std::size_t{account_count_} + 1);
+    if (fund_path_ != nullptr) fund_path_->assign(scenario.horizon_steps, 0.0);
+
+    if (scenario.fund.dynamic_penalty) {
+        Result<DynamicPenalty> opened = DynamicPenalty::open(*scenario.fund.dynamic_penalty);
+        if (!opened) throw std::invalid_argument("scenario: invalid dynamic penalty");
+        dynamic_penalty_ = *opened;
+    }
+    if (scenario.fund.target) {
+        Result<FundTarget> opened = FundTarget::open(*scenario.fund.target, 1);
+        if (!opened) throw std::invalid_argument("scenario: invalid fund target");
+        target_.emplace(std::move(*opened));
+    }
+    if (target_path_ != nullptr) target_path_->assign(scenario.horizon_steps, 0.0);
+    // The health of a fund held in part in BTC counts its holding (at the mark less the haircut),
+    // against its whole initial value.
+    fixed_health_target_ = Int128(scenario.fund.fund_target > 0
+                                      ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
+                                      : fund_initial_atoms_ + holding_atoms());
+    (void)engine_.set_mark(market_, Price<BTC, USDC>(price_raw(price_)), Timestamp{now_ms_});
+    update_target();
+    update_penalty();
+}
+
+inline void PathRunner::advance(std::uint32_t step, double log_return) {
+    now_ms_ += static_cast<std::int64_t>(scenario_.step_hours * 3'600'000.0);
+    double shock = 0.0;
+    for (const PriceShock& scheduled : scenario_.shocks) {
+        if (scheduled.step == step) shock += scheduled.log_return;
+    }
+    price_ *= std::exp(log_return + shock + impact(forced_volume_));
+    forced_volume_ = 0.0;
+    (void)engine_.set_mark(market_, Price<BTC, USDC>(price_raw(price_)), Timestamp{now_ms_});
+    update_target();
+    update_penalty();
+    const std::int64_t mark = engine_.mark(market_);
+    if (holding_) holding_->set_price(mark);
+
+    // Entries: traders open their position against the market maker at the mark.
+    for (std::uint32_t i = 0; i < scenario_.population.trader_count; ++i) {
+        const Trader& t = traders_[i];
+        if (t.entry_step != step) continue;
+        const AccountId id{i + 2};
+        const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
+        if (collateral <= 0 || !engine_.deposit(id, Amount<USDC>(collateral))) continue;
+        const double notional = t.collateral * std::min(t.leverage, max_leverage_);
+        std::int64_t size = detail::to_atoms(notional / detail::to_units(mark, price_decimals), base_decimals);
+        size = size / scenario_.market.lot_size * scenario_.market.lot_size;
+        if (size <= 0) continue;
+        const AccountId maker{maker_index};
+        // The trader takes liquidity; the market maker makes it.
+        auto traded = t.is_long ? engine_.trade(market_, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::buyer)
+                                : engine_.trade(market_, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::seller);
+        summary_.traders_entered += traded.has_value();
+        if (traded) summary_.fees_to_fund += detail::to_units(traded->fees_to_fund.atoms(), quote_decimals);
+    }
+
+    // Liquidations (after the configured delay), then the liquidator unwinds to the maker.
+    std::uint64_t in_step = 0;
+    const auto found = engine_.liquidatable_accounts(Span<AccountId>(due_));
+    for (const AccountId id : found) {
+        if (id.value == maker_index || id.value == liquidator_index) continue;
+        if (waiting_[id.value]++ < scenario_.population.liquidator_delay_steps) continue;
+        for (int round = 0; round < 4 && engine_.is_liquidatable(id); ++round) {
+            if (holding_) {
+                // Sell BTC for what the USDC part cannot pay: the deficit of a full close at the
+                // mark is the negative equity (penalty and discount are forgone), plus a unit.
+                const auto account = engine_.summary(id);
+                const std::int64_t deficit = account && account->equity.is_negative() ? -account->equity.atoms() : 0;
+                const std::int64_t floor = scenario_.fund.settlement == SettlementChoice::cover_above_floor
+                                               ? detail::to_atoms(scenario_.fund.floor, quote_decimals)
+                                               : 0;
+                const std::int64_t needed = deficit > 0 ? deficit + floor + 1'000'000 - engine_.fund().balance(engine_.ledger()).atoms() : 0;
+                holding_->raise(needed, [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+            }
+            const std::int64_t fund_before = engine_.fund().balance(engine_.ledger()).atoms();
+            auto report = engine_.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations_));
+            if (!report) {
+                ++summary_.liquidations_refused;
+                break;
+            }
+            if (report->deficit.is_positive()) {
+                // A liquidation that leaves a deficit charges no penalty (it is capped by the
+                // equity left), so this is the fund's gain when the deficit falls due.
+                const std::int64_t gained = fund_before + report->penalty_split.to_fund.atoms() - fund_initial_atoms_;
+                required_atoms_ = std::max(required_atoms_, report->deficit.atoms() - gained);
+            }
+            std::int64_t charged_atoms = 0;
+            for (std::size_t a = 0; a < report->allocation_count; ++a) {
+                charged_atoms += allocations_[a].amount.atoms();
+                const Allocation<USDC>& allocation = allocations_[a];
+                const double amount = detail::to_units(allocation.amount.atoms(), quote_decimals);
+                const bool venue = allocation.account.value == maker_index || allocation.account.value == liquidator_index;
+                (venue ? summary_.socialized_maker : summary_.socialized_traders) += amount;
+                ++summary_.bearer_charges;
+                summary_.deleveraged_notional += detail::to_units(allocation.quantity_atoms, base_decimals) *
+                                                detail::to_units(mark, price_decimals);
+            }
+            summary_.charged_beyond_socialized +=
+                detail::to_units(charged_atoms - report->socialized.atoms(), quote_decimals);
+            ++in_step;
+            ++summary_.liquidations;
+            summary_.penalties_to_fund += detail::to_units(report->penalty_split.to_fund.atoms(), quote_decimals);
+            summary_.penalties_charged += detail::to_units(report->penalty.atoms(), quote_decimals);
+            summary_.closed_notional += detail::to_units(report->closed_notional.atoms(), quote_decimals);
+            const double deficit = detail::to_units(report->deficit.atoms(), quote_decimals);
+            summary_.bad_debt += deficit;
+            summary_.bad_debt_events += deficit > 0 ? 1 : 0;
+            summary_.fund_paid += detail::to_units(report->fund_paid.atoms(), quote_decimals);
+            summary_.socialized += detail::to_units(report->socialized.atoms(), quote_decimals);
+            summary_.uncovered += detail::to_units(report->uncovered.atoms(), quote_decimals);
+            if (report->remainder.is_positive()) {
+                ++summary_.adl_events;
+                if (summary_.first_depletion_step < 0) summary_.first_depletion_step = step;
+            }
+            for (std::size_t c = 0; c < report->closed_count; ++c) {
+                const PositionChange& change = report->closed[c];
+                forced_volume_ += detail::to_units(change.size_before - change.size_after, base_decimals);
+            }
+        }
+        waiting_[id.value] = 0;
+        // The liquidator unwinds what it took over against the market maker.
+        const std::int64_t inventory = engine_.position(AccountId{liquidator_index}, market_).size;
+        Result<TradeReport<USDC>> unwound = make_error(ErrorCode::invalid_argument, "no inventory");
+        if (inventory > 0) {
+            unwound = engine_.trade(market_, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
+                                   Price<BTC, USDC>(mark), Taker::seller);
+        } else if (inventory < 0) {
+            unwound = engine_.trade(market_, AccountId{liquidator_index}, AccountId{maker_index},
+                                   Quantity<BTC>(-inventory), Price<BTC, USDC>(mark), Taker::buyer);
+        }
+        if (unwound) summary_.fees_to_fund += detail::to_units(unwound->fees_to_fund.atoms(), quote_decimals);
+    }
+    summary_.largest_cascade = std::max(summary_.largest_cascade, in_step);
+    if (stakers_) {
+        const std::int64_t claimed = stakers_->step(engine_.fund().balance(engine_.ledger()).atoms(), now_ms_,
+                                                   [&](Amount<USDC> amount) { (void)engine_.fund_withdraw(amount); });
+        summary_.staker_claims += detail::to_units(claimed, quote_decimals);
+    }
+    const double fund_now = detail::to_units(engine_.fund().balance(engine_.ledger()).atoms() + holding_atoms(), quote_decimals);
+    summary_.fund_min = std::min(summary_.fund_min, fund_now);
+    if (fund_path_ != nullptr) (*fund_path_)[step] = fund_now;
+    if (target_) {
+        // The target at this step's mark (before its liquidations), against the fund after them.
+        const double target_units = detail::to_units(static_cast<std::int64_t>(std::min(target_now_, Int128(std::numeric_limits<std::int64_t>::max()))), quote_decimals);
+        summary_.target_final = target_units;
+        summary_.target_max = std::max(summary_.target_max, target_units);
+        if (target_units > 0.0) summary_.coverage_min = std::min(summary_.coverage_min, fund_now / target_units);
+        if (target_path_ != nullptr) (*target_path_)[step] = target_units;
+    }
+    if (scenario_.audit_every_step && !engine_.ledger().audit().balanced()) summary_.conserved = false;
+}
+
+inline PathSummary PathRunner::finish() {
+    summary_.fund_final = detail::to_units(engine_.fund().balance(engine_.ledger()).atoms() + holding_atoms(), quote_decimals);
+    summary_.final_price = price_;
+    summary_.fund_required = detail::to_units(required_atoms_, quote_decimals);
+    summary_.conserved = summary_.conserved && engine_.ledger().audit().balanced() && (!holding_ || holding_->conserved()) &&
+                        (!stakers_ || stakers_->conserved());
+    summary_.digest = engine_.digest();
+    return summary_;
+}
+
+}  // namespace risk
+}  // namespace backstop
