@@ -95,6 +95,7 @@ enum class ErrorCode : std::uint16_t {
     treaty_exhausted = 641,           // a claim on a treaty whose limit and reinstatements are used up
     unknown_pool_member = 642,        // a fund that is not a member of the pool
     premium_not_due = 643,            // a premium charged before its period has ended
+    treaty_lapsed = 644,              // a claim on a treaty whose premium went unpaid
 
     // 660-679: hedging (management/fund_hedge.hpp)
     hedge_not_needed = 660,           // a rebalance whose order would be smaller than a lot or inside the band
@@ -174,6 +175,7 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::treaty_exhausted: return "treaty_exhausted";
         case ErrorCode::unknown_pool_member: return "unknown_pool_member";
         case ErrorCode::premium_not_due: return "premium_not_due";
+        case ErrorCode::treaty_lapsed: return "treaty_lapsed";
         case ErrorCode::hedge_not_needed: return "hedge_not_needed";
     }
     return "unknown";
