@@ -61,7 +61,7 @@ inline bool policies_ignore_balance(const FundSetup& fund) {
     return fund.fee_capture != FeeCaptureChoice::fund_first_until_target &&
            fund.settlement != SettlementChoice::cover_above_floor &&
            (!fund.dynamic_penalty || fund.dynamic_penalty->health_weight == Ppm{0}) && fund.base_asset_fraction == 0.0 &&
-           !fund.staking;
+           !fund.staking && !fund.yield && !fund.hedge;
 }
 
 // A fund no stress path of a sane scenario reaches the bottom of ($1e9): large enough for every

@@ -13,16 +13,19 @@
 #include "backstop/engine/margin_engine.hpp"
 #include "backstop/fund/any_policy.hpp"
 #include "backstop/management/dynamic_penalty.hpp"
+#include "backstop/management/fund_hedge.hpp"
 #include "backstop/management/fund_target.hpp"
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/base_asset_holding.hpp"
 #include "backstop/risk/lab_stakers.hpp"
+#include "backstop/risk/lab_yield.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <stdexcept>
@@ -52,6 +55,17 @@ struct PathSummary {
     double target_max = 0.0;
     double coverage_min = std::numeric_limits<double>::infinity();  // infinite: the target was never positive
     double staker_claims = 0.0;  // with FundSetup::staking: what stakers took out of the fund
+    // With FundSetup::yield: the strategy's income and default losses, and what it held at the end
+    // (part of fund_final: the fund's value counts capital placed with it).
+    double fund_drawdown_max = 0.0;  // the largest fall of the fund's value from its running peak
+    double yield_income = 0.0;
+    double yield_losses = 0.0;
+    std::uint32_t yield_defaults = 0;
+    double yield_placed_final = 0.0;
+    // With FundSetup::hedge: the taker fees the hedge paid, and its account's equity at the end
+    // (part of fund_final).
+    double hedge_fees = 0.0;
+    double hedge_value_final = 0.0;
     double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
     double fund_paid = 0.0;
@@ -160,7 +174,7 @@ public:
                std::vector<double>* target_path = nullptr, std::uint32_t extra_accounts = 0)
         : scenario_(scenario),
           path_(path),
-          account_count_(scenario.population.trader_count + 2 + extra_accounts),
+          account_count_(scenario.population.trader_count + 2 + extra_accounts + (scenario.fund.hedge ? 1u : 0u)),
           engine_(create_engine(scenario, account_count_)),
           rng_(scenario.seed, path),
           fund_path_(fund_path),
@@ -200,12 +214,24 @@ public:
     std::int64_t fund_atoms() const { return engine_.fund().balance(engine_.ledger()).atoms(); }
     // The fund's value: its balance and, for a fund held in part in BTC, the holding at the mark
     // less its haircut.
-    std::int64_t fund_value_atoms() const { return fund_atoms() + holding_atoms(); }
+    std::int64_t fund_value_atoms() const { return fund_atoms() + holding_atoms() + managed_atoms(); }
+    // Capital the fund placed outside its balance: with a yield strategy, in its hedge account.
+    std::int64_t managed_atoms() const {
+        std::int64_t managed = yield_ ? yield_->holding() : std::int64_t{0};
+        if (hedge_) {
+            const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
+            if (equity) managed += static_cast<std::int64_t>(equity->atoms());
+        }
+        return managed;
+    }
     std::int64_t holding_atoms() const { return holding_ ? holding_->value_atoms() : std::int64_t{0}; }
     // The BTC the fund holds (base atoms), 0 for a fund held in USDC.
     std::int64_t holding_base_atoms() const { return holding_ ? holding_->base_atoms() : std::int64_t{0}; }
     const PathSummary& summary() const { return summary_; }
     double price() const { return price_; }
+    // Called before a liquidation that leaves a deficit, with the deficit of a full close at the
+    // mark (atoms): a layer beyond the fund pays its part into the fund (engine().fund_deposit).
+    void set_before_deficit(std::function<void(std::int64_t)> hook) { before_deficit_ = std::move(hook); }
 
 private:
     static LabEngine create_engine(const Scenario& scenario, std::uint32_t account_count) {
@@ -241,6 +267,14 @@ private:
         if (update) (void)engine_.set_liquidation_penalty(market_, update->penalty);
     }
 
+    void rebalance_hedge() {
+        if (!hedge_ || now_ms_ < next_hedge_ms_) return;
+        next_hedge_ms_ = now_ms_ + hedge_every_ms_;
+        // Refused (inside the band, or the fund cannot pay the margin) changes nothing.
+        (void)hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
+                                Quantity<BTC>(holding_->base_atoms()), now_ms_);
+    }
+
     struct Trader {
         std::uint32_t entry_step = 0;
         bool is_long = true;
@@ -260,6 +294,12 @@ private:
     std::vector<double>* target_path_ = nullptr;
     std::optional<BaseAssetHolding> holding_;
     std::optional<LabStakers> stakers_;
+    std::optional<LabYield> yield_;
+    // A hedge of the BTC holding: a short perpetual in the last account, against the market maker.
+    std::optional<FundHedge<LabEngine>> hedge_;
+    AccountId hedge_account_{};
+    std::int64_t hedge_every_ms_ = 0;
+    std::int64_t next_hedge_ms_ = 0;
     PathSummary summary_;
     std::int64_t fund_initial_atoms_ = 0;
     std::int64_t required_atoms_ = 0;
@@ -267,6 +307,7 @@ private:
     double max_leverage_ = 1.0;
     double price_ = 0.0;
     double forced_volume_ = 0.0;  // base units, + for forced selling
+    double fund_peak_ = 0.0;
     double dt_ = 0.0;
     // Step models carry a state from step to step; whole-path models (GarchJump) write the
     // path's log returns up front, in SIMD lanes.
@@ -282,6 +323,7 @@ private:
     std::optional<FundTarget> target_;
     Int128 target_now_{0};
     Int128 fixed_health_target_{0};
+    std::function<void(std::int64_t)> before_deficit_;
 };
 
 inline void PathRunner::set_up() {
@@ -316,11 +358,30 @@ inline void PathRunner::set_up() {
         if (!opened) throw std::invalid_argument("scenario: invalid staking set-up");
         stakers_.emplace(std::move(*opened));
     }
+    if (scenario.fund.hedge) {
+        if (!holding_) throw std::invalid_argument("scenario: a hedge without a base-asset holding");
+        HedgePolicy policy;
+        policy.hedge_ratio = detail::ppm_from_fraction(scenario.fund.hedge->ratio);
+        policy.band = detail::ppm_from_fraction(scenario.fund.hedge->band);
+        policy.margin_ratio = detail::ppm_from_fraction(scenario.fund.hedge->margin_ratio);
+        Result<FundHedge<LabEngine>> opened = FundHedge<LabEngine>::open(policy);
+        if (!opened) throw std::invalid_argument("scenario: invalid hedge set-up");
+        hedge_.emplace(std::move(*opened));
+        hedge_account_ = AccountId{account_count_ - 1};
+        hedge_every_ms_ = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::llround(scenario.fund.hedge->rebalance_hours * 3'600'000.0)));
+    }
+    if (scenario.fund.yield) {
+        Result<LabYield> opened = LabYield::open(*scenario.fund.yield, detail::to_atoms(scenario.fund.yield->floor, quote_decimals),
+                                                 scenario.seed, path_);
+        if (!opened) throw std::invalid_argument("scenario: invalid yield set-up");
+        yield_.emplace(std::move(*opened));
+    }
 
     summary_.path = path_;
     fund_initial_atoms_ = fund_atoms();
     summary_.fund_initial = detail::to_units(fund_initial_atoms_ + holding_atoms(), quote_decimals);
     summary_.fund_min = summary_.fund_initial;
+    fund_peak_ = summary_.fund_initial;
 
     // Trader attributes come from steps beyond the horizon of the same stream.
     traders_.resize(population.trader_count);
@@ -371,6 +432,7 @@ inline void PathRunner::set_up() {
     (void)engine_.set_mark(market_, Price<BTC, USDC>(price_raw(price_)), Timestamp{now_ms_});
     update_target();
     update_penalty();
+    rebalance_hedge();  // hedged from the first mark on, before the first move
 }
 
 inline void PathRunner::advance(std::uint32_t step, double log_return) {
@@ -413,16 +475,21 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
         if (id.value == maker_index || id.value == liquidator_index) continue;
         if (waiting_[id.value]++ < scenario_.population.liquidator_delay_steps) continue;
         for (int round = 0; round < 4 && engine_.is_liquidatable(id); ++round) {
-            if (holding_) {
-                // Sell BTC for what the USDC part cannot pay: the deficit of a full close at the
-                // mark is the negative equity (penalty and discount are forgone), plus a unit.
+            if (holding_ || before_deficit_) {
+                // The deficit of a full close at the mark is the negative equity (penalty and
+                // discount are forgone).
                 const auto account = engine_.summary(id);
                 const std::int64_t deficit = account && account->equity.is_negative() ? -account->equity.atoms() : 0;
-                const std::int64_t floor = scenario_.fund.settlement == SettlementChoice::cover_above_floor
-                                               ? detail::to_atoms(scenario_.fund.floor, quote_decimals)
-                                               : 0;
-                const std::int64_t needed = deficit > 0 ? deficit + floor + 1'000'000 - engine_.fund().balance(engine_.ledger()).atoms() : 0;
-                holding_->raise(needed, [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+                // A layer beyond the fund (a reinsurer, a pool) pays its part of it first.
+                if (before_deficit_ && deficit > 0) before_deficit_(deficit);
+                if (holding_) {
+                    // Sell BTC for what the USDC part cannot pay, plus a unit.
+                    const std::int64_t floor = scenario_.fund.settlement == SettlementChoice::cover_above_floor
+                                                   ? detail::to_atoms(scenario_.fund.floor, quote_decimals)
+                                                   : 0;
+                    const std::int64_t needed = deficit > 0 ? deficit + floor + 1'000'000 - fund_atoms() : 0;
+                    holding_->raise(needed, [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+                }
             }
             const std::int64_t fund_before = engine_.fund().balance(engine_.ledger()).atoms();
             auto report = engine_.liquidate(id, AccountId{liquidator_index}, Span<Allocation<USDC>>(allocations_));
@@ -488,8 +555,12 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                                                    [&](Amount<USDC> amount) { (void)engine_.fund_withdraw(amount); });
         summary_.staker_claims += detail::to_units(claimed, quote_decimals);
     }
-    const double fund_now = detail::to_units(engine_.fund().balance(engine_.ledger()).atoms() + holding_atoms(), quote_decimals);
+    if (yield_) yield_->step(engine_, step, now_ms_, dt_);
+    rebalance_hedge();
+    const double fund_now = detail::to_units(fund_value_atoms(), quote_decimals);
     summary_.fund_min = std::min(summary_.fund_min, fund_now);
+    fund_peak_ = std::max(fund_peak_, fund_now);
+    summary_.fund_drawdown_max = std::max(summary_.fund_drawdown_max, fund_peak_ - fund_now);
     if (fund_path_ != nullptr) (*fund_path_)[step] = fund_now;
     if (target_) {
         // The target at this step's mark (before its liquidations), against the fund after them.
@@ -503,11 +574,22 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
 }
 
 inline PathSummary PathRunner::finish() {
-    summary_.fund_final = detail::to_units(engine_.fund().balance(engine_.ledger()).atoms() + holding_atoms(), quote_decimals);
+    summary_.fund_final = detail::to_units(fund_value_atoms(), quote_decimals);
+    if (yield_) {
+        summary_.yield_income = detail::to_units(yield_->income_atoms(), quote_decimals);
+        summary_.yield_losses = detail::to_units(yield_->losses_atoms(), quote_decimals);
+        summary_.yield_defaults = yield_->defaults();
+        summary_.yield_placed_final = detail::to_units(yield_->holding(), quote_decimals);
+    }
+    if (hedge_) {
+        summary_.hedge_fees = detail::to_units(static_cast<std::int64_t>(hedge_->fees_total().atoms()), quote_decimals);
+        const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
+        summary_.hedge_value_final = equity ? detail::to_units(static_cast<std::int64_t>(equity->atoms()), quote_decimals) : 0.0;
+    }
     summary_.final_price = price_;
     summary_.fund_required = detail::to_units(required_atoms_, quote_decimals);
     summary_.conserved = summary_.conserved && engine_.ledger().audit().balanced() && (!holding_ || holding_->conserved()) &&
-                        (!stakers_ || stakers_->conserved());
+                        (!stakers_ || stakers_->conserved()) && (!yield_ || yield_->conserved());
     summary_.digest = engine_.digest();
     return summary_;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/risk/bootstrap.hpp"
 #include "backstop/risk/normal.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/run_statistics.hpp"
@@ -36,6 +37,14 @@ struct PenaltyArm {
     double mean_fund_final = 0.0;
     MeanInterval penalties_charged;    // per path, with the interval at the summary's confidence
     MeanInterval fund_final;
+    // The spread of the fund's loss (initial - final value) over paths: its standard deviation
+    // and its expected shortfall at the summary's first tail level, with bootstrap intervals.
+    BootstrapInterval fund_loss_sd;
+    BootstrapInterval fund_loss_es;
+    double es_level = 0.0;
+    // What fund management earned per path: a strategy's income less its defaults (yield), or
+    // minus the fees a hedge paid.
+    MeanInterval management_gain;
 };
 
 struct PenaltyComparison {
@@ -80,9 +89,9 @@ inline MeanInterval mean_interval(const std::vector<double>& values, double conf
     return out;
 }
 
-inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress,
-                                      std::vector<std::uint8_t>& depleted) {
-    const RunResult result = run(scenario, false, progress);
+// One arm's figures from its run; `depleted` receives each path's depletion (for the pairing).
+inline Result<PenaltyArm> arm_from_run(const RunResult& result, const SummaryOptions& options,
+                                       std::vector<std::uint8_t>& depleted) {
     depleted.clear();
     for (const PathSummary& path : result.paths) depleted.push_back(path.depleted() ? 1 : 0);
     Result<RunStatistics> statistics = summarize(result, options);
@@ -106,7 +115,28 @@ inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOpt
     arm.penalty_rate = notional > 0.0 ? charged / notional : 0.0;
     arm.mean_penalties_charged = charged / n;
     arm.mean_fund_final /= n;
+    std::vector<double> losses;
+    std::vector<double> gains;
+    for (const PathSummary& path : result.paths) {
+        losses.push_back(path.fund_loss());
+        gains.push_back(path.yield_income - path.yield_losses - path.hedge_fees);
+    }
+    arm.management_gain = mean_interval(gains, options.confidence);
+    arm.es_level = options.tail_levels.empty() ? 0.975 : options.tail_levels.front();
+    Result<BootstrapInterval> sd = bootstrap_interval(Span<const double>(losses), standard_deviation, options.confidence);
+    const double level = arm.es_level;
+    Result<BootstrapInterval> es = bootstrap_interval(
+        Span<const double>(losses), [level](Span<const double> x) { return expected_shortfall(x, level); }, options.confidence);
+    if (!sd) return sd.error();
+    if (!es) return es.error();
+    arm.fund_loss_sd = *sd;
+    arm.fund_loss_es = *es;
     return arm;
+}
+
+inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress,
+                                      std::vector<std::uint8_t>& depleted) {
+    return arm_from_run(run(scenario, false, progress), options, depleted);
 }
 }  // namespace detail
 

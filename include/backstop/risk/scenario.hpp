@@ -76,6 +76,48 @@ struct StakingSetup {
     }
 };
 
+// Yield on the fund's capital above a liquidity floor (risk/lab_yield.hpp, on
+// management/yield_strategies.hpp): at every rebalance the capital above the floor goes to one
+// strategy, what the fund lacks below it is recalled (after the withdrawal delay, not before the
+// lock-up ends). The strategy earns its rate and may default (a loss of `default_severity` of what
+// it holds) with the given probability per year. The floor is in quote units; the yield comparison
+// of the report sets it from a quantile of the fund's largest fall in the run without yield.
+struct YieldSetup {
+    double floor = 0.0;                          // quote units
+    double rate_per_year = 0.08;
+    double lockup_days = 7.0;                    // from each allocation
+    double withdrawal_delay_days = 2.0;          // from a recall's request
+    double default_probability_per_year = 0.05;
+    double default_severity = 0.5;
+    double rebalance_hours = 24.0;
+    std::vector<double> floor_quantiles{0.5, 0.9, 0.99};  // the report's three floors
+
+    bool valid() const {
+        bool quantiles = !floor_quantiles.empty() && floor_quantiles.size() <= 8;
+        for (const double q : floor_quantiles) quantiles = quantiles && q > 0.0 && q <= 1.0;
+        return quantiles && floor >= 0.0 && floor <= 1e15 && rate_per_year >= 0.0 && rate_per_year <= 10.0 &&
+               lockup_days >= 0.0 && lockup_days <= 3'650.0 && withdrawal_delay_days >= 0.0 &&
+               withdrawal_delay_days <= 3'650.0 && default_probability_per_year >= 0.0 &&
+               default_probability_per_year <= 1'000.0 && default_severity >= 0.0 && default_severity <= 1.0 &&
+               rebalance_hours > 0.0 && rebalance_hours <= 24.0 * 3'650.0;
+    }
+};
+
+// A hedge of the fund's base-asset holding (base_asset_fraction > 0) with a short perpetual in the
+// market itself (risk/lab_hedge.hpp, on management/fund_hedge.hpp): the hedge account trades with
+// the market maker at the mark, paying the taker fee; its collateral comes from the fund.
+struct HedgeSetup {
+    double ratio = 1.0;             // of the holding's base quantity
+    double band = 0.1;              // rebalance only when the hedge is this far (relative) from its target
+    double margin_ratio = 0.25;     // collateral kept in the hedge account, of the hedge's notional
+    double rebalance_hours = 24.0;
+
+    bool valid() const {
+        return ratio >= 0.0 && ratio <= 1.0 && band >= 0.0 && band <= 1.0 && margin_ratio > 0.0 && margin_ratio <= 1.0 &&
+               rebalance_hours > 0.0 && rebalance_hours <= 24.0 * 3'650.0;
+    }
+};
+
 struct FundSetup {
     double initial = 1'000'000.0;  // quote units
     FeeCaptureChoice fee_capture = FeeCaptureChoice::fund_only;
@@ -100,6 +142,8 @@ struct FundSetup {
     std::optional<StakingSetup> staking;  // outside stakers who may run (not with base_asset_fraction)
     double base_haircut = 0.0;
     double base_slippage = 0.0;
+    std::optional<YieldSetup> yield;  // capital above a floor placed with a strategy (a USDC fund only)
+    std::optional<HedgeSetup> hedge;  // a short perpetual against the base-asset holding
 };
 
 // The fund set-up's own consistency, checked before any path runs (a path that finds it wrong
@@ -110,6 +154,9 @@ inline bool fund_setup_consistent(const FundSetup& fund) {
     if (fund.staking && (!fund.staking->valid() || fund.base_asset_fraction > 0.0)) return false;
     if (fund.target && !fund.target->validate()) return false;
     if (fund.dynamic_penalty && !fund.dynamic_penalty->validate()) return false;
+    // A strategy holds USDC taken from a USDC fund; stakers would see its capital leave as a loss.
+    if (fund.yield && (!fund.yield->valid() || fund.base_asset_fraction > 0.0 || fund.staking)) return false;
+    if (fund.hedge && (!fund.hedge->valid() || !(fund.base_asset_fraction > 0.0))) return false;
     return true;
 }
 

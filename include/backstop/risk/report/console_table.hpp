@@ -63,6 +63,18 @@ inline std::string console_summary(const StressReport& report) {
             row(fmt::format("{}: {}", c.what, first ? c.first_name : c.second_name),
                 fmt::format("depletion {}  C-P [{:.4f}, {:.4f}]", probability(a.statistics.depletion_wilson),
                             a.statistics.depletion_clopper_pearson.lower, a.statistics.depletion_clopper_pearson.upper));
+            if (!c.gain_label.empty()) {
+                row(fmt::format("{}: {}, {}", c.what, first ? c.first_name : c.second_name, c.gain_label),
+                    fmt::format("{:.0f}  [{:.0f}, {:.0f}]", a.management_gain.mean, a.management_gain.lower,
+                                a.management_gain.upper));
+            }
+            if (c.show_loss_spread) {
+                row(fmt::format("{}: {}, fund loss sd / ES {:g}%", c.what, first ? c.first_name : c.second_name,
+                                100.0 * a.es_level),
+                    fmt::format("{:.0f} [{:.0f}, {:.0f}]  /  {:.0f} [{:.0f}, {:.0f}]", a.fund_loss_sd.estimate,
+                                a.fund_loss_sd.lower, a.fund_loss_sd.upper, a.fund_loss_es.estimate, a.fund_loss_es.lower,
+                                a.fund_loss_es.upper));
+            }
         }
         row(fmt::format("{}: paired test", c.what),
             fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}", c.first_only, c.second_only,

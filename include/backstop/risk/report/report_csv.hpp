@@ -125,19 +125,26 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
     if (!report.comparisons.empty()) {
         std::string t = "comparison,arm,depleted_paths,paths,depletion,depletion_low,depletion_high,depletion_cp_low,"
                         "depletion_cp_high,penalties_per_path,penalties_low,penalties_high,fund_final,fund_final_low,"
-                        "fund_final_high,depleted_this_arm_only,mcnemar_p_value\n";
+                        "fund_final_high,depleted_this_arm_only,mcnemar_p_value,management_gain,management_gain_low,"
+                        "management_gain_high,fund_loss_sd,fund_loss_sd_low,fund_loss_sd_high,fund_loss_es,fund_loss_es_low,"
+                        "fund_loss_es_high\n";
         for (const PairedComparison& c : report.comparisons) {
             for (const bool first : {true, false}) {
                 const PenaltyArm& a = first ? c.first : c.second;
                 const BinomialInterval& w = a.statistics.depletion_wilson;
                 const BinomialInterval& cp = a.statistics.depletion_clopper_pearson;
-                t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.what,
+                t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", c.what,
                                  first ? c.first_name : c.second_name, a.statistics.depleted_paths, a.statistics.paths,
                                  csv_number(w.estimate), csv_number(w.lower), csv_number(w.upper), csv_number(cp.lower),
                                  csv_number(cp.upper), csv_number(a.penalties_charged.mean),
                                  csv_number(a.penalties_charged.lower), csv_number(a.penalties_charged.upper),
                                  csv_number(a.fund_final.mean), csv_number(a.fund_final.lower), csv_number(a.fund_final.upper),
-                                 first ? c.first_only : c.second_only, csv_number(c.mcnemar_p_value));
+                                 first ? c.first_only : c.second_only, csv_number(c.mcnemar_p_value),
+                                 csv_number(a.management_gain.mean), csv_number(a.management_gain.lower),
+                                 csv_number(a.management_gain.upper), csv_number(a.fund_loss_sd.estimate),
+                                 csv_number(a.fund_loss_sd.lower), csv_number(a.fund_loss_sd.upper),
+                                 csv_number(a.fund_loss_es.estimate), csv_number(a.fund_loss_es.lower),
+                                 csv_number(a.fund_loss_es.upper));
             }
         }
         tables.push_back({"comparisons", std::move(t)});

@@ -192,27 +192,46 @@ inline std::string figure(const char* id, const char* title, const std::string& 
 // A paired comparison: each arm's depletion with its interval, what traders paid, where the fund
 // ended, and the paired test.
 inline std::string comparison_html(const PairedComparison& c, double confidence) {
+    const bool gain = !c.gain_label.empty();
+    const PenaltyArm& any = c.first;
     std::string html = fmt::format("<h2>Same seeds, two set-ups: {}</h2>\n<table>\n<tr><th>{}</th><th>depleted paths</th>"
                                    "<th>depletion</th><th>{:g}% interval (Wilson)</th><th>(Clopper-Pearson)</th><th>"
                                    "penalties paid per path (mean)</th><th>interval</th><th>fund at the end (mean)</th>"
-                                   "<th>interval</th></tr>\n",
+                                   "<th>interval</th>",
                                    xml_escape(c.what), xml_escape(c.what), 100.0 * confidence);
+    if (gain) html += fmt::format("<th>{} (mean)</th><th>interval</th>", xml_escape(c.gain_label));
+    if (c.show_loss_spread) {
+        html += fmt::format("<th>fund loss, sd</th><th>interval</th><th>fund loss, ES {:g}%</th><th>interval</th>",
+                            100.0 * any.es_level);
+    }
+    html += "</tr>\n";
     for (const bool first : {true, false}) {
         const PenaltyArm& a = first ? c.first : c.second;
         const BinomialInterval& w = a.statistics.depletion_wilson;
         const BinomialInterval& cp = a.statistics.depletion_clopper_pearson;
         html += fmt::format("<tr><td>{}</td><td>{} of {}</td><td>{:.3f}</td><td>[{:.3f}, {:.3f}]</td><td>[{:.3f}, {:.3f}]"
-                            "</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td></tr>\n",
+                            "</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td>",
                             xml_escape(first ? c.first_name : c.second_name), a.statistics.depleted_paths,
                             a.statistics.paths, w.estimate, w.lower, w.upper, cp.lower, cp.upper, a.penalties_charged.mean,
                             a.penalties_charged.lower, a.penalties_charged.upper, a.fund_final.mean, a.fund_final.lower,
                             a.fund_final.upper);
+        if (gain) {
+            html += fmt::format("<td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td>", a.management_gain.mean, a.management_gain.lower,
+                                a.management_gain.upper);
+        }
+        if (c.show_loss_spread) {
+            html += fmt::format("<td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td><td>{:.0f}</td><td>[{:.0f}, {:.0f}]</td>",
+                                a.fund_loss_sd.estimate, a.fund_loss_sd.lower, a.fund_loss_sd.upper, a.fund_loss_es.estimate,
+                                a.fund_loss_es.lower, a.fund_loss_es.upper);
+        }
+        html += "</tr>\n";
     }
     html += fmt::format("</table>\n<p>Both arms ran the same seeds, so their estimates are paired: {} paths were "
                         "depleted with {} only and {} with {} only; McNemar's exact test gives p = {:.3g} (two overlapping "
                         "intervals do not say the arms are alike; this test does). Means are per path, with their normal-approximation "
-                        "intervals.</p>\n",
-                        c.first_only, xml_escape(c.first_name), c.second_only, xml_escape(c.second_name), c.mcnemar_p_value);
+                        "intervals{}.</p>\n",
+                        c.first_only, xml_escape(c.first_name), c.second_only, xml_escape(c.second_name), c.mcnemar_p_value,
+                        c.show_loss_spread ? "; the loss's sd and ES have percentile-bootstrap intervals (1,000 resamples of the paths)" : "");
     return html;
 }
 

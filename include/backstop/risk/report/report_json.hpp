@@ -124,10 +124,18 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                                                                   {"lower", a.penalties_charged.lower},
                                                                   {"upper", a.penalties_charged.upper}}},
                                   {"fund_final", {{"mean", a.fund_final.mean}, {"lower", a.fund_final.lower},
-                                                  {"upper", a.fund_final.upper}}}};
+                                                  {"upper", a.fund_final.upper}}},
+                                  {"management_gain_per_path", {{"mean", a.management_gain.mean},
+                                                                {"lower", a.management_gain.lower},
+                                                                {"upper", a.management_gain.upper}}},
+                                  {"fund_loss_sd", {{"estimate", a.fund_loss_sd.estimate}, {"lower", a.fund_loss_sd.lower},
+                                                    {"upper", a.fund_loss_sd.upper}}},
+                                  {"fund_loss_es", {{"level", a.es_level}, {"estimate", a.fund_loss_es.estimate},
+                                                    {"lower", a.fund_loss_es.lower}, {"upper", a.fund_loss_es.upper}}}};
         };
         result["comparisons"].push_back({{"what", c.what},
                                          {"arms", {arm(c.first_name, c.first), arm(c.second_name, c.second)}},
+                                         {"gain_label", c.gain_label},
                                          {"depleted_first_only", c.first_only},
                                          {"depleted_second_only", c.second_only},
                                          {"mcnemar_p_value", c.mcnemar_p_value}});

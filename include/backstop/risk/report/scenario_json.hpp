@@ -162,6 +162,22 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
                                      {"claims_per_day_max", f.staking->claims_per_day_max},
                                      {"run_drawdown", f.staking->run_drawdown}};
     }
+    if (f.yield) {  // written only when set, like the dynamic penalty
+        result["fund"]["yield"] = {{"floor", f.yield->floor},
+                                   {"rate_per_year", f.yield->rate_per_year},
+                                   {"lockup_days", f.yield->lockup_days},
+                                   {"withdrawal_delay_days", f.yield->withdrawal_delay_days},
+                                   {"default_probability_per_year", f.yield->default_probability_per_year},
+                                   {"default_severity", f.yield->default_severity},
+                                   {"rebalance_hours", f.yield->rebalance_hours},
+                                   {"floor_quantiles", f.yield->floor_quantiles}};
+    }
+    if (f.hedge) {
+        result["fund"]["hedge"] = {{"ratio", f.hedge->ratio},
+                                   {"band", f.hedge->band},
+                                   {"margin_ratio", f.hedge->margin_ratio},
+                                   {"rebalance_hours", f.hedge->rebalance_hours}};
+    }
     if (f.base_asset_fraction > 0.0) {  // written only when set, like the dynamic penalty
         result["fund"]["base_asset_fraction"] = f.base_asset_fraction;
         result["fund"]["base_haircut"] = f.base_haircut;
@@ -463,6 +479,46 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
             sf.only_known(nlohmann::json{{"staked_fraction", 0}, {"stakers", 0}, {"cooldown_hours", 0},
                                          {"claims_per_day_max", 0}, {"run_drawdown", 0}});
             f.staking = st;
+        }
+        if (const nlohmann::json* yield = fields.find("yield")) {
+            known["yield"] = nullptr;
+            YieldSetup y = f.yield.value_or(YieldSetup{});
+            detail::JsonFields yf(*yield, "scenario.fund.yield", error);
+            yf.number("floor", y.floor, 0.0, 1e12);
+            yf.number("rate_per_year", y.rate_per_year, 0.0, 10.0);
+            yf.number("lockup_days", y.lockup_days, 0.0, 3'650.0);
+            yf.number("withdrawal_delay_days", y.withdrawal_delay_days, 0.0, 3'650.0);
+            yf.number("default_probability_per_year", y.default_probability_per_year, 0.0, 1'000.0);
+            yf.number("default_severity", y.default_severity, 0.0, 1.0);
+            yf.number("rebalance_hours", y.rebalance_hours, 1e-3, 24.0 * 3'650.0);
+            if (const nlohmann::json* quantiles = yf.find("floor_quantiles")) {
+                bool ok = quantiles->is_array() && !quantiles->empty() && quantiles->size() <= 8;
+                std::vector<double> q;
+                for (std::size_t i = 0; ok && i < quantiles->size(); ++i) {
+                    ok = (*quantiles)[i].is_number() && (*quantiles)[i].get<double>() > 0.0 && (*quantiles)[i].get<double>() <= 1.0;
+                    if (ok) q.push_back((*quantiles)[i].get<double>());
+                }
+                if (ok) {
+                    y.floor_quantiles = q;
+                } else {
+                    yf.fail("scenario.fund.yield.floor_quantiles: 1 to 8 numbers in (0, 1]");
+                }
+            }
+            yf.only_known(nlohmann::json{{"floor", 0}, {"rate_per_year", 0}, {"lockup_days", 0}, {"withdrawal_delay_days", 0},
+                                         {"default_probability_per_year", 0}, {"default_severity", 0},
+                                         {"rebalance_hours", 0}, {"floor_quantiles", 0}});
+            f.yield = y;
+        }
+        if (const nlohmann::json* hedge = fields.find("hedge")) {
+            known["hedge"] = nullptr;
+            HedgeSetup h = f.hedge.value_or(HedgeSetup{});
+            detail::JsonFields hf(*hedge, "scenario.fund.hedge", error);
+            hf.number("ratio", h.ratio, 0.0, 1.0);
+            hf.number("band", h.band, 0.0, 1.0);
+            hf.number("margin_ratio", h.margin_ratio, 1e-6, 1.0);
+            hf.number("rebalance_hours", h.rebalance_hours, 1e-3, 24.0 * 3'650.0);
+            hf.only_known(nlohmann::json{{"ratio", 0}, {"band", 0}, {"margin_ratio", 0}, {"rebalance_hours", 0}});
+            f.hedge = h;
         }
         if (const nlohmann::json* target = fields.find("target")) {
             known["target"] = nullptr;

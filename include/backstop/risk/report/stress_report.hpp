@@ -17,6 +17,7 @@
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/run_statistics.hpp"
 #include "backstop/risk/simulator.hpp"
+#include "backstop/risk/yield_comparison.hpp"
 #include "backstop/risk/statistics.hpp"
 
 #include <fmt/format.h>
@@ -67,6 +68,12 @@ struct PairedComparison {
     std::uint64_t first_only = 0;   // paths depleted in the first arm only
     std::uint64_t second_only = 0;
     double mcnemar_p_value = 1.0;
+    // Shown when not empty: what fund management earned per path (PenaltyArm::management_gain),
+    // e.g. "yield net of defaults per path".
+    std::string gain_label;
+    // Show the spread of the fund's loss (its standard deviation and expected shortfall, with
+    // bootstrap intervals): the hedge's figure.
+    bool show_loss_spread = false;
 };
 
 struct StressReportOptions {
@@ -221,7 +228,7 @@ inline Result<void> add_comparisons(const Scenario& scenario, const StressReport
         if (!c) return c.error();
         report.comparisons.push_back({"liquidation penalty", "static", "dynamic", std::move(c->static_penalty),
                                       std::move(c->dynamic_penalty), c->depleted_static_only, c->depleted_dynamic_only,
-                                      c->mcnemar_p_value});
+                                      c->mcnemar_p_value, {}, false});
     }
     if (scenario.fund.staking && scenario.fund.staking->cooldown_hours > 0.0) {
         // Does the cooldown hold the run back? The same stakers claiming at once, same seeds.
@@ -232,14 +239,36 @@ inline Result<void> add_comparisons(const Scenario& scenario, const StressReport
         report.comparisons.push_back({"staking cooldown", "claims at once",
                                       fmt::format("{:g} h cooldown", scenario.fund.staking->cooldown_hours),
                                       std::move(pair->first), std::move(pair->second), pair->first_only, pair->second_only,
-                                      pair->mcnemar_p_value});
+                                      pair->mcnemar_p_value, {}, false});
     }
-    if (scenario.fund.base_asset_fraction > 0.0) {
+    if (scenario.fund.yield) {
+        Result<YieldComparison> c = compare_yield(scenario, options.summary, progress);
+        if (!c) return c.error();
+        for (YieldFloorArm& f : c->floors) {
+            PairedComparison pair{fmt::format("yield above a {:g}% floor ({:.0f})", 100.0 * f.quantile, f.floor),
+                                  "no yield", "yield", c->plain, std::move(f.arm), f.depleted_plain_only,
+                                  f.depleted_yield_only, f.mcnemar_p_value, {}, false};
+            pair.gain_label = "yield net of defaults per path";
+            report.comparisons.push_back(std::move(pair));
+        }
+    }
+    if (scenario.fund.hedge) {
+        // The hedge's figure is the spread of the fund's loss: its sd and ES, and what it cost.
+        Scenario unhedged = scenario;
+        unhedged.fund.hedge.reset();
+        Result<PairedArms> pair = paired_arms(unhedged, scenario, options.summary, progress);
+        if (!pair) return pair.error();
+        PairedComparison c{fmt::format("hedge of the fund's base asset (ratio {:g})", scenario.fund.hedge->ratio), "unhedged",
+                           "hedged", std::move(pair->first), std::move(pair->second), pair->first_only, pair->second_only,
+                           pair->mcnemar_p_value, "minus the hedge's fees per path", true};
+        report.comparisons.push_back(std::move(c));
+    }
+    if (scenario.fund.base_asset_fraction > 0.0 && !scenario.fund.hedge) {
         Result<FundCurrencyComparison> c = compare_fund_currency(scenario, options.summary, progress);
         if (!c) return c.error();
         report.comparisons.push_back({"fund currency", "USDC", "base asset", std::move(c->stablecoin),
                                       std::move(c->base_asset), c->depleted_stablecoin_only, c->depleted_base_asset_only,
-                                      c->mcnemar_p_value});
+                                      c->mcnemar_p_value, {}, false});
     }
     return {};
 }
@@ -295,7 +324,8 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     if (!calibrate) {
         report.calibration_skipped =
             "the fund's policies look at its balance (a fund-first fee capture, a settlement above a floor, a penalty "
-            "that reads the fund's health, a fund held in the base asset, or stakers who run): the path of a smaller "
+            "that reads the fund's health, a fund held in the base asset, stakers who run, or capital placed above a "
+            "liquidity floor): the path of a smaller "
             "fund is not the same path, so no fund size is calibrated";
     }
     if (Result<void> ok = detail::add_comparisons(scenario, options, progress, report); !ok) return ok.error();

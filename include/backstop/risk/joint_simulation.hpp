@@ -1,0 +1,461 @@
+// Several protocols in one lab run: each its own engine, population and fund (a Scenario), their
+// markets moved together by CorrelatedMarkets (a common factor in the diffusions and common
+// jumps), and their funds sharing risk in one of five ways, every arm on the same paths (common
+// random numbers):
+//
+//   alone            each fund on its own
+//   excess_of_loss   each protocol buys the same excess-of-loss treaty from one outside reinsurer
+//   quota_share      ... a quota share
+//   stop_loss        ... a stop loss
+//   pooled           the funds pay a contribution per period into a pool that pays their losses
+//
+// One reinsurer writing every protocol's treaty (or one pool) is the point: correlated losses
+// arrive at it together, so it can run dry exactly when it is needed (contagion); the report
+// gives its own depletion next to the funds'. Every flow between a protocol's fund and the
+// reinsurer or the pool is a pair of ledger transfers (the engine's fund_withdraw or fund_deposit,
+// and the other side in the capital ledger that holds the reinsurer and the pool, through
+// management/reinsurance.hpp and management/risk_pool.hpp), counted on both sides: a path whose
+// two sides differ by one atom is not conserved.
+//
+// A loss event is one liquidation's deficit (the negative equity of a full close at the mark).
+// Before the fund pays it, the layer pays what its terms owe: the treaty's due for the event
+// (excess of loss and quota share per event, stop loss on the period's aggregate), or, for the
+// pool, the part of the deficit the fund's balance cannot cover (the pool is the layer after the
+// fund). Premiums and contributions are paid at the end of each period, in arrears.
+#pragma once
+
+#include "backstop/core/result.hpp"
+#include "backstop/management/reinsurance.hpp"
+#include "backstop/management/risk_pool.hpp"
+#include "backstop/risk/path_runner.hpp"
+#include "backstop/risk/penalty_comparison.hpp"
+#include "backstop/risk/price_model/correlated_markets.hpp"
+#include "backstop/risk/progress.hpp"
+#include "backstop/risk/simulator.hpp"
+#include "backstop/risk/statistics.hpp"
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace backstop {
+namespace risk {
+
+enum class JointArm : std::uint8_t { alone = 0, excess_of_loss = 1, quota_share = 2, stop_loss = 3, pooled = 4 };
+inline constexpr std::array<JointArm, 5> joint_arms{JointArm::alone, JointArm::excess_of_loss, JointArm::quota_share,
+                                                    JointArm::stop_loss, JointArm::pooled};
+
+inline const char* joint_arm_name(JointArm arm) {
+    switch (arm) {
+        case JointArm::alone: return "alone";
+        case JointArm::excess_of_loss: return "excess of loss";
+        case JointArm::quota_share: return "quota share";
+        case JointArm::stop_loss: return "stop loss";
+        case JointArm::pooled: return "pooled";
+    }
+    return "unknown";
+}
+
+// The terms every protocol buys, in quote units; a period is a whole number of steps.
+struct SharingTerms {
+    double reinsurer_capital = 1'500'000.0;  // one outside reinsurer writes every protocol's treaty
+    double period_days = 1.0;                // premiums, contributions and the stop loss's aggregate
+    // Excess of loss, per step's loss: pays the part above the attachment up to the limit, the
+    // limit restored `reinstatements` times over the horizon.
+    double xol_attachment = 20'000.0;
+    double xol_limit = 300'000.0;
+    std::uint32_t xol_reinstatements = 1;
+    double xol_premium = 2'000.0;
+    // Quota share: the reinsurer pays this share of every loss.
+    double quota_share = 0.5;
+    double quota_premium = 2'000.0;
+    // Stop loss: the period's losses above the attachment, up to the limit.
+    double stop_loss_attachment = 20'000.0;
+    double stop_loss_limit = 300'000.0;
+    double stop_loss_premium = 2'000.0;
+    // Pool: each member pays `pool_initial_contribution` of its fund in at the start and
+    // `pool_contribution` of it per period; the pool may also start with outside capital.
+    double pool_initial_contribution = 0.25;
+    double pool_contribution = 0.001;
+    double pool_capital = 0.0;
+};
+
+struct JointSetup {
+    std::vector<Scenario> protocols;  // each protocol's market, population, fund; its price model is not used
+    CorrelatedMarkets markets;        // one market per protocol
+    SharingTerms terms;
+    std::uint64_t seed = 2026;  // of the market moves (each protocol's own seed draws its traders)
+    std::uint64_t paths = 200;
+    std::uint32_t threads = 0;  // 0: every core
+    double confidence = 0.95;
+};
+
+struct JointProtocolArm {
+    std::uint64_t depleted_paths = 0;
+    BinomialInterval depletion{};          // Wilson
+    std::uint64_t depleted_alone_only = 0;  // paths depleted alone but not in this arm
+    std::uint64_t depleted_arm_only = 0;    // and the reverse
+    double mcnemar_p_value = 1.0;           // against alone, exact
+    MeanInterval claims_received;           // per path, quote units
+    MeanInterval premiums_paid;             // per path (contributions for the pool)
+    MeanInterval fund_final;
+};
+
+struct JointArmResult {
+    JointArm arm = JointArm::alone;
+    std::vector<JointProtocolArm> protocols;
+    std::uint64_t any_depleted_paths = 0;  // at least one protocol depleted
+    BinomialInterval any_depletion{};
+    std::uint64_t layer_depleted_paths = 0;  // the reinsurer or the pool could not pay a claim in full
+    BinomialInterval layer_depletion{};
+    MeanInterval layer_unpaid;               // what it could not pay, per path
+    MeanInterval layer_final;                // its capital at the end, per path
+    std::uint64_t paths_not_conserved = 0;   // must be 0
+};
+
+struct JointResult {
+    std::uint64_t paths = 0;
+    std::vector<std::string> protocol_names;
+    std::vector<JointArmResult> arms;  // in joint_arms order
+};
+
+// What one path of one arm did.
+struct JointPath {
+    std::vector<std::uint8_t> depleted;  // per protocol
+    std::vector<double> claims_received;
+    std::vector<double> premiums_paid;
+    std::vector<double> fund_final;
+    bool layer_depleted = false;
+    double layer_unpaid = 0.0;
+    double layer_final = 0.0;
+    bool conserved = true;
+};
+
+namespace detail {
+
+inline Result<void> check_joint_setup(const JointSetup& setup) {
+    const std::size_t n = setup.protocols.size();
+    if (n < 2 || n > 16) return make_error(ErrorCode::invalid_argument, "a joint run needs 2 to 16 protocols");
+    if (setup.markets.size() != n || !setup.markets.valid()) {
+        return make_error(ErrorCode::invalid_argument, "one valid correlated market per protocol");
+    }
+    if (setup.paths < 2) return make_error(ErrorCode::invalid_argument, "a joint run needs at least two paths");
+    const Scenario& first = setup.protocols.front();
+    for (const Scenario& s : setup.protocols) {
+        if (s.horizon_steps != first.horizon_steps || s.step_hours != first.step_hours) {
+            return make_error(ErrorCode::invalid_argument, "the protocols must share the horizon and the step");
+        }
+        if (!fund_setup_consistent(s.fund) || s.fund.staking || s.fund.yield || s.fund.hedge) {
+            return make_error(ErrorCode::invalid_policy_parameter, "a joint run's funds are plain USDC or base-asset funds");
+        }
+    }
+    const SharingTerms& t = setup.terms;
+    const bool ok = t.reinsurer_capital >= 0.0 && t.period_days > 0.0 && t.xol_attachment >= 0.0 && t.xol_limit > 0.0 &&
+                    t.xol_premium >= 0.0 && t.quota_share > 0.0 && t.quota_share <= 1.0 && t.quota_premium >= 0.0 &&
+                    t.stop_loss_attachment >= 0.0 && t.stop_loss_limit > 0.0 && t.stop_loss_premium >= 0.0 &&
+                    t.pool_contribution >= 0.0 && t.pool_contribution <= 1.0 && t.pool_initial_contribution >= 0.0 &&
+                    t.pool_initial_contribution <= 1.0 && t.pool_capital >= 0.0 &&
+                    t.reinsurer_capital <= 1e12 && t.xol_limit <= 1e12 && t.stop_loss_limit <= 1e12 && t.pool_capital <= 1e12;
+    if (!ok) return make_error(ErrorCode::invalid_policy_parameter, "sharing terms out of bounds");
+    return {};
+}
+
+// The reinsurer's or the pool's side: a capital ledger whose fund places are one transit place
+// per protocol (money between a protocol's engine and the layer passes through it and it ends
+// every exchange empty) and the layer's capital.
+class SharingLayer {
+public:
+    using Wide = Amount<USDC, Int128>;
+
+    SharingLayer(const JointSetup& setup, JointArm arm)
+        : arm_(arm), capital_(LedgerLimits{1, static_cast<std::uint32_t>(setup.protocols.size()) + 1, 1}) {
+        const auto n = static_cast<std::uint32_t>(setup.protocols.size());
+        for (std::uint32_t k = 0; k < n; ++k) (void)capital_.open_fund();
+        layer_ = *capital_.open_fund();
+        const SharingTerms& t = setup.terms;
+        const double capital = arm == JointArm::pooled ? t.pool_capital : t.reinsurer_capital;
+        if (arm != JointArm::alone && capital > 0.0) {
+            (void)capital_.transfer(Place::external(), Place::fund(layer_), atoms(capital), TransferReason::fund_deposit);
+        }
+        layer_initial_ = layer_atoms();
+        contribution_fraction_ = t.pool_contribution;
+        initial_contribution_ = t.pool_initial_contribution;
+        next_period_ms_ = period_ms_;
+        period_ms_ = static_cast<std::int64_t>(std::llround(t.period_days * 86'400'000.0));
+        if (arm == JointArm::pooled) {
+            pool_ = *RiskPool<USDC>::open(capital_, layer_, period_ms_, n, -period_ms_);  // first due at 0: start()
+            ContributionRule<USDC> all_of_transit;  // the transit holds exactly the contribution
+            all_of_transit.kind = ContributionKind::share_of_balance;
+            all_of_transit.share = Ppm{Ppm::denominator};
+            for (std::uint32_t k = 0; k < n; ++k) (void)pool_.add_member(capital_, FundId{k}, all_of_transit);
+        }
+        if (arm == JointArm::excess_of_loss || arm == JointArm::quota_share || arm == JointArm::stop_loss) {
+            book_ = *Reinsurance<USDC>::open(n);
+            for (std::uint32_t k = 0; k < n; ++k) {
+                TreatyTerms<USDC> terms;
+                terms.cedent = FundId{k};
+                terms.reinsurer = layer_;
+                terms.period_ms = period_ms_;
+                if (arm == JointArm::excess_of_loss) {
+                    terms.kind = TreatyKind::excess_of_loss;
+                    terms.attachment = wide(t.xol_attachment);
+                    terms.limit = wide(t.xol_limit);
+                    terms.reinstatements = t.xol_reinstatements;
+                    terms.premium_per_period = wide(t.xol_premium);
+                } else if (arm == JointArm::quota_share) {
+                    terms.kind = TreatyKind::quota_share;
+                    terms.share = ppm_from_fraction(t.quota_share);
+                    terms.limit = wide(1e12);
+                    terms.premium_per_period = wide(t.quota_premium);
+                } else {
+                    terms.kind = TreatyKind::stop_loss;
+                    terms.attachment = wide(t.stop_loss_attachment);
+                    terms.limit = wide(t.stop_loss_limit);
+                    terms.reinstatements = 1'000'000;  // a stop loss covers every period
+                    terms.premium_per_period = wide(t.stop_loss_premium);
+                }
+                Result<TreatyId> written = book_.write(capital_, terms, 0);
+                if (!written) throw std::invalid_argument("joint run: invalid treaty terms");
+            }
+        }
+    }
+
+    void set_now(std::int64_t now_ms) { now_ms_ = now_ms; }
+
+    // Before the first step: the members' initial contributions to a pool.
+    template <class Runners>
+    void start(Runners& runners, JointPath& out) {
+        if (arm_ != JointArm::pooled) return;
+        for (std::size_t k = 0; k < runners.size(); ++k) {
+            const auto owed = static_cast<std::int64_t>(static_cast<double>(runners[k]->fund_atoms()) * initial_contribution_);
+            to_transit(*runners[k], k, owed);
+            out.premiums_paid[k] += to_units(transit(k));
+        }
+        (void)pool_.contribute(capital_, 0);
+    }
+
+    // At the end of a step at `now_ms`: the premiums (or contributions) of the period that ended.
+    template <class Runners>
+    void end_of_step(Runners& runners, std::int64_t now_ms, JointPath& out) {
+        now_ms_ = now_ms;
+        if (arm_ == JointArm::alone || now_ms < next_period_ms_) return;
+        next_period_ms_ += period_ms_;
+        const std::size_t n = runners.size();
+        for (std::size_t k = 0; k < n; ++k) {
+            // Rounded down: a member never pays more than its fraction.
+            const std::int64_t owed = arm_ == JointArm::pooled
+                                          ? static_cast<std::int64_t>(static_cast<double>(runners[k]->fund_atoms()) *
+                                                                      contribution_fraction_)
+                                          : premium_owed(k, now_ms);
+            if (owed > 0) to_transit(*runners[k], k, std::min(owed, runners[k]->fund_atoms()));
+        }
+        std::vector<std::int64_t>& before = scratch_;
+        before.assign(n, 0);
+        for (std::size_t k = 0; k < n; ++k) before[k] = transit(k);
+        if (arm_ == JointArm::pooled) {
+            (void)pool_.contribute(capital_, now_ms);  // each member's whole transit balance
+        } else {
+            (void)book_.charge_premiums(capital_, now_ms);  // pays, or lapses and pays nothing
+        }
+        for (std::size_t k = 0; k < n; ++k) {
+            out.premiums_paid[k] += to_units(before[k] - transit(k));
+            from_transit(*runners[k], k);  // what a lapsed treaty did not take goes back
+        }
+    }
+
+    // Before a liquidation of protocol k that leaves `deficit` atoms: the treaty pays what its
+    // terms owe for this loss event; the pool pays the part the fund cannot.
+    void before_deficit(PathRunner& runner, std::size_t k, std::int64_t deficit, JointPath& out) {
+        if (arm_ == JointArm::alone || deficit <= 0) return;
+        std::int64_t paid = 0;
+        std::int64_t unpaid = 0;
+        if (arm_ == JointArm::pooled) {
+            const std::int64_t beyond = deficit - runner.fund_atoms();
+            if (beyond <= 0) return;
+            const MemberLoss<USDC> loss{FundId{static_cast<std::uint32_t>(k)}, Wide(Int128(beyond))};
+            Result<SettleReport<USDC>> settled = pool_.settle(capital_, Span<const MemberLoss<USDC>>(&loss, 1));
+            if (settled) {
+                paid = static_cast<std::int64_t>(settled->paid.atoms());
+                unpaid = static_cast<std::int64_t>(settled->unpaid.atoms());
+            }
+        } else {
+            Result<ClaimReport<USDC>> claim =
+                book_.claim(capital_, TreatyId{static_cast<std::uint32_t>(k)}, Wide(Int128(deficit)), now_ms_);
+            if (claim) {
+                paid = static_cast<std::int64_t>(claim->paid.atoms());
+                unpaid = static_cast<std::int64_t>(claim->unpaid.atoms());
+            }
+        }
+        if (unpaid > 0) {
+            out.layer_depleted = true;
+            out.layer_unpaid += to_units(unpaid);
+        }
+        out.claims_received[k] += to_units(paid);
+        from_transit(runner, k);
+    }
+
+    // Both sides of every exchange matched, and the capital ledger balanced.
+    bool conserved() const {
+        return engines_out_ - engines_in_ == layer_atoms() - layer_initial_ + transit_total() && capital_.audit().balanced();
+    }
+    std::int64_t layer_atoms() const { return capital_.balance_of(Place::fund(layer_)).atoms(); }
+    double layer_units() const { return to_units(capital_.balance_of(Place::fund(layer_)).atoms()); }
+
+private:
+    static Amount<USDC> atoms(double units) { return Amount<USDC>(detail::to_atoms(units, PathRunner::quote_decimals)); }
+    static Wide wide(double units) { return Wide(Int128(detail::to_atoms(units, PathRunner::quote_decimals))); }
+    static double to_units(std::int64_t a) { return detail::to_units(a, PathRunner::quote_decimals); }
+    std::int64_t transit(std::size_t k) const {
+        return capital_.balance_of(Place::fund(FundId{static_cast<std::uint32_t>(k)})).atoms();
+    }
+    std::int64_t transit_total() const {
+        std::int64_t sum = 0;
+        for (std::uint32_t k = 0; k < layer_.value; ++k) sum += transit(k);
+        return sum;
+    }
+    std::int64_t premium_owed(std::size_t k, std::int64_t now_ms) const {
+        const Treaty<USDC>& treaty = book_.treaty(TreatyId{static_cast<std::uint32_t>(k)});
+        if (treaty.status != TreatyStatus::active || now_ms < treaty.premium_due_ms) return 0;
+        return static_cast<std::int64_t>(treaty.terms.premium_per_period.atoms());
+    }
+    // The protocol's fund -> its transit place: out of the engine's ledger, into the capital one.
+    void to_transit(PathRunner& runner, std::size_t k, std::int64_t amount) {
+        if (amount <= 0) return;
+        if (!runner.engine().fund_withdraw(Amount<USDC>(amount))) return;
+        (void)capital_.transfer(Place::external(), Place::fund(FundId{static_cast<std::uint32_t>(k)}), Amount<USDC>(amount),
+                                TransferReason::fund_withdrawal);
+        engines_out_ += amount;
+    }
+    // The transit place's balance -> the protocol's fund.
+    void from_transit(PathRunner& runner, std::size_t k) {
+        const std::int64_t held = transit(k);
+        if (held <= 0) return;
+        (void)capital_.transfer(Place::fund(FundId{static_cast<std::uint32_t>(k)}), Place::external(), Amount<USDC>(held),
+                                TransferReason::fund_deposit);
+        if (runner.engine().fund_deposit(Amount<USDC>(held))) engines_in_ += held;
+    }
+
+    JointArm arm_;
+    Ledger<USDC> capital_;
+    FundId layer_{};
+    Reinsurance<USDC> book_;
+    RiskPool<USDC> pool_;
+    std::int64_t now_ms_ = 0;
+    std::vector<std::int64_t> scratch_;
+    std::int64_t period_ms_ = 86'400'000;
+    std::int64_t next_period_ms_ = 86'400'000;
+    double contribution_fraction_ = 0.0;
+    double initial_contribution_ = 0.0;
+    std::int64_t engines_out_ = 0;  // taken out of the engines' funds
+    std::int64_t engines_in_ = 0;   // paid into them
+    std::int64_t layer_initial_ = 0;
+};
+
+inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint64_t path) {
+    const std::size_t n = setup.protocols.size();
+    std::vector<std::unique_ptr<PathRunner>> runners;
+    runners.reserve(n);
+    for (const Scenario& scenario : setup.protocols) runners.push_back(std::make_unique<PathRunner>(scenario, path));
+    SharingLayer layer(setup, arm);
+    JointPath out;
+    out.depleted.assign(n, 0);
+    out.claims_received.assign(n, 0.0);
+    out.premiums_paid.assign(n, 0.0);
+    out.fund_final.assign(n, 0.0);
+    for (std::size_t k = 0; k < n; ++k) {
+        PathRunner* runner = runners[k].get();
+        runner->set_before_deficit([&layer, &out, runner, k](std::int64_t deficit) { layer.before_deficit(*runner, k, deficit, out); });
+    }
+    layer.start(runners, out);
+    RandomStream moves(setup.seed, path);
+    std::vector<double> returns(n);
+    const Scenario& first = setup.protocols.front();
+    const double dt = first.step_years();
+    const auto step_ms = static_cast<std::int64_t>(first.step_hours * 3'600'000.0);
+    for (std::uint32_t step = 0; step < first.horizon_steps; ++step) {
+        setup.markets.log_returns(moves, step, dt, returns.data());
+        layer.set_now(step_ms * (std::int64_t{step} + 1));
+        for (std::size_t k = 0; k < n; ++k) runners[k]->advance(step, returns[k]);
+        layer.end_of_step(runners, step_ms * (std::int64_t{step} + 1), out);
+    }
+    for (std::size_t k = 0; k < n; ++k) {
+        const PathSummary summary = runners[k]->finish();
+        out.depleted[k] = summary.depleted() ? 1 : 0;
+        out.fund_final[k] = summary.fund_final;
+        out.conserved = out.conserved && summary.conserved;
+    }
+    out.layer_final = layer.layer_units();
+    out.conserved = out.conserved && layer.conserved();
+    return out;
+}
+
+}  // namespace detail
+
+// Every arm of the joint run, each on the same paths. Deterministic for any number of threads.
+inline Result<JointResult> run_joint(const JointSetup& setup, Progress* progress = nullptr) {
+    if (Result<void> ok = detail::check_joint_setup(setup); !ok) return ok.error();
+    const std::size_t n = setup.protocols.size();
+    JointResult result;
+    result.paths = setup.paths;
+    for (std::size_t k = 0; k < n; ++k) result.protocol_names.push_back("protocol " + std::to_string(k + 1));
+    Scenario threads_of = setup.protocols.front();
+    threads_of.threads = setup.threads;
+    std::vector<std::vector<JointPath>> per_arm(joint_arms.size());
+    add_work(progress, setup.paths * joint_arms.size());
+    for (std::size_t a = 0; a < joint_arms.size(); ++a) {
+        per_arm[a].resize(setup.paths);
+        detail::for_each_path(threads_of, setup.paths, [&](std::uint64_t p) {
+            per_arm[a][p] = detail::run_joint_path(setup, joint_arms[a], p);
+            complete(progress);
+        });
+    }
+    const auto wilson = [&](std::uint64_t hits) {
+        Result<BinomialInterval> w = wilson_interval(hits, setup.paths, setup.confidence);
+        return w ? *w : BinomialInterval{};
+    };
+    for (std::size_t a = 0; a < joint_arms.size(); ++a) {
+        JointArmResult arm;
+        arm.arm = joint_arms[a];
+        const std::vector<JointPath>& paths = per_arm[a];
+        const std::vector<JointPath>& alone = per_arm[0];
+        for (std::size_t k = 0; k < n; ++k) {
+            JointProtocolArm protocol;
+            std::vector<double> claims, premiums, finals;
+            for (std::uint64_t p = 0; p < setup.paths; ++p) {
+                protocol.depleted_paths += paths[p].depleted[k];
+                protocol.depleted_alone_only += alone[p].depleted[k] && !paths[p].depleted[k] ? 1u : 0u;
+                protocol.depleted_arm_only += paths[p].depleted[k] && !alone[p].depleted[k] ? 1u : 0u;
+                claims.push_back(paths[p].claims_received[k]);
+                premiums.push_back(paths[p].premiums_paid[k]);
+                finals.push_back(paths[p].fund_final[k]);
+            }
+            protocol.depletion = wilson(protocol.depleted_paths);
+            protocol.mcnemar_p_value = mcnemar_exact_p(protocol.depleted_alone_only, protocol.depleted_arm_only);
+            protocol.claims_received = detail::mean_interval(claims, setup.confidence);
+            protocol.premiums_paid = detail::mean_interval(premiums, setup.confidence);
+            protocol.fund_final = detail::mean_interval(finals, setup.confidence);
+            arm.protocols.push_back(protocol);
+        }
+        std::vector<double> unpaid, layer_final;
+        for (const JointPath& path : paths) {
+            bool any = false;
+            for (const std::uint8_t d : path.depleted) any = any || d != 0;
+            arm.any_depleted_paths += any ? 1u : 0u;
+            arm.layer_depleted_paths += path.layer_depleted ? 1u : 0u;
+            arm.paths_not_conserved += path.conserved ? 0u : 1u;
+            unpaid.push_back(path.layer_unpaid);
+            layer_final.push_back(path.layer_final);
+        }
+        arm.any_depletion = wilson(arm.any_depleted_paths);
+        arm.layer_depletion = wilson(arm.layer_depleted_paths);
+        arm.layer_unpaid = detail::mean_interval(unpaid, setup.confidence);
+        arm.layer_final = detail::mean_interval(layer_final, setup.confidence);
+        result.arms.push_back(std::move(arm));
+    }
+    return result;
+}
+
+}  // namespace risk
+}  // namespace backstop
