@@ -96,6 +96,7 @@ enum class ErrorCode : std::uint16_t {
     unknown_pool_member = 642,        // a fund that is not a member of the pool
     premium_not_due = 643,            // a premium charged before its period has ended
     treaty_lapsed = 644,              // a claim on a treaty whose premium went unpaid
+    premium_overdue = 645,            // a claim past a period's end whose premium is unpaid
 
     // 660-679: hedging (management/fund_hedge.hpp)
     hedge_not_needed = 660,           // a rebalance whose order would be smaller than a lot or inside the band
@@ -176,6 +177,7 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::unknown_pool_member: return "unknown_pool_member";
         case ErrorCode::premium_not_due: return "premium_not_due";
         case ErrorCode::treaty_lapsed: return "treaty_lapsed";
+        case ErrorCode::premium_overdue: return "premium_overdue";
         case ErrorCode::hedge_not_needed: return "hedge_not_needed";
     }
     return "unknown";

@@ -124,7 +124,7 @@ public:
         if (Result<void> ok = check_market(market); !ok) return ok;
         Result<MarketConfig> changed = detail::config_with(markets_[market.value].config, parameter, value);
         if (!changed) return changed.error();
-        markets_[market.value].config = *changed;
+        detail::apply_market_config(markets_[market.value], *changed);  // recomputes the tier offsets
         record_command(EngineCommandKind::set_market_parameter, market.value, 0, 0, value, static_cast<std::int64_t>(parameter));
         return {};
     }

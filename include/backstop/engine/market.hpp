@@ -31,6 +31,8 @@ enum class MarketParameter : std::uint8_t {
     maker_fee = 3,
     fee_to_fund = 4,
     shared_fund_draw_max = 5,
+    initial_margin = 6,      // tier 0's initial fraction (Ppm count); the other tiers keep theirs
+    maintenance_margin = 7,  // tier 0's maintenance fraction (Ppm count)
 };
 
 // Which side of a trade took liquidity (pays the taker fee; the other side the maker fee).

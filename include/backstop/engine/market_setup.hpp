@@ -33,6 +33,10 @@ inline Result<MarketConfig> config_with(MarketConfig config, MarketParameter par
         case MarketParameter::maker_fee: config.maker_fee = Ppm{value}; break;
         case MarketParameter::fee_to_fund: config.fee_to_fund = Ppm{value}; break;
         case MarketParameter::shared_fund_draw_max: config.shared_fund_draw_max = value; break;
+        // Tier 0's fractions: the whole config is validated below, so 0 < maintenance <= initial
+        // <= 100% and the tiers above still do not fall below tier 0.
+        case MarketParameter::initial_margin: config.tiers[0].initial = Ppm{value}; break;
+        case MarketParameter::maintenance_margin: config.tiers[0].maintenance = Ppm{value}; break;
         default: return make_error(ErrorCode::invalid_argument, "unknown market parameter");
     }
     if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
@@ -44,6 +48,16 @@ inline void hash_changeable_parameters(StableHash& hash, const MarketConfig& con
     hash.add(static_cast<std::uint64_t>(config.status)).add_signed(config.liquidation_penalty.count());
     hash.add_signed(config.taker_fee.count()).add_signed(config.maker_fee.count()).add_signed(config.fee_to_fund.count());
     hash.add_signed(config.shared_fund_draw_max);
+    hash.add_signed(config.tiers[0].initial.count()).add_signed(config.tiers[0].maintenance.count());
+}
+
+// Sets a market's configuration (a validated one) with what the engine derives from it: the
+// tiers' cumulative offsets and the fast pass's maintenance fraction, which a change of tier 0's
+// fractions would otherwise leave stale.
+inline void apply_market_config(MarketState& market, const MarketConfig& config) {
+    market.config = config;
+    compute_tier_offsets(market);
+    market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
 }
 
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,
@@ -60,7 +74,6 @@ inline Result<MarketState> make_market_state(const MarketConfig& config, std::st
                           "base decimals + 9 - quote decimals must be in [0, 36] (funding precision)");
     }
     MarketState market;
-    market.config = config;
     market.base_symbol = symbol;
     market.base_decimals = base_decimals;
     market.price_decimals = price_decimals;
@@ -68,8 +81,7 @@ inline Result<MarketState> make_market_state(const MarketConfig& config, std::st
     market.funding_divisor = 1;
     for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
     market.funding_per_unit = 1.0 / static_cast<double>(market.funding_divisor);
-    compute_tier_offsets(market);
-    market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
+    apply_market_config(market, config);
     return market;
 }
 

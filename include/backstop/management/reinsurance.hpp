@@ -210,8 +210,9 @@ public:
 
     std::uint32_t treaty_count() const { return static_cast<std::uint32_t>(treaties_.size()); }
     std::uint32_t treaties_max() const { return treaties_max_; }
-    const TreatyType& treaty(TreatyId id) const {
-        BACKSTOP_ASSERT(id.value < treaties_.size(), "treaty of an unknown id");
+    // A treaty's whole state (a copy), unknown_treaty for an id never written.
+    Result<TreatyType> treaty(TreatyId id) const {
+        if (id.value >= treaties_.size()) return make_error(ErrorCode::unknown_treaty, "no such treaty");
         return treaties_[id.value];
     }
 
@@ -253,6 +254,11 @@ public:
         }
         if (now_ms < treaty.last_claim_ms) {
             return make_error(ErrorCode::time_backwards, "a claim before the treaty's last claim or writing");
+        }
+        // Cover is for periods paid for: past a period's end with its premium unpaid, charge it
+        // first (a claim at the very end of the period is still within it).
+        if (treaty.terms.premium_per_period.is_positive() && now_ms > treaty.premium_due_ms) {
+            return make_error(ErrorCode::premium_overdue, "a period's premium is due: charge it before claiming");
         }
         const Terms& terms = treaty.terms;
         Claim plan;

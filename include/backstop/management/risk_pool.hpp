@@ -167,8 +167,9 @@ public:
     std::int64_t period_ms() const { return period_ms_; }
     std::int64_t contribution_due_ms() const { return contribution_due_ms_; }
     std::uint32_t member_count() const { return static_cast<std::uint32_t>(members_.size()); }
-    const Member& member(std::uint32_t index) const {
-        BACKSTOP_ASSERT(index < members_.size(), "member of an unknown index");
+    // A member's record (a copy), unknown_pool_member for an index beyond the members.
+    Result<Member> member(std::uint32_t index) const {
+        if (index >= members_.size()) return make_error(ErrorCode::unknown_pool_member, "no member at that index");
         return members_[index];
     }
     bool is_member(FundId fund) const { return find(fund) < members_.size(); }

@@ -58,12 +58,12 @@ inline const char* joint_arm_name(JointArm arm) {
     return "unknown";
 }
 
-// The terms every protocol buys, in quote units; a period is a whole number of steps.
+// The terms every protocol buys, in quote units; a period is at least a step.
 struct SharingTerms {
     double reinsurer_capital = 1'500'000.0;  // one outside reinsurer writes every protocol's treaty
     double period_days = 1.0;                // premiums, contributions and the stop loss's aggregate
-    // Excess of loss, per step's loss: pays the part above the attachment up to the limit, the
-    // limit restored `reinstatements` times over the horizon.
+    // Excess of loss, per loss event (a liquidation's deficit): pays the part above the attachment
+    // up to the limit, the limit restored `reinstatements` times over the horizon.
     double xol_attachment = 20'000.0;
     double xol_limit = 300'000.0;
     std::uint32_t xol_reinstatements = 1;
@@ -147,8 +147,10 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
         if (s.horizon_steps != first.horizon_steps || s.step_hours != first.step_hours) {
             return make_error(ErrorCode::invalid_argument, "the protocols must share the horizon and the step");
         }
-        if (!fund_setup_consistent(s.fund) || s.fund.staking || s.fund.yield || s.fund.hedge) {
-            return make_error(ErrorCode::invalid_policy_parameter, "a joint run's funds are plain USDC or base-asset funds");
+        // The pool pays what the fund's balance cannot: a plain USDC fund that covers up to its balance.
+        if (!fund_setup_consistent(s.fund) || s.fund.staking || s.fund.yield || s.fund.hedge ||
+            s.fund.base_asset_fraction > 0.0 || s.fund.settlement != SettlementChoice::cover_up_to_balance) {
+            return make_error(ErrorCode::invalid_policy_parameter, "a joint run's funds are plain USDC funds covering up to their balance");
         }
     }
     const SharingTerms& t = setup.terms;
@@ -157,7 +159,13 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
                     t.stop_loss_attachment >= 0.0 && t.stop_loss_limit > 0.0 && t.stop_loss_premium >= 0.0 &&
                     t.pool_contribution >= 0.0 && t.pool_contribution <= 1.0 && t.pool_initial_contribution >= 0.0 &&
                     t.pool_initial_contribution <= 1.0 && t.pool_capital >= 0.0 &&
-                    t.reinsurer_capital <= 1e12 && t.xol_limit <= 1e12 && t.stop_loss_limit <= 1e12 && t.pool_capital <= 1e12;
+                    t.reinsurer_capital <= 1e12 && t.xol_limit <= 1e12 && t.stop_loss_limit <= 1e12 && t.pool_capital <= 1e12 &&
+                    t.xol_attachment <= 1e12 && t.stop_loss_attachment <= 1e12 && t.xol_premium <= 1e9 &&
+                    t.quota_premium <= 1e9 && t.stop_loss_premium <= 1e9 && t.quota_share >= 1e-6 &&
+                    t.xol_reinstatements <= TreatyTerms<USDC>::reinstatements_max &&
+                    // A period of at least a step (premiums are charged once a step) and at most ten years.
+                    t.period_days * 24.0 >= first.step_hours && t.period_days <= 3'650.0 && t.xol_limit >= 1e-6 &&
+                    t.stop_loss_limit >= 1e-6;
     if (!ok) return make_error(ErrorCode::invalid_policy_parameter, "sharing terms out of bounds");
     return {};
 }
@@ -182,10 +190,10 @@ public:
         layer_initial_ = layer_atoms();
         contribution_fraction_ = t.pool_contribution;
         initial_contribution_ = t.pool_initial_contribution;
-        next_period_ms_ = period_ms_;
         period_ms_ = static_cast<std::int64_t>(std::llround(t.period_days * 86'400'000.0));
         if (arm == JointArm::pooled) {
-            pool_ = *RiskPool<USDC>::open(capital_, layer_, period_ms_, n, -period_ms_);  // first due at 0: start()
+            // Valid by check_joint_setup; first due at 0 (start()).
+            pool_ = RiskPool<USDC>::open(capital_, layer_, period_ms_, n, -period_ms_).value();
             ContributionRule<USDC> all_of_transit;  // the transit holds exactly the contribution
             all_of_transit.kind = ContributionKind::share_of_balance;
             all_of_transit.share = Ppm{Ppm::denominator};
@@ -222,8 +230,6 @@ public:
         }
     }
 
-    void set_now(std::int64_t now_ms) { now_ms_ = now_ms; }
-
     // Before the first step: the members' initial contributions to a pool.
     template <class Runners>
     void start(Runners& runners, JointPath& out) {
@@ -236,23 +242,28 @@ public:
         (void)pool_.contribute(capital_, 0);
     }
 
-    // At the end of a step at `now_ms`: the premiums (or contributions) of the period that ended.
+    // At the start of the step that ends at `now_ms`, before its claims: the premiums (or the
+    // pool's contributions) of every period that has ended by then, so that no claim is made on a
+    // period not paid for (Reinsurance refuses one with premium_overdue).
     template <class Runners>
-    void end_of_step(Runners& runners, std::int64_t now_ms, JointPath& out) {
+    void start_of_step(Runners& runners, std::int64_t now_ms, JointPath& out) {
         now_ms_ = now_ms;
-        if (arm_ == JointArm::alone || now_ms < next_period_ms_) return;
-        next_period_ms_ += period_ms_;
+        if (arm_ == JointArm::alone) return;
         const std::size_t n = runners.size();
-        for (std::size_t k = 0; k < n; ++k) {
-            // Rounded down: a member never pays more than its fraction.
-            const std::int64_t owed = arm_ == JointArm::pooled
-                                          ? static_cast<std::int64_t>(static_cast<double>(runners[k]->fund_atoms()) *
-                                                                      contribution_fraction_)
-                                          : premium_owed(k, now_ms);
-            if (owed > 0) to_transit(*runners[k], k, std::min(owed, runners[k]->fund_atoms()));
+        if (arm_ == JointArm::pooled) {
+            if (now_ms < pool_.contribution_due_ms()) return;
+            for (std::size_t k = 0; k < n; ++k) {
+                // Rounded down: a member never pays more than its fraction.
+                const auto owed = static_cast<std::int64_t>(static_cast<double>(runners[k]->fund_atoms()) * contribution_fraction_);
+                to_transit(*runners[k], k, owed);
+            }
+        } else {
+            for (std::size_t k = 0; k < n; ++k) {
+                const std::int64_t owed = premium_owed(k, now_ms);
+                if (owed > 0) to_transit(*runners[k], k, std::min(owed, runners[k]->fund_atoms()));
+            }
         }
-        std::vector<std::int64_t>& before = scratch_;
-        before.assign(n, 0);
+        std::array<std::int64_t, 16> before{};
         for (std::size_t k = 0; k < n; ++k) before[k] = transit(k);
         if (arm_ == JointArm::pooled) {
             (void)pool_.contribute(capital_, now_ms);  // each member's whole transit balance
@@ -315,26 +326,32 @@ private:
         for (std::uint32_t k = 0; k < layer_.value; ++k) sum += transit(k);
         return sum;
     }
+    // Every period's premium due by now (in arrears: a step longer than the period owes several).
     std::int64_t premium_owed(std::size_t k, std::int64_t now_ms) const {
-        const Treaty<USDC>& treaty = book_.treaty(TreatyId{static_cast<std::uint32_t>(k)});
-        if (treaty.status != TreatyStatus::active || now_ms < treaty.premium_due_ms) return 0;
-        return static_cast<std::int64_t>(treaty.terms.premium_per_period.atoms());
+        const Result<Treaty<USDC>> treaty = book_.treaty(TreatyId{static_cast<std::uint32_t>(k)});
+        if (!treaty || treaty->status != TreatyStatus::active || now_ms < treaty->premium_due_ms) return 0;
+        const std::int64_t periods = (now_ms - treaty->premium_due_ms) / treaty->terms.period_ms + 1;
+        return static_cast<std::int64_t>(treaty->terms.premium_per_period.atoms()) * periods;  // bounded by the set-up check
     }
     // The protocol's fund -> its transit place: out of the engine's ledger, into the capital one.
     void to_transit(PathRunner& runner, std::size_t k, std::int64_t amount) {
         if (amount <= 0) return;
+        const Place transit_place = Place::fund(FundId{static_cast<std::uint32_t>(k)});
+        // The capital ledger's leg is checked first, so that the engine's never goes alone.
+        if (!capital_.check_transfer(Place::external(), transit_place, Amount<USDC>(amount))) return;
         if (!runner.engine().fund_withdraw(Amount<USDC>(amount))) return;
-        (void)capital_.transfer(Place::external(), Place::fund(FundId{static_cast<std::uint32_t>(k)}), Amount<USDC>(amount),
-                                TransferReason::fund_withdrawal);
+        capital_.commit(Place::external(), transit_place, Amount<USDC>(amount), TransferReason::fund_withdrawal);
         engines_out_ += amount;
     }
     // The transit place's balance -> the protocol's fund.
     void from_transit(PathRunner& runner, std::size_t k) {
         const std::int64_t held = transit(k);
         if (held <= 0) return;
-        (void)capital_.transfer(Place::fund(FundId{static_cast<std::uint32_t>(k)}), Place::external(), Amount<USDC>(held),
-                                TransferReason::fund_deposit);
-        if (runner.engine().fund_deposit(Amount<USDC>(held))) engines_in_ += held;
+        // The engine's leg first: if it refused (an overflow), the money stays in transit, counted.
+        if (!runner.engine().fund_deposit(Amount<USDC>(held))) return;
+        capital_.commit(Place::fund(FundId{static_cast<std::uint32_t>(k)}), Place::external(), Amount<USDC>(held),
+                        TransferReason::fund_deposit);
+        engines_in_ += held;
     }
 
     JointArm arm_;
@@ -343,9 +360,7 @@ private:
     Reinsurance<USDC> book_;
     RiskPool<USDC> pool_;
     std::int64_t now_ms_ = 0;
-    std::vector<std::int64_t> scratch_;
     std::int64_t period_ms_ = 86'400'000;
-    std::int64_t next_period_ms_ = 86'400'000;
     double contribution_fraction_ = 0.0;
     double initial_contribution_ = 0.0;
     std::int64_t engines_out_ = 0;  // taken out of the engines' funds
@@ -376,9 +391,8 @@ inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint
     const auto step_ms = static_cast<std::int64_t>(first.step_hours * 3'600'000.0);
     for (std::uint32_t step = 0; step < first.horizon_steps; ++step) {
         setup.markets.log_returns(moves, step, dt, returns.data());
-        layer.set_now(step_ms * (std::int64_t{step} + 1));
+        layer.start_of_step(runners, step_ms * (std::int64_t{step} + 1), out);
         for (std::size_t k = 0; k < n; ++k) runners[k]->advance(step, returns[k]);
-        layer.end_of_step(runners, step_ms * (std::int64_t{step} + 1), out);
     }
     for (std::size_t k = 0; k < n; ++k) {
         const PathSummary summary = runners[k]->finish();

@@ -15,14 +15,17 @@
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/core/config.hpp"
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/management/yield_strategies.hpp"
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace backstop {
 namespace risk {
@@ -64,8 +67,8 @@ public:
             const Ppm severity{static_cast<std::int64_t>(std::llround(setup_.default_severity * 1e6))};
             const Result<YieldReport<USDC>> loss = yield_.apply_loss(ledger_, strategy_, severity, now_ms);
             if (loss) {  // it accrues the income to now first
-                income_atoms_ += loss->income.atoms();
-                losses_atoms_ += loss->moved.atoms();
+                income_atoms_ += backstop::detail::int128(loss->income.atoms());
+                losses_atoms_ += backstop::detail::int128(loss->moved.atoms());
                 ++defaults_;
             }
         }
@@ -73,23 +76,27 @@ public:
         next_rebalance_ms_ = now_ms + rebalance_ms_;
         const std::int64_t balance = engine.fund().balance(engine.ledger()).atoms();
         if (balance > 0) {
+            // This ledger's leg is checked first, so that the engine's never goes alone.
+            if (!ledger_.check_transfer(Place::external(), Place::fund(fund_), Amount<USDC>(balance))) return;
             if (!engine.fund_withdraw(Amount<USDC>(balance))) return;
-            (void)ledger_.transfer(Place::external(), Place::fund(fund_), Amount<USDC>(balance), TransferReason::fund_withdrawal);
+            ledger_.commit(Place::external(), Place::fund(fund_), Amount<USDC>(balance), TransferReason::fund_withdrawal);
             out_atoms_ += balance;
         }
         const Result<RebalanceReport<USDC>> report = yield_.rebalance(ledger_, floor_, now_ms);
-        if (report) income_atoms_ += static_cast<std::int64_t>(report->income.atoms());
+        if (report) income_atoms_ += backstop::detail::int128(static_cast<std::int64_t>(report->income.atoms()));
         const std::int64_t back = ledger_.balance_of(Place::fund(fund_)).atoms();
-        if (back > 0) {
-            (void)ledger_.transfer(Place::fund(fund_), Place::external(), Amount<USDC>(back), TransferReason::fund_deposit);
-            if (engine.fund_deposit(Amount<USDC>(back))) in_atoms_ += back;
+        // The engine's leg first: refused (an overflow), the money stays here, and conserved() says so.
+        if (back > 0 && engine.fund_deposit(Amount<USDC>(back))) {
+            ledger_.commit(Place::fund(fund_), Place::external(), Amount<USDC>(back), TransferReason::fund_deposit);
+            in_atoms_ += back;
         }
     }
 
     // Capital placed with the strategy (its income accrued to the last operation).
     std::int64_t holding() const { return ledger_.balance_of(Place::strategy(strategy_)).atoms(); }
-    std::int64_t income_atoms() const { return income_atoms_; }
-    std::int64_t losses_atoms() const { return losses_atoms_; }
+    // Totals over the path: 128 bits, since the whole fund passes through every rebalance.
+    std::int64_t income_atoms() const { return saturate(income_atoms_); }
+    std::int64_t losses_atoms() const { return saturate(losses_atoms_); }
     std::uint32_t defaults() const { return defaults_; }
     // What left the engine's fund came back or is placed, to the atom (income in, losses out).
     bool conserved() const {
@@ -109,10 +116,14 @@ private:
     YieldSetup setup_;
     std::int64_t rebalance_ms_ = 86'400'000;
     std::int64_t next_rebalance_ms_ = 0;
-    std::int64_t out_atoms_ = 0;
-    std::int64_t in_atoms_ = 0;
-    std::int64_t income_atoms_ = 0;
-    std::int64_t losses_atoms_ = 0;
+    static std::int64_t saturate(backstop::detail::int128 x) {
+        return static_cast<std::int64_t>(std::min<backstop::detail::int128>(x, std::numeric_limits<std::int64_t>::max()));
+    }
+
+    backstop::detail::int128 out_atoms_ = 0;
+    backstop::detail::int128 in_atoms_ = 0;
+    backstop::detail::int128 income_atoms_ = 0;
+    backstop::detail::int128 losses_atoms_ = 0;
     std::uint32_t defaults_ = 0;
 };
 

@@ -64,8 +64,9 @@ struct PathSummary {
     double yield_placed_final = 0.0;
     // With FundSetup::hedge: the taker fees the hedge paid, and its account's equity at the end
     // (part of fund_final).
-    double hedge_fees = 0.0;
+    double hedge_fees = 0.0;          // gross: the fund's share of each fee comes back to it
     double hedge_value_final = 0.0;
+    std::uint32_t hedge_refusals = 0;  // rebalances refused (not for being inside the band): 0 when the hedge holds
     double closed_notional = 0.0;    // what their liquidations closed, at the mark
     double bad_debt = 0.0;         // deficits left by liquidations
     double fund_paid = 0.0;
@@ -270,9 +271,23 @@ private:
     void rebalance_hedge() {
         if (!hedge_ || now_ms_ < next_hedge_ms_) return;
         next_hedge_ms_ = now_ms_ + hedge_every_ms_;
-        // Refused (inside the band, or the fund cannot pay the margin) changes nothing.
-        (void)hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
-                                Quantity<BTC>(holding_->base_atoms()), now_ms_);
+        // Refused (inside the band, or the fund cannot pay the margin) changes nothing; counted.
+        auto r = hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
+                                   Quantity<BTC>(holding_->base_atoms()), now_ms_);
+        if (!r && r.error().code == ErrorCode::insufficient_balance) {
+            // The USDC part cannot pay the hedge's margin: sell BTC for it (as for a deficit), which
+            // also shrinks what is to be hedged, and try once more.
+            const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
+            const double notional = static_cast<double>(holding_->base_atoms()) * static_cast<double>(engine_.mark(market_)) /
+                                    std::pow(10.0, base_decimals);
+            const double goal = scenario_.fund.hedge->margin_ratio * notional;
+            const auto needed = static_cast<std::int64_t>(goal) - (equity ? static_cast<std::int64_t>(equity->atoms()) : 0) -
+                                fund_atoms() + 1'000'000;
+            holding_->raise(needed, [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+            r = hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
+                                  Quantity<BTC>(holding_->base_atoms()), now_ms_);
+        }
+        if (!r && r.error().code != ErrorCode::hedge_not_needed) ++summary_.hedge_refusals;
     }
 
     struct Trader {
@@ -324,6 +339,7 @@ private:
     Int128 target_now_{0};
     Int128 fixed_health_target_{0};
     std::function<void(std::int64_t)> before_deficit_;
+    std::vector<std::int64_t> pre_claimed_;  // per account: the deficit a layer already paid for
 };
 
 inline void PathRunner::set_up() {
@@ -410,6 +426,7 @@ inline void PathRunner::set_up() {
     }, scenario.model);
     due_.resize(account_count_);
     waiting_.assign(account_count_, 0);
+    pre_claimed_.assign(account_count_, 0);
     allocations_.resize(std::size_t{account_count_} + 1);
     if (fund_path_ != nullptr) fund_path_->assign(scenario.horizon_steps, 0.0);
 
@@ -480,8 +497,12 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                 // discount are forgone).
                 const auto account = engine_.summary(id);
                 const std::int64_t deficit = account && account->equity.is_negative() ? -account->equity.atoms() : 0;
-                // A layer beyond the fund (a reinsurer, a pool) pays its part of it first.
-                if (before_deficit_ && deficit > 0) before_deficit_(deficit);
+                // A layer beyond the fund (a reinsurer, a pool) pays its part of it first; once per
+                // deficit: a liquidation refused after the claim does not claim it again.
+                if (before_deficit_ && deficit > pre_claimed_[id.value]) {
+                    before_deficit_(deficit - pre_claimed_[id.value]);
+                    pre_claimed_[id.value] = deficit;
+                }
                 if (holding_) {
                     // Sell BTC for what the USDC part cannot pay, plus a unit.
                     const std::int64_t floor = scenario_.fund.settlement == SettlementChoice::cover_above_floor
@@ -497,6 +518,7 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                 ++summary_.liquidations_refused;
                 break;
             }
+            pre_claimed_[id.value] = 0;
             if (report->deficit.is_positive()) {
                 // A liquidation that leaves a deficit charges no penalty (it is capped by the
                 // equity left), so this is the fund's gain when the deficit falls due.

@@ -95,7 +95,7 @@ struct YieldSetup {
     bool valid() const {
         bool quantiles = !floor_quantiles.empty() && floor_quantiles.size() <= 8;
         for (const double q : floor_quantiles) quantiles = quantiles && q > 0.0 && q <= 1.0;
-        return quantiles && floor >= 0.0 && floor <= 1e15 && rate_per_year >= 0.0 && rate_per_year <= 10.0 &&
+        return quantiles && floor >= 0.0 && floor <= 1e15 && rate_per_year >= 0.0 && rate_per_year <= 1.0 &&
                lockup_days >= 0.0 && lockup_days <= 3'650.0 && withdrawal_delay_days >= 0.0 &&
                withdrawal_delay_days <= 3'650.0 && default_probability_per_year >= 0.0 &&
                default_probability_per_year <= 1'000.0 && default_severity >= 0.0 && default_severity <= 1.0 &&

@@ -146,19 +146,26 @@ TEST_CASE("lab hedge: a short perpetual against the fund's BTC cuts the spread o
         const PathSummary& path = hedged_run.paths[p];
         CHECK(path.conserved);
         CHECK(path.hedge_fees > 0.0);
+        CHECK(path.hedge_refusals == 0);
         CHECK(path.hedge_value_final > 0.0);
         hedged_losses.push_back(path.fund_loss());
         plain_losses.push_back(plain_run.paths[p].fund_loss());
-        // 1/12 BTC (5,000 at 60,000: 8,333,333 atoms, a whole number of lots of 1,000 atoms... to
-        // the lot) hedged in full from the first mark: the fund's value does not move with the
-        // price; it loses the taker fee of the one trade, 5 bps of ~5,000, and the rounding of
-        // the holding to the lot.
-        CHECK(path.fund_final - path.fund_initial == Approx(-path.hedge_fees).margin(0.05));
-        CHECK(std::abs(plain_run.paths[p].fund_final - plain_run.paths[p].fund_initial) > 10.0);
+        // 1/12 BTC (5,000 at 60,000) hedged in full from the first mark: the fund's value does not
+        // move with the price; it loses the taker fees. Where the price rose so far that the hedge's
+        // margin took all the USDC, the fund sold BTC for it and the hedge follows within its 5%
+        // band: a residue of at most a tenth of the unhedged move.
+        const double move = std::abs(plain_run.paths[p].fund_final - plain_run.paths[p].fund_initial);
+        CHECK(move > 10.0);
+        CHECK(std::abs(path.fund_final - path.fund_initial + path.hedge_fees) <= 0.1 * move + 0.05);
     }
+    std::size_t exact = 0;
+    for (const PathSummary& path : hedged_run.paths) {
+        exact += std::abs(path.fund_final - path.fund_initial + path.hedge_fees) < 0.05 ? 1u : 0u;
+    }
+    CHECK(exact >= hedged_run.paths.size() - 4);  // all but the few paths that sold BTC for margin
     const double hedged_sd = standard_deviation(Span<const double>(hedged_losses)).value();
     const double plain_sd = standard_deviation(Span<const double>(plain_losses)).value();
-    CHECK(hedged_sd < 0.01 * plain_sd);
+    CHECK(hedged_sd < 0.05 * plain_sd);
 
     StressReportOptions options;
     options.grid_paths = 0;
@@ -174,6 +181,10 @@ TEST_CASE("lab hedge: a short perpetual against the fund's BTC cuts the spread o
     const nlohmann::json json = report_to_json(report);
     CHECK(json["comparisons"][0]["arms"][1]["fund_loss_sd"]["estimate"].get<double>() == Approx(hedged_sd));
     CHECK_FALSE(report.calibration_skipped.empty());
+    // A hedge margined below the market's 5% initial margin could never trade: refused up front.
+    Scenario thin = s;
+    thin.fund.hedge->margin_ratio = 0.02;
+    CHECK(build_stress_report(thin, options).error().code == ErrorCode::invalid_policy_parameter);
 }
 
 TEST_CASE("lab: scenario files turn yield and the hedge on, and refuse bad ones", "[management][yield][hedging][risk]") {

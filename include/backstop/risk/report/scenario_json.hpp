@@ -485,7 +485,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
             YieldSetup y = f.yield.value_or(YieldSetup{});
             detail::JsonFields yf(*yield, "scenario.fund.yield", error);
             yf.number("floor", y.floor, 0.0, 1e12);
-            yf.number("rate_per_year", y.rate_per_year, 0.0, 10.0);
+            yf.number("rate_per_year", y.rate_per_year, 0.0, 1.0);
             yf.number("lockup_days", y.lockup_days, 0.0, 3'650.0);
             yf.number("withdrawal_delay_days", y.withdrawal_delay_days, 0.0, 3'650.0);
             yf.number("default_probability_per_year", y.default_probability_per_year, 0.0, 1'000.0);

@@ -288,6 +288,14 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
         if (!(target > 0.0 && target < 1.0)) return make_error(ErrorCode::invalid_argument, "targets in (0, 1)");
     }
     if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
+    if (scenario.fund.hedge) {
+        // A hedge margined below the market's initial margin would be refused at every rebalance.
+        for (std::size_t t = 0; t < scenario.market.tier_count; ++t) {
+            if (detail::ppm_from_fraction(scenario.fund.hedge->margin_ratio) < scenario.market.tiers[t].initial) {
+                return make_error(ErrorCode::invalid_policy_parameter, "the hedge's margin ratio is below the market's initial margin");
+            }
+        }
+    }
     const bool calibrate = policies_ignore_balance(scenario.fund);
     if (calibrate && options.grid_paths > 0) {
         if (Result<void> valid = check_grid(scenario, Span<const double>(options.grid_maintenance),
