@@ -71,6 +71,7 @@ public:
             case PlaceKind::collateral: return indexed(accounts_, place.index());
             case PlaceKind::fund: return indexed(funds_, place.index());
             case PlaceKind::liquidator: return indexed(liquidators_, place.index());
+            case PlaceKind::strategy: return indexed(strategies_, place.index());
             case PlaceKind::external:
             case PlaceKind::treasury:
             case PlaceKind::socialized_loss:
@@ -117,6 +118,7 @@ public:
             case PlaceKind::collateral:
             case PlaceKind::fund:
             case PlaceKind::liquidator:
+            case PlaceKind::strategy:
                 for (const BigInt& value : many(kind)) total += value;
                 return total;
             default: return singles_[static_cast<std::size_t>(kind)];
@@ -128,16 +130,20 @@ private:
         return index < places.size() ? &places[index] : nullptr;
     }
     std::vector<BigInt>& many(PlaceKind kind) {
-        return kind == PlaceKind::collateral ? accounts_ : kind == PlaceKind::fund ? funds_ : liquidators_;
+        return kind == PlaceKind::collateral ? accounts_
+               : kind == PlaceKind::fund     ? funds_
+               : kind == PlaceKind::strategy ? strategies_
+                                             : liquidators_;
     }
     std::uint32_t maximum(PlaceKind kind) const {
         return kind == PlaceKind::collateral ? limits_.accounts_max
                : kind == PlaceKind::fund     ? limits_.funds_max
+               : kind == PlaceKind::strategy ? limits_.strategies_max
                                              : limits_.liquidators_max;
     }
 
     LedgerLimits limits_;
-    std::vector<BigInt> accounts_, funds_, liquidators_;
+    std::vector<BigInt> accounts_, funds_, liquidators_, strategies_;
     std::array<BigInt, place_kind_count> singles_{};
 };
 
@@ -152,7 +158,8 @@ Place place_from(FuzzInput& in) {
     switch (kind) {
         case PlaceKind::collateral:
         case PlaceKind::fund:
-        case PlaceKind::liquidator: return Place::from_parts(kind, index);
+        case PlaceKind::liquidator:
+        case PlaceKind::strategy: return Place::from_parts(kind, index);
         default: return Place::from_parts(kind, index_byte % 32 == 31 ? 1u : 0u);
     }
 }
@@ -203,8 +210,8 @@ public:
 
 private:
     void open(FuzzInput& in) {
-        const PlaceKind kinds[] = {PlaceKind::collateral, PlaceKind::fund, PlaceKind::liquidator};
-        const PlaceKind kind = kinds[in.below(3)];
+        const PlaceKind kinds[] = {PlaceKind::collateral, PlaceKind::fund, PlaceKind::liquidator, PlaceKind::strategy};
+        const PlaceKind kind = kinds[in.below(4)];
         const std::uint64_t digest = ledger_.digest();
         const JournalSeal seal = ledger_.seal();
         const std::uint32_t expected_index = model_.count(kind);
@@ -230,6 +237,11 @@ private:
         }
         if (kind == PlaceKind::fund) {
             Result<FundId> id = ledger.open_fund();
+            if (!id) return id.error();
+            return id->value;
+        }
+        if (kind == PlaceKind::strategy) {
+            Result<StrategyId> id = ledger.open_strategy();
             if (!id) return id.error();
             return id->value;
         }
@@ -420,6 +432,7 @@ private:
         FUZZ_CHECK(ledger_.account_count() == model_.count(PlaceKind::collateral));
         FUZZ_CHECK(ledger_.fund_count() == model_.count(PlaceKind::fund));
         FUZZ_CHECK(ledger_.liquidator_count() == model_.count(PlaceKind::liquidator));
+        FUZZ_CHECK(ledger_.strategy_count() == model_.count(PlaceKind::strategy));
         FUZZ_CHECK(ledger_.digest() == ring_.digest());
         FUZZ_CHECK(ledger_.seal() == ring_.seal());
         FUZZ_CHECK(ledger_.journal().size() == ledger_.seal().entry_count);
@@ -444,7 +457,8 @@ void run(FuzzInput& in, LedgerLimits limits) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzInput in(data, size);
     const std::uint8_t shape = in.byte();
-    const LedgerLimits limits{in.byte() % 6u, in.byte() % 4u, in.byte() % 4u};
+    LedgerLimits limits{in.byte() % 6u, in.byte() % 4u, in.byte() % 4u};
+    limits.strategies_max = limits.funds_max;  // no byte of its own: the corpus keeps its meaning
     if (shape & 1) {
         run<ETH>(in, limits);  // Int128 balances
     } else {

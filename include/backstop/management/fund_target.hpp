@@ -79,6 +79,12 @@ public:
     }
 
     const FundTargetConfig& config() const { return config_; }
+    // A new configuration (validated whole); the buffers sized at open stay.
+    Result<void> set_config(const FundTargetConfig& config) {
+        if (Result<void> ok = config.validate(); !ok) return ok;
+        config_ = config;
+        return {};
+    }
 
     // The target for `engine` (a MarginEngine) and the balance of its insurance fund.
     template <class Engine>

@@ -93,6 +93,11 @@ public:
     FundId fund() const { return fund_; }
     Place place() const { return Place::fund(fund_); }
     const YieldConfig& config() const { return config_; }
+    Result<void> set_config(const YieldConfig& config) {  // from the next rebalance on
+        if (Result<void> ok = config.validate(); !ok) return ok;
+        config_ = config;
+        return {};
+    }
     std::uint32_t strategy_count() const { return static_cast<std::uint32_t>(strategies_.size()); }
     Result<Strategy> strategy(StrategyId id) const {
         Result<std::uint32_t> index = index_of(id);
