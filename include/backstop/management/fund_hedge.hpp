@@ -10,7 +10,9 @@
 //                 account stays at least that well collateralised)
 //   move        = equity goal - equity after the order: + from the fund into the hedge account,
 //                 - back (at most the account's collateral: unrealised gains stay until a trade
-//                 realises them). Without an order, only when |move| > band x equity goal.
+//                 realises them), and at least what the trade's realised loss and fee need of
+//                 collateral (gains not realised cannot pay them). Without an order, only when
+//                 |move| > band x equity goal.
 //   fund value  = fund balance + holding value + hedge_value (the hedge account's equity)
 //
 // plan_hedge is the pure per-period step (int64 atoms, no engine). FundHedge::rebalance executes
@@ -285,6 +287,9 @@ public:
         // A return takes collateral only: gains not yet realised stay in the account.
         const detail::int128 collateral_after = detail::int128(v.collateral(hedge_account)) + fill_change;
         if (move < 0) move = -std::min(-move, std::max<detail::int128>(collateral_after, 0));
+        // The trade's realised loss and fee are paid from collateral, never from gains not yet
+        // realised: a hedge whose equity is all such gains still gets the top-up that pays them.
+        if (collateral_after < 0) move = std::max(move, -collateral_after);
         if (!detail::fits_int64(move)) return make_error(ErrorCode::overflow, "collateral move beyond int64");
         plan.collateral_move = static_cast<std::int64_t>(move);
         if (plan.order.size == 0 && plan.collateral_move == 0) {
