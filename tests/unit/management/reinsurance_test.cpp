@@ -677,7 +677,8 @@ TEST_CASE("reinsurance and pool randomised: conservation after every operation, 
         const std::uint64_t choice = rng.below(100);
         bool moves_within = true;  // the operation moves value only between funds
         if (choice < 10) {
-            deposit(static_cast<std::size_t>(rng.below(n)), 1 + static_cast<std::int64_t>(rng.below(3'000)));
+            const auto fund = static_cast<std::size_t>(rng.below(n));  // one draw per statement (argument order)
+            deposit(fund, 1 + static_cast<std::int64_t>(rng.below(3'000)));
             moves_within = false;
         } else if (choice < 50) {
             // A loss event at fund i: it pays what it can to the outside, then claims on its treaties,

@@ -490,7 +490,8 @@ TEST_CASE("yield randomised: conservation, the floor, an independent model, refu
             bool ok = true;
             bool allocated = false;
             const auto scale = [&] {
-                return static_cast<std::int64_t>(random.below(20'000)) * one + static_cast<std::int64_t>(random.below(1'000'000));
+                const auto units = static_cast<std::int64_t>(random.below(20'000));  // one draw per statement:
+                return units * one + static_cast<std::int64_t>(random.below(1'000'000));  // the same worlds on every compiler
             };
             switch (random.below(9)) {
                 case 0: {  // a new floor from a fresh sample of stressed outflows
