@@ -100,6 +100,13 @@ public:
         fee_capture_ = std::move(fee_capture);
         return {};
     }
+    // A new settlement policy of the same type (its floor, its caps), validated; from the next
+    // settlement on.
+    Result<void> set_settlement(BadDebtSettlement settlement) {
+        if (Result<void> ok = settlement.validate(); !ok) return ok;
+        settlement_ = std::move(settlement);
+        return {};
+    }
 
     // ---- capital ------------------------------------------------------------------------------
 

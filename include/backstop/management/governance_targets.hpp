@@ -12,15 +12,19 @@
 //   StakingGovernanceTarget    FundStaking's StakingConfig: cooldown_ms, protocol_revenue_share,
 //                              claims_per_day_max (Bps), revenue_vesting_ms; its setter syncs the
 //                              pool at the caller's time, so check plans that sync too
+//   FundGovernanceTarget       an InsuranceFund's own policies (GovernedTarget::fund): a FixedShares
+//                              fee capture's shares, a CoverAboveFloor settlement's floor
 //
 // A governor holds parameters of several components: give each its own key.index range, or write
 // a target that dispatches on the index (the tests' composite). Key.target is
-// GovernedTarget::component throughout.
+// GovernedTarget::component for the components, GovernedTarget::fund for the fund.
 #pragma once
 
 #include "backstop/core/assert.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/fund/fee_capture/fixed_shares.hpp"
+#include "backstop/fund/settlement/cover_above_floor.hpp"
 #include "backstop/management/fund_hedge.hpp"
 #include "backstop/management/fund_staking.hpp"
 #include "backstop/management/fund_target.hpp"
@@ -32,6 +36,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 namespace backstop {
 
@@ -221,6 +227,86 @@ private:
     FundStaking<Asset>* staking_;
     const Ledger* ledger_;
     std::int64_t now_ms_ = 0;
+};
+
+// ---- the fund's own policy parameters -----------------------------------------------------------
+
+enum class FundParameter : std::uint32_t {
+    liquidator_share = 0,  // FixedShares fee capture, Bps
+    treasury_share = 1,    // FixedShares fee capture, Bps
+    settlement_floor = 2,  // CoverAboveFloor settlement, atoms
+};
+
+// An InsuranceFund (key.target = GovernedTarget::fund, index 0): the penalty shares of a
+// FixedShares fee capture and the floor of a CoverAboveFloor settlement, whichever it has (a
+// fund's policies are types: a parameter its policies do not have is unknown_parameter). Set on a
+// copy of the policy, validated by it, applied with set_fee_capture / set_settlement.
+template <class Fund>
+class FundGovernanceTarget {
+public:
+    using Asset = typename Fund::asset_type;
+    explicit FundGovernanceTarget(Fund& fund) : fund_(&fund) {}
+
+    Result<std::int64_t> read(ParameterKey key) const {
+        if (Result<void> ok = known(key); !ok) return ok.error();
+        switch (static_cast<FundParameter>(key.parameter)) {
+            case FundParameter::liquidator_share:
+                if constexpr (has_shares) return fund_->fee_capture().liquidator_share.count();
+                break;
+            case FundParameter::treasury_share:
+                if constexpr (has_shares) return fund_->fee_capture().treasury_share.count();
+                break;
+            case FundParameter::settlement_floor:
+                if constexpr (has_floor) return static_cast<std::int64_t>(fund_->settlement().floor.atoms());
+                break;
+        }
+        return make_error(ErrorCode::unknown_parameter, "the fund's policies have no such parameter");
+    }
+    Result<void> check(ParameterKey key, std::int64_t value) const {
+        if (Result<std::int64_t> ok = read(key); !ok) return ok.error();
+        if (key.parameter == static_cast<std::uint32_t>(FundParameter::settlement_floor)) {
+            if constexpr (has_floor) return with_floor(value).validate();
+        } else {
+            if constexpr (has_shares) return with_share(key, value).validate();
+        }
+        return make_error(ErrorCode::unknown_parameter, "the fund's policies have no such parameter");
+    }
+    void apply(ParameterKey key, std::int64_t value) {
+        Result<void> done = make_error(ErrorCode::unknown_parameter, "unreachable after check");
+        if (key.parameter == static_cast<std::uint32_t>(FundParameter::settlement_floor)) {
+            if constexpr (has_floor) done = fund_->set_settlement(with_floor(value));
+        } else {
+            if constexpr (has_shares) done = fund_->set_fee_capture(with_share(key, value));
+        }
+        BACKSTOP_ASSERT(done.has_value(), "a checked fund parameter applies");
+        (void)done;
+    }
+
+private:
+    using FeeCapture = std::decay_t<decltype(std::declval<const Fund&>().fee_capture())>;
+    using Settlement = std::decay_t<decltype(std::declval<const Fund&>().settlement())>;
+    static constexpr bool has_shares = std::is_same<FeeCapture, fee_capture::FixedShares<Asset>>::value;
+    static constexpr bool has_floor = std::is_same<Settlement, settlement::CoverAboveFloor<Asset>>::value;
+
+    static Result<void> known(ParameterKey key) {
+        if (key.target != GovernedTarget::fund || key.index != 0) return make_error(ErrorCode::unknown_parameter, "no such fund");
+        return {};
+    }
+    FeeCapture with_share(ParameterKey key, std::int64_t value) const {
+        FeeCapture policy = fund_->fee_capture();
+        if constexpr (has_shares) {
+            (key.parameter == static_cast<std::uint32_t>(FundParameter::liquidator_share) ? policy.liquidator_share
+                                                                                            : policy.treasury_share) = Bps{value};
+        }
+        return policy;
+    }
+    Settlement with_floor(std::int64_t value) const {
+        Settlement policy = fund_->settlement();
+        if constexpr (has_floor) policy.floor = typename Settlement::Money(value);
+        return policy;
+    }
+
+    Fund* fund_;
 };
 
 }  // namespace backstop
