@@ -19,6 +19,7 @@
 #include "backstop/risk/base_asset_holding.hpp"
 #include "backstop/risk/lab_stakers.hpp"
 #include "backstop/risk/lab_yield.hpp"
+#include "backstop/risk/path_summary.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
@@ -38,77 +39,6 @@ namespace risk {
 
 using assets::BTC;
 using assets::USDC;
-
-// What one path did. Amounts in quote units (USDC) as doubles: the lab reports, the engine
-// inside computed them exactly.
-struct PathSummary {
-    std::uint64_t path = 0;
-    double fund_initial = 0.0;
-    double fund_min = 0.0;
-    double fund_final = 0.0;
-    double penalties_to_fund = 0.0;
-    double penalties_charged = 0.0;  // what liquidated traders paid in penalties
-    double fees_to_fund = 0.0;       // the fund's share of trading fees (MarketConfig::fee_to_fund)
-    // With FundSetup::target: the target at the end, its highest, and the fund's lowest coverage
-    // of it (balance / target, over the steps where the target was positive).
-    double target_final = 0.0;
-    double target_max = 0.0;
-    double coverage_min = std::numeric_limits<double>::infinity();  // infinite: the target was never positive
-    double staker_claims = 0.0;  // with FundSetup::staking: what stakers took out of the fund
-    // With FundSetup::yield: the strategy's income and default losses, and what it held at the end
-    // (part of fund_final: the fund's value counts capital placed with it).
-    double fund_drawdown_max = 0.0;  // the largest fall of the fund's value from its running peak
-    double yield_income = 0.0;
-    double yield_losses = 0.0;
-    std::uint32_t yield_defaults = 0;
-    double yield_placed_final = 0.0;
-    // With FundSetup::hedge: the taker fees the hedge paid, and its account's equity at the end
-    // (part of fund_final).
-    double hedge_fees = 0.0;          // gross: the fund's share of each fee comes back to it
-    double hedge_value_final = 0.0;
-    std::uint32_t hedge_refusals = 0;  // rebalances refused (not for being inside the band): 0 when the hedge holds
-    double closed_notional = 0.0;    // what their liquidations closed, at the mark
-    double bad_debt = 0.0;         // deficits left by liquidations
-    double fund_paid = 0.0;
-    double socialized = 0.0;
-    double uncovered = 0.0;
-    std::uint64_t liquidations = 0;
-    std::uint64_t liquidations_refused = 0;  // liquidatable, but the engine refused (e.g. a policy could not plan)
-    std::uint64_t bad_debt_events = 0;
-    std::uint64_t adl_events = 0;  // liquidations whose remainder went to the socialized-loss policy
-    std::uint64_t largest_cascade = 0;   // most liquidations in one step
-    std::int64_t first_depletion_step = -1;  // first step the fund could not pay in full
-    // The smallest initial fund that would have paid every deficit of this path in full: the
-    // largest deficit less what the fund had gained since the start when it was due. Exact when
-    // the path was not depleted, no liquidation was refused, and the fund's policies do not look
-    // at its balance (the path is then the same for every initial fund at least this large;
-    // calibration checks the policies). Otherwise the path diverged at its first shortfall and
-    // this says nothing.
-    double fund_required = 0.0;
-    // Who bore what the fund could not pay (quote units), and how: charges to traders and to the
-    // venue's own accounts (the market maker, the counterparty of every entry, and the
-    // liquidator, which unwinds to it), the number of charges, and the notional of positions
-    // closed by auto-deleveraging (at the mark).
-    double socialized_traders = 0.0;
-    double socialized_maker = 0.0;
-    std::uint64_t bearer_charges = 0;
-    double charged_beyond_socialized = 0.0;  // charges above the amounts socialized (rounding up)
-    double deleveraged_notional = 0.0;
-    std::uint64_t traders_entered = 0;
-    double final_price = 0.0;
-    bool conserved = true;         // ledger audit balanced
-    std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
-
-    bool depleted() const { return first_depletion_step >= 0; }
-    bool fund_required_exact() const { return !depleted() && liquidations_refused == 0; }
-    double fund_loss() const { return fund_initial - fund_final; }
-};
-
-struct RunResult {
-    std::vector<PathSummary> paths;              // in path order
-    std::vector<std::vector<double>> fund_paths;  // per path, the fund balance after each step (if recorded)
-    std::vector<std::vector<double>> target_paths;  // per path, its target after each step (recorded, with a target)
-};
 
 namespace detail {
 
