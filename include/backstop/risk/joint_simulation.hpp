@@ -27,6 +27,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/management/reinsurance.hpp"
 #include "backstop/management/risk_pool.hpp"
+#include "backstop/risk/engine_fund_bridge.hpp"
 #include "backstop/risk/path_runner.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
 #include "backstop/risk/price_model/correlated_markets.hpp"
@@ -335,23 +336,17 @@ private:
     }
     // The protocol's fund -> its transit place: out of the engine's ledger, into the capital one.
     void to_transit(PathRunner& runner, std::size_t k, std::int64_t amount) {
-        if (amount <= 0) return;
-        const Place transit_place = Place::fund(FundId{static_cast<std::uint32_t>(k)});
-        // The capital ledger's leg is checked first, so that the engine's never goes alone.
-        if (!capital_.check_transfer(Place::external(), transit_place, Amount<USDC>(amount))) return;
-        if (!runner.engine().fund_withdraw(Amount<USDC>(amount))) return;
-        capital_.commit(Place::external(), transit_place, Amount<USDC>(amount), TransferReason::fund_withdrawal);
-        engines_out_ += amount;
+        if (detail::move_out_of_engine_fund(runner.engine(), capital_, Place::fund(FundId{static_cast<std::uint32_t>(k)}), amount)) {
+            engines_out_ += amount;
+        }
     }
     // The transit place's balance -> the protocol's fund.
     void from_transit(PathRunner& runner, std::size_t k) {
+        // Refused (an overflow): the money stays in transit, counted.
         const std::int64_t held = transit(k);
-        if (held <= 0) return;
-        // The engine's leg first: if it refused (an overflow), the money stays in transit, counted.
-        if (!runner.engine().fund_deposit(Amount<USDC>(held))) return;
-        capital_.commit(Place::fund(FundId{static_cast<std::uint32_t>(k)}), Place::external(), Amount<USDC>(held),
-                        TransferReason::fund_deposit);
-        engines_in_ += held;
+        if (detail::move_into_engine_fund(runner.engine(), capital_, Place::fund(FundId{static_cast<std::uint32_t>(k)}), held)) {
+            engines_in_ += held;
+        }
     }
 
     JointArm arm_;

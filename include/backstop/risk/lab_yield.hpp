@@ -19,6 +19,7 @@
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/management/yield_strategies.hpp"
 #include "backstop/money/assets.hpp"
+#include "backstop/risk/engine_fund_bridge.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
@@ -76,20 +77,14 @@ public:
         next_rebalance_ms_ = now_ms + rebalance_ms_;
         const std::int64_t balance = engine.fund().balance(engine.ledger()).atoms();
         if (balance > 0) {
-            // This ledger's leg is checked first, so that the engine's never goes alone.
-            if (!ledger_.check_transfer(Place::external(), Place::fund(fund_), Amount<USDC>(balance))) return;
-            if (!engine.fund_withdraw(Amount<USDC>(balance))) return;
-            ledger_.commit(Place::external(), Place::fund(fund_), Amount<USDC>(balance), TransferReason::fund_withdrawal);
+            if (!detail::move_out_of_engine_fund(engine, ledger_, Place::fund(fund_), balance)) return;
             out_atoms_ += balance;
         }
         const Result<RebalanceReport<USDC>> report = yield_.rebalance(ledger_, floor_, now_ms);
         if (report) income_atoms_ += backstop::detail::int128(static_cast<std::int64_t>(report->income.atoms()));
         const std::int64_t back = ledger_.balance_of(Place::fund(fund_)).atoms();
-        // The engine's leg first: refused (an overflow), the money stays here, and conserved() says so.
-        if (back > 0 && engine.fund_deposit(Amount<USDC>(back))) {
-            ledger_.commit(Place::fund(fund_), Place::external(), Amount<USDC>(back), TransferReason::fund_deposit);
-            in_atoms_ += back;
-        }
+        // Refused (an overflow): the money stays here, and conserved() says so.
+        if (detail::move_into_engine_fund(engine, ledger_, Place::fund(fund_), back)) in_atoms_ += back;
     }
 
     // Capital placed with the strategy (its income accrued to the last operation).
