@@ -148,6 +148,10 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
         if (s.horizon_steps != first.horizon_steps || s.step_hours != first.step_hours) {
             return make_error(ErrorCode::invalid_argument, "the protocols must share the horizon and the step");
         }
+        // Each protocol is one market here: the joint run draws one correlated return per protocol.
+        if (s.market_count() != 1) {
+            return make_error(ErrorCode::invalid_argument, "a joint run's protocols have one market each");
+        }
         // The pool pays what the fund's balance cannot: a plain USDC fund that covers up to its balance.
         if (!fund_setup_consistent(s.fund) || s.fund.staking || s.fund.yield || s.fund.hedge ||
             s.fund.base_asset_fraction > 0.0 || s.fund.settlement != SettlementChoice::cover_up_to_balance) {

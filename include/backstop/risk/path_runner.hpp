@@ -17,6 +17,8 @@
 #include "backstop/management/fund_target.hpp"
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/base_asset_holding.hpp"
+#include "backstop/risk/lab_population.hpp"
+#include "backstop/risk/lab_setup.hpp"
 #include "backstop/risk/lab_stakers.hpp"
 #include "backstop/risk/lab_yield.hpp"
 #include "backstop/risk/path_summary.hpp"
@@ -40,50 +42,6 @@ namespace risk {
 using assets::BTC;
 using assets::USDC;
 
-namespace detail {
-
-// Quote or base units to atoms, rounded down (collateral and sizes: never more than asked),
-// within the int64 range (a wild scenario saturates rather than overflows).
-inline std::int64_t to_atoms(double units, int decimals) {
-    const double atoms = std::floor(units * std::pow(10.0, decimals));
-    return static_cast<std::int64_t>(std::clamp(atoms, -9.0e18, 9.0e18));
-}
-// Rounded to the nearest atom: for the fund's initial balance, so that a size the lab reported
-// (atoms / 10^decimals) comes back as the same atoms.
-inline std::int64_t to_atoms_nearest(double units, int decimals) {
-    return static_cast<std::int64_t>(std::llround(std::clamp(units * std::pow(10.0, decimals), -9.0e18, 9.0e18)));
-}
-inline double to_units(std::int64_t atoms, int decimals) {
-    return static_cast<double>(atoms) / std::pow(10.0, decimals);
-}
-
-inline fee_capture::AnyFeeCapture<USDC> make_fee_capture(const FundSetup& setup) {
-    const Bps share{static_cast<std::int64_t>(std::llround(setup.liquidator_share * 10'000.0))};
-    switch (setup.fee_capture) {
-        case FeeCaptureChoice::fixed_shares: return fee_capture::FixedShares<USDC>{share, Bps{0}};
-        case FeeCaptureChoice::fund_first_until_target:
-            return fee_capture::FundFirstUntilTarget<USDC>{share, Amount<USDC>(to_atoms(setup.fund_target, 6))};
-        case FeeCaptureChoice::fund_only: break;
-    }
-    return fee_capture::FixedShares<USDC>{Bps{0}, Bps{0}};
-}
-inline settlement::AnySettlement<USDC> make_settlement(const FundSetup& setup) {
-    if (setup.settlement == SettlementChoice::cover_above_floor) {
-        return settlement::CoverAboveFloor<USDC>{Amount<USDC>(to_atoms(setup.floor, 6))};
-    }
-    return settlement::CoverUpToBalance<USDC>{};
-}
-inline socialized_loss::AnySocializedLoss<USDC> make_socialized_loss(const FundSetup& setup, std::uint32_t bearers_max) {
-    switch (setup.socialized_loss) {
-        case SocializedLossChoice::pro_rata_haircut: return socialized_loss::ProRataHaircut<USDC>{};
-        case SocializedLossChoice::funding: return socialized_loss::FundingSocialization<USDC>{};
-        case SocializedLossChoice::random_start_adl: return socialized_loss::RandomStartAdl<USDC>{};
-        case SocializedLossChoice::ranked_adl: break;
-    }
-    return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);
-}
-
-}  // namespace detail
 
 using LabFund = RuntimeInsuranceFund<USDC>;
 using LabEngine = MarginEngine<LabFund>;
@@ -124,6 +82,9 @@ public:
                 using M = std::decay_t<decltype(m)>;
                 if constexpr (std::is_same_v<M, GarchJump>) {
                     return path_log_returns_[step];
+                } else if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
+                    m.log_returns(rng_, step, dt_, step_returns_.data());
+                    return step_returns_[0];
                 } else {
                     return m.log_return(std::get<typename M::State>(model_state_), rng_, dt_);
                 }
@@ -131,15 +92,34 @@ public:
             scenario_.model);
     }
 
-    // One step with the given log return of the mark.
-    void advance(std::uint32_t step, double log_return);
+    // The model's log returns of every market for `step` (a CorrelatedMarkets draw, or the one
+    // market's): what advance_markets() takes. Call once per step, in order.
+    const double* model_log_returns(std::uint32_t step) {
+        step_returns_[0] = model_log_return(step);
+        return step_returns_.data();
+    }
+
+    // One step with the given log return of the (first) market's mark; a scenario with several
+    // markets moves the others by the model's draws for this step.
+    void advance(std::uint32_t step, double log_return) {
+        if (markets_.size() == 1) {
+            advance_markets(step, &log_return);
+            return;
+        }
+        step_returns_[0] = log_return;
+        advance_markets(step, step_returns_.data());
+    }
+    // One step with the given log return of every market's mark (market_count() of them).
+    void advance_markets(std::uint32_t step, const double* log_returns);
 
     // The summary after the last step (call once).
     PathSummary finish();
 
     LabEngine& engine() { return engine_; }
     const LabEngine& engine() const { return engine_; }
-    MarketId market() const { return market_; }
+    MarketId market() const { return market_; }  // the first market
+    MarketId market(std::size_t k) const { return markets_[k].id; }
+    std::size_t market_count() const { return markets_.size(); }
     std::uint32_t trader_count() const { return scenario_.population.trader_count; }
     AccountId extra_account(std::uint32_t i) const { return AccountId{scenario_.population.trader_count + 2 + i}; }
     std::int64_t fund_atoms() const { return engine_.fund().balance(engine_.ledger()).atoms(); }
@@ -159,14 +139,16 @@ public:
     // The BTC the fund holds (base atoms), 0 for a fund held in USDC.
     std::int64_t holding_base_atoms() const { return holding_ ? holding_->base_atoms() : std::int64_t{0}; }
     const PathSummary& summary() const { return summary_; }
-    double price() const { return price_; }
+    double price() const { return markets_[0].price; }
+    double price(std::size_t k) const { return markets_[k].price; }
     // Called before a liquidation that leaves a deficit, with the deficit of a full close at the
     // mark (atoms): a layer beyond the fund pays its part into the fund (engine().fund_deposit).
     void set_before_deficit(std::function<void(std::int64_t)> hook) { before_deficit_ = std::move(hook); }
 
 private:
     static LabEngine create_engine(const Scenario& scenario, std::uint32_t account_count) {
-        auto created = LabEngine::create(EngineLimits{account_count, 1, 1}, detail::make_fee_capture(scenario.fund),
+        const auto markets = static_cast<std::uint32_t>(scenario.market_count());
+        auto created = LabEngine::create(EngineLimits{account_count, markets, markets}, detail::make_fee_capture(scenario.fund),
                                          detail::make_settlement(scenario.fund),
                                          detail::make_socialized_loss(scenario.fund, account_count));
         if (!created) throw std::invalid_argument("scenario: invalid fund policies");
@@ -174,28 +156,39 @@ private:
     }
 
     void set_up();
-    std::int64_t price_raw(double price) const {
-        const std::int64_t tick = scenario_.market.tick_size;
+    std::int64_t price_raw(double price, std::size_t k = 0) const {
+        const std::int64_t tick = scenario_.market_of(k).tick_size;
         const std::int64_t raw = detail::to_atoms(price, price_decimals);
         return std::max(tick, raw / tick * tick);
     }
-    double impact(double volume) const {
-        if (scenario_.impact.kind == ImpactKind::none || volume == 0.0) return 0.0;
-        const double x = std::abs(volume) / scenario_.impact.depth_base_units;
-        const double size = scenario_.impact.kind == ImpactKind::linear ? x : std::sqrt(x);
-        return (volume > 0 ? -1.0 : 1.0) * scenario_.impact.coefficient * size;
+    double impact(double volume, std::size_t k) const {
+        const PriceImpact& impact = scenario_.impact_of(k);
+        if (impact.kind == ImpactKind::none || volume == 0.0) return 0.0;
+        const double x = std::abs(volume) / impact.depth_base_units;
+        const double size = impact.kind == ImpactKind::linear ? x : std::sqrt(x);
+        return (volume > 0 ? -1.0 : 1.0) * impact.coefficient * size;
     }
+    std::size_t market_index(MarketId id) const {
+        for (std::size_t k = 0; k < markets_.size(); ++k) {
+            if (markets_[k].id == id) return k;
+        }
+        return 0;
+    }
+    void enter(std::uint32_t trader);
+    void record_liquidation(const LiquidationReport<USDC>& report);
     void update_target() {
         if (!target_) return;
         const auto report = target_->compute(engine_);
         if (report) target_now_ = report->target.atoms();
     }
     void update_penalty() {
-        if (!dynamic_penalty_) return;
-        const Int128 balance(fund_atoms() + holding_atoms());
-        const Result<PenaltyUpdate> update =
-            dynamic_penalty_->update(engine_.mark(market_), balance, target_ ? target_now_ : fixed_health_target_);
-        if (update) (void)engine_.set_liquidation_penalty(market_, update->penalty);
+        // One dynamic penalty per market, each following its own mark.
+        for (std::size_t k = 0; k < dynamic_penalties_.size(); ++k) {
+            const Int128 balance(fund_atoms() + holding_atoms());
+            const Result<PenaltyUpdate> update = dynamic_penalties_[k].update(
+                engine_.mark(markets_[k].id), balance, target_ ? target_now_ : fixed_health_target_);
+            if (update) (void)engine_.set_liquidation_penalty(markets_[k].id, update->penalty);
+        }
     }
 
     void rebalance_hedge() {
@@ -220,12 +213,6 @@ private:
         if (!r && r.error().code != ErrorCode::hedge_not_needed) ++summary_.hedge_refusals;
     }
 
-    struct Trader {
-        std::uint32_t entry_step = 0;
-        bool is_long = true;
-        double leverage = 1.0;
-        double collateral = 0.0;
-    };
     using ModelState = std::variant<std::monostate, Gbm::State, MertonJump::State, GarchT::State, HawkesJump::State,
                                     Bootstrap::State>;
 
@@ -233,7 +220,10 @@ private:
     std::uint64_t path_ = 0;
     std::uint32_t account_count_ = 0;
     LabEngine engine_;
-    MarketId market_{};
+    MarketId market_{};  // the first market's: the base-asset holding and its hedge are in it
+    std::vector<LabMarket> markets_;
+    std::vector<double> step_returns_;       // per market, this step's log returns
+    std::vector<double> closed_by_market_;   // per market, one liquidation's closed notional
     RandomStream rng_;
     std::vector<double>* fund_path_ = nullptr;
     std::vector<double>* target_path_ = nullptr;
@@ -248,10 +238,7 @@ private:
     PathSummary summary_;
     std::int64_t fund_initial_atoms_ = 0;
     std::int64_t required_atoms_ = 0;
-    std::vector<Trader> traders_;
-    double max_leverage_ = 1.0;
-    double price_ = 0.0;
-    double forced_volume_ = 0.0;  // base units, + for forced selling
+    std::vector<LabTrader> traders_;
     double fund_peak_ = 0.0;
     double dt_ = 0.0;
     // Step models carry a state from step to step; whole-path models (GarchJump) write the
@@ -262,8 +249,8 @@ private:
     std::vector<AccountId> due_;
     std::vector<std::uint32_t> waiting_;  // steps an account has been liquidatable
     std::vector<Allocation<USDC>> allocations_;
-    // A dynamic penalty follows the mark and the fund's health from the first mark on.
-    std::optional<DynamicPenalty> dynamic_penalty_;
+    // A dynamic penalty (one per market) follows the mark and the fund's health from the first mark on.
+    std::vector<DynamicPenalty> dynamic_penalties_;
     // A computed target, at every mark: recorded, and read by the dynamic penalty as health.
     std::optional<FundTarget> target_;
     Int128 target_now_{0};
@@ -274,11 +261,25 @@ private:
 
 inline void PathRunner::set_up() {
     const Scenario& scenario = scenario_;
-    const Population& population = scenario.population;
-    auto market_id = engine_.add_market<BTC>(scenario.market);
-    if (!market_id) throw std::invalid_argument("scenario: invalid market configuration");
-    market_ = *market_id;
-    const MarketConfig& config = scenario.market;
+    if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or weights");
+    const std::size_t market_count = scenario.market_count();
+    markets_.resize(market_count);
+    step_returns_.assign(market_count, 0.0);
+    closed_by_market_.assign(market_count, 0.0);
+    summary_.markets.resize(market_count);
+    for (std::size_t k = 0; k < market_count; ++k) {
+        // Every market's base asset is a BTC-like 8-decimal asset: the engine needs a type, the
+        // lab only its decimals.
+        auto market_id = engine_.add_market<BTC>(scenario.market_of(k));
+        if (!market_id) throw std::invalid_argument("scenario: invalid market configuration");
+        LabMarket& m = markets_[k];
+        m.id = *market_id;
+        m.price = scenario.initial_price_of(k);
+        m.peak = m.price;
+        // Nobody can open beyond the market's maximum leverage (its first tier's initial margin).
+        m.max_leverage = 1e6 / static_cast<double>(std::max<std::int64_t>(1, scenario.market_of(k).tiers[0].initial.count()));
+    }
+    market_ = markets_[0].id;
 
     for (std::uint32_t i = 0; i < account_count_; ++i) (void)engine_.open_account();
     // The market maker and the liquidator are deep-pocketed, so that they are never the story.
@@ -330,23 +331,14 @@ inline void PathRunner::set_up() {
     fund_peak_ = summary_.fund_initial;
 
     // Trader attributes come from steps beyond the horizon of the same stream.
-    traders_.resize(population.trader_count);
-    for (std::uint32_t i = 0; i < population.trader_count; ++i) {
-        rng_.at_step(std::uint64_t{scenario.horizon_steps} + 1 + i);
-        Trader& t = traders_[i];
-        t.entry_step = static_cast<std::uint32_t>(rng_.uniform() * std::max<std::uint32_t>(1, population.entry_steps));
-        t.is_long = rng_.uniform() < population.long_fraction;
-        t.leverage = population.leverage_min + rng_.uniform() * (population.leverage_max - population.leverage_min);
-        t.collateral = population.collateral_median * std::exp(population.collateral_log_sigma * rng_.normal());
-    }
+    draw_traders(scenario, rng_, traders_);
 
-    // Nobody can open beyond the market's maximum leverage (its first tier's initial margin).
-    max_leverage_ = 1e6 / static_cast<double>(std::max<std::int64_t>(1, config.tiers[0].initial.count()));
-    price_ = scenario.initial_price;
     dt_ = scenario.step_years();
     model_state_ = std::visit([&](const auto& m) -> ModelState {
         using M = std::decay_t<decltype(m)>;
-        if constexpr (std::is_same_v<M, GarchJump>) {
+        if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
+            return std::monostate{};
+        } else if constexpr (std::is_same_v<M, GarchJump>) {
             path_log_returns_.resize(scenario.horizon_steps);
             m.log_returns(scenario.seed, path_, dt_, path_log_returns_.data(), path_log_returns_.size());
             return std::monostate{};
@@ -363,7 +355,7 @@ inline void PathRunner::set_up() {
     if (scenario.fund.dynamic_penalty) {
         Result<DynamicPenalty> opened = DynamicPenalty::open(*scenario.fund.dynamic_penalty);
         if (!opened) throw std::invalid_argument("scenario: invalid dynamic penalty");
-        dynamic_penalty_ = *opened;
+        dynamic_penalties_.assign(market_count, *opened);
     }
     if (scenario.fund.target) {
         Result<FundTarget> opened = FundTarget::open(*scenario.fund.target, 1);
@@ -376,43 +368,36 @@ inline void PathRunner::set_up() {
     fixed_health_target_ = Int128(scenario.fund.fund_target > 0
                                       ? detail::to_atoms_nearest(scenario.fund.fund_target, quote_decimals)
                                       : fund_initial_atoms_ + holding_atoms());
-    (void)engine_.set_mark(market_, Price<BTC, USDC>(price_raw(price_)), Timestamp{now_ms_});
+    for (std::size_t k = 0; k < market_count; ++k) {
+        (void)engine_.set_mark(markets_[k].id, Price<BTC, USDC>(price_raw(markets_[k].price, k)), Timestamp{now_ms_});
+    }
     update_target();
     update_penalty();
     rebalance_hedge();  // hedged from the first mark on, before the first move
 }
 
-inline void PathRunner::advance(std::uint32_t step, double log_return) {
+inline void PathRunner::advance_markets(std::uint32_t step, const double* log_returns) {
     now_ms_ += static_cast<std::int64_t>(scenario_.step_hours * 3'600'000.0);
     double shock = 0.0;
     for (const PriceShock& scheduled : scenario_.shocks) {
         if (scheduled.step == step) shock += scheduled.log_return;
     }
-    price_ *= std::exp(log_return + shock + impact(forced_volume_));
-    forced_volume_ = 0.0;
-    (void)engine_.set_mark(market_, Price<BTC, USDC>(price_raw(price_)), Timestamp{now_ms_});
+    for (std::size_t k = 0; k < markets_.size(); ++k) {
+        LabMarket& m = markets_[k];
+        m.price *= std::exp(log_returns[k] + shock + impact(m.forced_volume, k));
+        m.forced_volume = 0.0;
+        (void)engine_.set_mark(m.id, Price<BTC, USDC>(price_raw(m.price, k)), Timestamp{now_ms_});
+        m.peak = std::max(m.peak, m.price);
+        MarketPathSummary& market = summary_.markets[k];
+        market.price_drawdown_max = std::max(market.price_drawdown_max, 1.0 - m.price / m.peak);
+    }
     update_target();
     update_penalty();
-    const std::int64_t mark = engine_.mark(market_);
-    if (holding_) holding_->set_price(mark);
+    if (holding_) holding_->set_price(engine_.mark(market_));
 
-    // Entries: traders open their position against the market maker at the mark.
+    // Entries: traders open their positions against the market maker at the mark.
     for (std::uint32_t i = 0; i < scenario_.population.trader_count; ++i) {
-        const Trader& t = traders_[i];
-        if (t.entry_step != step) continue;
-        const AccountId id{i + 2};
-        const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
-        if (collateral <= 0 || !engine_.deposit(id, Amount<USDC>(collateral))) continue;
-        const double notional = t.collateral * std::min(t.leverage, max_leverage_);
-        std::int64_t size = detail::to_atoms(notional / detail::to_units(mark, price_decimals), base_decimals);
-        size = size / scenario_.market.lot_size * scenario_.market.lot_size;
-        if (size <= 0) continue;
-        const AccountId maker{maker_index};
-        // The trader takes liquidity; the market maker makes it.
-        auto traded = t.is_long ? engine_.trade(market_, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::buyer)
-                                : engine_.trade(market_, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::seller);
-        summary_.traders_entered += traded.has_value();
-        if (traded) summary_.fees_to_fund += detail::to_units(traded->fees_to_fund.atoms(), quote_decimals);
+        if (traders_[i].entry_step == step) enter(i);
     }
 
     // Liquidations (after the configured delay), then the liquidator unwinds to the maker.
@@ -456,6 +441,8 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                 required_atoms_ = std::max(required_atoms_, report->deficit.atoms() - gained);
             }
             std::int64_t charged_atoms = 0;
+            // Auto-deleveraging closes positions in the defaulter's market (its first closed one).
+            const std::int64_t adl_mark = engine_.mark(report->closed_count > 0 ? report->closed[0].market : market_);
             for (std::size_t a = 0; a < report->allocation_count; ++a) {
                 charged_atoms += allocations_[a].amount.atoms();
                 const Allocation<USDC>& allocation = allocations_[a];
@@ -464,7 +451,7 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                 (venue ? summary_.socialized_maker : summary_.socialized_traders) += amount;
                 ++summary_.bearer_charges;
                 summary_.deleveraged_notional += detail::to_units(allocation.quantity_atoms, base_decimals) *
-                                                detail::to_units(mark, price_decimals);
+                                                detail::to_units(adl_mark, price_decimals);
             }
             summary_.charged_beyond_socialized +=
                 detail::to_units(charged_atoms - report->socialized.atoms(), quote_decimals);
@@ -483,23 +470,23 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
                 ++summary_.adl_events;
                 if (summary_.first_depletion_step < 0) summary_.first_depletion_step = step;
             }
-            for (std::size_t c = 0; c < report->closed_count; ++c) {
-                const PositionChange& change = report->closed[c];
-                forced_volume_ += detail::to_units(change.size_before - change.size_after, base_decimals);
-            }
+            record_liquidation(*report);
         }
         waiting_[id.value] = 0;
-        // The liquidator unwinds what it took over against the market maker.
-        const std::int64_t inventory = engine_.position(AccountId{liquidator_index}, market_).size;
-        Result<TradeReport<USDC>> unwound = make_error(ErrorCode::invalid_argument, "no inventory");
-        if (inventory > 0) {
-            unwound = engine_.trade(market_, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
-                                   Price<BTC, USDC>(mark), Taker::seller);
-        } else if (inventory < 0) {
-            unwound = engine_.trade(market_, AccountId{liquidator_index}, AccountId{maker_index},
-                                   Quantity<BTC>(-inventory), Price<BTC, USDC>(mark), Taker::buyer);
+        // The liquidator unwinds what it took over against the market maker, in every market.
+        for (const LabMarket& m : markets_) {
+            const std::int64_t inventory = engine_.position(AccountId{liquidator_index}, m.id).size;
+            const Price<BTC, USDC> mark(engine_.mark(m.id));
+            Result<TradeReport<USDC>> unwound = make_error(ErrorCode::invalid_argument, "no inventory");
+            if (inventory > 0) {
+                unwound = engine_.trade(m.id, AccountId{maker_index}, AccountId{liquidator_index}, Quantity<BTC>(inventory),
+                                       mark, Taker::seller);
+            } else if (inventory < 0) {
+                unwound = engine_.trade(m.id, AccountId{liquidator_index}, AccountId{maker_index}, Quantity<BTC>(-inventory),
+                                       mark, Taker::buyer);
+            }
+            if (unwound) summary_.fees_to_fund += detail::to_units(unwound->fees_to_fund.atoms(), quote_decimals);
         }
-        if (unwound) summary_.fees_to_fund += detail::to_units(unwound->fees_to_fund.atoms(), quote_decimals);
     }
     summary_.largest_cascade = std::max(summary_.largest_cascade, in_step);
     if (stakers_) {
@@ -525,6 +512,68 @@ inline void PathRunner::advance(std::uint32_t step, double log_return) {
     if (scenario_.audit_every_step && !engine_.ledger().audit().balanced()) summary_.conserved = false;
 }
 
+// A trader deposits its collateral and opens its position (half the notional in each market when
+// it holds two) against the market maker at the mark; a market refusing it changes nothing.
+inline void PathRunner::enter(std::uint32_t trader) {
+    const LabTrader& t = traders_[trader];
+    const AccountId id{trader + 2};
+    const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
+    if (collateral <= 0 || !engine_.deposit(id, Amount<USDC>(collateral))) return;
+    const LabMarket& main = markets_[t.market];
+    const bool crossed = t.second_market >= 0;
+    const double leverage_max = crossed ? std::min(main.max_leverage, markets_[static_cast<std::size_t>(t.second_market)].max_leverage)
+                                        : main.max_leverage;
+    // Asking for more than the market allows opens at 99.9% of its maximum: exactly the maximum is
+    // refused, the initial margin rounding up in the protocol's favour.
+    const double notional = t.collateral * (t.leverage < leverage_max ? t.leverage : 0.999 * leverage_max);
+    auto open = [&](std::size_t k, double in_market, bool is_long) {
+        const std::int64_t mark = engine_.mark(markets_[k].id);
+        const std::int64_t lot = scenario_.market_of(k).lot_size;
+        std::int64_t size = detail::to_atoms(in_market / detail::to_units(mark, price_decimals), base_decimals);
+        size = size / lot * lot;
+        if (size <= 0) return false;
+        const AccountId maker{maker_index};
+        const MarketId market = markets_[k].id;
+        // The trader takes liquidity; the market maker makes it.
+        auto traded = is_long ? engine_.trade(market, id, maker, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::buyer)
+                              : engine_.trade(market, maker, id, Quantity<BTC>(size), Price<BTC, USDC>(mark), Taker::seller);
+        if (traded) summary_.fees_to_fund += detail::to_units(traded->fees_to_fund.atoms(), quote_decimals);
+        return traded.has_value();
+    };
+    bool entered = open(t.market, crossed ? 0.5 * notional : notional, t.is_long);
+    if (crossed) entered = open(static_cast<std::size_t>(t.second_market), 0.5 * notional, t.second_long) || entered;
+    summary_.traders_entered += entered ? 1u : 0u;
+}
+
+// Per market: the liquidation's closed notional, its volume (which moves the next mark), and its
+// deficit and socialized remainder in proportion to the notional closed in each market.
+inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report) {
+    std::fill(closed_by_market_.begin(), closed_by_market_.end(), 0.0);
+    double closed_total = 0.0;
+    for (std::size_t c = 0; c < report.closed_count; ++c) {
+        const PositionChange& change = report.closed[c];
+        const std::size_t k = market_index(change.market);
+        const double volume = detail::to_units(change.size_before - change.size_after, base_decimals);
+        markets_[k].forced_volume += volume;
+        const double notional = std::abs(volume) * detail::to_units(engine_.mark(change.market), price_decimals);
+        closed_by_market_[k] += notional;
+        closed_total += notional;
+    }
+    const double deficit = detail::to_units(report.deficit.atoms(), quote_decimals);
+    const double socialized = detail::to_units(report.socialized.atoms(), quote_decimals);
+    for (std::size_t k = 0; k < markets_.size(); ++k) {
+        const bool touched = report.closed_count == 0 ? k == 0 : closed_by_market_[k] > 0.0;
+        if (!touched) continue;
+        const double share = closed_total > 0.0 ? closed_by_market_[k] / closed_total : 1.0;
+        MarketPathSummary& market = summary_.markets[k];
+        ++market.liquidations;
+        market.closed_notional += closed_by_market_[k];
+        market.bad_debt += deficit * share;
+        market.socialized += socialized * share;
+        if (report.remainder.is_positive()) market.shortfall = true;
+    }
+}
+
 inline PathSummary PathRunner::finish() {
     summary_.fund_final = detail::to_units(fund_value_atoms(), quote_decimals);
     if (yield_) {
@@ -538,7 +587,8 @@ inline PathSummary PathRunner::finish() {
         const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
         summary_.hedge_value_final = equity ? detail::to_units(static_cast<std::int64_t>(equity->atoms()), quote_decimals) : 0.0;
     }
-    summary_.final_price = price_;
+    summary_.final_price = markets_[0].price;
+    for (std::size_t k = 0; k < markets_.size(); ++k) summary_.markets[k].final_price = markets_[k].price;
     summary_.fund_required = detail::to_units(required_atoms_, quote_decimals);
     summary_.conserved = summary_.conserved && engine_.ledger().audit().balanced() && (!holding_ || holding_->conserved()) &&
                         (!stakers_ || stakers_->conserved()) && (!yield_ || yield_->conserved());

@@ -4,10 +4,24 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <vector>
 
 namespace backstop {
 namespace risk {
+
+// What one market did on one path (one entry per market of the scenario, in its order). A
+// liquidation of a cross-margined account closes positions in several markets: its deficit and
+// what was socialized are attributed to them in proportion to the notional it closed in each.
+struct MarketPathSummary {
+    std::uint64_t liquidations = 0;  // liquidations that closed a position in this market
+    double closed_notional = 0.0;    // quote units, at the mark
+    double bad_debt = 0.0;           // attributed deficits
+    double socialized = 0.0;         // attributed remainders beyond the fund
+    bool shortfall = false;          // a liquidation closing a position here left a remainder beyond the fund
+    double final_price = 0.0;
+    double price_drawdown_max = 0.0;  // the largest fall of the mark from its running high, a fraction
+};
 
 // What one path did. Amounts in quote units (USDC) as doubles: the lab reports, the engine
 // inside computed them exactly.
@@ -66,6 +80,7 @@ struct PathSummary {
     double deleveraged_notional = 0.0;
     std::uint64_t traders_entered = 0;
     double final_price = 0.0;
+    std::vector<MarketPathSummary> markets;  // per market, in the scenario's order
     bool conserved = true;         // ledger audit balanced
     std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests
 
@@ -78,6 +93,7 @@ struct RunResult {
     std::vector<PathSummary> paths;              // in path order
     std::vector<std::vector<double>> fund_paths;  // per path, the fund balance after each step (if recorded)
     std::vector<std::vector<double>> target_paths;  // per path, its target after each step (recorded, with a target)
+    std::vector<std::string> market_names;          // the scenario's markets, in its order
 };
 
 }  // namespace risk

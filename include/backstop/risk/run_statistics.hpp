@@ -6,10 +6,14 @@
 
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/risk/normal.hpp"
 #include "backstop/risk/simulator.hpp"
 #include "backstop/risk/statistics.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace backstop {
@@ -19,6 +23,21 @@ struct TailMeasure {
     double level = 0.0;
     double value_at_risk = 0.0;
     double expected_shortfall = 0.0;
+};
+
+// One market of a run: how often a shortfall beyond the fund came from a liquidation in it (a
+// path can count in several markets: a cross-margined account's liquidation closes positions in
+// each), with its interval, and the means per path of what was attributed to it, with normal
+// intervals (mean +- z x sd / sqrt(n)).
+struct MarketStatistics {
+    std::string name;
+    std::uint64_t shortfall_paths = 0;
+    BinomialInterval shortfall{};       // P(a shortfall from this market), Wilson
+    double mean_liquidations = 0.0;
+    BinomialInterval mean_bad_debt{};   // estimate = mean, lower/upper = its interval (quote units)
+    double mean_socialized = 0.0;
+    double mean_closed_notional = 0.0;
+    double price_drawdown_median = 0.0;  // of the mark's largest fall from its high, a fraction
 };
 
 struct RunStatistics {
@@ -34,6 +53,7 @@ struct RunStatistics {
     double mean_liquidations = 0.0;
     std::uint64_t paths_not_conserved = 0;     // must be 0
     std::vector<ConvergenceRow> convergence;   // depletion estimate as paths double
+    std::vector<MarketStatistics> markets;     // one per market of the scenario, in its order
 };
 
 struct SummaryOptions {
@@ -41,6 +61,46 @@ struct SummaryOptions {
     std::vector<double> tail_levels{0.975, 0.99};  // FRTB's ES level and the classic VaR level
     std::uint64_t convergence_first_paths = 100;
 };
+
+// Per market: the paths with a shortfall from it (Wilson), and the means per path with normal
+// intervals. Paths that carry no per-market summaries (built by hand) give none.
+inline Result<std::vector<MarketStatistics>> summarize_markets(const RunResult& result, double confidence) {
+    std::vector<MarketStatistics> markets;
+    if (result.paths.empty()) return markets;
+    const std::size_t count = result.paths.front().markets.size();
+    for (const PathSummary& path : result.paths) {
+        if (path.markets.size() != count) return make_error(ErrorCode::invalid_argument, "paths with different market counts");
+    }
+    const double n = static_cast<double>(result.paths.size());
+    const double z = normal_quantile(0.5 + 0.5 * confidence);
+    std::vector<double> values(result.paths.size());
+    for (std::size_t k = 0; k < count; ++k) {
+        MarketStatistics m;
+        m.name = k < result.market_names.size() ? result.market_names[k] : "market " + std::to_string(k + 1);
+        for (std::size_t p = 0; p < result.paths.size(); ++p) {
+            const MarketPathSummary& path = result.paths[p].markets[k];
+            m.shortfall_paths += path.shortfall ? 1u : 0u;
+            m.mean_liquidations += static_cast<double>(path.liquidations) / n;
+            m.mean_socialized += path.socialized / n;
+            m.mean_closed_notional += path.closed_notional / n;
+            values[p] = path.bad_debt;
+        }
+        Result<BinomialInterval> shortfall = wilson_interval(m.shortfall_paths, result.paths.size(), confidence);
+        if (!shortfall) return shortfall.error();
+        m.shortfall = *shortfall;
+        Result<SampleMoments> bad_debt = moments(Span<const double>(values));
+        if (!bad_debt) return bad_debt.error();
+        const double half = z * std::sqrt(bad_debt->variance / n);
+        // Bad debt is never negative: so is the interval's lower end.
+        m.mean_bad_debt = BinomialInterval{bad_debt->mean, std::max(0.0, bad_debt->mean - half), bad_debt->mean + half};
+        for (std::size_t p = 0; p < result.paths.size(); ++p) values[p] = result.paths[p].markets[k].price_drawdown_max;
+        Result<double> drawdown = quantile(Span<const double>(values), 0.5);
+        if (!drawdown) return drawdown.error();
+        m.price_drawdown_median = *drawdown;
+        markets.push_back(std::move(m));
+    }
+    return markets;
+}
 
 inline Result<RunStatistics> summarize(const RunResult& result, const SummaryOptions& options = {}) {
     RunStatistics stats;
@@ -89,6 +149,9 @@ inline Result<RunStatistics> summarize(const RunResult& result, const SummaryOpt
         options.confidence);
     if (!table) return table.error();
     stats.convergence = std::move(*table);
+    Result<std::vector<MarketStatistics>> markets = summarize_markets(result, options.confidence);
+    if (!markets) return markets.error();
+    stats.markets = std::move(*markets);
     return stats;
 }
 

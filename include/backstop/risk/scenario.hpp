@@ -9,6 +9,7 @@
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/management/fund_target.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
+#include "backstop/risk/price_model/correlated_markets.hpp"
 #include "backstop/risk/price_model/garch.hpp"
 #include "backstop/risk/price_model/garch_jump.hpp"
 #include "backstop/risk/price_model/gbm.hpp"
@@ -18,13 +19,16 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
 namespace backstop {
 namespace risk {
 
-using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap, GarchJump>;
+// CorrelatedMarkets moves every market of a scenario with several (one volatility and jump beta
+// per market); the others move one market.
+using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap, GarchJump, CorrelatedMarkets>;
 
 enum class ImpactKind : std::uint8_t { none, linear, square_root };
 
@@ -53,6 +57,21 @@ struct Population {
     double long_fraction = 0.55;         // side skew
     std::uint32_t entry_steps = 24;      // traders enter uniformly over the first steps
     std::uint32_t liquidator_delay_steps = 0;  // a liquidatable account waits this long
+    // With several markets: the weight of each market (the scenario's order) in a trader's choice
+    // of its main market (empty: equal), and the fraction of traders who also hold a position in
+    // a second market, on the same cross-margined account (half the notional in each).
+    std::vector<double> market_weights;
+    double second_market_fraction = 0.0;
+};
+
+// A market beyond the scenario's first (Scenario::market): its name, contract and margins, price
+// and impact. Its moves come from the scenario's CorrelatedMarkets model, which has one entry per
+// market.
+struct MarketSetup {
+    std::string name = "ETH";
+    MarketConfig market = presets::dydx_v4::large_cap();
+    double initial_price = 3'000.0;
+    PriceImpact impact{};
 };
 
 enum class FeeCaptureChoice : std::uint8_t { fund_only, fixed_shares, fund_first_until_target };
@@ -166,11 +185,13 @@ inline Ppm ppm_from_fraction(double fraction) { return Ppm{static_cast<std::int6
 }  // namespace detail
 
 struct Scenario {
+    std::string market_name = "BTC";  // the first market
     MarketConfig market = presets::dydx_v4::large_cap();
     double initial_price = 60'000.0;  // quote per base
     PriceModel model = GarchT{};
     PriceImpact impact{};
-    std::vector<PriceShock> shocks;     // scheduled gaps, e.g. {{48, std::log(0.8)}}: -20% at step 48
+    std::vector<PriceShock> shocks;     // scheduled gaps, e.g. {{48, std::log(0.8)}}: -20% at step 48 (every market)
+    std::vector<MarketSetup> more_markets;  // markets beyond the first (model: CorrelatedMarkets)
     Population population{};
     FundSetup fund{};
     std::uint32_t horizon_steps = 720;  // 30 days hourly
@@ -181,7 +202,35 @@ struct Scenario {
     bool audit_every_step = false;      // debug: check ledger conservation after every step
 
     double step_years() const { return step_hours / (24.0 * 365.0); }
+    std::size_t market_count() const { return 1 + more_markets.size(); }
+    const std::string& market_name_of(std::size_t k) const { return k == 0 ? market_name : more_markets[k - 1].name; }
+    const MarketConfig& market_of(std::size_t k) const { return k == 0 ? market : more_markets[k - 1].market; }
+    double initial_price_of(std::size_t k) const { return k == 0 ? initial_price : more_markets[k - 1].initial_price; }
+    const PriceImpact& impact_of(std::size_t k) const { return k == 0 ? impact : more_markets[k - 1].impact; }
 };
+
+// The markets' own consistency: a CorrelatedMarkets model has one entry per market and only it
+// moves several; at most markets_max markets; weights, when given, one per market, non-negative,
+// not all zero.
+inline bool markets_consistent(const Scenario& scenario) {
+    constexpr std::size_t markets_max = 16;
+    const std::size_t n = scenario.market_count();
+    if (n > markets_max) return false;
+    const auto* correlated = std::get_if<CorrelatedMarkets>(&scenario.model);
+    if (correlated != nullptr ? !(correlated->valid() && correlated->size() == n) : n != 1) return false;
+    const Population& population = scenario.population;
+    if (!population.market_weights.empty()) {
+        if (population.market_weights.size() != n) return false;
+        double total = 0.0;
+        for (const double w : population.market_weights) {
+            if (!(w >= 0.0 && w <= 1e6)) return false;
+            total += w;
+        }
+        if (!(total > 0.0)) return false;
+    }
+    if (!(population.second_market_fraction >= 0.0 && population.second_market_fraction <= 1.0)) return false;
+    return n > 1 || population.second_market_fraction == 0.0;
+}
 
 }  // namespace risk
 }  // namespace backstop

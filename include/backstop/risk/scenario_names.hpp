@@ -57,8 +57,8 @@ inline constexpr std::array<std::pair<ImpactKind, std::string_view>, 3> impact_n
 }  // namespace detail
 
 // Model names, in the order of the PriceModel variant.
-inline constexpr std::array<std::string_view, 6> model_names{"gbm", "merton", "garch", "hawkes", "bootstrap",
-                                                             "garch-jump"};
+inline constexpr std::array<std::string_view, 7> model_names{"gbm", "merton", "garch", "hawkes", "bootstrap",
+                                                             "garch-jump", "correlated"};
 static_assert(model_names.size() == std::variant_size_v<PriceModel>, "one name per price model");
 
 inline std::string_view name_of(const PriceModel& model) { return model_names[model.index()]; }
@@ -71,7 +71,8 @@ inline Result<PriceModel> default_model(std::string_view name) {
     if (name == "garch") return PriceModel{GarchT{}};
     if (name == "hawkes") return PriceModel{HawkesJump{}};
     if (name == "garch-jump") return PriceModel{GarchJump{}};
-    return make_error(ErrorCode::invalid_argument, "unknown model (known: gbm merton garch hawkes garch-jump)");
+    if (name == "correlated") return PriceModel{CorrelatedMarkets{}};  // several markets (three by default)
+    return make_error(ErrorCode::invalid_argument, "unknown model (known: gbm merton garch hawkes garch-jump correlated)");
 }
 
 inline std::string_view name_of(SocializedLossChoice v) { return detail::name_of(v, detail::socialized_loss_names); }

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -26,13 +27,20 @@ inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::v
                             std::vector<double>* target_path = nullptr) {
     PathRunner runner(scenario, path, fund_path, target_path);
     for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) {
-        runner.advance(step, runner.model_log_return(step));
+        runner.advance_markets(step, runner.model_log_returns(step));
     }
     return runner.finish();
 }
 
 
 namespace detail {
+
+// A scenario whose markets or fund set-up are inconsistent is refused here, on the caller's
+// thread: a path that found it would throw inside a worker, which cannot hand it back.
+inline void check_runnable(const Scenario& scenario) {
+    if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or market weights");
+    if (!fund_setup_consistent(scenario.fund)) throw std::invalid_argument("scenario: inconsistent fund set-up");
+}
 
 // Calls job(i) for i in [0, count) on the scenario's threads, each i exactly once.
 template <class Job>
@@ -57,7 +65,9 @@ void for_each_path(const Scenario& scenario, std::uint64_t count, Job job) {
 // Runs every path of the scenario on `scenario.threads` threads (0: every core). The result is
 // the same for any number of threads. `progress`, when given, counts the paths as they finish.
 inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, Progress* progress = nullptr) {
+    detail::check_runnable(scenario);
     RunResult result;
+    for (std::size_t k = 0; k < scenario.market_count(); ++k) result.market_names.push_back(scenario.market_name_of(k));
     result.paths.resize(scenario.paths);
     if (record_fund_paths) result.fund_paths.resize(scenario.paths);
     if (record_fund_paths && scenario.fund.target) result.target_paths.resize(scenario.paths);
@@ -74,6 +84,7 @@ inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, P
 // come back in the order asked.
 inline std::vector<PathSummary> run_paths(const Scenario& scenario, Span<const std::uint64_t> paths,
                                           Progress* progress = nullptr) {
+    detail::check_runnable(scenario);
     std::vector<PathSummary> summaries(paths.size());
     add_work(progress, paths.size());
     detail::for_each_path(scenario, paths.size(), [&](std::uint64_t i) {

@@ -7,6 +7,8 @@
 
 #include "backstop/engine/market.hpp"
 #include "backstop/risk/scenario.hpp"
+#include "backstop/risk/report/json_fields.hpp"
+#include "backstop/risk/report/market_json.hpp"
 #include "backstop/risk/scenario_names.hpp"
 
 #include <nlohmann/json.hpp>
@@ -50,6 +52,11 @@ inline nlohmann::json model_json(const PriceModel& model) {
             if constexpr (std::is_same_v<M, Gbm>) {
                 out["drift_per_year"] = m.drift_per_year;
                 out["volatility_per_year"] = m.volatility_per_year;
+            } else if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
+                out["volatility_per_year"] = m.volatility_per_year;
+                out["jump_beta"] = m.jump_beta;
+                out["correlation"] = m.correlation;
+                merton_jumps_json(m, out);
             } else if constexpr (std::is_same_v<M, MertonJump>) {
                 out["drift_per_year"] = m.drift_per_year;
                 out["volatility_per_year"] = m.volatility_per_year;
@@ -77,31 +84,7 @@ inline nlohmann::json model_json(const PriceModel& model) {
 }  // namespace detail
 
 inline nlohmann::json scenario_to_json(const Scenario& s) {
-    nlohmann::json market;
-    nlohmann::json tiers = nlohmann::json::array();
-    for (std::size_t i = 0; i < s.market.tier_count; ++i) {
-        const MarginTier& tier = s.market.tiers[i];
-        tiers.push_back({{"notional_max_atoms", tier.notional_max},
-                         {"initial_margin", tier.initial.to_double()},
-                         {"maintenance_margin", tier.maintenance.to_double()}});
-    }
-    market["tiers"] = tiers;
-    market["liquidation_penalty"] = s.market.liquidation_penalty.to_double();
-    market["liquidator_discount"] = s.market.liquidator_discount.to_double();
-    market["full_liquidation_below"] = s.market.full_liquidation_below.to_double();
-    market["liquidation_buffer"] = s.market.liquidation_buffer.to_double();
-    market["tick_size"] = s.market.tick_size;
-    market["lot_size"] = s.market.lot_size;
-    market["position_max"] = s.market.position_max;
-    market["open_interest_max"] = s.market.open_interest_max;
-    market["staleness_max_ms"] = s.market.staleness_max_ms;
-    // Fees and the draw cap: written only when set, so that older files and outputs stay as they were.
-    const MarketConfig plain{};
-    if (s.market.taker_fee != plain.taker_fee) market["taker_fee"] = s.market.taker_fee.to_double();
-    if (s.market.maker_fee != plain.maker_fee) market["maker_fee"] = s.market.maker_fee.to_double();
-    if (s.market.fee_to_fund != plain.fee_to_fund) market["fee_to_fund"] = s.market.fee_to_fund.to_double();
-    if (s.market.shared_fund_draw_max != plain.shared_fund_draw_max) market["shared_fund_draw_max"] = s.market.shared_fund_draw_max;
-
+    const nlohmann::json market = market_config_json(s.market);
     nlohmann::json shocks = nlohmann::json::array();
     for (const PriceShock& shock : s.shocks) shocks.push_back({{"step", shock.step}, {"log_return", shock.log_return}});
     const Population& p = s.population;
@@ -178,6 +161,23 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
                                    {"margin_ratio", f.hedge->margin_ratio},
                                    {"rebalance_hours", f.hedge->rebalance_hours}};
     }
+    // Several markets: written only when there are, so that one-market files stay as they were.
+    if (s.market_name != Scenario{}.market_name) result["market_name"] = s.market_name;
+    if (!s.more_markets.empty()) {
+        nlohmann::json markets = nlohmann::json::array();
+        for (const MarketSetup& m : s.more_markets) {
+            markets.push_back({{"name", m.name},
+                               {"market", market_config_json(m.market)},
+                               {"initial_price", m.initial_price},
+                               {"impact",
+                                {{"kind", std::string(name_of(m.impact.kind))},
+                                 {"depth_base_units", m.impact.depth_base_units},
+                                 {"coefficient", m.impact.coefficient}}}});
+        }
+        result["more_markets"] = markets;
+    }
+    if (!p.market_weights.empty()) result["population"]["market_weights"] = p.market_weights;
+    if (p.second_market_fraction != 0.0) result["population"]["second_market_fraction"] = p.second_market_fraction;
     if (f.base_asset_fraction > 0.0) {  // written only when set, like the dynamic penalty
         result["fund"]["base_asset_fraction"] = f.base_asset_fraction;
         result["fund"]["base_haircut"] = f.base_haircut;
@@ -195,108 +195,6 @@ struct ScenarioFromJson {
 
 namespace detail {
 
-// Reads the fields of one JSON object into a value, field by field, remembering the first error.
-class JsonFields {
-public:
-    JsonFields(const nlohmann::json& object, std::string where, std::string& error)
-        : object_(object), where_(std::move(where)), error_(error) {
-        if (error_.empty() && !object_.is_object()) error_ = where_ + ": expected an object";
-    }
-
-    bool failed() const { return !error_.empty(); }
-    const nlohmann::json* find(const char* key) const {
-        if (failed() || !object_.is_object()) return nullptr;
-        const auto it = object_.find(key);
-        return it == object_.end() ? nullptr : &*it;
-    }
-    std::string path(const char* key) const { return where_ + std::string(".") + key; }
-    void fail(const std::string& message) {
-        if (error_.empty()) error_ = message;
-    }
-
-    void number(const char* key, double& out, double low = -std::numeric_limits<double>::infinity(),
-                double high = std::numeric_limits<double>::infinity()) {
-        const nlohmann::json* value = find(key);
-        if (value == nullptr) return;
-        if (!value->is_number()) return fail(path(key) + ": expected a number");
-        const double x = value->get<double>();
-        if (!std::isfinite(x) || x < low || x > high) return fail(path(key) + ": out of range");
-        out = x;
-    }
-    template <class Int>
-    void integer(const char* key, Int& out, Int low = std::numeric_limits<Int>::min(),
-                 Int high = std::numeric_limits<Int>::max()) {
-        const nlohmann::json* value = find(key);
-        if (value == nullptr) return;
-        if (!value->is_number_integer()) return fail(path(key) + ": expected an integer");
-        if (value->is_number_unsigned()) {
-            const auto x = value->get<std::uint64_t>();
-            if (x > static_cast<std::uint64_t>(high) || (low > 0 && x < static_cast<std::uint64_t>(low))) {
-                return fail(path(key) + ": out of range");
-            }
-            out = static_cast<Int>(x);
-            return;
-        }
-        const auto x = value->get<std::int64_t>();
-        if (x < 0 && low >= 0) return fail(path(key) + ": out of range");
-        if (x < static_cast<std::int64_t>(low) ||
-            (x >= 0 && static_cast<std::uint64_t>(x) > static_cast<std::uint64_t>(high))) {
-            return fail(path(key) + ": out of range");
-        }
-        out = static_cast<Int>(x);
-    }
-    void boolean(const char* key, bool& out) {
-        const nlohmann::json* value = find(key);
-        if (value == nullptr) return;
-        if (!value->is_boolean()) return fail(path(key) + ": expected true or false");
-        out = value->get<bool>();
-    }
-    template <class Enum, class Parse>
-    void name(const char* key, Enum& out, Parse parse) {
-        const nlohmann::json* value = find(key);
-        if (value == nullptr) return;
-        if (!value->is_string()) return fail(path(key) + ": expected a name");
-        const Result<Enum> parsed = parse(value->get<std::string>());
-        if (!parsed) return fail(path(key) + std::string(": ") + std::string(parsed.error().detail));
-        out = *parsed;
-    }
-    void fraction_ppm(const char* key, Ppm& out) {
-        double x = out.to_double();
-        number(key, x, 0.0, 1.0);
-        out = ppm_from_fraction(x);
-    }
-    // Every key of the object must be one the writer writes (those of `written`).
-    void only_known(const nlohmann::json& written) {
-        if (failed() || !object_.is_object()) return;
-        for (auto it = object_.begin(); it != object_.end(); ++it) {
-            if (!written.contains(it.key())) return fail(path(it.key().c_str()) + ": unknown field");
-        }
-    }
-
-private:
-    const nlohmann::json& object_;
-    std::string where_;
-    std::string& error_;
-};
-
-// Degrees of freedom above 2 (unit-variance shocks need a variance), alpha + beta below 1.
-template <class Garch>
-void read_garch(JsonFields& fields, Garch& m) {
-    fields.number("mean_per_step", m.mean_per_step);
-    fields.number("omega", m.omega, 0.0);
-    fields.number("alpha", m.alpha, 0.0, 1.0);
-    fields.number("beta", m.beta, 0.0, 1.0);
-    fields.number("degrees_of_freedom", m.degrees_of_freedom, 2.0001, 1e6);
-    if (m.alpha + m.beta >= 1.0) fields.fail("scenario.model: alpha + beta must be below 1");
-}
-
-// Jumps at most 1e9 a year, of any mean and a volatility of at least 0.
-template <class Jumps>
-void read_merton_jumps(JsonFields& fields, Jumps& m) {
-    fields.number("jump_intensity_per_year", m.jump_intensity_per_year, 0.0, 1e9);
-    fields.number("jump_mean", m.jump_mean);
-    fields.number("jump_volatility", m.jump_volatility, 0.0);
-}
 
 inline void read_model(const nlohmann::json& object, PriceModel& model, std::string& error) {
     JsonFields fields(object, "scenario.model", error);
@@ -334,6 +232,12 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
                 if constexpr (std::is_same_v<M, Gbm>) {
                     fields.number("drift_per_year", m.drift_per_year);
                     fields.number("volatility_per_year", m.volatility_per_year, 0.0);
+                } else if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
+                    read_numbers(fields, "volatility_per_year", m.volatility_per_year, 0.0, 10.0);
+                    read_numbers(fields, "jump_beta", m.jump_beta, 0.0, 10.0);
+                    fields.number("correlation", m.correlation, 0.0, 1.0);
+                    read_merton_jumps(fields, m);
+                    if (!fields.failed() && !m.valid()) fields.fail("scenario.model: one volatility and one jump beta per market");
                 } else if constexpr (std::is_same_v<M, MertonJump>) {
                     fields.number("drift_per_year", m.drift_per_year);
                     fields.number("volatility_per_year", m.volatility_per_year, 0.0);
@@ -363,6 +267,39 @@ inline void read_model(const nlohmann::json& object, PriceModel& model, std::str
 }  // namespace detail
 
 // Reads a scenario; fields not given keep the values of `defaults`.
+namespace detail {
+
+// The markets beyond the first: each a name, a market configuration, an initial price and an impact.
+inline void read_more_markets(const nlohmann::json& array, Scenario& s, std::string& error) {
+    if (!array.is_array() || array.size() > 7) {
+        if (error.empty()) error = "scenario.more_markets: expected an array of at most 7 markets";
+        return;
+    }
+    s.more_markets.assign(array.size(), MarketSetup{});
+    const nlohmann::json written_market = market_config_json(MarketSetup{}.market);
+    for (std::size_t i = 0; i < array.size(); ++i) {
+        MarketSetup& m = s.more_markets[i];
+        const std::string where = "scenario.more_markets[" + std::to_string(i) + "]";
+        JsonFields fields(array[i], where, error);
+        if (const nlohmann::json* name = fields.find("name")) {
+            if (!name->is_string() || name->get<std::string>().empty()) fields.fail(where + ".name: expected a name");
+            else m.name = name->get<std::string>();
+        }
+        if (const nlohmann::json* market = fields.find("market")) read_market_config(*market, where + ".market", written_market, m.market, error);
+        fields.number("initial_price", m.initial_price, 1e-6, 1e12);
+        if (const nlohmann::json* impact = fields.find("impact")) {
+            JsonFields read(*impact, where + ".impact", error);
+            read.name("kind", m.impact.kind, parse_impact);
+            read.number("depth_base_units", m.impact.depth_base_units, 1e-12);
+            read.number("coefficient", m.impact.coefficient, 0.0, 10.0);
+            read.only_known(nlohmann::json{{"kind", 0}, {"depth_base_units", 0}, {"coefficient", 0}});
+        }
+        fields.only_known(nlohmann::json{{"name", 0}, {"market", 0}, {"initial_price", 0}, {"impact", 0}});
+    }
+}
+
+}  // namespace detail
+
 inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const Scenario& defaults = {}) {
     ScenarioFromJson out;
     out.scenario = defaults;
@@ -370,45 +307,19 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     std::string& error = out.error;
     const nlohmann::json written = scenario_to_json(defaults);
     detail::JsonFields top(document, "scenario", error);
-    top.only_known(written);
+    nlohmann::json known_top = written;
+    for (const char* key : {"market_name", "more_markets"}) known_top[key] = nullptr;
+    top.only_known(known_top);
+    if (const nlohmann::json* name = top.find("market_name")) {
+        if (!name->is_string() || name->get<std::string>().empty()) {
+            top.fail("scenario.market_name: expected a name");
+        } else {
+            s.market_name = name->get<std::string>();
+        }
+    }
+    if (const nlohmann::json* markets = top.find("more_markets")) detail::read_more_markets(*markets, s, error);
     if (const nlohmann::json* market = top.find("market")) {
-        detail::JsonFields fields(*market, "scenario.market", error);
-        if (const nlohmann::json* tiers = fields.find("tiers")) {
-            if (!tiers->is_array() || tiers->empty() || tiers->size() > margin_tiers_max) {
-                fields.fail("scenario.market.tiers: expected 1 to 4 tiers");
-            } else {
-                s.market.tier_count = static_cast<std::uint8_t>(tiers->size());
-                for (std::size_t i = 0; i < tiers->size(); ++i) {
-                    MarginTier& tier = s.market.tiers[i];
-                    detail::JsonFields t((*tiers)[i], std::string("scenario.market.tiers[") + std::to_string(i) + "]", error);
-                    t.integer("notional_max_atoms", tier.notional_max, std::int64_t{1});
-                    t.fraction_ppm("initial_margin", tier.initial);
-                    t.fraction_ppm("maintenance_margin", tier.maintenance);
-                    t.only_known(written["market"]["tiers"][0]);
-                }
-            }
-        }
-        fields.fraction_ppm("liquidation_penalty", s.market.liquidation_penalty);
-        fields.fraction_ppm("liquidator_discount", s.market.liquidator_discount);
-        fields.fraction_ppm("full_liquidation_below", s.market.full_liquidation_below);
-        fields.fraction_ppm("liquidation_buffer", s.market.liquidation_buffer);
-        fields.integer("tick_size", s.market.tick_size, std::int64_t{1});
-        fields.integer("lot_size", s.market.lot_size, std::int64_t{1});
-        fields.integer("position_max", s.market.position_max, std::int64_t{1});
-        fields.integer("open_interest_max", s.market.open_interest_max, std::int64_t{1});
-        fields.integer("staleness_max_ms", s.market.staleness_max_ms, std::int64_t{0});
-        fields.fraction_ppm("taker_fee", s.market.taker_fee);
-        fields.fraction_ppm("maker_fee", s.market.maker_fee);
-        fields.fraction_ppm("fee_to_fund", s.market.fee_to_fund);
-        fields.integer("shared_fund_draw_max", s.market.shared_fund_draw_max, std::int64_t{0});
-        nlohmann::json known_market = written["market"];
-        for (const char* key : {"taker_fee", "maker_fee", "fee_to_fund", "shared_fund_draw_max"}) known_market[key] = nullptr;
-        fields.only_known(known_market);
-        if (error.empty()) {
-            if (Result<void> valid = validate_market_config(s.market); !valid) {
-                error = std::string("scenario.market: ") + std::string(valid.error().detail);
-            }
-        }
+        detail::read_market_config(*market, "scenario.market", written["market"], s.market, error);
     }
     top.number("initial_price", s.initial_price, 1e-6, 1e12);
     if (const nlohmann::json* model = top.find("model")) detail::read_model(*model, s.model, error);
@@ -445,7 +356,11 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         fields.number("long_fraction", p.long_fraction, 0.0, 1.0);
         fields.integer("entry_steps", p.entry_steps);
         fields.integer("liquidator_delay_steps", p.liquidator_delay_steps);
-        fields.only_known(written["population"]);
+        detail::read_numbers(fields, "market_weights", p.market_weights, 0.0, 1e6);
+        fields.number("second_market_fraction", p.second_market_fraction, 0.0, 1.0);
+        nlohmann::json known_population = written["population"];
+        for (const char* key : {"market_weights", "second_market_fraction"}) known_population[key] = nullptr;
+        fields.only_known(known_population);
         if (p.leverage_max < p.leverage_min) fields.fail("scenario.population: leverage_max below leverage_min");
     }
     if (const nlohmann::json* fund = top.find("fund")) {
@@ -564,6 +479,10 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     top.integer("seed", s.seed);
     top.integer("threads", s.threads, std::uint32_t{0}, std::uint32_t{1024});
     top.boolean("audit_every_step", s.audit_every_step);
+    if (error.empty() && !markets_consistent(s)) {
+        error = "scenario: several markets need the correlated model with one volatility and jump beta per market, "
+                "and market_weights one per market";
+    }
     return out;
 }
 
