@@ -561,6 +561,8 @@ inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report
     }
     const double deficit = detail::to_units(report.deficit.atoms(), quote_decimals);
     const double socialized = detail::to_units(report.socialized.atoms(), quote_decimals);
+    bool first = report.remainder.is_positive();
+    for (const MarketPathSummary& market : summary_.markets) first = first && !market.shortfall;
     for (std::size_t k = 0; k < markets_.size(); ++k) {
         const bool touched = report.closed_count == 0 ? k == 0 : closed_by_market_[k] > 0.0;
         if (!touched) continue;
@@ -571,6 +573,7 @@ inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report
         market.bad_debt += deficit * share;
         market.socialized += socialized * share;
         if (report.remainder.is_positive()) market.shortfall = true;
+        if (first) market.first_shortfall = true;
     }
 }
 

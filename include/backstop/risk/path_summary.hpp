@@ -19,6 +19,7 @@ struct MarketPathSummary {
     double bad_debt = 0.0;           // attributed deficits
     double socialized = 0.0;         // attributed remainders beyond the fund
     bool shortfall = false;          // a liquidation closing a position here left a remainder beyond the fund
+    bool first_shortfall = false;    // the path's first such liquidation closed a position here
     double final_price = 0.0;
     double price_drawdown_max = 0.0;  // the largest fall of the mark from its running high, a fraction
 };

@@ -26,13 +26,16 @@ struct TailMeasure {
 };
 
 // One market of a run: how often a shortfall beyond the fund came from a liquidation in it (a
-// path can count in several markets: a cross-margined account's liquidation closes positions in
-// each), with its interval, and the means per path of what was attributed to it, with normal
+// path can count in several markets: once the fund is empty every market's liquidations leave
+// one, and a cross-margined account's closes positions in each), how often the path's first
+// shortfall did (where the fund ran out), each with its interval, and the means per path of what was attributed to it, with normal
 // intervals (mean +- z x sd / sqrt(n)).
 struct MarketStatistics {
     std::string name;
     std::uint64_t shortfall_paths = 0;
     BinomialInterval shortfall{};       // P(a shortfall from this market), Wilson
+    std::uint64_t first_shortfall_paths = 0;
+    BinomialInterval first_shortfall{};  // P(the path's first shortfall came from this market), Wilson
     double mean_liquidations = 0.0;
     BinomialInterval mean_bad_debt{};   // estimate = mean, lower/upper = its interval (quote units)
     double mean_socialized = 0.0;
@@ -80,6 +83,7 @@ inline Result<std::vector<MarketStatistics>> summarize_markets(const RunResult& 
         for (std::size_t p = 0; p < result.paths.size(); ++p) {
             const MarketPathSummary& path = result.paths[p].markets[k];
             m.shortfall_paths += path.shortfall ? 1u : 0u;
+            m.first_shortfall_paths += path.first_shortfall ? 1u : 0u;
             m.mean_liquidations += static_cast<double>(path.liquidations) / n;
             m.mean_socialized += path.socialized / n;
             m.mean_closed_notional += path.closed_notional / n;
@@ -88,6 +92,9 @@ inline Result<std::vector<MarketStatistics>> summarize_markets(const RunResult& 
         Result<BinomialInterval> shortfall = wilson_interval(m.shortfall_paths, result.paths.size(), confidence);
         if (!shortfall) return shortfall.error();
         m.shortfall = *shortfall;
+        Result<BinomialInterval> first = wilson_interval(m.first_shortfall_paths, result.paths.size(), confidence);
+        if (!first) return first.error();
+        m.first_shortfall = *first;
         Result<SampleMoments> bad_debt = moments(Span<const double>(values));
         if (!bad_debt) return bad_debt.error();
         const double half = z * std::sqrt(bad_debt->variance / n);

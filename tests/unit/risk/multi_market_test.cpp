@@ -145,16 +145,21 @@ TEST_CASE("multi-market lab: cross-margined traders, conserved paths, per-market
         double bad_debt = 0.0;
         double socialized = 0.0;
         bool any_shortfall = false;
+        std::size_t first_shortfalls = 0;
         std::uint64_t liquidations = 0;
         for (const MarketPathSummary& m : path.markets) {
             bad_debt += m.bad_debt;
             socialized += m.socialized;
             any_shortfall = any_shortfall || m.shortfall;
+            first_shortfalls += m.first_shortfall ? 1 : 0;
+            CHECK((!m.first_shortfall || m.shortfall));
             liquidations += m.liquidations;
         }
         CHECK(bad_debt == Approx(path.bad_debt).margin(1e-6));
         CHECK(socialized == Approx(path.socialized).margin(1e-6));
         CHECK(any_shortfall == path.depleted());
+        CHECK((first_shortfalls > 0) == path.depleted());  // one market, or two for a cross-margined account
+        CHECK(first_shortfalls <= 2);
         CHECK(liquidations >= path.liquidations);  // a cross-margined liquidation counts in each market it closed
         depleted += path.depleted() ? 1u : 0u;
     }
@@ -163,6 +168,7 @@ TEST_CASE("multi-market lab: cross-margined traders, conserved paths, per-market
         CHECK(m.mean_liquidations > 0.0);
         CHECK(m.shortfall.lower <= m.shortfall.estimate);
         CHECK(m.shortfall.estimate <= m.shortfall.upper);
+        CHECK(m.first_shortfall_paths <= m.shortfall_paths);
         CHECK(m.mean_bad_debt.lower <= m.mean_bad_debt.estimate);
         CHECK(m.price_drawdown_median > 0.0);
     }
