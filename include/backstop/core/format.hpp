@@ -1,11 +1,13 @@
 // fmt formatters for the core vocabulary: ErrorCode ("overflow"), Error
-// ("overflow (2): result does not fit the representation") and Rounding ("half_even").
+// ("overflow (2): result does not fit the representation"), Rounding ("half_even") and the wide
+// integers Int128 and Int256 (decimal digits, "-170141183460469231731687303715884105727").
 // They accept the usual string options (width, fill, alignment): fmt::format("{:>12}", code).
 #pragma once
 
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
+#include "backstop/core/wide_int.hpp"
 
 #include <fmt/format.h>
 
@@ -39,5 +41,23 @@ struct fmt::formatter<backstop::Rounding> : fmt::formatter<std::string_view> {
     template <class FormatContext>
     auto format(backstop::Rounding rounding, FormatContext& ctx) const {
         return fmt::formatter<std::string_view>::format(backstop::rounding_name(rounding), ctx);
+    }
+};
+
+// Boost's numbers print through iostreams only, which fmt 9 no longer picks up by itself; these
+// go through str() instead, exact at any width, with the string options (fill, align, width).
+template <>
+struct fmt::formatter<backstop::Int128> : fmt::formatter<std::string_view> {
+    template <class FormatContext>
+    auto format(const backstop::Int128& value, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(value.str(), ctx);
+    }
+};
+
+template <>
+struct fmt::formatter<backstop::Int256> : fmt::formatter<std::string_view> {
+    template <class FormatContext>
+    auto format(const backstop::Int256& value, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(value.str(), ctx);
     }
 };
