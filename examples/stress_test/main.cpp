@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     CLI::App app{"backstop stress test: Monte Carlo of an insurance fund with the margin engine in the loop; "
                  "prints a summary and writes an HTML/JSON/CSV report."};
     std::string scenario_file, save_file, output = "stress-report", model_name, policy_name, fee_name, settlement_name;
-    std::uint32_t paths = 0, traders = 0, days = 0, threads = 0, grid_paths = 24;
+    std::uint32_t paths = 0, traders = 0, days = 0, threads = 0, grid_paths = 0;
     std::uint64_t seed = 0;
     double fund = -1.0;
     bool quiet = false;
@@ -92,8 +92,14 @@ int main(int argc, char** argv) {
     app.add_option("--traders", traders, "Traders (default 2000)")->check(CLI::Range(1u, 1'000'000u));
     app.add_option("--days", days, "Horizon in days of hourly steps (default 30)")->check(CLI::Range(1u, 3650u));
     app.add_option("--threads", threads, "Worker threads (default: every core)")->check(CLI::Range(0u, 1024u));
-    app.add_option("--grid-paths", grid_paths, "Paths per cell of the margin x penalty grid (0: no grid; default 24)")
-        ->check(CLI::Range(0u, 1'000'000u));
+    app.add_option("--grid-paths", grid_paths,
+                   "Paths per cell of the margin x penalty grid, the run's first seeds (0: no grid; default: every path "
+                   "of the run, so the running configuration's cell is the headline)")
+        ->check(CLI::Range(0u, 10'000'000u));
+    bool full_grid = false;
+    app.add_flag("--full-grid", full_grid,
+                 "Run every maintenance x penalty pair of the grid (default: one parameter at a time around the market "
+                 "that ran, which costs fewer runs)");
     app.add_option("--out", output, "Folder for report.html, report.json and csv/ (default ./stress-report)");
     app.add_flag("--quiet", quiet, "No progress bar");
     try {
@@ -148,7 +154,8 @@ int main(int argc, char** argv) {
     }
 
     StressReportOptions options;
-    options.grid_paths = grid_paths;
+    if (app.count("--grid-paths") > 0) options.grid_paths = grid_paths;
+    options.grid.one_at_a_time = !full_grid;
     Progress progress;
     Result<StressReport> report = make_error(ErrorCode::invalid_argument, "not run");
     const auto start = std::chrono::steady_clock::now();

@@ -13,7 +13,15 @@
 #     logs every console level as INFO, so console.error cannot be told from console.log: the
 #     report's script has no reason to write to the console, so ANY console message fails;
 #   - the page is self-contained: no resource (script, style, image, frame, font) is loaded from
-#     anywhere but the page itself (data: URLs and #fragments are fine).
+#     anywhere but the page itself (data: URLs and #fragments are fine);
+#   - labels never overlap: in each chart's <svg>, no two <text> boxes as Chromium lays them out
+#     (getBoundingClientRect, so rotated text counts as drawn) intersect by more than half a pixel;
+#   - every chart has labelled axes with units: a <text class="axis-label x"> and a
+#     <text class="axis-label y">, each with its unit in parentheses, e.g. "fund balance (USDC)".
+# The boxes are measured in the browser: Chromium opens a copy of the page (OUT_DIR/checked.html)
+# with one script added at the end of <body> that measures every chart's text and writes what it
+# found to <html data-layout-check="JSON">, which the dumped DOM carries. The script only reads
+# the layout, so the copy renders as the page does (the screenshot is of it).
 # Exit codes: 0 all checks pass, 1 a check failed, 77 Chromium is not installed (skip).
 # The browser is kept off the network (no background services, every host name resolves to
 # nothing) and bounded by `timeout`, so the test never hangs.
@@ -58,7 +66,49 @@ log=$out_dir/chromium.log
 rm -f "$screenshot" "$dom" "$log"
 profile=$(mktemp -d "$out_dir/chromium-profile.XXXXXX") || exit 1
 trap 'rm -rf "$profile"' EXIT
-url=$("$python" -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).resolve().as_uri())' "$report")
+# The copy with the measuring script, next to the page (so that relative links resolve as they
+# would): before the last </body>, or at the end when there is none.
+checked=$out_dir/checked.html
+"$python" - "$report" "$checked" <<'PY' || { echo "FAIL: setup: cannot write $checked"; exit 1; }
+import sys
+MEASURE = r"""<script>(function () {
+  var out = [];
+  var charts = document.querySelectorAll('figure.chart');
+  for (var c = 0; c < charts.length; ++c) {
+    var svg = charts[c].querySelector('svg');
+    if (!svg) continue;
+    var texts = svg.querySelectorAll('text');
+    var boxes = [];
+    for (var i = 0; i < texts.length; ++i) {
+      var r = texts[i].getBoundingClientRect();
+      var words = (texts[i].textContent || '').trim();
+      if (words && r.width > 0 && r.height > 0) boxes.push({text: words, l: r.left, t: r.top, r: r.right, b: r.bottom});
+    }
+    var overlaps = [];
+    for (var a = 0; a < boxes.length; ++a) {
+      for (var b = a + 1; b < boxes.length; ++b) {
+        var w = Math.min(boxes[a].r, boxes[b].r) - Math.max(boxes[a].l, boxes[b].l);
+        var h = Math.min(boxes[a].b, boxes[b].b) - Math.max(boxes[a].t, boxes[b].t);
+        if (w > 0.5 && h > 0.5) overlaps.push([boxes[a].text, boxes[b].text, Math.round(w * 10) / 10, Math.round(h * 10) / 10]);
+      }
+    }
+    var axis = function (which) {
+      var found = svg.querySelectorAll('text.axis-label.' + which);
+      var labels = [];
+      for (var k = 0; k < found.length; ++k) labels.push((found[k].textContent || '').trim());
+      return labels;
+    };
+    out.push({id: charts[c].id || '(no id)', texts: boxes.length, overlaps: overlaps, x: axis('x'), y: axis('y')});
+  }
+  document.documentElement.setAttribute('data-layout-check', JSON.stringify(out));
+})();</script>
+"""
+page = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+at = page.lower().rfind("</body>")
+page = page + MEASURE if at < 0 else page[:at] + MEASURE + page[at:]
+open(sys.argv[2], "w", encoding="utf-8").write(page)
+PY
+url=$("$python" -c 'import pathlib, sys; print(pathlib.Path(sys.argv[1]).resolve().as_uri())' "$checked")
 window=${BROWSER_WINDOW_SIZE:-1280,2600}
 
 failures=0
@@ -145,6 +195,7 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.body = None
+        self.layout = None         # the measuring script's findings (JSON), from <html>
         self.charts = []           # [id, svg count, drawn element count]
         self.figure_depth = 0      # nesting of <figure> inside the current chart figure
         self.svg_depth = 0
@@ -160,6 +211,8 @@ class Page(HTMLParser):
     def element(self, tag, attrs, closes):
         if tag == "body" and self.body is None:
             self.body = attrs
+        if tag == "html" and self.layout is None:
+            self.layout = attrs.get("data-layout-check")
         fetched = FETCHING.get(tag)
         for name in ([fetched, "xlink:href"] if fetched else []):
             if name in attrs and not local(attrs[name]):
@@ -242,6 +295,31 @@ else:
     print(f"FAIL script ran: <body data-charts-rendered=\"{rendered}\""
           + (f" data-charts-expected=\"{expected}\"" if expected is not None else "")
           + ">, expected 4")
+
+# Labels and axes, from the boxes Chromium measured.
+import json
+UNIT = re.compile(r"\([^()]*[^()\s][^()]*\)")  # a unit in parentheses: (USDC), (%), (days)
+try:
+    measured = json.loads(page.layout) if page.layout else None
+except ValueError:
+    measured = None
+if measured is None:
+    print("FAIL labels: the measuring script left no findings on <html data-layout-check> (it did not run)")
+else:
+    for chart in measured:
+        cid = chart["id"]
+        if chart["overlaps"]:
+            shown = "; ".join(f"'{a}' and '{b}' ({w} x {h} px)" for a, b, w, h in chart["overlaps"][:4])
+            print(f"FAIL labels overlap: {cid}: {len(chart['overlaps'])} pair(s) of its {chart['texts']} texts: {shown}")
+        else:
+            print(f"PASS labels: {cid}: none of its {chart['texts']} texts overlaps another")
+        missing = [w for w in ("x", "y") if not any(UNIT.search(t) for t in chart[w])]
+        if missing:
+            found = ", ".join(f"{w}: {chart[w] or 'none'}" for w in ("x", "y"))
+            print(f"FAIL axes: {cid}: no {' and no '.join(missing)} axis label with a unit in parentheses "
+                  f"(<text class=\"axis-label {missing[0]}\">...(unit)</text>; found {found})")
+        else:
+            print(f"PASS axes: {cid}: x '{chart['x'][0]}', y '{chart['y'][0]}'")
 
 if page.external:
     shown = "; ".join(sorted(set(page.external))[:5])

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The browser test: the demo writes a (small) report, then headless Chromium opens it, takes a
-# screenshot and checks its four charts and that no script failed (check_report.sh).
+# screenshot and checks its four charts, their labels (none overlaps, axes with units) and that no
+# script failed (check_report.sh). The full grid (every margin x penalty pair) puts the most
+# points and labels in the frontier chart.
 #   report_in_browser.sh STRESS_TEST_BINARY OUT_DIR
 # Exit codes: 0 pass, 1 fail, 77 Chromium is not installed (skipped, with the reason printed).
 set -uo pipefail
@@ -13,7 +15,7 @@ out_dir=$2
 here=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$out_dir"
 mkdir -p "$out_dir"
-if ! "$binary" --paths 60 --traders 300 --days 5 --grid-paths 8 --threads 1 --quiet --out "$out_dir/report" \
+if ! "$binary" --paths 60 --traders 300 --days 5 --full-grid --threads 1 --quiet --out "$out_dir/report" \
      > "$out_dir/stress_test.out"; then
   echo "FAIL: the demo could not write the report:"
   cat "$out_dir/stress_test.out"

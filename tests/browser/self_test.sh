@@ -12,6 +12,9 @@
 #   empty-svg         chart-size's <svg> draws nothing: must fail on that chart;
 #   no-script         the last script is missing: must fail on the script's mark;
 #   external          loads a script from a CDN: must fail on self-containment;
+#   overlap           two labels of chart-loss drawn over each other (VaR and ES at close values,
+#                     as the report once drew them): must fail on overlapping labels;
+#   no-units          chart-size's y axis label has no unit: must fail on the axes;
 #   skip              CHROMIUM points nowhere: must exit 77 (skip) without running a browser.
 # Exit 0 only if every expectation holds; 77 if Chromium is not installed.
 set -uo pipefail
@@ -34,8 +37,12 @@ fi
 # write_page FILE [OPTION...]: the good page, or a broken one.
 #   no-frontier   leave chart-frontier out      empty-size   chart-size's <svg> has no shapes
 #   no-mark       leave out the last script     extra=HTML   insert HTML before the last script
+#   overlap       two labels of chart-loss over each other
+#   no-units      chart-size's y axis label without a unit
+# Every chart of the good page has its axis labels (class axis-label x / y, a unit in
+# parentheses) and labels that do not touch.
 write_page() {
-  local file=$1 frontier=1 size_shapes=1 mark=1 extra=""
+  local file=$1 frontier=1 size_shapes=1 mark=1 extra="" loss_extra="" size_y="open interest (BTC)"
   shift
   for option in "$@"; do
     case $option in
@@ -43,6 +50,8 @@ write_page() {
       empty-size) size_shapes=0 ;;
       no-mark) mark=0 ;;
       extra=*) extra=${option#extra=} ;;
+      overlap) loss_extra='<text x="500" y="60">VaR 99%: 232k</text><text x="512" y="64">ES 97.5%: 229k</text>' ;;
+      no-units) size_y="open interest" ;;
     esac
   done
   {
@@ -87,6 +96,8 @@ write_page() {
   <polyline points="50,150 120,146 190,140 260,148 330,135 400,130 470,124 540,128 620,118" fill="none" stroke="#1f4fb4" stroke-width="2.5"/>
   <line class="axis" x1="50" y1="280" x2="620" y2="280"/><line class="axis" x1="50" y1="20" x2="50" y2="280"/>
   <text x="52" y="296">day 0</text><text x="580" y="296">day 250</text><text x="8" y="154">100</text>
+  <text class="axis-label x" x="335" y="296" text-anchor="middle">time (days)</text>
+  <text class="axis-label y" x="56" y="14">price (USDC)</text>
 </svg>
 </figure>
 
@@ -99,6 +110,9 @@ write_page() {
   <rect x="300" y="252" width="50" height="28" fill="#d9534f"/><rect x="360" y="265" width="50" height="15" fill="#d9534f"/>
   <rect x="420" y="272" width="50" height="8" fill="#d9534f"/><rect x="480" y="276" width="50" height="4" fill="#d9534f"/>
   <text x="60" y="296">0</text><text x="540" y="296">3.8 M USDC</text>
+  <text class="axis-label x" x="335" y="296" text-anchor="middle">fund loss (USDC)</text>
+  <text class="axis-label y" x="56" y="14">paths (count)</text>
+  @LOSS_EXTRA@
 </svg>
 </figure>
 
@@ -117,6 +131,8 @@ HTML
       echo '  <text x="300" y="150">no data</text>'
     fi
     cat <<'HTML'
+  <text class="axis-label x" x="335" y="296" text-anchor="middle">time (days)</text>
+  <text class="axis-label y" x="56" y="14">@SIZE_Y@</text>
 </svg>
 </figure>
 HTML
@@ -132,6 +148,8 @@ HTML
   <circle cx="210" cy="175" r="5" fill="#6a3d9a"/><circle cx="280" cy="210" r="5" fill="#6a3d9a"/>
   <circle cx="350" cy="235" r="5" fill="#6a3d9a"/><circle cx="420" cy="250" r="5" fill="#6a3d9a"/>
   <text x="52" y="296">fund 0</text><text x="560" y="296">fund 10 M</text>
+  <text class="axis-label x" x="335" y="296" text-anchor="middle">insurance fund (USDC)</text>
+  <text class="axis-label y" x="56" y="14">p99 socialized loss (USDC)</text>
 </svg>
 </figure>
 HTML
@@ -141,7 +159,7 @@ HTML
       echo "<script>document.body.dataset.chartsRendered = String(document.querySelectorAll('figure.chart svg').length);</script>"
     fi
     printf '</body>\n</html>\n'
-  } >"$file"
+  } | sed -e "s|@LOSS_EXTRA@|$loss_extra|" -e "s|@SIZE_Y@|$size_y|" >"$file"
 }
 
 failures=0
@@ -186,6 +204,10 @@ expect three-charts fail "charts:" "script ran:"
 expect empty-svg fail "chart chart-size:"
 expect no-script fail "script ran:"
 expect external fail "self-contained:"
+write_page "$out/overlap.html" overlap
+expect overlap fail "labels overlap: chart-loss:"
+write_page "$out/no-units.html" no-units
+expect no-units fail "axes: chart-size:"
 cp "$out/good.html" "$out/skip.html"
 CHROMIUM=/nonexistent/chromium expect skip skip
 

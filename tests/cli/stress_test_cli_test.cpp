@@ -7,6 +7,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -61,13 +62,21 @@ std::string console_value(const std::string& console, const std::string& label) 
     return "";
 }
 
-double first_number(const std::string& text) { return std::stod(text); }
-// "0.0417  [0.0074, 0.2024]" -> the bracketed pair
+// The console writes money with thousands separators and its unit ("1,234.56 USDC") and
+// probabilities as percentages ("4.17%"): the number as a fraction or in quote units.
+double number(std::string text) {
+    text.erase(std::remove(text.begin(), text.end(), ','), text.end());
+    std::size_t used = 0;
+    const double x = std::stod(text, &used);
+    return used < text.size() && text[used] == '%' ? x / 100.0 : x;
+}
+double first_number(const std::string& text) { return number(text.substr(0, text.find("  "))); }
+// "4.17%  [0.74%, 20.24%]" -> the bracketed pair, as fractions
 std::pair<double, double> bracket(const std::string& text) {
     const auto open = text.find('[');
-    const auto comma = text.find(',', open);
+    const auto comma = text.find(", ", open);
     REQUIRE(open != std::string::npos);
-    return {std::stod(text.substr(open + 1)), std::stod(text.substr(comma + 1))};
+    return {number(text.substr(open + 1, comma - open - 1)), number(text.substr(comma + 2))};
 }
 
 const char* small_run = "--paths 48 --traders 200 --days 4 --grid-paths 6 --threads 2 --fund 2000";
@@ -114,7 +123,19 @@ TEST_CASE("the console figures are the report's JSON figures", "[cli]") {
           money(json["policies"][1]["mean_socialized"].get<double>()));
     std::size_t frontier = 0;
     for (const auto& cell : json["grid"]["cells"]) frontier += cell["on_frontier"].get<bool>() ? 1u : 0u;
-    CHECK(console_value(run.out, "grid cells on the frontier") == std::to_string(frontier) + " of 16");
+    // The default grid: one parameter at a time around the market that ran (3 cells), on the run's
+    // first 6 seeds; the running cell's line is its JSON cell.
+    CHECK(console_value(run.out, "grid cells on the frontier") == std::to_string(frontier) + " of 3");
+    CHECK(json["grid"]["paths_per_cell"].get<std::uint32_t>() == 6);
+    for (const auto& cell : json["grid"]["cells"]) {
+        if (!cell["running"].get<bool>()) continue;
+        const std::string running = console_value(run.out, "grid: this market's cell");
+        CHECK(first_number(running) == probability(cell["depletion"]["estimate"].get<double>()));
+        CHECK(bracket(running).second == probability(cell["depletion"]["upper"].get<double>()));
+    }
+    // What was simulated, in words, before the figures.
+    CHECK(run.out.find("simulated: BTC (IM 5.0%, MM 3.0%, penalty 1.5%); garch-jump model; 96 steps of 1 h; 200 traders") !=
+          std::string::npos);
     // The run is not trivial: the small fund is depleted on some paths.
     CHECK(summary["depleted_paths"].get<std::uint64_t>() > 0);
 }
@@ -147,7 +168,7 @@ TEST_CASE("--help lists the options and exits 0", "[cli]") {
     const Outcome run = run_demo("--help", "help");
     CHECK(run.exit_code == 0);
     for (const char* option : {"--paths", "--seed", "--model", "--fund", "--policy", "--threads", "--out",
-                               "--scenario", "--save-scenario"}) {
+                               "--scenario", "--save-scenario", "--grid-paths", "--full-grid"}) {
         CHECK(run.out.find(option) != std::string::npos);
     }
 }

@@ -23,6 +23,7 @@
 
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/risk/normal.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/simulator.hpp"
 #include "backstop/risk/statistics.hpp"
@@ -268,6 +269,13 @@ struct GridOptions {
     double initial_to_maintenance = 5.0 / 3.0;  // dYdX: IMF 5%, MMF 3%
     double target_probability = 0.01;            // for each cell's required fund size
     double confidence = 0.95;
+    // Add the scenario's own margins and penalty as a cell when the grid does not hold them: a
+    // reader looks for the configuration that ran first (the report turns it on).
+    bool include_running = false;
+    // Only the cells that differ from the scenario's own market in one parameter (its maintenance
+    // with every penalty, its penalty with every maintenance), when the grid holds that market:
+    // one parameter at a time, so the cost grows with the sum of the axes, not their product.
+    bool one_at_a_time = false;
 };
 
 struct GridCell {
@@ -278,8 +286,10 @@ struct GridCell {
     DepletionPoint depletion{};       // at the scenario's initial fund
     double required_fund = 0.0;       // smallest fund for the target probability (point estimate)
     double mean_bad_debt = 0.0;
+    BinomialInterval bad_debt{};      // estimate = mean_bad_debt, lower/upper its normal interval
     double mean_liquidations = 0.0;
     bool on_frontier = false;         // no other cell offers at least the leverage with at most the risk
+    bool running = false;             // the scenario's own margins and penalty (the headline run)
 };
 
 // Risk of a cell, for the frontier: its depletion probability, ties broken by the fund it needs
@@ -298,7 +308,8 @@ inline bool dominates(const GridCell& a, const GridCell& b) {
 }
 
 namespace detail {
-// The scenario with one margin tier at (maintenance x ratio, maintenance) and the penalty.
+// The scenario with one margin tier at (maintenance x ratio, maintenance) and the penalty (in
+// the first market: the grid asks about one market's parameters).
 inline Scenario grid_cell(const Scenario& scenario, double maintenance, double penalty, const GridOptions& options) {
     Scenario cell = scenario;
     cell.market.tier_count = 1;
@@ -307,6 +318,50 @@ inline Scenario grid_cell(const Scenario& scenario, double maintenance, double p
                                       ppm_from_fraction(maintenance)};
     cell.market.liquidation_penalty = ppm_from_fraction(penalty);
     return cell;
+}
+
+// Whether the grid's cell (maintenance, penalty) is the scenario's own market: one tier with the
+// same rates, to the part per million the engine keeps. That cell then runs the scenario itself,
+// so it is the headline run, not a near copy of it.
+inline bool is_running_cell(const Scenario& scenario, double maintenance, double penalty, const GridOptions& options) {
+    const MarketConfig& m = scenario.market;
+    return m.tier_count == 1 && m.tiers[0].maintenance == ppm_from_fraction(maintenance) &&
+           m.tiers[0].initial == ppm_from_fraction(maintenance * options.initial_to_maintenance) &&
+           m.liquidation_penalty == ppm_from_fraction(penalty);
+}
+
+// One cell's figures from a run of its configuration.
+inline Result<GridCell> grid_cell_figures(const Scenario& cell, const RunResult& result, const GridOptions& options,
+                                          Progress* progress) {
+    Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
+    if (!required) return required.error();
+    const std::vector<double> at{cell.fund.initial};
+    Result<std::vector<DepletionPoint>> point =
+        depletion_curve(Span<const double>(*required), Span<const double>(at), options.confidence);
+    if (!point) return point.error();
+    const MarketConfig& m = cell.market;
+    GridCell out;
+    out.maintenance_margin = static_cast<double>(m.tiers[0].maintenance.count()) / 1e6;
+    out.initial_margin = static_cast<double>(m.tiers[0].initial.count()) / 1e6;
+    out.liquidation_penalty = static_cast<double>(m.liquidation_penalty.count()) / 1e6;
+    out.max_leverage = 1.0 / out.initial_margin;
+    out.depletion = point->front();
+    out.required_fund =
+        size_for_target(sorted_copy(Span<const double>(*required)), options.target_probability);
+    const double n = static_cast<double>(result.paths.size());
+    double squares = 0.0;  // Welford, in path order: the same figure whatever the threads
+    for (std::size_t i = 0; i < result.paths.size(); ++i) {
+        const double x = result.paths[i].bad_debt;
+        const double delta = x - out.mean_bad_debt;
+        out.mean_bad_debt += delta / static_cast<double>(i + 1);
+        squares += delta * (x - out.mean_bad_debt);
+        out.mean_liquidations += static_cast<double>(result.paths[i].liquidations);
+    }
+    out.mean_liquidations /= n;
+    const double half =
+        n > 1.0 ? -normal_quantile(0.5 * (1.0 - options.confidence)) * std::sqrt(squares / (n - 1.0) / n) : 0.0;
+    out.bad_debt = BinomialInterval{out.mean_bad_debt, out.mean_bad_debt - half, out.mean_bad_debt + half};
+    return out;
 }
 }  // namespace detail
 
@@ -332,39 +387,62 @@ inline Result<void> check_grid(const Scenario& scenario, Span<const double> main
     return {};
 }
 
-// One run per (maintenance, penalty) pair, every run with the scenario's seeds.
+// One run per (maintenance, penalty) pair, every run with the scenario's seeds (common random
+// numbers: the cells differ by their parameters, not by their luck). The cell that is the
+// scenario's own market runs the scenario itself; with `run_of_scenario` (a run of `scenario`,
+// same paths) it is not run again but read from that run, so it equals the headline exactly.
+// With options.include_running a cell for the scenario's own market is added when the grid does
+// not hold it (last, marked running); with options.one_at_a_time only the cells that differ from
+// it in one parameter run.
 inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
                                                          Span<const double> penalties, const GridOptions& options = {},
-                                                         Progress* progress = nullptr) {
+                                                         Progress* progress = nullptr,
+                                                         const RunResult* run_of_scenario = nullptr) {
     if (Result<void> valid = check_grid(scenario, maintenance, penalties, options); !valid) return valid.error();
+    if (run_of_scenario != nullptr && run_of_scenario->paths.size() != scenario.paths) {
+        return make_error(ErrorCode::invalid_argument, "the run does not belong to the scenario");
+    }
+    const auto running_cell = [&]() -> Result<GridCell> {
+        Result<GridCell> cell = run_of_scenario != nullptr
+                                    ? detail::grid_cell_figures(scenario, *run_of_scenario, options, progress)
+                                    : detail::grid_cell_figures(scenario, run(scenario, false, progress), options, progress);
+        if (cell) cell->running = true;
+        return cell;
+    };
+    bool in_grid = false;
+    for (const double mm : maintenance) {
+        for (const double penalty : penalties) in_grid = in_grid || detail::is_running_cell(scenario, mm, penalty, options);
+    }
+    const MarketConfig& own = scenario.market;
     std::vector<GridCell> cells;
+    bool running_seen = false;
     for (const double mm : maintenance) {
         for (const double penalty : penalties) {
-            const double im = mm * options.initial_to_maintenance;
-            const Scenario cell = detail::grid_cell(scenario, mm, penalty, options);
-            const RunResult result = run(cell, false, progress);
-            Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
-            if (!required) return required.error();
-            const std::vector<double> at{scenario.fund.initial};
-            Result<std::vector<DepletionPoint>> point =
-                depletion_curve(Span<const double>(*required), Span<const double>(at), options.confidence);
-            if (!point) return point.error();
-            GridCell out;
-            out.maintenance_margin = mm;
-            out.initial_margin = im;
-            out.liquidation_penalty = penalty;
-            out.max_leverage = 1.0 / im;
-            out.depletion = point->front();
-            out.required_fund = detail::size_for_target(detail::sorted_copy(Span<const double>(*required)),
-                                                        options.target_probability);
-            for (const PathSummary& path : result.paths) {
-                out.mean_bad_debt += path.bad_debt;
-                out.mean_liquidations += static_cast<double>(path.liquidations);
+            if (options.one_at_a_time && in_grid && own.tiers[0].maintenance != detail::ppm_from_fraction(mm) &&
+                own.liquidation_penalty != detail::ppm_from_fraction(penalty)) {
+                continue;
             }
-            out.mean_bad_debt /= static_cast<double>(result.paths.size());
-            out.mean_liquidations /= static_cast<double>(result.paths.size());
-            cells.push_back(out);
+            Result<GridCell> cell = make_error(ErrorCode::invalid_argument, "not run");
+            if (detail::is_running_cell(scenario, mm, penalty, options)) {
+                cell = running_cell();
+                running_seen = true;
+            } else {
+                const Scenario configuration = detail::grid_cell(scenario, mm, penalty, options);
+                cell = detail::grid_cell_figures(configuration, run(configuration, false, progress), options, progress);
+            }
+            if (!cell) return cell.error();
+            // The grid's own figures for the rates it asked for (the ppm rounding aside).
+            cell->maintenance_margin = mm;
+            cell->initial_margin = mm * options.initial_to_maintenance;
+            cell->liquidation_penalty = penalty;
+            cell->max_leverage = 1.0 / cell->initial_margin;
+            cells.push_back(*cell);
         }
+    }
+    if (options.include_running && !running_seen) {
+        Result<GridCell> cell = running_cell();
+        if (!cell) return cell.error();
+        cells.push_back(*cell);
     }
     for (GridCell& cell : cells) {
         cell.on_frontier = std::none_of(cells.begin(), cells.end(),

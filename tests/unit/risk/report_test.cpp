@@ -74,7 +74,8 @@ TEST_CASE("the report's figures agree with the run they summarize", "[report]") 
     CHECK(point[0].depleted_paths == report.statistics.depleted_paths);
     REQUIRE(report.calibrated.size() == 1);
     CHECK(report.calibrated[0].size_low <= report.calibrated[0].size);
-    CHECK(report.grid.size() == 4);
+    CHECK(report.grid.size() == 5);  // 2 x 2, and the running configuration (not in the grid) last
+    CHECK(report.grid.back().running);
 }
 
 TEST_CASE("the policy comparison equals full runs under each policy", "[report]") {
@@ -115,7 +116,7 @@ TEST_CASE("the report's JSON holds every figure, at full precision", "[report]")
     CHECK(json["fan_chart"]["quantiles"][3][10].get<double>() == report.fan.quantiles[3][10]);
     CHECK(json["depletion_curve"].size() == report.depletion_curve.size());
     CHECK(json["calibration"][0]["size_high"].get<double>() == report.calibrated[0].size_high);
-    CHECK(json["grid"]["cells"].size() == 4);
+    CHECK(json["grid"]["cells"].size() == 5);
     CHECK(json["policies"][2]["policy"] == "funding");
     // Same scenario, one thread instead of two: the same report, bit for bit.
     Scenario one_thread = testing::small_wild_market();
@@ -143,7 +144,7 @@ TEST_CASE("the report's CSV tables carry the same figures", "[report]") {
     CHECK(header == "fund_size,depleted_paths,paths,estimate,lower,upper");
     CHECK(std::stod(second.substr(0, second.find(','))) == report.depletion_curve[1].fund_size);
     CHECK(count(tables[0].text, "\n") == report.fan.hours.size() + 1);
-    CHECK(count(tables[5].text, "\n") == 5);
+    CHECK(count(tables[5].text, "\n") == 6);
 }
 
 TEST_CASE("the HTML page: four charts, tables, the scenario, and nothing fetched", "[report]") {

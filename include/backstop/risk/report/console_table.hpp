@@ -1,8 +1,12 @@
-// The console summary of a stress report: one figure per line, a label then the value, so a
-// person reads it and a script (or a test) can find any figure by its label. Probabilities have
-// four decimals, money (quote units) two; the JSON has the same figures at full precision.
+// The console summary of a stress report: what was simulated in two lines, then one figure per
+// line, a label then the value with its unit, so a person reads it and a script (or a test) can
+// find any figure by its label. Probabilities are percentages with two decimals (four of the
+// fraction), money has thousands separators, two decimals and its unit; the JSON has the same
+// figures at full precision.
 #pragma once
 
+#include "backstop/risk/report/report_format.hpp"
+#include "backstop/risk/report/report_words.hpp"
 #include "backstop/risk/report/stress_report.hpp"
 #include "backstop/risk/scenario_names.hpp"
 
@@ -22,58 +26,61 @@ inline std::string console_summary(const StressReport& report) {
     auto row = [&](const std::string& label, const std::string& value) {
         out += fmt::format("  {:<{}} {}\n", label, console_label_width, value);
     };
-    auto money = [](double x) { return fmt::format("{:.2f}", x); };
-    auto probability = [](const BinomialInterval& i) {
-        return fmt::format("{:.4f}  [{:.4f}, {:.4f}]", i.estimate, i.lower, i.upper);
+    auto money = [](double x) { return usdc(x, 2); };
+    auto pct = [](double p) { return fmt::format("{:.2f}%", 100.0 * p); };
+    auto probability = [&](const BinomialInterval& i) {
+        return fmt::format("{}  [{}, {}]", pct(i.estimate), pct(i.lower), pct(i.upper));
     };
-    out += fmt::format("backstop stress test: {} model, {} traders, {} steps of {} h, {} paths, seed {}\n",
-                       name_of(sc.model), sc.population.trader_count, sc.horizon_steps, sc.step_hours, sc.paths,
-                       sc.seed);
-    out += fmt::format("fund {:.2f} USDC; policies {} / {} / {}\n", sc.fund.initial, name_of(sc.fund.fee_capture),
-                       name_of(sc.fund.settlement), name_of(sc.fund.socialized_loss));
+    out += "backstop stress test\n" + simulated_console(report);
     out += fmt::format("  {:-<{}}\n", "", console_label_width + 30);
     row("depleted paths", fmt::format("{} of {}", s.depleted_paths, s.paths));
     row("depletion probability (Wilson)", probability(s.depletion_wilson));
     row("depletion probability (C-P)", probability(s.depletion_clopper_pearson));
-    for (const TailMeasure& t : s.fund_loss) {
-        row(fmt::format("fund loss VaR {:g}%", 100.0 * t.level), money(t.value_at_risk));
-        row(fmt::format("fund loss ES {:g}%", 100.0 * t.level), money(t.expected_shortfall));
+    const HeadlineIntervals& in = report.intervals;
+    const auto range = [](double low, double high) { return fmt::format("  [{} to {}]", grouped(low), grouped(high)); };
+    for (std::size_t i = 0; i < s.fund_loss.size(); ++i) {
+        const TailMeasure& t = s.fund_loss[i];
+        const bool boot = i < in.value_at_risk.size();
+        row(fmt::format("fund loss VaR {:g}%", 100.0 * t.level),
+            money(t.value_at_risk) + (boot ? range(in.value_at_risk[i].lower, in.value_at_risk[i].upper) : ""));
+        row(fmt::format("fund loss ES {:g}%", 100.0 * t.level),
+            money(t.expected_shortfall) + (boot ? range(in.expected_shortfall[i].lower, in.expected_shortfall[i].upper) : ""));
     }
     row("fund lowest balance, 1% quantile", money(s.fund_min_p01));
     row("fund lowest balance, median", money(s.fund_min_median));
-    row("mean final fund", money(report.mean_fund_final));
+    row("mean final fund", money(report.mean_fund_final) + range(in.fund_final.lower, in.fund_final.upper));
     row("mean penalties to fund", money(report.mean_penalties_to_fund));
-    row("mean bad debt", money(s.mean_bad_debt));
+    row("mean bad debt", money(s.mean_bad_debt) + range(in.bad_debt.lower, in.bad_debt.upper));
     row("mean socialized", money(s.mean_socialized));
-    row("mean liquidations per path", fmt::format("{:.2f}", s.mean_liquidations));
+    row("mean liquidations per path", grouped(s.mean_liquidations, 2));
     row("paths not conserved", fmt::format("{}", s.paths_not_conserved));
     for (const FundSizeEstimate& e : report.calibrated) {
         row(fmt::format("fund for {:g}% depletion", 100.0 * e.target_probability),
-            e.enough_paths ? fmt::format("{:.2f}  [{:.2f}, {:.2f}]", e.size, e.size_low, e.size_high)
-                           : fmt::format("{:.2f}  (too few paths for an interval)", e.size));
+            e.enough_paths ? fmt::format("{}  [{} to {}]", money(e.size), grouped(e.size_low, 2), grouped(e.size_high, 2))
+                           : fmt::format("{}  (too few paths for an interval)", money(e.size)));
     }
     for (const PolicyOutcome& p : report.policies) {
         row(fmt::format("socialized under {}", name_of(p.policy)),
-            fmt::format("{:.2f}  (traders {:.2f}, maker {:.2f})", p.mean_socialized, p.mean_borne_by_traders,
-                        p.mean_borne_by_maker));
+            fmt::format("{}  (traders {}, maker {})", money(p.mean_socialized), grouped(p.mean_borne_by_traders, 2),
+                        grouped(p.mean_borne_by_maker, 2)));
     }
     for (const PairedComparison& c : report.comparisons) {
         for (const bool first : {true, false}) {
             const PenaltyArm& a = first ? c.first : c.second;
             row(fmt::format("{}: {}", c.what, first ? c.first_name : c.second_name),
-                fmt::format("depletion {}  C-P [{:.4f}, {:.4f}]", probability(a.statistics.depletion_wilson),
-                            a.statistics.depletion_clopper_pearson.lower, a.statistics.depletion_clopper_pearson.upper));
+                fmt::format("depletion {}  C-P [{}, {}]", probability(a.statistics.depletion_wilson),
+                            pct(a.statistics.depletion_clopper_pearson.lower), pct(a.statistics.depletion_clopper_pearson.upper)));
             if (!c.gain_label.empty()) {
                 row(fmt::format("{}: {}, {}", c.what, first ? c.first_name : c.second_name, c.gain_label),
-                    fmt::format("{:.0f}  [{:.0f}, {:.0f}]", a.management_gain.mean, a.management_gain.lower,
-                                a.management_gain.upper));
+                    fmt::format("{}  [{} to {}]", usdc(a.management_gain.mean), grouped(a.management_gain.lower),
+                                grouped(a.management_gain.upper)));
             }
             if (c.show_loss_spread) {
                 row(fmt::format("{}: {}, fund loss sd / ES {:g}%", c.what, first ? c.first_name : c.second_name,
                                 100.0 * a.es_level),
-                    fmt::format("{:.0f} [{:.0f}, {:.0f}]  /  {:.0f} [{:.0f}, {:.0f}]", a.fund_loss_sd.estimate,
-                                a.fund_loss_sd.lower, a.fund_loss_sd.upper, a.fund_loss_es.estimate, a.fund_loss_es.lower,
-                                a.fund_loss_es.upper));
+                    fmt::format("{} [{} to {}]  /  {} [{} to {}] USDC", grouped(a.fund_loss_sd.estimate),
+                                grouped(a.fund_loss_sd.lower), grouped(a.fund_loss_sd.upper), grouped(a.fund_loss_es.estimate),
+                                grouped(a.fund_loss_es.lower), grouped(a.fund_loss_es.upper)));
             }
         }
         row(fmt::format("{}: paired test", c.what),
@@ -85,10 +92,21 @@ inline std::string console_summary(const StressReport& report) {
                                                           probability(report.below_target)));
     }
     if (!report.calibration_skipped.empty()) row("fund size calibration", "skipped: the policies look at the balance");
+    out += markets_console(report);
     std::size_t frontier = 0;
-    for (const GridCell& c : report.grid) frontier += c.on_frontier ? 1u : 0u;
+    const GridCell* running = nullptr;
+    for (const GridCell& c : report.grid) {
+        frontier += c.on_frontier ? 1u : 0u;
+        running = c.running ? &c : running;
+    }
     if (!report.grid.empty()) {
         row("grid cells on the frontier", fmt::format("{} of {}", frontier, report.grid.size()));
+        row("grid paths per cell", fmt::format("{} (the headline's seeds)", report.grid_paths));
+    }
+    if (running != nullptr) {
+        row("grid: this market's cell", fmt::format("{}  [{}, {}]", pct(running->depletion.probability.estimate),
+                                                   pct(running->depletion.probability.lower),
+                                                   pct(running->depletion.probability.upper)));
     }
     return out;
 }

@@ -80,14 +80,16 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
     {
         std::string t =
             "maintenance_margin,initial_margin,liquidation_penalty,max_leverage,depletion,depletion_lower,"
-            "depletion_upper,depleted_paths,paths,required_fund,mean_bad_debt,mean_liquidations,on_frontier\n";
+            "depletion_upper,depleted_paths,paths,required_fund,mean_bad_debt,bad_debt_lower,bad_debt_upper,"
+            "mean_liquidations,on_frontier,running\n";
         for (const GridCell& c : report.grid) {
-            t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(c.maintenance_margin),
+            t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", csv_number(c.maintenance_margin),
                              csv_number(c.initial_margin), csv_number(c.liquidation_penalty), csv_number(c.max_leverage),
                              csv_number(c.depletion.probability.estimate), csv_number(c.depletion.probability.lower),
                              csv_number(c.depletion.probability.upper), c.depletion.depleted_paths, c.depletion.paths,
-                             csv_number(c.required_fund), csv_number(c.mean_bad_debt), csv_number(c.mean_liquidations),
-                             c.on_frontier ? 1 : 0);
+                             csv_number(c.required_fund), csv_number(c.mean_bad_debt), csv_number(c.bad_debt.lower),
+                             csv_number(c.bad_debt.upper), csv_number(c.mean_liquidations), c.on_frontier ? 1 : 0,
+                             c.running ? 1 : 0);
         }
         tables.push_back({"grid", std::move(t)});
     }
@@ -110,6 +112,20 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
             t += fmt::format("{},{}\n", p, csv_number(report.required_fund[p]));
         }
         tables.push_back({"required_fund", std::move(t)});
+    }
+    if (report.statistics.markets.size() > 1) {  // per market, with several
+        std::string t = "market,shortfall_paths,paths,shortfall,shortfall_lower,shortfall_upper,mean_liquidations,"
+                        "mean_bad_debt,bad_debt_lower,bad_debt_upper,mean_socialized,mean_closed_notional,"
+                        "price_drawdown_median\n";
+        for (const MarketStatistics& m : report.statistics.markets) {
+            t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.name, m.shortfall_paths, report.statistics.paths,
+                             csv_number(m.shortfall.estimate), csv_number(m.shortfall.lower), csv_number(m.shortfall.upper),
+                             csv_number(m.mean_liquidations), csv_number(m.mean_bad_debt.estimate),
+                             csv_number(m.mean_bad_debt.lower), csv_number(m.mean_bad_debt.upper),
+                             csv_number(m.mean_socialized), csv_number(m.mean_closed_notional),
+                             csv_number(m.price_drawdown_median));
+        }
+        tables.push_back({"markets", std::move(t)});
     }
     if (!report.target_fan.levels.empty()) {
         std::string t = "step,hours";

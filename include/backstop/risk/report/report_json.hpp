@@ -42,9 +42,40 @@ inline nlohmann::json report_to_json(const StressReport& report) {
         {"mean_liquidations", s.mean_liquidations},
         {"mean_penalties_to_fund", report.mean_penalties_to_fund},
         {"mean_fund_final", report.mean_fund_final},
+        {"mean_fees_to_fund", report.mean_fees_to_fund},
+        {"mean_fund_paid", report.mean_fund_paid},
+        {"mean_penalties_charged", report.mean_penalties_charged},
+        {"mean_closed_notional", report.mean_closed_notional},
+        {"max_liquidations", report.max_liquidations},
         {"paths_not_conserved", s.paths_not_conserved},
         {"convergence", convergence},
     };
+    {
+        const HeadlineIntervals& in = report.intervals;
+        const auto mean = [](const MeanInterval& m) {
+            return nlohmann::json{{"mean", m.mean}, {"lower", m.lower}, {"upper", m.upper}};
+        };
+        nlohmann::json tails = nlohmann::json::array();
+        for (std::size_t i = 0; i < in.value_at_risk.size(); ++i) {
+            tails.push_back({{"level", s.fund_loss[i].level},
+                             {"value_at_risk", {{"estimate", in.value_at_risk[i].estimate}, {"lower", in.value_at_risk[i].lower},
+                                                {"upper", in.value_at_risk[i].upper}}},
+                             {"expected_shortfall", {{"estimate", in.expected_shortfall[i].estimate},
+                                                     {"lower", in.expected_shortfall[i].lower},
+                                                     {"upper", in.expected_shortfall[i].upper}}}});
+        }
+        const auto boot = [](const BootstrapInterval& b) {
+            return nlohmann::json{{"estimate", b.estimate}, {"lower", b.lower}, {"upper", b.upper}};
+        };
+        summary["intervals"] = {{"fund_loss_tail_bootstrap", tails},
+                                {"fund_min_p01_bootstrap", boot(in.fund_min_p01)},
+                                {"fund_min_median_bootstrap", boot(in.fund_min_median)},
+                                {"fund_final", mean(in.fund_final)},
+                                {"penalties_to_fund", mean(in.penalties_to_fund)},
+                                {"bad_debt", mean(in.bad_debt)},
+                                {"socialized", mean(in.socialized)},
+                                {"liquidations", mean(in.liquidations)}};
+    }
     nlohmann::json fan = {{"levels", report.fan.levels}, {"hours", report.fan.hours}, {"quantiles", report.fan.quantiles}};
     nlohmann::json histogram = {{"first_edge", report.fund_loss.first_edge},
                                 {"bin_width", report.fund_loss.bin_width},
@@ -78,8 +109,10 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                         {"paths", c.depletion.paths},
                         {"required_fund", c.required_fund},
                         {"mean_bad_debt", c.mean_bad_debt},
+                        {"bad_debt", detail::interval_json(c.bad_debt)},
                         {"mean_liquidations", c.mean_liquidations},
-                        {"on_frontier", c.on_frontier}});
+                        {"on_frontier", c.on_frontier},
+                        {"running", c.running}});
     }
     nlohmann::json policies = nlohmann::json::array();
     for (const PolicyOutcome& p : report.policies) {
@@ -101,8 +134,25 @@ inline nlohmann::json report_to_json(const StressReport& report) {
                              {"required_fund", report.required_fund},
                              {"depletion_curve", curve},
                              {"calibration", calibration},
-                             {"grid", {{"paths_per_cell", report.grid_paths}, {"cells", grid}}},
+                             {"grid", {{"paths_per_cell", report.grid_paths},
+                                       {"common_random_numbers", true},  // the headline's first paths_per_cell seeds
+                                       {"cells", grid}}},
                              {"policies", policies}};
+    // Per market, with several (one market: the summary is the market's).
+    if (s.markets.size() > 1) {
+        nlohmann::json markets = nlohmann::json::array();
+        for (const MarketStatistics& m : s.markets) {
+            markets.push_back({{"name", m.name},
+                               {"shortfall_paths", m.shortfall_paths},
+                               {"shortfall", detail::interval_json(m.shortfall)},
+                               {"mean_liquidations", m.mean_liquidations},
+                               {"bad_debt", detail::interval_json(m.mean_bad_debt)},
+                               {"mean_socialized", m.mean_socialized},
+                               {"mean_closed_notional", m.mean_closed_notional},
+                               {"price_drawdown_median", m.price_drawdown_median}});
+        }
+        result["markets"] = markets;
+    }
     // Written only when there are some: the reports of other scenarios stay as they were.
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
     if (report.scenario.fund.target) {

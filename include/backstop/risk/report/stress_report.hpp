@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -76,19 +77,51 @@ struct PairedComparison {
     bool show_loss_spread = false;
 };
 
+// StressReportOptions::grid_paths: every path of the run.
+inline constexpr std::uint32_t grid_paths_of_run = std::numeric_limits<std::uint32_t>::max();
+
+inline GridOptions one_at_a_time_grid() {
+    GridOptions grid;
+    grid.one_at_a_time = true;
+    return grid;
+}
+
 struct StressReportOptions {
     std::vector<double> fan_levels{0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99};
     std::size_t histogram_bins = 40;
     SummaryOptions summary{};
     std::vector<double> targets{0.05, 0.01};  // depletion probabilities to calibrate the fund for
     std::size_t curve_points = 60;
-    std::vector<double> grid_maintenance{0.01, 0.02, 0.03, 0.05};
-    std::vector<double> grid_penalties{0.005, 0.01, 0.015, 0.02};
-    std::uint32_t grid_paths = 24;            // per cell (0: no grid)
-    GridOptions grid{};
+    // The margin x penalty grid. Every cell runs on the first grid_paths of the run's seeds
+    // (common random numbers); by default all of them, so the running configuration's cell is the
+    // headline run itself (read from it, not run again) and each cell's interval is as narrow as
+    // the headline's. Each other cell costs a run as long as the headline's, so by default the
+    // grid varies one parameter at a time around the default market (maintenance 3%, penalty
+    // 1.5%): a higher maintenance margin, a lower penalty, two runs more than the headline, which
+    // keeps the demo fast (grid.one_at_a_time = false runs every pair). The running configuration
+    // is added when the grid does not hold it. 0: no grid.
+    std::vector<double> grid_maintenance{0.03, 0.05};
+    std::vector<double> grid_penalties{0.01, 0.015};
+    std::uint32_t grid_paths = grid_paths_of_run;  // per cell: at most the run's paths (0: no grid)
+    GridOptions grid = one_at_a_time_grid();
     std::vector<SocializedLossChoice> policies{SocializedLossChoice::ranked_adl, SocializedLossChoice::pro_rata_haircut,
                                                SocializedLossChoice::funding};
     bool comparisons = true;  // run the management comparisons the scenario turns on (two runs each)
+};
+
+// The intervals of the headline's other figures: percentile bootstrap (1,000 resamples of the
+// paths, a fixed seed) for the VaR and ES of each tail level, normal intervals for the means per
+// path (the paths are independent).
+struct HeadlineIntervals {
+    std::vector<BootstrapInterval> value_at_risk;       // one per tail level, as RunStatistics::fund_loss
+    std::vector<BootstrapInterval> expected_shortfall;
+    BootstrapInterval fund_min_p01;     // quantiles of the fund's lowest balance
+    BootstrapInterval fund_min_median;
+    MeanInterval fund_final;
+    MeanInterval penalties_to_fund;
+    MeanInterval bad_debt;
+    MeanInterval socialized;
+    MeanInterval liquidations;
 };
 
 struct StressReport {
@@ -99,13 +132,21 @@ struct StressReport {
     std::vector<double> required_fund;          // per path
     std::vector<DepletionPoint> depletion_curve;
     std::vector<FundSizeEstimate> calibrated;   // one per target
-    std::vector<GridCell> grid;
-    std::uint32_t grid_paths = 0;
+    std::vector<GridCell> grid;                 // one cell is the running configuration (GridCell::running)
+    std::uint32_t grid_paths = 0;               // per cell, the run's first paths
     double grid_initial_to_maintenance = 0.0;
     double confidence = 0.95;                   // of every interval in the report
     std::vector<PolicyOutcome> policies;
     double mean_penalties_to_fund = 0.0;
     double mean_fund_final = 0.0;
+    // Where the fund's money went, per path (the report explains the fund's growth with them):
+    // final = initial + penalties + fees - paid for bad debt (+ what management added or took).
+    double mean_fees_to_fund = 0.0;
+    double mean_fund_paid = 0.0;
+    double mean_penalties_charged = 0.0;
+    double mean_closed_notional = 0.0;
+    std::uint64_t max_liquidations = 0;  // on one path
+    HeadlineIntervals intervals;
     std::vector<PairedComparison> comparisons;
     // With FundSetup::target: the target's fan over time (same levels as the fund's), and the
     // paths on which the fund fell below it at some step, with the interval.
@@ -184,6 +225,45 @@ inline PolicyOutcome policy_outcome(SocializedLossChoice policy, const std::vect
 
 namespace detail {
 
+inline Result<void> add_intervals(const RunResult& result, const std::vector<double>& losses, const SummaryOptions& options,
+                                  StressReport& report) {
+    HeadlineIntervals& out = report.intervals;
+    for (const double level : options.tail_levels) {
+        Result<BootstrapInterval> var = bootstrap_interval(
+            Span<const double>(losses), [level](Span<const double> x) { return value_at_risk(x, level); }, options.confidence);
+        if (!var) return var.error();
+        Result<BootstrapInterval> es = bootstrap_interval(
+            Span<const double>(losses), [level](Span<const double> x) { return expected_shortfall(x, level); },
+            options.confidence);
+        if (!es) return es.error();
+        out.value_at_risk.push_back(*var);
+        out.expected_shortfall.push_back(*es);
+    }
+    std::vector<double> minima, fund_final, penalties, bad_debt, socialized, liquidations;
+    for (const PathSummary& path : result.paths) {
+        minima.push_back(path.fund_min);
+        fund_final.push_back(path.fund_final);
+        penalties.push_back(path.penalties_to_fund);
+        bad_debt.push_back(path.bad_debt);
+        socialized.push_back(path.socialized);
+        liquidations.push_back(static_cast<double>(path.liquidations));
+    }
+    for (const auto& [level, interval] : {std::pair<double, BootstrapInterval*>{0.01, &out.fund_min_p01},
+                                          std::pair<double, BootstrapInterval*>{0.5, &out.fund_min_median}}) {
+        const double q = level;
+        Result<BootstrapInterval> b = bootstrap_interval(
+            Span<const double>(minima), [q](Span<const double> x) { return quantile(x, q); }, options.confidence);
+        if (!b) return b.error();
+        *interval = *b;
+    }
+    out.fund_final = mean_interval(fund_final, options.confidence);
+    out.penalties_to_fund = mean_interval(penalties, options.confidence);
+    out.bad_debt = mean_interval(bad_debt, options.confidence);
+    out.socialized = mean_interval(socialized, options.confidence);
+    out.liquidations = mean_interval(liquidations, options.confidence);
+    return {};
+}
+
 // The fund-size calibration: every path's required fund, the depletion curve, the smallest fund
 // for each target, and the margin x penalty grid.
 inline Result<void> add_calibration(const Scenario& scenario, const RunResult& result, const StressReportOptions& options,
@@ -203,17 +283,23 @@ inline Result<void> add_calibration(const Scenario& scenario, const RunResult& r
         report.calibrated.push_back(*estimate);
     }
     if (options.grid_paths > 0) {
+        // Path p runs on the stream (seed, p) whatever the number of paths, so the first
+        // grid_paths paths of the run are the run of the grid's scenario: the running cell is
+        // read from them.
         Scenario cells = scenario;
-        cells.paths = options.grid_paths;
+        cells.paths = std::min(options.grid_paths, scenario.paths);
+        RunResult first;
+        first.paths.assign(result.paths.begin(), result.paths.begin() + cells.paths);
         GridOptions grid = options.grid;
         grid.target_probability = options.targets.empty() ? grid.target_probability : options.targets.back();
         grid.confidence = options.summary.confidence;
+        grid.include_running = true;
         Result<std::vector<GridCell>> cells_result =
             margin_penalty_grid(cells, Span<const double>(options.grid_maintenance),
-                                Span<const double>(options.grid_penalties), grid, progress);
+                                Span<const double>(options.grid_penalties), grid, progress, &first);
         if (!cells_result) return cells_result.error();
         report.grid = std::move(*cells_result);
-        report.grid_paths = options.grid_paths;
+        report.grid_paths = cells.paths;
         report.grid_initial_to_maintenance = grid.initial_to_maintenance;
     }
     return {};
@@ -324,10 +410,18 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
         losses.push_back(path.fund_loss());
         report.mean_penalties_to_fund += path.penalties_to_fund;
         report.mean_fund_final += path.fund_final;
+        report.mean_fees_to_fund += path.fees_to_fund;
+        report.mean_fund_paid += path.fund_paid;
+        report.mean_penalties_charged += path.penalties_charged;
+        report.mean_closed_notional += path.closed_notional;
+        report.max_liquidations = std::max(report.max_liquidations, path.liquidations);
     }
-    report.mean_penalties_to_fund /= static_cast<double>(result.paths.size());
-    report.mean_fund_final /= static_cast<double>(result.paths.size());
+    for (double* mean : {&report.mean_penalties_to_fund, &report.mean_fund_final, &report.mean_fees_to_fund,
+                         &report.mean_fund_paid, &report.mean_penalties_charged, &report.mean_closed_notional}) {
+        *mean /= static_cast<double>(result.paths.size());
+    }
     report.fund_loss = detail::histogram(losses, options.histogram_bins);
+    if (Result<void> ok = detail::add_intervals(result, losses, options.summary, report); !ok) return ok.error();
 
     if (!calibrate) {
         report.calibration_skipped =
