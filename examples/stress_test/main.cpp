@@ -3,7 +3,8 @@
 // engine and the insurance fund in the loop on every path. Prints the summary table and writes
 // the report (HTML with charts, JSON and CSV of every figure) to a folder.
 //
-//   stress_test                          the default scenario
+//   stress_test                          the default scenario (risk/scenario_presets.hpp: demo_scenario)
+//   stress_test --preset three-markets   BTC, ETH and a thin alt, correlated, crashing together
 //   stress_test --paths 2000 --fund 5e5  more paths, a smaller fund
 //   stress_test --scenario my.json       a saved scenario (options given after it override it)
 //   stress_test --help
@@ -13,6 +14,7 @@
 #include "stress_test.hpp"
 
 #include <backstop/risk/scenario_names.hpp>
+#include <backstop/risk/scenario_presets.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -32,24 +34,6 @@ namespace {
 
 using namespace backstop;
 using namespace backstop::risk;
-
-// The demo's default: BTC-like hourly returns (GARCH(1,1) with t(5) shocks, 50% a year, plus a
-// gap of about -3% +- 5% once a month: about 54% a year in all), 2,000 traders with a median
-// $2,000 of collateral at 2x-20x (the dYdX v4 large-cap margins: 5% initial, 3% maintenance, a
-// 1.5% penalty to the fund), and a $250k fund.
-Scenario default_scenario() {
-    Scenario s;
-    s.model = GarchJump{};
-    s.population.trader_count = 2'000;
-    s.population.leverage_min = 2.0;
-    s.population.leverage_max = 20.0;
-    s.horizon_steps = 30 * 24;
-    s.step_hours = 1.0;
-    s.paths = 600;
-    s.seed = 1;
-    s.fund.initial = 250'000.0;
-    return s;
-}
 
 int usage_error(const std::string& message) {
     std::fprintf(stderr, "stress_test: %s\nRun with --help for the options.\n", message.c_str());
@@ -79,6 +63,10 @@ int main(int argc, char** argv) {
     std::uint64_t seed = 0;
     double fund = -1.0;
     bool quiet = false;
+    std::string preset_name;
+    app.add_option("--preset", preset_name,
+                   "Start from a preset: demo (default: one BTC-like market), three-markets (BTC, ETH and a thin alt, "
+                   "correlated, with common crashes and cross-margined traders)");
     app.add_option("--scenario", scenario_file, "Load the scenario from this JSON file (options below override it)")
         ->check(CLI::ExistingFile);
     app.add_option("--save-scenario", save_file, "Write the scenario that runs to this JSON file");
@@ -110,7 +98,10 @@ int main(int argc, char** argv) {
         return usage_error(e.what());
     }
 
-    Scenario scenario = default_scenario();
+    Scenario scenario = demo_scenario();
+    if (!preset_name.empty() && !preset_scenario(preset_name, scenario)) {
+        return usage_error("--preset: unknown preset " + preset_name + " (known: " + std::string(preset_names) + ")");
+    }
     if (!scenario_file.empty()) {
         const std::string not_loaded = stress_test::load_scenario(scenario_file, scenario);
         if (!not_loaded.empty()) return usage_error(scenario_file + std::string(": ") + not_loaded);

@@ -222,3 +222,25 @@ TEST_CASE("bad options and bad scenario files: a clear message, exit code 2, no 
         CHECK_FALSE(fs::exists(folder / "bad" / "stress-report"));
     }
 }
+
+TEST_CASE("--preset three-markets: per-market figures in the console and the report", "[cli][multi_market]") {
+    const Outcome run = run_demo("--preset three-markets --paths 24 --traders 200 --days 4 --grid-paths 0 --threads 2 --fund 2000",
+                                 "three-markets");
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    REQUIRE(run.exit_code == 0);
+    for (const char* name : {"market BTC", "market ETH", "market ALT"}) CHECK(run.out.find(name) != std::string::npos);
+    const nlohmann::json report = nlohmann::json::parse(
+        read_file(fs::path(BACKSTOP_TEST_OUTPUT) / "three-markets" / "stress-report" / "report.json"));
+    REQUIRE(report["markets"].size() == 3);
+    CHECK(report["markets"][2]["name"] == "ALT");
+    CHECK(report["scenario"]["more_markets"].size() == 2);
+    CHECK(report["scenario"]["model"]["name"] == "correlated");
+
+    // A one-market model on three markets, and an unknown preset: refused, exit code 2.
+    const Outcome mismatched = run_demo("--preset three-markets --model garch --paths 4", "bad-preset");
+    CHECK(mismatched.exit_code == 2);
+    CHECK(mismatched.err.find("inconsistent markets") != std::string::npos);
+    const Outcome unknown = run_demo("--preset moon", "bad-preset");
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("unknown preset moon (known: demo three-markets)") != std::string::npos);
+}

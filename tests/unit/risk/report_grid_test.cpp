@@ -261,6 +261,8 @@ TEST_CASE("several markets: a per-market table in every format, next to the tota
     btc.name = "BTC";
     btc.shortfall_paths = 3;
     btc.shortfall = BinomialInterval{0.125, 0.0434, 0.3100};
+    btc.first_shortfall_paths = 2;
+    btc.first_shortfall = BinomialInterval{0.0833, 0.0231, 0.2580};
     btc.mean_liquidations = 1234.5;
     btc.mean_bad_debt = BinomialInterval{53'163.72, 44'100.0, 62'227.5};
     btc.mean_socialized = 17'939.87;
@@ -270,11 +272,13 @@ TEST_CASE("several markets: a per-market table in every format, next to the tota
     eth.name = "ETH";
     eth.shortfall_paths = 1;
     eth.shortfall = BinomialInterval{0.0417, 0.0074, 0.2024};
+    eth.first_shortfall_paths = 1;
+    eth.first_shortfall = eth.shortfall;
     report.statistics.markets = {btc, eth};
 
     const std::string html = report_html(report);
     CHECK(html.find("<h2>Per market</h2>") != std::string::npos);
-    CHECK(html.find("<td>BTC</td><td>3 of 24</td><td>12.5% (4.3% to 31.0%)</td><td>1,234.5</td>"
+    CHECK(html.find("<td>BTC</td><td>3 of 24</td><td>12.5% (4.3% to 31.0%)</td><td>8.3% (2.3% to 25.8%)</td><td>1,234.5</td>"
                     "<td>53,164 USDC (44,100 to 62,228)</td><td>17,940</td><td>44,292,762</td><td>18.3%</td>") !=
           std::string::npos);
     CHECK(html.find("<td>ETH</td><td>1 of 24</td><td>4.2% (0.74% to 20.2%)</td>") != std::string::npos);
@@ -284,6 +288,8 @@ TEST_CASE("several markets: a per-market table in every format, next to the tota
     REQUIRE(json["markets"].size() == 2);
     CHECK(json["markets"][1]["name"] == "ETH");
     CHECK(json["markets"][0]["shortfall"]["upper"].get<double>() == 0.31);
+    CHECK(json["markets"][0]["first_shortfall_paths"] == 2);
+    CHECK(json["markets"][0]["first_shortfall"]["lower"].get<double>() == 0.0231);
     CHECK(json["markets"][0]["bad_debt"]["lower"].get<double>() == 44'100.0);
     CHECK(json["markets"][0]["price_drawdown_median"].get<double>() == 0.183);
 
@@ -291,13 +297,14 @@ TEST_CASE("several markets: a per-market table in every format, next to the tota
     for (const CsvTable& t : report_csv_tables(report)) {
         if (t.name != "markets") continue;
         found = true;
-        CHECK(t.text.rfind("market,shortfall_paths,paths,shortfall,shortfall_lower,shortfall_upper,", 0) == 0);
+        CHECK(t.text.rfind("market,shortfall_paths,paths,shortfall,shortfall_lower,shortfall_upper,first_shortfall_paths,", 0) == 0);
         CHECK(t.text.find("\nETH,1,24,") != std::string::npos);
     }
     CHECK(found);
     const std::string console = console_summary(report);
     CHECK(console.find("market ETH") != std::string::npos);
-    CHECK(console.find("4.17%  [0.74%, 20.24%]") != std::string::npos);
+    CHECK(console.find("4.17%  [0.74%, 20.24%];  4.17%;") != std::string::npos);
+    CHECK(console.find("12.50%  [4.34%, 31.00%];  8.33%;") != std::string::npos);
 }
 
 TEST_CASE("a run of three markets: the report lists each market and its figures from the run", "[report]") {

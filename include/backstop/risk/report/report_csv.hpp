@@ -114,12 +114,15 @@ inline std::vector<CsvTable> report_csv_tables(const StressReport& report) {
         tables.push_back({"required_fund", std::move(t)});
     }
     if (report.statistics.markets.size() > 1) {  // per market, with several
-        std::string t = "market,shortfall_paths,paths,shortfall,shortfall_lower,shortfall_upper,mean_liquidations,"
+        std::string t = "market,shortfall_paths,paths,shortfall,shortfall_lower,shortfall_upper,first_shortfall_paths,"
+                        "first_shortfall,first_shortfall_lower,first_shortfall_upper,mean_liquidations,"
                         "mean_bad_debt,bad_debt_lower,bad_debt_upper,mean_socialized,mean_closed_notional,"
                         "price_drawdown_median\n";
         for (const MarketStatistics& m : report.statistics.markets) {
-            t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.name, m.shortfall_paths, report.statistics.paths,
-                             csv_number(m.shortfall.estimate), csv_number(m.shortfall.lower), csv_number(m.shortfall.upper),
+            t += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", m.name, m.shortfall_paths,
+                             report.statistics.paths, csv_number(m.shortfall.estimate), csv_number(m.shortfall.lower),
+                             csv_number(m.shortfall.upper), m.first_shortfall_paths, csv_number(m.first_shortfall.estimate),
+                             csv_number(m.first_shortfall.lower), csv_number(m.first_shortfall.upper),
                              csv_number(m.mean_liquidations), csv_number(m.mean_bad_debt.estimate),
                              csv_number(m.mean_bad_debt.lower), csv_number(m.mean_bad_debt.upper),
                              csv_number(m.mean_socialized), csv_number(m.mean_closed_notional),

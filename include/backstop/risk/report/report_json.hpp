@@ -145,6 +145,8 @@ inline nlohmann::json report_to_json(const StressReport& report) {
             markets.push_back({{"name", m.name},
                                {"shortfall_paths", m.shortfall_paths},
                                {"shortfall", detail::interval_json(m.shortfall)},
+                               {"first_shortfall_paths", m.first_shortfall_paths},
+                               {"first_shortfall", detail::interval_json(m.first_shortfall)},
                                {"mean_liquidations", m.mean_liquidations},
                                {"bad_debt", detail::interval_json(m.mean_bad_debt)},
                                {"mean_socialized", m.mean_socialized},

@@ -197,20 +197,21 @@ inline std::string markets_html(const StressReport& report) {
     if (s.markets.size() < 2) return {};
     std::string html = fmt::format(
         "<section id=\"per-market\">\n<h2>Per market</h2>\n<table>\n<tr><th>market</th><th>paths with a shortfall from it</th>"
-        "<th>P(shortfall from it), {:g}% interval</th><th>liquidations per path</th><th>bad debt per path (USDC), interval"
+        "<th>P(shortfall from it), {:g}% interval</th><th>P(the fund ran out there), interval</th><th>liquidations per path</th><th>bad debt per path (USDC), interval"
         "</th><th>socialized per path (USDC)</th><th>closed notional per path (USDC)</th><th>median price drawdown</th>"
         "</tr>\n",
         100.0 * report.confidence);
     for (const MarketStatistics& m : s.markets) {
         html += fmt::format("<tr><td>{}</td><td>{} of {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}"
-                            "</td></tr>\n",
+                            "</td><td>{}</td></tr>\n",
                             xml_escape(m.name), grouped(static_cast<double>(m.shortfall_paths)),
                             grouped(static_cast<double>(s.paths)), percent_interval(m.shortfall),
+                            percent_interval(m.first_shortfall),
                             grouped(m.mean_liquidations, 1),
                             usdc_interval(m.mean_bad_debt.estimate, m.mean_bad_debt.lower, m.mean_bad_debt.upper),
                             grouped(m.mean_socialized), grouped(m.mean_closed_notional), percent(m.price_drawdown_median));
     }
-    html += fmt::format("<tr class=\"total\"><td>all markets: fund depleted</td><td>{} of {}</td><td>{}</td><td>{}</td>"
+    html += fmt::format("<tr class=\"total\"><td>all markets: fund depleted</td><td>{} of {}</td><td>{}</td><td></td><td>{}</td>"
                         "<td>{}</td><td>{}</td><td></td><td></td></tr>\n</table>\n",
                         grouped(static_cast<double>(s.depleted_paths)), grouped(static_cast<double>(s.paths)),
                         percent_interval(s.depletion_wilson), grouped(s.mean_liquidations, 1),
@@ -218,7 +219,8 @@ inline std::string markets_html(const StressReport& report) {
                         grouped(s.mean_socialized));
     html += "<p>A path counts in a market when a liquidation closing a position there left a remainder beyond the fund; "
             "a cross-margined account's liquidation closes positions in several markets, so a path can count in more "
-            "than one and the shares need not add up to the total. Bad debt and what was socialized are attributed to "
+            "than one and the shares need not add up to the total (once the fund is empty, every market's liquidations leave one). "
+            "Where the fund ran out is the market of the path's first shortfall (two for a cross-margined account). Bad debt and what was socialized are attributed to "
             "the markets in proportion to the notional each liquidation closed in them.</p>\n</section>\n";
     return html;
 }
@@ -226,10 +228,11 @@ inline std::string markets_html(const StressReport& report) {
 inline std::string markets_console(const StressReport& report) {
     const RunStatistics& s = report.statistics;
     if (s.markets.size() < 2) return {};
-    std::string out = "  per market: shortfall from it [interval]; liquidations, bad debt per path\n";
+    std::string out = "  per market: shortfall from it [interval]; the fund ran out there; liquidations, bad debt per path\n";
     for (const MarketStatistics& m : s.markets) {
-        out += fmt::format("  {:<34} {:.2f}%  [{:.2f}%, {:.2f}%];  {} liq., {}\n", "market " + m.name,
+        out += fmt::format("  {:<34} {:.2f}%  [{:.2f}%, {:.2f}%];  {:.2f}%;  {} liq., {}\n", "market " + m.name,
                            100.0 * m.shortfall.estimate, 100.0 * m.shortfall.lower, 100.0 * m.shortfall.upper,
+                           100.0 * m.first_shortfall.estimate,
                            grouped(m.mean_liquidations, 1), usdc(m.mean_bad_debt.estimate));
     }
     return out;

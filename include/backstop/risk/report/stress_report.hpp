@@ -374,6 +374,10 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
         if (!(target > 0.0 && target < 1.0)) return make_error(ErrorCode::invalid_argument, "targets in (0, 1)");
     }
     if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
+    if (!markets_consistent(scenario)) {
+        return make_error(ErrorCode::invalid_argument,
+                          "inconsistent markets: several markets need the correlated model with one entry per market");
+    }
     if (scenario.fund.hedge) {
         // A hedge margined below the market's initial margin would be refused at every rebalance.
         for (std::size_t t = 0; t < scenario.market.tier_count; ++t) {
