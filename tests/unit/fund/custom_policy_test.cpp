@@ -59,14 +59,18 @@ TEST_CASE("a policy written by the user plugs into the fund", "[fund][policy]") 
 }
 
 TEST_CASE("docs/fund.md shows the policy example that compiles here", "[fund][policy][docs]") {
-    auto read = [](const std::string& path) {
+    // The path is appended, not built with operator+ on a temporary: GCC 12 at -O1 in C++20 warns
+    // falsely about that (-Warray-bounds in char_traits::copy, GCC bug 105651).
+    auto read = [](const char* relative) {
+        std::string path = BACKSTOP_SOURCE_DIR;
+        path += relative;
         std::ifstream in(path);
         std::stringstream text;
         text << in.rdbuf();
         return text.str();
     };
-    const std::string source = read(std::string(BACKSTOP_SOURCE_DIR) + "/tests/unit/fund/custom_policy_test.cpp");
-    const std::string page = read(std::string(BACKSTOP_SOURCE_DIR) + "/docs/fund.md");
+    const std::string source = read("/tests/unit/fund/custom_policy_test.cpp");
+    const std::string page = read("/docs/fund.md");
     const std::string begin = "// [custom-policy-begin]\n";
     const auto from = source.find(begin);
     const auto to = source.find("// [custom-policy-end]");

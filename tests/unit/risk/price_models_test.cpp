@@ -212,7 +212,9 @@ TEST_CASE("Hawkes jumps arrive at baseline / (1 - branching ratio)", "[models]")
 }
 
 TEST_CASE("the bootstrap reproduces its sample's moments", "[models]") {
-    const auto model = Bootstrap::from_csv_file(std::string(BACKSTOP_SOURCE_DIR) + "/examples/data/synthetic_hourly_returns.csv");
+    std::string path = BACKSTOP_SOURCE_DIR;  // appended, not operator+: see custom_policy_test.cpp
+    path += "/examples/data/synthetic_hourly_returns.csv";
+    const auto model = Bootstrap::from_csv_file(path);
     REQUIRE(model.has_value());
     REQUIRE(model->returns->size() == 4'000);
     const Moments sample = moments(*model->returns);
