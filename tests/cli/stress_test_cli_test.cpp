@@ -223,7 +223,7 @@ TEST_CASE("bad options and bad scenario files: a clear message, exit code 2, no 
     }
 }
 
-TEST_CASE("--preset three-markets: per-market figures in the console and the report", "[cli][multi_market]") {
+TEST_CASE("the three-market preset: per-market figures in the console and the report", "[cli][multi_market]") {
     const Outcome run = run_demo("--preset three-markets --paths 24 --traders 200 --days 4 --grid-paths 0 --threads 2 --fund 2000",
                                  "three-markets");
     INFO("stdout: " << run.out << "\nstderr: " << run.err);
