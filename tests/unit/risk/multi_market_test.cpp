@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/scenarios.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -21,13 +23,9 @@ using namespace backstop::risk;
 
 namespace {
 
+// With more frequent common crashes than the preset's.
 Scenario small_three_markets() {
-    Scenario s = three_markets_scenario();
-    s.population.trader_count = 300;
-    s.horizon_steps = 240;
-    s.paths = 16;
-    s.fund.initial = 20'000.0;
-    s.threads = 2;
+    Scenario s = testing::small_three_markets();
     auto& model = std::get<CorrelatedMarkets>(s.model);
     model.jump_intensity_per_year = 40.0;  // some common crashes within ten days
     return s;

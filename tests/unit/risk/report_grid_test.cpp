@@ -308,12 +308,7 @@ TEST_CASE("several markets: a per-market table in every format, next to the tota
 }
 
 TEST_CASE("a run of three markets: the report lists each market and its figures from the run", "[report]") {
-    Scenario s = three_markets_scenario();
-    s.population.trader_count = 300;
-    s.horizon_steps = 240;
-    s.paths = 16;
-    s.fund.initial = 20'000.0;
-    s.threads = 2;
+    const Scenario s = testing::small_three_markets();
     StressReportOptions options = grid_options();
     options.grid_paths = 0;
     const StressReport report = build_stress_report(s, options).value();
