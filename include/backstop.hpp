@@ -108,6 +108,7 @@
 #include "backstop/risk/lab_setup.hpp"
 #include "backstop/risk/lab_stakers.hpp"
 #include "backstop/risk/lab_yield.hpp"
+#include "backstop/risk/market_attribution.hpp"
 #include "backstop/risk/normal.hpp"
 #include "backstop/risk/path_runner.hpp"
 #include "backstop/risk/path_summary.hpp"

@@ -21,6 +21,7 @@
 #include "backstop/risk/lab_setup.hpp"
 #include "backstop/risk/lab_stakers.hpp"
 #include "backstop/risk/lab_yield.hpp"
+#include "backstop/risk/market_attribution.hpp"
 #include "backstop/risk/path_summary.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
@@ -549,32 +550,16 @@ inline void PathRunner::enter(std::uint32_t trader) {
 // deficit and socialized remainder in proportion to the notional closed in each market.
 inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report) {
     std::fill(closed_by_market_.begin(), closed_by_market_.end(), 0.0);
-    double closed_total = 0.0;
     for (std::size_t c = 0; c < report.closed_count; ++c) {
         const PositionChange& change = report.closed[c];
         const std::size_t k = market_index(change.market);
         const double volume = detail::to_units(change.size_before - change.size_after, base_decimals);
         markets_[k].forced_volume += volume;
-        const double notional = std::abs(volume) * detail::to_units(engine_.mark(change.market), price_decimals);
-        closed_by_market_[k] += notional;
-        closed_total += notional;
+        closed_by_market_[k] += std::abs(volume) * detail::to_units(engine_.mark(change.market), price_decimals);
     }
-    const double deficit = detail::to_units(report.deficit.atoms(), quote_decimals);
-    const double socialized = detail::to_units(report.socialized.atoms(), quote_decimals);
-    bool first = report.remainder.is_positive();
-    for (const MarketPathSummary& market : summary_.markets) first = first && !market.shortfall;
-    for (std::size_t k = 0; k < markets_.size(); ++k) {
-        const bool touched = report.closed_count == 0 ? k == 0 : closed_by_market_[k] > 0.0;
-        if (!touched) continue;
-        const double share = closed_total > 0.0 ? closed_by_market_[k] / closed_total : 1.0;
-        MarketPathSummary& market = summary_.markets[k];
-        ++market.liquidations;
-        market.closed_notional += closed_by_market_[k];
-        market.bad_debt += deficit * share;
-        market.socialized += socialized * share;
-        if (report.remainder.is_positive()) market.shortfall = true;
-        if (first) market.first_shortfall = true;
-    }
+    attribute_liquidation(closed_by_market_, report.closed_count > 0, detail::to_units(report.deficit.atoms(), quote_decimals),
+                          detail::to_units(report.socialized.atoms(), quote_decimals), report.remainder.is_positive(),
+                          summary_.markets);
 }
 
 inline PathSummary PathRunner::finish() {
