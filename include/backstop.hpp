@@ -102,6 +102,7 @@
 #include "backstop/risk/calibration.hpp"
 #include "backstop/risk/engine_fund_bridge.hpp"
 #include "backstop/risk/floating_point.hpp"
+#include "backstop/risk/incident_reference.hpp"
 #include "backstop/risk/fund_currency_comparison.hpp"
 #include "backstop/risk/joint_simulation.hpp"
 #include "backstop/risk/lab_population.hpp"

@@ -8,6 +8,7 @@
 #include "backstop/engine/presets.hpp"
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/management/fund_target.hpp"
+#include "backstop/risk/incident_reference.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/correlated_markets.hpp"
 #include "backstop/risk/price_model/garch.hpp"
@@ -200,6 +201,8 @@ struct Scenario {
     std::uint64_t seed = 1;
     std::uint32_t threads = 0;          // 0: every core
     bool audit_every_step = false;      // debug: check ledger conservation after every step
+    // A replay of a published incident: the figure the report compares the simulated fund loss with.
+    std::optional<IncidentReference> incident;
 
     double step_years() const { return step_hours / (24.0 * 365.0); }
     std::size_t market_count() const { return 1 + more_markets.size(); }
