@@ -16,6 +16,8 @@
 //   computed within an ulp, u has 2^52 cells);
 // - the jumps of a step that has them: RandomStream(seed, path), sub-stream jump_substream at
 //   step s: [u at c = T], then N given N >= 1, then one normal.
+// jump_counts replays the decisions and counts alone (the same helpers, so the same draws), for
+// a likelihood ratio between jump intensities (risk/rare_event.hpp).
 // So a path is a pure function of (seed, path, model, dt): the same bits on every instruction set
 // the CPU may have (vector_dispatch.hpp), and, built without fused multiply-add (-ffp-contract=off,
 // as ours), on every platform for the diffusive part (portable_math, IEEE square roots) and per
@@ -119,7 +121,6 @@ struct GarchJump {
             StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 0);
         double variance = unconditional_variance();
         double shock[chunk_steps];
-        std::uint32_t decision_words[4][chunk_steps / 4];
         for (std::size_t done = 0; done < steps; done += chunk_steps) {
             const std::size_t n = steps - done < chunk_steps ? steps - done : chunk_steps;
             const std::uint32_t first_step = static_cast<std::uint32_t>(done);
@@ -127,24 +128,33 @@ struct GarchJump {
             detail::run_kernel<detail::GarchDiffusionKernel>(isa, omega, alpha, beta, mean_per_step, shock_scale,
                                                              shock, n, &variance, out + done);
             if (!threshold.can_jump) continue;
-            const std::size_t groups = (n + 3) / 4;
-            philox_step_blocks(decisions, first_step / 4, groups, decision_words[0], decision_words[1],
-                               decision_words[2], decision_words[3], isa);
-            // Most groups of four steps have no jump: find the few that may, then their steps.
-            const std::uint64_t t = threshold.word;
-            std::uint8_t may_jump[chunk_steps / 4];
-            for (std::size_t g = 0; g < groups; ++g) {
-                may_jump[g] = static_cast<std::uint8_t>((decision_words[0][g] >= t) | (decision_words[1][g] >= t) |
-                                                        (decision_words[2][g] >= t) | (decision_words[3][g] >= t));
-            }
-            for (std::size_t g = 0; g < groups; ++g) {
-                if (may_jump[g] == 0) continue;
-                for (std::size_t i = 4 * g; i < 4 * g + 4 && i < n; ++i) {
-                    const std::uint32_t word = decision_words[i % 4][g];
-                    if (word < t) continue;
-                    out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold);
-                }
-            }
+            for_each_jump_word(decisions, threshold, first_step, n, isa, [&](std::size_t i, std::uint32_t word) {
+                out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold);
+            });
+        }
+    }
+
+    // out[s] = the number of jumps N_s of step s of `path`, s < steps: the very draws log_returns
+    // makes (the same decision words and counts), without the diffusive part or the jump sizes.
+    // Given these counts the rest of the path (t shocks, jump sizes) has the same law whatever
+    // the intensity, which is what a likelihood ratio between two intensities needs
+    // (risk/rare_event.hpp).
+    void jump_counts(std::uint64_t seed, std::uint64_t path, double dt_years, std::uint32_t* out, std::size_t steps,
+                     detail::VectorIsa isa = detail::best_vector_isa()) const {
+        BACKSTOP_ASSERT(steps <= std::uint64_t{0xFFFFFFFF}, "steps below 2^32");
+        for (std::size_t s = 0; s < steps; ++s) out[s] = 0;
+        const JumpThreshold threshold = jump_threshold(dt_years);
+        if (!threshold.can_jump) return;
+        const StepBlockCoordinates decisions = StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 0);
+        for (std::size_t done = 0; done < steps; done += chunk_steps) {
+            const std::size_t n = steps - done < chunk_steps ? steps - done : chunk_steps;
+            const std::uint32_t first_step = static_cast<std::uint32_t>(done);
+            for_each_jump_word(decisions, threshold, first_step, n, isa, [&](std::size_t i, std::uint32_t word) {
+                RandomStream rng(seed, path);
+                rng.at_substream(first_step + static_cast<std::uint32_t>(i), jump_substream);
+                const std::uint64_t count = jump_count(rng, word, threshold);
+                out[done + i] = count > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(count);
+            });
         }
     }
 
@@ -197,14 +207,39 @@ struct GarchJump {
     }
 
 private:
-    // The jumps of a step whose decision word is at least the threshold (none, if the word is
-    // at it and the refining uniform says so).
-    double jump(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t word,
-                const JumpThreshold& threshold) const {
+    // Calls on_step(i, word) for each step i < n of the run starting at first_step whose decision
+    // word is at least the threshold (it may jump; at the threshold itself a uniform decides).
+    template <class OnStep>
+    static void for_each_jump_word(const StepBlockCoordinates& decisions, const JumpThreshold& threshold,
+                                   std::uint32_t first_step, std::size_t n, detail::VectorIsa isa,
+                                   OnStep on_step) {
+        std::uint32_t decision_words[4][chunk_steps / 4];
+        const std::size_t groups = (n + 3) / 4;
+        philox_step_blocks(decisions, first_step / 4, groups, decision_words[0], decision_words[1], decision_words[2],
+                           decision_words[3], isa);
+        // Most groups of four steps have no jump: find the few that may, then their steps.
+        const std::uint64_t t = threshold.word;
+        std::uint8_t may_jump[chunk_steps / 4];
+        for (std::size_t g = 0; g < groups; ++g) {
+            may_jump[g] = static_cast<std::uint8_t>((decision_words[0][g] >= t) | (decision_words[1][g] >= t) |
+                                                    (decision_words[2][g] >= t) | (decision_words[3][g] >= t));
+        }
+        for (std::size_t g = 0; g < groups; ++g) {
+            if (may_jump[g] == 0) continue;
+            for (std::size_t i = 4 * g; i < 4 * g + 4 && i < n; ++i) {
+                const std::uint32_t word = decision_words[i % 4][g];
+                if (word < t) continue;
+                on_step(i, word);
+            }
+        }
+    }
+
+    // The number of jumps of a step whose decision word is at least the threshold (0 if the word
+    // is at it and the refining uniform says so), drawn from `rng` at the step's jump sub-stream;
+    // the jump sizes are the draws after it.
+    static std::uint64_t jump_count(RandomStream& rng, std::uint32_t word, const JumpThreshold& threshold) {
         BACKSTOP_NO_FP_CONTRACTION
-        RandomStream rng(seed, path);
-        rng.at_substream(step, jump_substream);
-        if (word == threshold.word && rng.uniform() < threshold.fraction) return 0.0;
+        if (word == threshold.word && rng.uniform() < threshold.fraction) return 0;
         std::uint64_t count = 0;
         const double m = threshold.mean;
         if (m < 10.0) {
@@ -214,6 +249,18 @@ private:
                 count = rng.poisson(m);  // P(0) < 5e-5 here
             } while (count == 0);
         }
+        return count;
+    }
+
+    // The jumps of a step whose decision word is at least the threshold (none, if the word is
+    // at it and the refining uniform says so).
+    double jump(std::uint64_t seed, std::uint64_t path, std::uint32_t step, std::uint32_t word,
+                const JumpThreshold& threshold) const {
+        BACKSTOP_NO_FP_CONTRACTION
+        RandomStream rng(seed, path);
+        rng.at_substream(step, jump_substream);
+        const std::uint64_t count = jump_count(rng, word, threshold);
+        if (count == 0) return 0.0;
         const double n = static_cast<double>(count);
         return n * jump_mean + std::sqrt(n) * jump_volatility * rng.normal();
     }
