@@ -56,6 +56,7 @@
 #include "backstop/fund/socialized_loss/pro_rata_haircut.hpp"
 #include "backstop/fund/socialized_loss/random_start_adl.hpp"
 #include "backstop/fund/socialized_loss/ranked_adl.hpp"
+#include "backstop/fund/socialized_loss/water_filling_adl.hpp"
 
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/contract_spec.hpp"
@@ -97,6 +98,8 @@
 #include "backstop/management/yield_strategies.hpp"
 #include "backstop/management/yield_types.hpp"
 
+#include "backstop/risk/adl_benchmark.hpp"
+#include "backstop/risk/adl_event.hpp"
 #include "backstop/risk/base_asset_holding.hpp"
 #include "backstop/risk/bootstrap.hpp"
 #include "backstop/risk/calibration.hpp"

@@ -5,6 +5,7 @@
 
 #include "backstop.hpp"
 
+#include "backstop/risk/report/adl_report.hpp"
 #include "backstop/risk/report/console_table.hpp"
 #include "backstop/risk/report/joint_report.hpp"
 #include "backstop/risk/report/json_fields.hpp"
