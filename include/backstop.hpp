@@ -126,6 +126,8 @@
 #include "backstop/risk/price_model/gbm.hpp"
 #include "backstop/risk/price_model/hawkes_jump.hpp"
 #include "backstop/risk/price_model/merton_jump.hpp"
+#include "backstop/risk/predictive_margin.hpp"
+#include "backstop/risk/predictive_margin_comparison.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/rare_event.hpp"
 #include "backstop/risk/rng/philox.hpp"

@@ -23,6 +23,7 @@
 #include "backstop/risk/lab_yield.hpp"
 #include "backstop/risk/market_attribution.hpp"
 #include "backstop/risk/path_summary.hpp"
+#include "backstop/risk/predictive_margin.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 
@@ -258,6 +259,7 @@ private:
     Int128 fixed_health_target_{0};
     std::function<void(std::int64_t)> before_deficit_;
     std::vector<std::int64_t> pre_claimed_;  // per account: the deficit a layer already paid for
+    std::optional<PredictiveMargins> predictive_;  // Scenario::predictive_margin
 };
 
 inline void PathRunner::set_up() {
@@ -372,6 +374,7 @@ inline void PathRunner::set_up() {
     for (std::size_t k = 0; k < market_count; ++k) {
         (void)engine_.set_mark(markets_[k].id, Price<BTC, USDC>(price_raw(markets_[k].price, k)), Timestamp{now_ms_});
     }
+    if (scenario.predictive_margin) predictive_.emplace(*scenario.predictive_margin, scenario, engine_, markets_);
     update_target();
     update_penalty();
     rebalance_hedge();  // hedged from the first mark on, before the first move
@@ -490,6 +493,7 @@ inline void PathRunner::advance_markets(std::uint32_t step, const double* log_re
         }
     }
     summary_.largest_cascade = std::max(summary_.largest_cascade, in_step);
+    if (predictive_) summary_.margin_changes += predictive_->on_step(engine_, step, markets_);
     if (stakers_) {
         const std::int64_t claimed = stakers_->step(engine_.fund().balance(engine_.ledger()).atoms(), now_ms_,
                                                    [&](Amount<USDC> amount) { (void)engine_.fund_withdraw(amount); });
@@ -576,6 +580,8 @@ inline PathSummary PathRunner::finish() {
         summary_.hedge_value_final = equity ? detail::to_units(static_cast<std::int64_t>(equity->atoms()), quote_decimals) : 0.0;
     }
     summary_.final_price = markets_[0].price;
+    if (predictive_) predictive_->summarize(summary_);
+    if (!predictive_) static_margin_summary(summary_, scenario_.market);
     for (std::size_t k = 0; k < markets_.size(); ++k) summary_.markets[k].final_price = markets_[k].price;
     summary_.fund_required = detail::to_units(required_atoms_, quote_decimals);
     summary_.conserved = summary_.conserved && engine_.ledger().audit().balanced() && (!holding_ || holding_->conserved()) &&

@@ -24,6 +24,35 @@ struct MarketPathSummary {
     double price_drawdown_max = 0.0;  // the largest fall of the mark from its running high, a fraction
 };
 
+// A forecast of a squared return against the squared return that followed, as running sums: the
+// Mincer-Zarnowitz regression y = a + b f (and the correlation of f and y) over any set of paths
+// is a function of the sums, which add across paths.
+struct ForecastSums {
+    std::uint64_t count = 0;
+    double f = 0.0;
+    double y = 0.0;
+    double ff = 0.0;
+    double yy = 0.0;
+    double fy = 0.0;
+
+    void add(double forecast, double realised) {
+        ++count;
+        f += forecast;
+        y += realised;
+        ff += forecast * forecast;
+        yy += realised * realised;
+        fy += forecast * realised;
+    }
+    void add(const ForecastSums& o) {
+        count += o.count;
+        f += o.f;
+        y += o.y;
+        ff += o.ff;
+        yy += o.yy;
+        fy += o.fy;
+    }
+};
+
 // What one path did. Amounts in quote units (USDC) as doubles: the lab reports, the engine
 // inside computed them exactly.
 struct PathSummary {
@@ -81,6 +110,14 @@ struct PathSummary {
     double deleveraged_notional = 0.0;
     std::uint64_t traders_entered = 0;
     double final_price = 0.0;
+    // The first market's margins in force over the steps: with Scenario::predictive_margin they
+    // move, otherwise they are the static ones. Leverage allowed = 1 / initial fraction.
+    double leverage_allowed_mean = 0.0;
+    double initial_margin_mean = 0.0;     // a fraction
+    double maintenance_margin_max = 0.0;  // a fraction
+    std::uint64_t margin_changes = 0;     // updates that changed a market's fractions
+    std::uint32_t margin_refusals = 0;    // changes the engine refused (0 when the bounds fit)
+    ForecastSums volatility_forecast;     // the first market's variance forecast vs its squared return
     std::vector<MarketPathSummary> markets;  // per market, in the scenario's order
     bool conserved = true;         // ledger audit balanced
     std::uint64_t digest = 0;      // engine digest at the end: equal paths, equal digests

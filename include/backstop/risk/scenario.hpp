@@ -9,6 +9,7 @@
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/management/fund_target.hpp"
 #include "backstop/risk/incident_reference.hpp"
+#include "backstop/risk/predictive_margin.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/correlated_markets.hpp"
 #include "backstop/risk/price_model/garch.hpp"
@@ -203,6 +204,8 @@ struct Scenario {
     bool audit_every_step = false;      // debug: check ledger conservation after every step
     // A replay of a published incident: the figure the report compares the simulated fund loss with.
     std::optional<IncidentReference> incident;
+    // Margins that move ahead of volatility (risk/predictive_margin.hpp); empty: the static ones.
+    std::optional<PredictiveMarginSetup> predictive_margin;
 
     double step_years() const { return step_hours / (24.0 * 365.0); }
     std::size_t market_count() const { return 1 + more_markets.size(); }
@@ -214,7 +217,7 @@ struct Scenario {
 
 // The markets' own consistency: a CorrelatedMarkets model has one entry per market and only it
 // moves several; at most markets_max markets; weights, when given, one per market, non-negative,
-// not all zero.
+// not all zero; predictive margins, when set, with a GARCH filter and bounds that fit every market.
 inline bool markets_consistent(const Scenario& scenario) {
     constexpr std::size_t markets_max = 16;
     const std::size_t n = scenario.market_count();
@@ -232,6 +235,7 @@ inline bool markets_consistent(const Scenario& scenario) {
         if (!(total > 0.0)) return false;
     }
     if (!(population.second_market_fraction >= 0.0 && population.second_market_fraction <= 1.0)) return false;
+    if (!predictive_margin_consistent(scenario)) return false;
     return n > 1 || population.second_market_fraction == 0.0;
 }
 
