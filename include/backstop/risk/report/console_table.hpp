@@ -5,6 +5,7 @@
 // figures at full precision.
 #pragma once
 
+#include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/report/report_format.hpp"
 #include "backstop/risk/report/report_words.hpp"
 #include "backstop/risk/report/stress_report.hpp"
@@ -54,6 +55,7 @@ inline std::string console_summary(const StressReport& report) {
     row("mean socialized", money(s.mean_socialized));
     row("mean liquidations per path", grouped(s.mean_liquidations, 2));
     row("paths not conserved", fmt::format("{}", s.paths_not_conserved));
+    if (report.incident) out += incident_console(*report.incident, console_label_width);
     for (const FundSizeEstimate& e : report.calibrated) {
         row(fmt::format("fund for {:g}% depletion", 100.0 * e.target_probability),
             e.enough_paths ? fmt::format("{}  [{} to {}]", money(e.size), grouped(e.size_low, 2), grouped(e.size_high, 2))

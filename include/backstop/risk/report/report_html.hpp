@@ -6,6 +6,7 @@
 // scenario to reproduce it.
 #pragma once
 
+#include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/report/report_charts.hpp"
 #include "backstop/risk/report/report_format.hpp"
 #include "backstop/risk/report/report_words.hpp"
@@ -185,6 +186,7 @@ inline std::string report_html(const StressReport& report) {
                         s.paths_not_conserved);
     html += simulated_html(report);
     html += detail::headline_html(report);
+    if (report.incident) html += incident_html(*report.incident);
     html += explanations_html(report);
     html += markets_html(report);
 

@@ -2,6 +2,7 @@
 // that a notebook can redraw or check any chart. Field names match the CSV columns.
 #pragma once
 
+#include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/report/scenario_json.hpp"
 #include "backstop/risk/report/stress_report.hpp"
 #include "backstop/risk/scenario_names.hpp"
@@ -156,6 +157,7 @@ inline nlohmann::json report_to_json(const StressReport& report) {
         result["markets"] = markets;
     }
     // Written only when there are some: the reports of other scenarios stay as they were.
+    if (report.incident) result["incident"] = incident_to_json(*report.incident);
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
     if (report.scenario.fund.target) {
         result["target"] = {{"fan_chart", {{"levels", report.target_fan.levels},

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,43 @@ inline nlohmann::json model_json(const PriceModel& model) {
         },
         model);
     return out;
+}
+
+// The published incident a scenario replays (risk/incident_reference.hpp).
+inline nlohmann::json incident_json(const IncidentReference& r) {
+    return {{"name", r.name},       {"measure", r.measure}, {"published_fund_loss", r.published_fund_loss},
+            {"unit", r.unit},       {"quote_per_unit", r.quote_per_unit}, {"source", r.source},
+            {"assumptions", r.assumptions}};
+}
+
+// Reads an incident object: every field a string or a number as written; name and unit not
+// empty, the loss in [0, 1e15], the conversion in (0, 1e12] (IncidentReference::valid()).
+inline void read_incident(const nlohmann::json& object, std::optional<IncidentReference>& out, std::string& error) {
+    IncidentReference r;
+    JsonFields fields(object, "scenario.incident", error);
+    const auto text = [&fields](const char* key, std::string& value) {
+        const nlohmann::json* found = fields.find(key);
+        if (found == nullptr) return;
+        if (!found->is_string()) return fields.fail(fields.path(key) + ": expected a string");
+        value = found->get<std::string>();
+    };
+    text("name", r.name);
+    text("measure", r.measure);
+    fields.number("published_fund_loss", r.published_fund_loss, 0.0, 1e15);
+    text("unit", r.unit);
+    fields.number("quote_per_unit", r.quote_per_unit, 0.0, 1e12);
+    text("source", r.source);
+    text("assumptions", r.assumptions);
+    fields.only_known(incident_json(IncidentReference{}));
+    if (fields.failed()) return;
+    if (fields.find("name") == nullptr || fields.find("published_fund_loss") == nullptr) {
+        return fields.fail("scenario.incident: needs at least a name and a published_fund_loss");
+    }
+    if (!r.valid()) {
+        return fields.fail("scenario.incident: invalid (a name and a unit not empty, published_fund_loss in [0, 1e15], "
+                           "quote_per_unit in (0, 1e12])");
+    }
+    out = r;
 }
 
 }  // namespace detail
@@ -183,6 +221,7 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
         result["fund"]["base_haircut"] = f.base_haircut;
         result["fund"]["base_slippage"] = f.base_slippage;
     }
+    if (s.incident) result["incident"] = detail::incident_json(*s.incident);  // only in replays
     return result;
 }
 
@@ -308,7 +347,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     const nlohmann::json written = scenario_to_json(defaults);
     detail::JsonFields top(document, "scenario", error);
     nlohmann::json known_top = written;
-    for (const char* key : {"market_name", "more_markets"}) known_top[key] = nullptr;
+    for (const char* key : {"market_name", "more_markets", "incident"}) known_top[key] = nullptr;
     top.only_known(known_top);
     if (const nlohmann::json* name = top.find("market_name")) {
         if (!name->is_string() || name->get<std::string>().empty()) {
@@ -318,6 +357,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
         }
     }
     if (const nlohmann::json* markets = top.find("more_markets")) detail::read_more_markets(*markets, s, error);
+    if (const nlohmann::json* incident = top.find("incident")) detail::read_incident(*incident, s.incident, error);
     if (const nlohmann::json* market = top.find("market")) {
         detail::read_market_config(*market, "scenario.market", written["market"], s.market, error);
     }

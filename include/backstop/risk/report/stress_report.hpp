@@ -15,6 +15,7 @@
 #include "backstop/risk/fund_currency_comparison.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
 #include "backstop/risk/progress.hpp"
+#include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/run_statistics.hpp"
 #include "backstop/risk/simulator.hpp"
 #include "backstop/risk/yield_comparison.hpp"
@@ -26,6 +27,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -156,6 +158,8 @@ struct StressReport {
     // Why the fund's size was not calibrated (empty: it was): the required fund, the depletion
     // curve, the calibrated sizes and the grid need policies that do not look at the balance.
     std::string calibration_skipped;
+    // A replay of a published incident (Scenario::incident): the simulated figure next to it.
+    std::optional<IncidentComparison> incident;
 };
 
 namespace detail {
@@ -426,6 +430,11 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
     }
     report.fund_loss = detail::histogram(losses, options.histogram_bins);
     if (Result<void> ok = detail::add_intervals(result, losses, options.summary, report); !ok) return ok.error();
+    if (scenario.incident) {
+        Result<IncidentComparison> incident = compare_incident(*scenario.incident, result.paths, options.summary.confidence);
+        if (!incident) return incident.error();
+        report.incident = std::move(*incident);
+    }
 
     if (!calibrate) {
         report.calibration_skipped =
