@@ -104,6 +104,7 @@
 #include "backstop/risk/bootstrap.hpp"
 #include "backstop/risk/calibration.hpp"
 #include "backstop/risk/engine_fund_bridge.hpp"
+#include "backstop/risk/fitted_volatility_filter.hpp"
 #include "backstop/risk/floating_point.hpp"
 #include "backstop/risk/incident_reference.hpp"
 #include "backstop/risk/fund_currency_comparison.hpp"

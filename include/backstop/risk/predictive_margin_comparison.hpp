@@ -8,20 +8,28 @@
 // And the forecast's accuracy out of sample: the GARCH filter's forecast of each step's squared
 // return against the squared return that followed (first market), on the predictive arm's paths,
 // through the Mincer-Zarnowitz regression y = a + b f (r^2, slope, intercept) and the correlation.
-// The filter's parameters are given (the model's, or the setup's), never fitted on these paths, and
-// each forecast uses marks up to the step before the return it forecasts.
+// The filter's parameters are given (the model's, or the setup's) or fitted by maximum likelihood
+// on training paths from another seed (risk/fitted_volatility_filter.hpp), never on these paths,
+// and each forecast uses marks up to the step before the return it forecasts. The r^2 and the
+// correlation carry a percentile bootstrap interval over the evaluation paths (each path one
+// block: the steps within a path are dependent, the paths independent), with a fixed seed.
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/core/span.hpp"
+#include "backstop/risk/fitted_volatility_filter.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
 #include "backstop/risk/predictive_margin.hpp"
 #include "backstop/risk/progress.hpp"
+#include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/scenario.hpp"
 #include "backstop/risk/simulator.hpp"
 #include "backstop/risk/statistics.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace backstop {
@@ -51,6 +59,13 @@ struct VolatilityForecastAccuracy {
     double correlation = 0.0;
     double mean_forecast = 0.0;  // of the squared return
     double mean_realised = 0.0;
+    // Percentile bootstrap over paths (forecast_accuracy_interval); 0 resamples: not computed.
+    double interval_confidence = 0.0;
+    std::uint32_t bootstrap_resamples = 0;
+    double r_squared_lower = 0.0;
+    double r_squared_upper = 0.0;
+    double correlation_lower = 0.0;
+    double correlation_upper = 0.0;
 };
 
 struct PredictiveMarginComparison {
@@ -62,6 +77,12 @@ struct PredictiveMarginComparison {
     std::uint64_t depleted_predictive_only = 0;
     double mcnemar_p_value = 1.0;  // exact, two-sided
     VolatilityForecastAccuracy forecast;
+    // The parameters the predictive arm's filter ran with (per step; variance: its start).
+    GarchVolatilityFilter filter{};
+    // Set when the filter was fitted on held-out training paths: their seed and number, the
+    // fitted parameters and their standard errors. Empty: the setup's (the model's own when
+    // setup.model_filter).
+    std::optional<PredictiveFilterFit> fitted_filter;
 };
 
 // The regression from the sums (which add across paths). Degenerate sums (fewer than 3
@@ -83,6 +104,45 @@ inline VolatilityForecastAccuracy forecast_accuracy(const ForecastSums& s, std::
     out.intercept = out.mean_realised - out.slope * out.mean_forecast;
     out.correlation = cov / std::sqrt(var_f * var_y);
     out.r_squared = out.correlation * out.correlation;
+    return out;
+}
+
+// The regression with percentile bootstrap intervals for r^2 and the correlation: the paths'
+// sums resampled with replacement `resamples` times (draws from RandomStream(seed, r), one per
+// path), the statistics recomputed, their (1 - c)/2 and (1 + c)/2 quantiles taken. One path (or
+// none): the interval is the point.
+inline VolatilityForecastAccuracy forecast_accuracy_interval(const std::vector<ForecastSums>& per_path, double confidence,
+                                                             std::uint32_t resamples = 1'000, std::uint64_t seed = 20261125) {
+    ForecastSums total;
+    for (const ForecastSums& s : per_path) total.add(s);
+    VolatilityForecastAccuracy out = forecast_accuracy(total, per_path.size());
+    out.interval_confidence = confidence;
+    out.r_squared_lower = out.r_squared_upper = out.r_squared;
+    out.correlation_lower = out.correlation_upper = out.correlation;
+    if (per_path.size() < 2 || resamples < 10 || !detail::is_confidence(confidence)) return out;
+    out.bootstrap_resamples = resamples;
+    std::vector<double> r2;
+    std::vector<double> rho;
+    r2.reserve(resamples);
+    rho.reserve(resamples);
+    const double n = static_cast<double>(per_path.size());
+    for (std::uint32_t r = 0; r < resamples; ++r) {
+        RandomStream rng(seed, r);
+        ForecastSums sample;
+        for (std::size_t i = 0; i < per_path.size(); ++i) {
+            const double u = rng.uniform();
+            sample.add(per_path[static_cast<std::size_t>(std::min(n - 1.0, std::floor(u * n)))]);
+        }
+        const VolatilityForecastAccuracy replicate = forecast_accuracy(sample, per_path.size());
+        r2.push_back(replicate.r_squared);
+        rho.push_back(replicate.correlation);
+    }
+    const double low = 0.5 * (1.0 - confidence);
+    const double high = 0.5 * (1.0 + confidence);
+    out.r_squared_lower = quantile(Span<const double>(r2), low).value_or(out.r_squared);
+    out.r_squared_upper = quantile(Span<const double>(r2), high).value_or(out.r_squared);
+    out.correlation_lower = quantile(Span<const double>(rho), low).value_or(out.correlation);
+    out.correlation_upper = quantile(Span<const double>(rho), high).value_or(out.correlation);
     return out;
 }
 
@@ -155,9 +215,28 @@ inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scena
         out.depleted_predictive_only += moving_depleted[i] && !static_depleted[i] ? 1u : 0u;
     }
     out.mcnemar_p_value = mcnemar_exact_p(out.depleted_static_only, out.depleted_predictive_only);
-    ForecastSums sums;
-    for (const PathSummary& path : moving_run.paths) sums.add(path.volatility_forecast);
-    out.forecast = forecast_accuracy(sums, moving_run.paths.size());
+    std::vector<ForecastSums> per_path;
+    per_path.reserve(moving_run.paths.size());
+    for (const PathSummary& path : moving_run.paths) per_path.push_back(path.volatility_forecast);
+    out.forecast = forecast_accuracy_interval(per_path, confidence);
+    (void)predictive_filter(setup, scenario.model, out.filter);  // checked by predictive_margin_consistent
+    return out;
+}
+
+// The same with the filter fitted on held-out training paths (fit_volatility_filter: the
+// scenario's model from training.seed, which must differ from the scenario's): `base` with the
+// fitted omega, alpha and beta, and the fit in the result. Errors as fit_volatility_filter and
+// as the comparison above.
+inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scenario& scenario, const PredictiveMarginSetup& base,
+                                                                     const PredictiveFilterTraining& training,
+                                                                     double confidence = 0.95, Progress* progress = nullptr) {
+    if (!detail::is_confidence(confidence)) return make_error(ErrorCode::invalid_argument, "confidence outside (0, 1)");
+    Result<PredictiveFilterFit> fit = fit_volatility_filter(scenario, training);
+    if (!fit) return fit.error();
+    Result<PredictiveMarginComparison> out =
+        compare_predictive_margins(scenario, with_fitted_filter(base, *fit), confidence, progress);
+    if (!out) return out.error();
+    out->fitted_filter = std::move(*fit);
     return out;
 }
 

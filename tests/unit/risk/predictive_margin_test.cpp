@@ -1,8 +1,10 @@
 // Predictive margins: the bounded, rate-limited rule (hand-worked), the filter in the lab's loop
 // (margins rise after a volatility spike, from marks up to then only), static vs predictive on
-// the same seeds, the forecast's accuracy, and refusal of setups that do not fit.
+// the same seeds, the forecast's accuracy, and refusal of setups that do not fit; the filter
+// fitted by maximum likelihood on held-out training paths.
 #include <catch2/catch.hpp>
 
+#include <backstop/risk/fitted_volatility_filter.hpp>
 #include <backstop/risk/path_runner.hpp>
 #include <backstop/risk/predictive_margin.hpp>
 #include <backstop/risk/predictive_margin_comparison.hpp>
@@ -258,4 +260,208 @@ TEST_CASE("the forecast regression from its sums", "[predictive_margin]") {
     for (int i = 0; i < 5; ++i) flat.add(1.0, static_cast<double>(i));
     CHECK(forecast_accuracy(flat, 1).r_squared == 0.0);
     CHECK(forecast_accuracy(flat, 1).intercept == Approx(2.0));
+}
+
+TEST_CASE("the training returns are the model's draws of another seed: held out from the evaluation paths", "[predictive_margin]") {
+    // With the scenario's own seed, model_path_log_returns is exactly what PathRunner draws (a step
+    // model and a whole-path GarchJump); with the training seed, other returns.
+    Scenario step_model = backstop::testing::small_wild_market();
+    step_model.population.trader_count = 10;
+    Scenario whole_path = demo_scenario();
+    whole_path.population.trader_count = 10;
+    whole_path.horizon_steps = 60;
+    for (const Scenario& s : {step_model, whole_path}) {
+        for (std::uint64_t path : {0u, 3u}) {
+            const Result<std::vector<double>> own = model_path_log_returns(s, s.seed, path);
+            const Result<std::vector<double>> held_out = model_path_log_returns(s, s.seed + 1000, path);
+            REQUIRE(own);
+            REQUIRE(held_out);
+            REQUIRE(own->size() == s.horizon_steps);
+            PathRunner runner(s, path);
+            std::uint32_t equal_held_out = 0;
+            for (std::uint32_t step = 0; step < s.horizon_steps; ++step) {
+                const double drawn = runner.model_log_return(step);
+                CHECK(same_bits((*own)[step], drawn));
+                equal_held_out += same_bits((*held_out)[step], drawn) ? 1u : 0u;
+            }
+            CHECK(equal_held_out == 0);
+        }
+    }
+    // The scheduled shocks are added at their steps, as in the marks.
+    const Scenario crash = crash_scenario();
+    const Result<std::vector<double>> with = model_path_log_returns(crash, 5, 0, true);
+    const Result<std::vector<double>> without = model_path_log_returns(crash, 5, 0, false);
+    REQUIRE(with);
+    REQUIRE(without);
+    CHECK((*with)[40] - (*without)[40] == Approx(std::log(0.92)));
+    CHECK((*with)[60] - (*without)[60] == Approx(std::log(0.8)));
+    CHECK(same_bits((*with)[41], (*without)[41]));
+
+    // The training seed must not be the scenario's: its paths are the ones evaluated.
+    PredictiveFilterTraining same;
+    same.seed = step_model.seed;
+    same.paths = 30;
+    CHECK_FALSE(fit_volatility_filter(step_model, same).has_value());
+    CHECK_FALSE(fit_predictive_filter(step_model, PredictiveMarginSetup{}, step_model.seed, 30).has_value());
+    CHECK_FALSE(compare_predictive_margins(step_model, PredictiveMarginSetup{}, same).has_value());
+    same.seed = step_model.seed + 1;
+    CHECK(fit_volatility_filter(step_model, same).has_value());
+}
+
+TEST_CASE("the fitted filter recovers a GARCH-t model's parameters within their standard errors", "[predictive_margin]") {
+    Scenario s;  // no jumps, no shocks: the data are the model
+    s.model = GarchT{0.0, 2.0e-6, 0.08, 0.90, 5.0};
+    s.horizon_steps = 500;
+    s.seed = 3;
+    PredictiveFilterTraining training;
+    training.seed = 11;
+    training.paths = 20;
+    const Result<PredictiveFilterFit> fit = fit_volatility_filter(s, training);
+    REQUIRE(fit);
+    const GarchFit& g = fit->garch;
+    CHECK(g.converged);
+    CHECK(g.observations == 20u * 500u);
+    CHECK(fit->steps_per_path == 500);
+    CHECK(fit->training.seed == 11);
+    auto within = [](double estimate, double truth, double error) {
+        return std::isfinite(error) && error > 0.0 && std::fabs(estimate - truth) < 3.0 * error;
+    };
+    CHECK(within(g.parameters.omega, 2.0e-6, g.standard_errors.omega));
+    CHECK(within(g.parameters.alpha, 0.08, g.standard_errors.alpha));
+    CHECK(within(g.parameters.beta, 0.90, g.standard_errors.beta));
+    CHECK(within(g.parameters.degrees_of_freedom, 5.0, g.standard_errors.degrees_of_freedom));
+    CHECK(g.standard_errors.alpha < 0.02);  // informative, not just wide
+    CHECK(g.standard_errors.beta < 0.02);
+
+    // The setup: the base with the fitted filter (per step) in place of the model's.
+    PredictiveMarginSetup base;
+    base.sensitivity = 0.5;
+    const Result<PredictiveMarginSetup> setup = fit_predictive_filter(s, base, 11, 20);
+    REQUIRE(setup);
+    CHECK_FALSE(setup->model_filter);
+    CHECK(same_bits(setup->alpha, g.parameters.alpha));
+    CHECK(same_bits(setup->beta, g.parameters.beta));
+    CHECK(same_bits(setup->omega, g.parameters.omega));
+    CHECK(setup->sensitivity == 0.5);
+    CHECK(setup->valid());
+
+    // Deterministic: the same training, the same bits; another training seed, another fit.
+    const Result<PredictiveFilterFit> again = fit_volatility_filter(s, training);
+    REQUIRE(again);
+    CHECK(same_bits(again->garch.parameters.alpha, g.parameters.alpha));
+    CHECK(same_bits(again->garch.log_likelihood, g.log_likelihood));
+    training.seed = 12;
+    const Result<PredictiveFilterFit> other = fit_volatility_filter(s, training);
+    REQUIRE(other);
+    CHECK_FALSE(same_bits(other->garch.parameters.alpha, g.parameters.alpha));
+
+    // Refused: no training paths, too few returns, an invalid base setup.
+    training.paths = 0;
+    CHECK_FALSE(fit_volatility_filter(s, training).has_value());
+    s.horizon_steps = 40;
+    training.paths = 2;  // 80 returns
+    CHECK_FALSE(fit_volatility_filter(s, training).has_value());
+    PredictiveMarginSetup bad;
+    bad.step_max = Ppm{0};
+    CHECK_FALSE(fit_predictive_filter(s, bad, 11, 20).has_value());
+
+    // A model without volatility clustering (GBM): the fit runs to alpha -> 0 and does not
+    // converge, refused; kept on request, it is a near-constant filter.
+    Scenario flat;
+    flat.model = Gbm{};
+    flat.horizon_steps = 720;
+    PredictiveFilterTraining gbm;
+    gbm.seed = 5;
+    gbm.paths = 10;
+    gbm.innovation = GarchInnovation::normal;
+    gbm.max_iterations = 200;
+    CHECK_FALSE(fit_volatility_filter(flat, gbm).has_value());
+    gbm.allow_unconverged = true;
+    const Result<PredictiveFilterFit> kept = fit_volatility_filter(flat, gbm);
+    REQUIRE(kept);
+    CHECK_FALSE(kept->garch.converged);
+    CHECK(kept->garch.parameters.alpha < 1e-3);
+}
+
+TEST_CASE("static against predictive margins with a filter fitted on held-out paths", "[predictive_margin]") {
+    const Scenario s = backstop::testing::small_wild_market();  // GarchT, 24 paths of 96 steps, seed 99
+    PredictiveFilterTraining training;
+    training.seed = 7;
+    training.paths = 40;
+    const Result<PredictiveMarginComparison> c = compare_predictive_margins(s, PredictiveMarginSetup{}, training);
+    REQUIRE(c);
+    REQUIRE(c->fitted_filter);
+    const PredictiveFilterFit& fit = *c->fitted_filter;
+    CHECK(fit.training.seed == 7);
+    CHECK(fit.training.paths == 40);
+    CHECK(fit.garch.observations == 40u * 96u);
+    CHECK(std::isfinite(fit.garch.standard_errors.alpha));
+    // The predictive arm ran the fitted filter, not the model's (0.08, 0.90).
+    CHECK_FALSE(c->setup.model_filter);
+    CHECK(same_bits(c->setup.alpha, fit.garch.parameters.alpha));
+    CHECK(same_bits(c->filter.alpha, fit.garch.parameters.alpha));
+    CHECK(same_bits(c->filter.beta, fit.garch.parameters.beta));
+    CHECK(c->filter.alpha != 0.08);
+    CHECK(c->predictive_margin.paths == 24);
+    CHECK(c->predictive_margin.paths_not_conserved == 0);
+    CHECK(c->predictive_margin.margin_refusals == 0);
+    CHECK(c->predictive_margin.margin_changes_mean > 0.0);
+
+    // Out of sample on the 24 evaluation paths: a positive r^2 with a bootstrap interval over paths
+    // around it, of positive width.
+    const VolatilityForecastAccuracy& f = c->forecast;
+    CHECK(f.paths == 24);
+    CHECK(f.observations == 24u * 96u);
+    CHECK(f.bootstrap_resamples == 1'000);
+    CHECK(f.interval_confidence == 0.95);
+    CHECK(f.r_squared > 0.0);
+    CHECK(f.r_squared_lower <= f.r_squared);
+    CHECK(f.r_squared <= f.r_squared_upper);
+    CHECK(f.r_squared_upper > f.r_squared_lower);
+    CHECK(f.correlation_lower <= f.correlation);
+    CHECK(f.correlation <= f.correlation_upper);
+    CHECK(f.correlation_upper > f.correlation_lower);
+
+    // The model's own filter on the same seeds: no fit recorded, the model's parameters.
+    const Result<PredictiveMarginComparison> own = compare_predictive_margins(s, PredictiveMarginSetup{});
+    REQUIRE(own);
+    CHECK_FALSE(own->fitted_filter);
+    CHECK(own->filter.alpha == 0.08);
+    CHECK(own->forecast.r_squared_upper > own->forecast.r_squared_lower);
+    CHECK(same_bits(own->static_margin.bad_debt.mean, c->static_margin.bad_debt.mean));  // the same static arm
+
+    // Deterministic, and bad input refused before any path runs.
+    const Result<PredictiveMarginComparison> again = compare_predictive_margins(s, PredictiveMarginSetup{}, training);
+    REQUIRE(again);
+    CHECK(same_bits(again->forecast.r_squared_lower, f.r_squared_lower));
+    CHECK(same_bits(again->predictive_margin.bad_debt.mean, c->predictive_margin.bad_debt.mean));
+    PredictiveFilterTraining none = training;
+    none.paths = 0;
+    CHECK_FALSE(compare_predictive_margins(s, PredictiveMarginSetup{}, none).has_value());
+    CHECK_FALSE(compare_predictive_margins(s, PredictiveMarginSetup{}, training, 1.5).has_value());
+}
+
+TEST_CASE("the forecast's bootstrap interval over paths", "[predictive_margin]") {
+    // Four paths whose forecasts fit y = 2 f exactly, and one that does not: resampling the
+    // paths moves r^2 below and above the whole sample's.
+    std::vector<ForecastSums> paths(5);
+    for (int p = 0; p < 4; ++p) {
+        for (int i = 1; i <= 10; ++i) paths[static_cast<std::size_t>(p)].add(i + p, 2.0 * (i + p));
+    }
+    for (int i = 1; i <= 10; ++i) paths[4].add(i, 20.0 - 2.0 * i);
+    const VolatilityForecastAccuracy a = forecast_accuracy_interval(paths, 0.9, 500, 1);
+    CHECK(a.paths == 5);
+    CHECK(a.observations == 50);
+    CHECK(a.bootstrap_resamples == 500);
+    CHECK(a.r_squared > 0.0);
+    CHECK(a.r_squared < 1.0);
+    CHECK(a.r_squared_lower < a.r_squared);
+    CHECK(a.r_squared_upper == Approx(1.0));  // resamples without the fifth path fit exactly
+    CHECK(a.correlation_lower < a.correlation);
+    // One path: the interval is the point.
+    const VolatilityForecastAccuracy one = forecast_accuracy_interval({paths[0]}, 0.9);
+    CHECK(one.bootstrap_resamples == 0);
+    CHECK(one.r_squared_lower == one.r_squared);
+    CHECK(one.r_squared_upper == one.r_squared);
+    CHECK(one.r_squared == Approx(1.0));
 }
