@@ -11,6 +11,7 @@
 #include "backstop/risk/report/joint_report.hpp"
 #include "backstop/risk/report/json_fields.hpp"
 #include "backstop/risk/report/market_json.hpp"
+#include "backstop/risk/report/predictive_margin_json.hpp"
 #include "backstop/risk/report/predictive_margin_report.hpp"
 #include "backstop/risk/report/report_charts.hpp"
 #include "backstop/risk/report/report_csv.hpp"

@@ -7,12 +7,17 @@
 //   stress_test --preset three-markets   BTC, ETH and a thin alt, correlated, crashing together
 //   stress_test --paths 2000 --fund 5e5  more paths, a smaller fund
 //   stress_test --scenario my.json       a saved scenario (options given after it override it)
+//   stress_test --fit-garch returns.csv  the price model fitted (GARCH(1,1), Student-t) to a returns file
+//   stress_test --predictive-margin      margins raised ahead of the stress, against static ones
+//   stress_test --scenario examples/data/incidents/bitmex_2020_03_12.json   a published incident replayed
 //   stress_test --help
 //
 // Exit codes: 0 done, 1 a file could not be written or the run failed, 2 bad options or scenario
 // file (or a scenario the lab refuses).
 #include "stress_test.hpp"
 
+#include <backstop/risk/fitted_volatility_filter.hpp>
+#include <backstop/risk/garch_fit.hpp>
 #include <backstop/risk/scenario_names.hpp>
 #include <backstop/risk/scenario_presets.hpp>
 
@@ -27,6 +32,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -73,6 +79,17 @@ int main(int argc, char** argv) {
     app.add_option("--paths", paths, "Monte Carlo paths (default 600)")->check(CLI::Range(2u, 10'000'000u));
     app.add_option("--seed", seed, "Seed of the random streams (default 1)");
     app.add_option("--model", model_name, "Price model: garch-jump (default), garch, merton, hawkes, gbm");
+    std::string garch_file, innovation_name = "t";
+    app.add_option("--fit-garch", garch_file,
+                   "Fit GARCH(1,1) by maximum likelihood to this file of log returns (one per line, at the "
+                   "scenario's step) and simulate the fitted model");
+    app.add_option("--innovation", innovation_name, "Innovations of --fit-garch: t (default) or normal")
+        ->check(CLI::IsMember({"t", "normal"}));
+    bool predictive_margin = false;
+    app.add_flag("--predictive-margin", predictive_margin,
+                 "Raise the margins ahead of the stress from a GARCH volatility forecast (risk/predictive_margin.hpp; "
+                 "GARCH fitted to 50 training paths of the next seed), "
+                 "and compare with static margins on the same seeds in the report");
     app.add_option("--fund", fund, "Initial insurance fund in USDC (default 250000)")->check(CLI::Range(0.0, 1e12));
     app.add_option("--policy", policy_name, "Socialized loss: ranked-adl (default), pro-rata, funding, random-start-adl");
     app.add_option("--fee-capture", fee_name, "Fee capture: fund-only (default), fixed-shares, fund-first-until-target");
@@ -111,6 +128,27 @@ int main(int argc, char** argv) {
         if (!model) return usage_error(std::string("--model: ") + std::string(model.error().detail));
         scenario.model = *model;
     }
+    if (!garch_file.empty()) {
+        const ReturnsFile returns = read_returns_file(garch_file);
+        if (!returns.ok()) return usage_error("--fit-garch: " + garch_file + ": " + returns.error);
+        GarchFitOptions fit_options;
+        fit_options.innovation = innovation_name == "normal" ? GarchInnovation::normal : GarchInnovation::student_t;
+        const Result<GarchFit> fit = fit_garch(returns.returns, fit_options);
+        if (!fit) return usage_error("--fit-garch: " + garch_file + ": " + std::string(fit.error().detail));
+        const Result<GarchT> fitted = to_price_model(*fit);
+        if (!fitted) return usage_error("--fit-garch: " + std::string(fitted.error().detail));
+        scenario.model = *fitted;
+        const GarchParameters& p = fit->parameters;
+        const GarchParameters& se = fit->standard_errors;
+        std::printf("GARCH(1,1)-%s fitted to %zu returns of %s (log-likelihood %.6f; standard errors in brackets)\n"
+                    "  mean %.4g (%.2g)  omega %.4g (%.2g)  alpha %.4f (%.4f)  beta %.4f (%.4f)",
+                    innovation_name == "normal" ? "normal" : "t", fit->observations, garch_file.c_str(),
+                    fit->log_likelihood, p.mean, se.mean, p.omega, se.omega, p.alpha, se.alpha, p.beta, se.beta);
+        if (fit_options.innovation == GarchInnovation::student_t) {
+            std::printf("  nu %.3f (%.3f)", p.degrees_of_freedom, se.degrees_of_freedom);
+        }
+        std::printf("\n\n");
+    }
     if (!policy_name.empty()) {
         const Result<SocializedLossChoice> policy = parse_socialized_loss(policy_name);
         if (!policy) return usage_error(std::string("--policy: ") + std::string(policy.error().detail));
@@ -136,6 +174,21 @@ int main(int argc, char** argv) {
         scenario.horizon_steps = static_cast<std::uint32_t>(steps);
     }
     if (app.count("--threads") > 0) scenario.threads = threads;
+    std::optional<PredictiveFilterFit> predictive_fit;
+    if (predictive_margin && !scenario.predictive_margin) {
+        // The filter fitted on training paths of the next seed: held out from the run's own.
+        PredictiveFilterTraining training;
+        training.seed = scenario.seed + 1;
+        training.paths = 50;
+        const Result<PredictiveFilterFit> fit = fit_volatility_filter(scenario, training);
+        if (!fit) return usage_error("--predictive-margin: " + std::string(fit.error().detail));
+        scenario.predictive_margin = with_fitted_filter(PredictiveMarginSetup{}, *fit);
+        predictive_fit = *fit;
+        const GarchParameters& p = fit->garch.parameters;
+        std::printf("Predictive margins: GARCH(1,1) fitted to %u training paths of seed %llu: omega %.4g, alpha %.4f, "
+                    "beta %.4f\n\n",
+                    training.paths, static_cast<unsigned long long>(training.seed), p.omega, p.alpha, p.beta);
+    }
     if (!save_file.empty()) {
         const std::string not_saved = stress_test::save_scenario(scenario, save_file);
         if (!not_saved.empty()) {
@@ -147,6 +200,7 @@ int main(int argc, char** argv) {
     StressReportOptions options;
     if (app.count("--grid-paths") > 0) options.grid_paths = grid_paths;
     options.grid.one_at_a_time = !full_grid;
+    options.predictive_filter_fit = predictive_fit;
     Progress progress;
     Result<StressReport> report = make_error(ErrorCode::invalid_argument, "not run");
     const auto start = std::chrono::steady_clock::now();

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -243,4 +244,89 @@ TEST_CASE("the three-market preset: per-market figures in the console and the re
     const Outcome unknown = run_demo("--preset moon", "bad-preset");
     CHECK(unknown.exit_code == 2);
     CHECK(unknown.err.find("unknown preset moon (known: demo three-markets)") != std::string::npos);
+}
+
+TEST_CASE("--fit-garch: the model fitted to a returns file is the one simulated", "[cli][garch_fit]") {
+    std::string returns = BACKSTOP_SOURCE_DIR;
+    returns += "/examples/data/synthetic_hourly_returns.csv";
+    std::string arguments = "--fit-garch '";
+    arguments += returns;
+    arguments += "' --paths 8 --traders 100 --days 2 --grid-paths 0 --threads 2";
+    const Outcome run = run_demo(arguments, "fit-garch");
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("GARCH(1,1)-t fitted to") != std::string::npos);
+    // The printed fit is the scenario's model in the report (the fit is deterministic).
+    const nlohmann::json report = nlohmann::json::parse(
+        read_file(fs::path(BACKSTOP_TEST_OUTPUT) / "fit-garch" / "stress-report" / "report.json"));
+    const nlohmann::json& model = report["scenario"]["model"];
+    CHECK(model["name"] == "garch");
+    const double alpha = model["alpha"].get<double>();
+    const double beta = model["beta"].get<double>();
+    CHECK(alpha > 0.0);
+    CHECK(alpha + beta < 1.0);
+    char printed[32];
+    std::snprintf(printed, sizeof printed, "alpha %.4f", alpha);
+    CHECK(run.out.find(printed) != std::string::npos);
+
+    // A file that is not returns, and an unknown innovation: refused with the line, exit code 2.
+    const fs::path bad = fs::path(BACKSTOP_TEST_OUTPUT) / "bad_returns.csv";
+    std::ofstream(bad) << "r\n0.01\nabc\n";
+    std::string bad_arguments = "--fit-garch '";
+    bad_arguments += bad.string();
+    bad_arguments += "'";
+    const Outcome refused = run_demo(bad_arguments, "fit-garch-bad");
+    CHECK(refused.exit_code == 2);
+    CHECK(refused.err.find("line 3") != std::string::npos);
+    std::string innovation_arguments = "--fit-garch '";
+    innovation_arguments += returns;
+    innovation_arguments += "' --innovation cauchy";
+    const Outcome innovation = run_demo(innovation_arguments, "fit-garch-bad-innovation");
+    CHECK(innovation.exit_code == 2);
+}
+
+// Each replay runs from its scenario file as a user runs it (fewer paths: the figures are not
+// checked here, only that the report puts the published figure next to the simulated one).
+TEST_CASE("the three incident replays run from the command line, published next to simulated", "[cli][incident]") {
+    const std::pair<const char*, double> incidents[] = {
+        {"bitmex_2020_03_12", 2606.0}, {"dydx_v3_yfi_2023_11", 9e6}, {"oct_10_2025", 15'079'670.0}};
+    for (const auto& [file, published] : incidents) {
+        std::string arguments = "--scenario '";
+        arguments += BACKSTOP_SOURCE_DIR;
+        arguments += "/examples/data/incidents/";
+        arguments += file;
+        arguments += ".json' --paths 6 --traders 300 --grid-paths 0 --threads 2";
+        const Outcome run = run_demo(arguments, file);
+        INFO(file << "\nstdout: " << run.out << "\nstderr: " << run.err);
+        REQUIRE(run.exit_code == 0);
+        CHECK(run.out.find("incident: published") != std::string::npos);
+        CHECK(run.out.find("incident: simulated, mean") != std::string::npos);
+        const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / file / "stress-report";
+        const nlohmann::json report = nlohmann::json::parse(read_file(folder / "report.json"));
+        CHECK(report["incident"]["published"].get<double>() == Approx(published).epsilon(0.01));
+        CHECK(report["incident"]["simulated_mean"]["estimate"].get<double>() >= 0.0);
+        const std::string html = read_file(folder / "report.html");
+        CHECK(html.find("Incident replay") != std::string::npos);
+    }
+}
+
+TEST_CASE("--predictive-margin: static against predictive margins in the console and the report", "[cli][predictive_margin]") {
+    const Outcome run = run_demo("--predictive-margin --paths 12 --traders 200 --days 4 --grid-paths 0 --threads 2 --fund 2000",
+                                 "predictive-margin");
+    INFO("stdout: " << run.out << "\nstderr: " << run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.out.find("static margins") != std::string::npos);
+    CHECK(run.out.find("predictive margins") != std::string::npos);
+    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / "predictive-margin" / "stress-report";
+    const nlohmann::json report = nlohmann::json::parse(read_file(folder / "report.json"));
+    const nlohmann::json& c = report["predictive_margin"];
+    CHECK(c["static"]["paths"] == 12);
+    // Static margins allow the market's 20x; the predictive ones never more.
+    CHECK(c["static"]["leverage_allowed"]["mean"].get<double>() == Approx(20.0));
+    CHECK(c["predictive"]["leverage_allowed"]["mean"].get<double>() <= 20.0);
+    CHECK(c["predictive"]["margin_refusals"] == 0);
+    CHECK(report["scenario"]["predictive_margin"]["step_max"].get<double>() == Approx(0.005));
+    // And the ADL benchmark every report carries.
+    CHECK(report["adl_benchmark"]["policies"].size() == 4);
+    CHECK(read_file(folder / "report.html").find("Predictive margins against static margins") != std::string::npos);
 }

@@ -83,6 +83,7 @@ struct PredictiveMarginComparison {
     // fitted parameters and their standard errors. Empty: the setup's (the model's own when
     // setup.model_filter).
     std::optional<PredictiveFilterFit> fitted_filter;
+    std::uint64_t scenario_seed = 0;  // the arms' seed (the training paths' differs)
 };
 
 // The regression from the sums (which add across paths). Degenerate sums (fewer than 3
@@ -199,6 +200,7 @@ inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scena
     }
     PredictiveMarginComparison out;
     out.setup = setup;
+    out.scenario_seed = scenario.seed;
     out.confidence = confidence;
     std::vector<std::uint8_t> static_depleted;
     std::vector<std::uint8_t> moving_depleted;

@@ -38,6 +38,9 @@ namespace detail {
 // A scenario whose markets or fund set-up are inconsistent is refused here, on the caller's
 // thread: a path that found it would throw inside a worker, which cannot hand it back.
 inline void check_runnable(const Scenario& scenario) {
+    if (!predictive_margin_consistent(scenario)) {
+        throw std::invalid_argument("scenario: the predictive margin set-up is invalid or does not fit the model or markets");
+    }
     if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or market weights");
     if (!fund_setup_consistent(scenario.fund)) throw std::invalid_argument("scenario: inconsistent fund set-up");
 }

@@ -89,6 +89,25 @@ inline std::string console_summary(const StressReport& report) {
             fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}", c.first_only, c.second_only,
                         c.mcnemar_p_value));
     }
+    if (report.predictive_margin) {
+        const PredictiveMarginComparison& c = *report.predictive_margin;
+        for (const bool fixed : {true, false}) {
+            const PredictiveMarginArm& a = fixed ? c.static_margin : c.predictive_margin;
+            row(fmt::format("{} margins", fixed ? "static" : "predictive"),
+                fmt::format("depletion {}, leverage allowed {:.2f}x [{:.2f}, {:.2f}]", probability(a.depletion),
+                            a.leverage_allowed.mean, a.leverage_allowed.lower, a.leverage_allowed.upper));
+        }
+        row("predictive margins: paired test",
+            fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}; forecast r^2 {:.4f} out of sample",
+                        c.depleted_static_only, c.depleted_predictive_only, c.mcnemar_p_value, c.forecast.r_squared));
+    }
+    if (report.adl) {
+        std::string ratios;
+        for (const AdlPolicyResult& p : report.adl->policies) {
+            ratios += fmt::format("{}{} {:.3f}x", ratios.empty() ? "" : ", ", adl_policy_name(p.policy), p.ratio);
+        }
+        row("ADL on Oct 10: taken / needed", ratios);
+    }
     if (sc.fund.target) {
         row("paths below the fund's target", fmt::format("{} of {}  {}", report.paths_below_target, s.paths,
                                                           probability(report.below_target)));

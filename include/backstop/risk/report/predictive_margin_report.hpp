@@ -43,13 +43,28 @@ inline std::vector<PredictiveMarginRow> predictive_margin_rows(const PredictiveM
 
 inline std::string predictive_margin_notes(const PredictiveMarginComparison& c) {
     const VolatilityForecastAccuracy& f = c.forecast;
+    std::string filter;
+    if (c.fitted_filter) {
+        const PredictiveFilterFit& fit = *c.fitted_filter;
+        const GarchParameters& se = fit.garch.standard_errors;
+        filter = fmt::format("GARCH(1,1) fitted by maximum likelihood on {} training paths of seed {} (held out: the "
+                             "arms ran seed {}), omega {:.4g} ({:.2g}), alpha {:.4f} ({:.4f}), beta {:.4f} ({:.4f})",
+                             fit.training.paths, fit.training.seed, c.scenario_seed, c.filter.omega, se.omega, c.filter.alpha,
+                             se.alpha, c.filter.beta, se.beta);
+    } else {
+        filter = fmt::format("GARCH(1,1) filter with omega {:.4g}, alpha {:.4f}, beta {:.4f} ({})", c.filter.omega,
+                             c.filter.alpha, c.filter.beta,
+                             c.setup.model_filter ? "the price model's own parameters" : "the set-up's parameters");
+    }
     return fmt::format(
         "{} paths per arm, same seeds, {:.0f}% intervals. Depleted in one arm only: static {}, predictive {} "
-        "(McNemar exact p = {:.3g}). Volatility forecast out of sample ({} step forecasts on {} paths; the filter is "
-        "not fitted on them): Mincer-Zarnowitz r^2 = {:.4f}, slope {:.3f}, intercept {:.3g}; correlation of the "
-        "forecast and the realised squared return {:.4f}.",
+        "(McNemar exact p = {:.3g}). Forecast: {}. Its accuracy out of sample ({} step forecasts on {} paths; the filter "
+        "is not fitted on them): Mincer-Zarnowitz r^2 = {:.4f} [{:.4f}, {:.4f}], slope {:.3f}, intercept {:.3g}; "
+        "correlation of the forecast and the realised squared return {:.4f} [{:.4f}, {:.4f}] (intervals: bootstrap over "
+        "paths).",
         c.static_margin.paths, 100.0 * c.confidence, c.depleted_static_only, c.depleted_predictive_only, c.mcnemar_p_value,
-        f.observations, f.paths, f.r_squared, f.slope, f.intercept, f.correlation);
+        filter, f.observations, f.paths, f.r_squared, f.r_squared_lower, f.r_squared_upper, f.slope, f.intercept,
+        f.correlation, f.correlation_lower, f.correlation_upper);
 }
 }  // namespace detail
 

@@ -6,7 +6,9 @@
 // scenario to reproduce it.
 #pragma once
 
+#include "backstop/risk/report/adl_report.hpp"
 #include "backstop/risk/report/incident_report.hpp"
+#include "backstop/risk/report/predictive_margin_report.hpp"
 #include "backstop/risk/report/report_charts.hpp"
 #include "backstop/risk/report/report_format.hpp"
 #include "backstop/risk/report/report_words.hpp"
@@ -179,7 +181,8 @@ inline std::string report_html(const StressReport& report) {
             "section ul{margin:.2em 0 1em}li{margin:.2em 0}\n"
             "pre{background:#f7f7f7;padding:.5em;overflow:auto;font-size:.8em}\n"
             "</style>\n</head>\n";
-    html += fmt::format("<body data-charts-expected=\"{}\">\n", report.target_fan.levels.empty() ? 4 : 5);
+    html += fmt::format("<body data-charts-expected=\"{}\">\n",
+                        (report.target_fan.levels.empty() ? 4 : 5) + (report.adl ? 1 : 0));
     html += fmt::format("<h1>Insurance fund stress test</h1>\n<p>{} paths of {} days with the margin engine and the fund "
                         "in the loop; every path was checked for conservation of money ({} failed).</p>\n",
                         grouped(static_cast<double>(sc.paths)), fmt::format("{:g}", sc.horizon_steps * sc.step_hours / 24.0),
@@ -229,6 +232,10 @@ inline std::string report_html(const StressReport& report) {
     }
     html += "</div>\n";
 
+    if (report.predictive_margin) {
+        html += "<h2>Predictive margins against static margins, same seeds</h2>\n" +
+                predictive_margin_html(*report.predictive_margin);
+    }
     for (const PairedComparison& c : report.comparisons) html += detail::comparison_html(c, report.confidence);
     if (!report.calibration_skipped.empty()) {
         html += "<h2>Fund size for a target depletion probability</h2>\n<p>Not calibrated: " +
@@ -269,6 +276,7 @@ inline std::string report_html(const StressReport& report) {
             "favour, so a policy can take slightly more than the deficit.</p>\n";
 
     html += detail::grid_html(report);
+    if (report.adl) html += adl_benchmark_html(*report.adl);
     html += "<h2>Scenario</h2>\n<p>Load it back with <code>--scenario</code> to reproduce this report bit for bit."
             "</p>\n<pre>" +
             xml_escape(scenario_to_json(sc).dump(2)) + "</pre>\n";

@@ -2,6 +2,7 @@
 // that a notebook can redraw or check any chart. Field names match the CSV columns.
 #pragma once
 
+#include "backstop/risk/report/adl_report.hpp"
 #include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/report/scenario_json.hpp"
 #include "backstop/risk/report/stress_report.hpp"
@@ -17,6 +18,33 @@ namespace risk {
 namespace detail {
 inline nlohmann::json interval_json(const BinomialInterval& interval) {
     return {{"estimate", interval.estimate}, {"lower", interval.lower}, {"upper", interval.upper}};
+}
+}  // namespace detail
+
+namespace detail {
+inline nlohmann::json predictive_margin_json(const PredictiveMarginComparison& c) {
+    auto mean = [](const MeanInterval& m) { return nlohmann::json{{"mean", m.mean}, {"lower", m.lower}, {"upper", m.upper}}; };
+    auto arm = [&](const PredictiveMarginArm& a) {
+        return nlohmann::json{{"paths", a.paths},
+                              {"depleted_paths", a.depleted_paths},
+                              {"depletion", {{"estimate", a.depletion.estimate}, {"lower", a.depletion.lower}, {"upper", a.depletion.upper}}},
+                              {"bad_debt", mean(a.bad_debt)},
+                              {"leverage_allowed", mean(a.leverage_allowed)},
+                              {"liquidations", mean(a.liquidations)},
+                              {"initial_margin_mean", a.initial_margin_mean},
+                              {"maintenance_margin_max_mean", a.maintenance_margin_max_mean},
+                              {"margin_changes_mean", a.margin_changes_mean},
+                              {"margin_refusals", a.margin_refusals},
+                              {"paths_not_conserved", a.paths_not_conserved}};
+    };
+    const VolatilityForecastAccuracy& f = c.forecast;
+    return {{"static", arm(c.static_margin)},
+            {"predictive", arm(c.predictive_margin)},
+            {"depleted_static_only", c.depleted_static_only},
+            {"depleted_predictive_only", c.depleted_predictive_only},
+            {"mcnemar_p_value", c.mcnemar_p_value},
+            {"forecast", {{"paths", f.paths}, {"observations", f.observations}, {"intercept", f.intercept}, {"slope", f.slope},
+                          {"r_squared", f.r_squared}, {"correlation", f.correlation}}}};
 }
 }  // namespace detail
 
@@ -158,6 +186,8 @@ inline nlohmann::json report_to_json(const StressReport& report) {
     }
     // Written only when there are some: the reports of other scenarios stay as they were.
     if (report.incident) result["incident"] = incident_to_json(*report.incident);
+    if (report.predictive_margin) result["predictive_margin"] = detail::predictive_margin_json(*report.predictive_margin);
+    if (report.adl) result["adl_benchmark"] = adl_benchmark_json(*report.adl);
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
     if (report.scenario.fund.target) {
         result["target"] = {{"fan_chart", {{"levels", report.target_fan.levels},

@@ -88,6 +88,13 @@ inline std::string market_words(const Scenario& sc, std::size_t k) {
                             percent(static_cast<double>(m.maker_fee.count()) / 1e6));
     }
     if (sc.impact_of(k).kind != ImpactKind::none) text += ", with price impact from forced volume";
+    if (sc.predictive_margin) {
+        text += fmt::format("; the fractions are predictive: raised ahead of the stress from a GARCH volatility forecast, "
+                            "at most {} per step, up to {} initial / {} maintenance",
+                            percent(sc.predictive_margin->step_max.to_double()),
+                            percent(sc.predictive_margin->initial_max.to_double()),
+                            percent(sc.predictive_margin->maintenance_max.to_double()));
+    }
     return text;
 }
 
@@ -148,9 +155,9 @@ inline std::string simulated_console(const StressReport& report) {
                                percent(static_cast<double>(m.tiers[0].maintenance.count()) / 1e6),
                                percent(static_cast<double>(m.liquidation_penalty.count()) / 1e6));
     }
-    return fmt::format("simulated: {}; {} model; {} steps of {:g} h; {} traders at {:g}x-{:g}x, median collateral {}\n"
+    return fmt::format("simulated: {}{}; {} model; {} steps of {:g} h; {} traders at {:g}x-{:g}x, median collateral {}\n"
                        "fund {}; policies {} / {} / {}; {} paths, seed {}\n",
-                       markets, name_of(sc.model), grouped(sc.horizon_steps), sc.step_hours, grouped(p.trader_count),
+                       markets, sc.predictive_margin ? ", predictive margins" : "", name_of(sc.model), grouped(sc.horizon_steps), sc.step_hours, grouped(p.trader_count),
                        p.leverage_min, p.leverage_max, usdc(p.collateral_median), usdc(sc.fund.initial),
                        name_of(sc.fund.fee_capture), name_of(sc.fund.settlement), name_of(sc.fund.socialized_loss),
                        grouped(sc.paths), sc.seed);

@@ -8,6 +8,7 @@
 #include "backstop/engine/market.hpp"
 #include "backstop/risk/scenario.hpp"
 #include "backstop/risk/report/json_fields.hpp"
+#include "backstop/risk/report/predictive_margin_json.hpp"
 #include "backstop/risk/report/market_json.hpp"
 #include "backstop/risk/scenario_names.hpp"
 
@@ -222,6 +223,7 @@ inline nlohmann::json scenario_to_json(const Scenario& s) {
         result["fund"]["base_slippage"] = f.base_slippage;
     }
     if (s.incident) result["incident"] = detail::incident_json(*s.incident);  // only in replays
+    if (s.predictive_margin) result["predictive_margin"] = detail::predictive_margin_setup_json(*s.predictive_margin);
     return result;
 }
 
@@ -347,7 +349,7 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     const nlohmann::json written = scenario_to_json(defaults);
     detail::JsonFields top(document, "scenario", error);
     nlohmann::json known_top = written;
-    for (const char* key : {"market_name", "more_markets", "incident"}) known_top[key] = nullptr;
+    for (const char* key : {"market_name", "more_markets", "incident", "predictive_margin"}) known_top[key] = nullptr;
     top.only_known(known_top);
     if (const nlohmann::json* name = top.find("market_name")) {
         if (!name->is_string() || name->get<std::string>().empty()) {
@@ -358,6 +360,9 @@ inline ScenarioFromJson scenario_from_json(const nlohmann::json& document, const
     }
     if (const nlohmann::json* markets = top.find("more_markets")) detail::read_more_markets(*markets, s, error);
     if (const nlohmann::json* incident = top.find("incident")) detail::read_incident(*incident, s.incident, error);
+    if (const nlohmann::json* predictive = top.find("predictive_margin")) {
+        detail::read_predictive_margin(*predictive, s.predictive_margin, error);
+    }
     if (const nlohmann::json* market = top.find("market")) {
         detail::read_market_config(*market, "scenario.market", written["market"], s.market, error);
     }

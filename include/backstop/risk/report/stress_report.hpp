@@ -11,9 +11,11 @@
 
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/risk/adl_benchmark.hpp"
 #include "backstop/risk/calibration.hpp"
 #include "backstop/risk/fund_currency_comparison.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
+#include "backstop/risk/predictive_margin_comparison.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/run_statistics.hpp"
@@ -109,6 +111,12 @@ struct StressReportOptions {
     std::vector<SocializedLossChoice> policies{SocializedLossChoice::ranked_adl, SocializedLossChoice::pro_rata_haircut,
                                                SocializedLossChoice::funding};
     bool comparisons = true;  // run the management comparisons the scenario turns on (two runs each)
+    // The ADL policies on the Oct-10-like event (risk/adl_benchmark.hpp): independent of the
+    // scenario, a few milliseconds; the report shows it so that every run carries the comparison.
+    bool adl_benchmark = true;
+    // How the scenario's predictive margin filter was fitted (fit_volatility_filter), when it was:
+    // the report says so next to the comparison.
+    std::optional<PredictiveFilterFit> predictive_filter_fit;
 };
 
 // The intervals of the headline's other figures: percentile bootstrap (1,000 resamples of the
@@ -160,6 +168,10 @@ struct StressReport {
     std::string calibration_skipped;
     // A replay of a published incident (Scenario::incident): the simulated figure next to it.
     std::optional<IncidentComparison> incident;
+    // With Scenario::predictive_margin (and comparisons on): static against predictive margins,
+    // same seeds.
+    std::optional<PredictiveMarginComparison> predictive_margin;
+    std::optional<AdlBenchmarkResult> adl;  // StressReportOptions::adl_benchmark
 };
 
 namespace detail {
@@ -313,6 +325,13 @@ inline Result<void> add_calibration(const Scenario& scenario, const RunResult& r
 inline Result<void> add_comparisons(const Scenario& scenario, const StressReportOptions& options, Progress* progress,
                                     StressReport& report) {
     if (!options.comparisons) return {};
+    if (scenario.predictive_margin) {
+        Result<PredictiveMarginComparison> c =
+            compare_predictive_margins(scenario, *scenario.predictive_margin, options.summary.confidence, progress);
+        if (!c) return c.error();
+        report.predictive_margin = std::move(*c);
+        report.predictive_margin->fitted_filter = options.predictive_filter_fit;
+    }
     if (scenario.fund.dynamic_penalty) {
         Result<PenaltyComparison> c = compare_penalties(scenario, options.summary, progress);
         if (!c) return c.error();
@@ -378,6 +397,10 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
         if (!(target > 0.0 && target < 1.0)) return make_error(ErrorCode::invalid_argument, "targets in (0, 1)");
     }
     if (!fund_setup_consistent(scenario.fund)) return make_error(ErrorCode::invalid_policy_parameter, "inconsistent fund set-up");
+    if (!predictive_margin_consistent(scenario)) {
+        return make_error(ErrorCode::invalid_policy_parameter,
+                          "the predictive margin set-up is invalid or does not fit the model or markets");
+    }
     if (!markets_consistent(scenario)) {
         return make_error(ErrorCode::invalid_argument,
                           "inconsistent markets: several markets need the correlated model with one entry per market");
@@ -463,6 +486,7 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
         }
         report.policies.push_back(detail::policy_outcome(policy, paths));
     }
+    if (options.adl_benchmark) report.adl = run_adl_benchmark(AdlBenchmarkConfig{});
     return report;
 }
 
