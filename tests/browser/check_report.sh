@@ -4,9 +4,10 @@
 # One browser run (a few seconds) writes OUT_DIR/report.png (screenshot), OUT_DIR/dom.html (the
 # DOM after the page's scripts ran) and OUT_DIR/chromium.log (Chromium's log), then checks
 #   - the screenshot exists, has the window's size and is not a near-empty page;
-#   - exactly four <figure class="chart"> with ids chart-fan, chart-loss, chart-size and
-#     chart-frontier, each holding an <svg> with drawn content (path, polyline, rect, ...);
-#   - the page's inline script ran: <body data-charts-rendered="4">;
+#   - exactly five <figure class="chart"> with ids chart-fan, chart-loss, chart-size,
+#     chart-frontier and chart-adl (the ADL benchmark every report carries), each holding an
+#     <svg> with drawn content (path, polyline, rect, ...);
+#   - the page's inline script ran: <body data-charts-rendered="5">, as many as the page expects;
 #   - no script errors: Chromium logs every console message of the page as a line
 #     `[...:INFO:CONSOLE:<line>] "<message>", source: <url> (<line>)`; uncaught exceptions (also
 #     in timers, event handlers and promises) appear as "Uncaught ...". For a web page Chromium
@@ -178,7 +179,7 @@ if [ -s "$dom" ]; then
 import re, sys
 from html.parser import HTMLParser
 
-EXPECTED = ["chart-fan", "chart-loss", "chart-size", "chart-frontier"]
+EXPECTED = ["chart-fan", "chart-loss", "chart-size", "chart-frontier", "chart-adl"]
 DRAWN = {"path", "polyline", "polygon", "rect", "line", "circle", "ellipse"}
 # Elements that make the browser fetch what their attribute names.
 FETCHING = {"script": "src", "img": "src", "iframe": "src", "frame": "src", "embed": "src",
@@ -266,7 +267,7 @@ with open(sys.argv[1], encoding="utf-8", errors="replace") as f:
 
 ids = [chart[0] for chart in page.charts]
 if sorted(ids) == sorted(EXPECTED):
-    print(f"PASS charts: exactly four chart figures: {', '.join(ids)}")
+    print(f"PASS charts: exactly {len(EXPECTED)} chart figures: {', '.join(ids)}")
 else:
     missing = [i for i in EXPECTED if i not in ids]
     extra = [i for i in ids if i not in EXPECTED or ids.count(i) > 1]
@@ -285,16 +286,17 @@ for chart_id, svgs, drawn in page.charts:
 body = page.body or {}
 rendered = body.get("data-charts-rendered")
 expected = body.get("data-charts-expected")
-if rendered == "4" and expected in (None, "4"):
-    print(f"PASS script ran: <body data-charts-rendered=\"4\""
-          + (" data-charts-expected=\"4\"" if expected else "") + ">")
+count = str(len(EXPECTED))
+if rendered == count and expected in (None, count):
+    print(f"PASS script ran: <body data-charts-rendered=\"{count}\""
+          + (f" data-charts-expected=\"{count}\"" if expected else "") + ">")
 elif rendered is None:
     print("FAIL script ran: <body> has no data-charts-rendered: the page's inline script did not run "
           "(or did not reach its end)")
 else:
     print(f"FAIL script ran: <body data-charts-rendered=\"{rendered}\""
           + (f" data-charts-expected=\"{expected}\"" if expected is not None else "")
-          + ">, expected 4")
+          + f">, expected {count}")
 
 # Labels and axes, from the boxes Chromium measured.
 import json

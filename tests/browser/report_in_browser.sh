@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The browser test: the demo writes a (small) report, then headless Chromium opens it, takes a
-# screenshot and checks its four charts, their labels (none overlaps, axes with units) and that no
+# screenshot and checks its five charts, their labels (none overlaps, axes with units) and that no
 # script failed (check_report.sh). The full grid (every margin x penalty pair) puts the most
 # points and labels in the frontier chart.
 #   report_in_browser.sh STRESS_TEST_BINARY OUT_DIR

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Negative control for check_report.sh: it must pass a good report and fail each broken one.
 #   self_test.sh OUT_DIR
-# Writes sample pages that follow the report's contract (<body data-charts-expected="4">, four
+# Writes sample pages that follow the report's contract (<body data-charts-expected="5">, five
 # <figure class="chart" id="chart-..."> with an inline <svg>, and a last script that writes the
 # number of chart SVGs to <body data-charts-rendered>), then runs check_report.sh on each:
 #   good              must pass;
@@ -76,7 +76,7 @@ write_page() {
   text { font: 12px system-ui, sans-serif; fill: #333; }
 </style>
 </head>
-<body data-charts-expected="4">
+<body data-charts-expected="5">
 <h1>Stress test report (sample)</h1>
 <p class="lede">10 000 paths, 250 days, seed 20261125. A sample page for the browser test.</p>
 <table>
@@ -154,6 +154,19 @@ HTML
 </figure>
 HTML
     fi
+    cat <<'HTML'
+
+<figure class="chart" id="chart-adl">
+<figcaption>ADL: taken against needed per wave</figcaption>
+<svg viewBox="0 0 640 300" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="adl">
+  <line class="axis" x1="50" y1="280" x2="620" y2="280"/><line class="axis" x1="50" y1="20" x2="50" y2="280"/>
+  <rect x="70" y="120" width="20" height="160" fill="#999"/><rect x="95" y="60" width="20" height="220" fill="#d9534f"/>
+  <text x="60" y="296">wave 1</text><text x="560" y="296">wave 28</text>
+  <text class="axis-label x" x="335" y="296" text-anchor="middle">wave (order)</text>
+  <text class="axis-label y" x="56" y="14">amount (USD)</text>
+</svg>
+</figure>
+HTML
     printf '%s\n' "$extra"
     if [ "$mark" -eq 1 ]; then
       echo "<script>document.body.dataset.chartsRendered = String(document.querySelectorAll('figure.chart svg').length);</script>"
