@@ -94,8 +94,9 @@ struct AdlEventConfig {
         if (!(whale_ratio_correlation >= -1.0 && whale_ratio_correlation <= 1.0)) {
             return "whale_ratio_correlation in [-1, 1]";
         }
-        if (!(leverage_median > 0.0) || !(leverage_log_sd >= 0.0) || !(leverage_median < 1e3)) {
-            return "leverage_median in (0, 1000) and leverage_log_sd >= 0";
+        if (!(leverage_median > 0.0) || !(leverage_median < 1e3) || !(leverage_log_sd >= 0.0) ||
+            !(leverage_log_sd <= 10.0)) {
+            return "leverage_median in (0, 1000) and leverage_log_sd in [0, 10]";
         }
         if (!(lots_max >= 1.0) || !(lots_max <= 1e6)) return "lots_max in [1, 1e6]";
         if (lot_size_atoms <= 0 || lot_size_atoms > 1'000'000'000) return "lot_size_atoms in [1, 1e9]";
@@ -122,6 +123,12 @@ inline double equity_pnl_ratio_at(double z) {
 
 inline std::int64_t usd_to_atoms(double usd) { return static_cast<std::int64_t>(std::llround(usd * 1e6)); }
 
+// Caps on a generated winner's equity and position value (USD), far above any default draw: with
+// the profit at most pnl_max_usd <= 1e12, every amount and entry = position + profit stays below
+// 6e18 atoms, inside int64 (llround of a larger double has no defined value).
+inline constexpr double adl_equity_cap_usd = 2e12;
+inline constexpr double adl_position_cap_usd = 4e12;
+
 // The winners of one wave. Throws std::invalid_argument on a bad configuration.
 inline AdlWave generate_adl_wave(const AdlEventConfig& config, std::size_t wave_index) {
     using Usdc = Amount<assets::USDC>;
@@ -140,7 +147,11 @@ inline AdlWave generate_adl_wave(const AdlEventConfig& config, std::size_t wave_
         const double u = stream.uniform();
         const double pnl_usd = config.pnl_scale_usd * std::pow(std::max(u, u_floor), -1.0 / config.pnl_tail_alpha);
         const double noise = stream.normal();
-        const double profit_score = normal_quantile(1.0 - std::max(u, u_floor));  // high for a whale
+        // High for a whale. When pnl_scale_usd == pnl_max_usd every profit is the cap and the tail
+        // probability is 0, whose score (-inf) would make the ratio infinite (or NaN when rho = 0):
+        // a neutral 0 keeps the ratio's published law.
+        const double tail = 1.0 - std::max(u, u_floor);
+        const double profit_score = tail > 0.0 ? normal_quantile(tail) : 0.0;
         const double rho = config.whale_ratio_correlation;
         const double z = -rho * profit_score + std::sqrt(1.0 - rho * rho) * noise;  // still N(0, 1)
         const double ratio = equity_pnl_ratio_at(z);
@@ -154,10 +165,11 @@ inline AdlWave generate_adl_wave(const AdlEventConfig& config, std::size_t wave_
         b.side = Side::short_side;
         b.size_atoms = std::max<std::int64_t>(1, lots) * config.lot_size_atoms;
         b.unrealised_pnl = Usdc(std::max<std::int64_t>(1, usd_to_atoms(pnl_usd)));
-        const std::int64_t equity = std::max(b.unrealised_pnl.atoms() + 1,
-                                             usd_to_atoms(ratio * static_cast<double>(b.unrealised_pnl.atoms()) / 1e6));
+        const double equity_usd = std::min(adl_equity_cap_usd, ratio * static_cast<double>(b.unrealised_pnl.atoms()) / 1e6);
+        const std::int64_t equity = std::max(b.unrealised_pnl.atoms() + 1, usd_to_atoms(equity_usd));
         b.collateral = Usdc(equity - b.unrealised_pnl.atoms());
-        b.position_value = Usdc(std::max<std::int64_t>(1, usd_to_atoms(leverage * static_cast<double>(equity) / 1e6)));
+        const double position_usd = std::min(adl_position_cap_usd, leverage * static_cast<double>(equity) / 1e6);
+        b.position_value = Usdc(std::max<std::int64_t>(1, usd_to_atoms(position_usd)));
         b.entry_value = b.position_value + b.unrealised_pnl;
         b.maintenance = Usdc(b.position_value.atoms() / 100);
         wave.winners.push_back(b);

@@ -5,12 +5,15 @@
 
 #include "unit/fund/fund_world.hpp"
 #include "support/random.hpp"
+#include "support/scale.hpp"
 
 #include <backstop/fund/socialized_loss/water_filling_adl.hpp>
 #include <backstop/risk/adl_benchmark.hpp>
 #include <backstop/risk/report/adl_report.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -244,14 +247,29 @@ TEST_CASE("the Oct-10-like benchmark shows the queue's overshoot and exact alter
     CHECK(pro_rata.haircut_gini < 0.1);
     CHECK(queue.haircut_gini > 0.9);
     CHECK(pro_rata.largest_haircut < queue.largest_haircut);
-    // Our regret: the queue's is above every exact policy's.
-    CHECK(queue.regret_usd > pro_rata.regret_usd);
-    CHECK(queue.regret_usd > water.regret_usd);
-    CHECK(water.regret_usd == Approx(pro_rata.regret_usd));
+    // Our regret (adl_benchmark.hpp): the total excess, over the most a close-whole-positions
+    // rule could overshoot. Exact policies 0; the queue, inside that class, at most the bound on
+    // every wave; whole lots a few lots.
+    CHECK(pro_rata.regret_usd == 0.0);
+    CHECK(water.regret_usd == 0.0);
+    CHECK(queue.regret_usd == Approx(static_cast<double>(queue.overshoot_atoms) / 1e6));
+    CHECK(lots.regret_usd == Approx(static_cast<double>(lots.overshoot_atoms) / 1e6));
+    std::int64_t bound = 0;
+    for (const auto& w : queue.waves) {
+        CHECK(w.overshoot_atoms <= w.regret_bound_atoms);
+        CHECK(w.regret_bound_atoms == std::min(w.largest_capacity_atoms, w.capacity_atoms - w.needed_atoms));
+        bound += w.regret_bound_atoms;
+    }
+    CHECK(result.regret_bound_usd == Approx(static_cast<double>(bound) / 1e6));
+    CHECK(queue.regret_normalised > 0.02);
+    CHECK(queue.regret_normalised < 1.0);
+    CHECK(lots.regret_normalised < 1e-3 * queue.regret_normalised);
 }
 
 TEST_CASE("the synthetic winners have the published equity/PnL quantiles", "[adl_optimal]") {
-    const risk::AdlBenchmarkResult result = risk::run_adl_benchmark({});
+    risk::AdlBenchmarkConfig config;
+    config.robustness_seeds = 0;
+    const risk::AdlBenchmarkResult result = risk::run_adl_benchmark(config);
     CHECK(result.winners == 16u * 1100u);
     CHECK(result.equity_pnl_p10 == Approx(2.28).epsilon(0.03));
     CHECK(result.equity_pnl_median == Approx(4.41).epsilon(0.03));
@@ -297,4 +315,440 @@ TEST_CASE("the ADL benchmark is deterministic, refuses bad configurations and re
     CHECK(json["policies"].size() == 4);
     CHECK(json["policies"][0]["waves"].size() == 16);
     CHECK(json["policies"][1]["overshoot_usd"].get<double>() == 0.0);
+}
+
+// ---- review additions: an independent reference, the ledger check's teeth, edge configurations ----
+
+namespace {
+
+// The water-filling allocation computed another way, in long double: the levels where a bearer
+// joins (its leverage P / E) or is capped (its leverage after giving its whole capacity) split
+// the line into segments with a fixed set of active bearers; the segment where the total take
+// crosses the remainder is found first, then the level inside it. Bearers with no position have
+// leverage 0 whatever is taken: what they give beyond the others is not unique (`unique` false).
+struct Reference {
+    std::vector<long double> share;  // per bearer, continuous
+    std::vector<bool> unique;
+    long double max_leverage = 0.0L;
+};
+
+struct RefBearer {
+    long double position = 0, pnl = 0, equity = 0, capacity = 0;
+    long double lev0() const { return position / equity; }
+    long double lev_capped() const { return position * (1.0L - capacity / pnl) / (equity - capacity); }
+    long double need(long double level) const {
+        if (capacity <= 0 || level >= lev0()) return 0.0L;
+        if (level <= lev_capped()) return capacity;
+        const long double f = (position - level * equity) / (position - level * pnl);
+        return std::min(capacity, std::max(0.0L, f * pnl));
+    }
+    long double leverage_after(long double take) const {
+        const long double f = take / pnl;
+        return position * (1.0L - f) / (equity - take);
+    }
+};
+
+std::vector<RefBearer> ref_bearers(const std::vector<LossBearer<USDC>>& bearers) {
+    std::vector<RefBearer> out;
+    for (const auto& b : bearers) {
+        RefBearer r;
+        const auto capacity = detail::profit_capacity(b).atoms();
+        if (capacity > 0) {
+            r.position = std::max(0.0L, static_cast<long double>(b.position_value.atoms()));
+            r.pnl = static_cast<long double>(b.unrealised_pnl.atoms());
+            r.equity = static_cast<long double>(b.collateral.atoms()) + r.pnl;
+            r.capacity = static_cast<long double>(capacity);
+        }
+        out.push_back(r);
+    }
+    return out;
+}
+
+Reference reference_water_filling(const std::vector<LossBearer<USDC>>& bearers, std::int64_t remainder) {
+    const std::vector<RefBearer> rb = ref_bearers(bearers);
+    Reference ref;
+    ref.share.assign(rb.size(), 0.0L);
+    ref.unique.assign(rb.size(), true);
+    long double capacity = 0, levered_capacity = 0;
+    for (const auto& b : rb) {
+        capacity += b.capacity;
+        if (b.position > 0) levered_capacity += b.capacity;
+    }
+    const auto target = static_cast<long double>(remainder);
+    auto total = [&](long double level) {
+        long double sum = 0;
+        for (const auto& b : rb) sum += b.need(level);
+        return sum;
+    };
+    if (target >= capacity) {
+        for (std::size_t i = 0; i < rb.size(); ++i) ref.share[i] = rb[i].capacity;
+    } else if (target >= levered_capacity) {
+        // Every levered bearer gives all; the rest, from unlevered ones, any way at all.
+        for (std::size_t i = 0; i < rb.size(); ++i) {
+            ref.share[i] = rb[i].position > 0 ? rb[i].capacity : 0.0L;
+            ref.unique[i] = rb[i].position > 0;
+        }
+    } else {
+        std::vector<long double> breaks = {0.0L};
+        for (const auto& b : rb) {
+            if (b.capacity <= 0 || b.position <= 0) continue;
+            breaks.push_back(b.lev0());
+            breaks.push_back(std::max(0.0L, b.lev_capped()));
+        }
+        std::sort(breaks.begin(), breaks.end());
+        // The first breakpoint (from the top) whose total reaches the target bounds the segment.
+        std::size_t k = breaks.size() - 1;
+        while (k > 0 && total(breaks[k]) < target) --k;
+        long double low = breaks[k], high = breaks[std::min(k + 1, breaks.size() - 1)];
+        if (k == 0 && total(0.0L) < target) high = low;
+        for (int step = 0; step < 400 && high > low; ++step) {
+            const long double mid = low + (high - low) / 2;
+            if (!(mid > low && mid < high)) break;
+            (total(mid) >= target ? low : high) = mid;
+        }
+        for (std::size_t i = 0; i < rb.size(); ++i) ref.share[i] = rb[i].need(low);
+    }
+    for (std::size_t i = 0; i < rb.size(); ++i) {
+        if (rb[i].capacity > 0) ref.max_leverage = std::max(ref.max_leverage, rb[i].leverage_after(ref.share[i]));
+    }
+    return ref;
+}
+
+std::int64_t extreme_amount(TestRandom& random) {
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    switch (random.below(5)) {
+        case 0: return static_cast<std::int64_t>(1 + random.below(1000));
+        case 1: return max - static_cast<std::int64_t>(random.below(1000));
+        case 2: return static_cast<std::int64_t>(random.below(max / 2 + 1)) + max / 4;
+        default: {
+            const auto digits = static_cast<int>(6 + random.below(8));
+            return static_cast<std::int64_t>((1 + random.below(9)) * static_cast<std::uint64_t>(std::pow(10.0, digits)));
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("water-filling matches an independent segment-by-segment reference, extremes included",
+          "[adl_optimal]") {
+    TestRandom random(20261125);
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    const WaterFilling policy(8);
+    const std::uint64_t rounds = scaled(4000);
+    int compared = 0, extreme = 0, flat = 0;
+    for (std::uint64_t round = 0; round < rounds; ++round) {
+        const auto n = static_cast<std::uint32_t>(2 + random.below(5));
+        // Half the rounds keep every collateral within 1e-3..1e3 of the profit. When the collateral
+        // is far below the profit, taking it barely moves the leverage (lev ~ P / pnl either way):
+        // the objective cannot tell allocations apart and neither double nor long double resolves
+        // the level, so those rounds check exactness and the objective only.
+        const bool conditioned = random.chance(2);
+        std::vector<LossBearer<USDC>> bearers;
+        detail::int128 capacity = 0;
+        std::int64_t largest = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            LossBearer<USDC> b;
+            b.account = AccountId{2 * i + 3};
+            b.size_atoms = random.chance(4) ? max : static_cast<std::int64_t>(random.below(1'000'000'000));
+            b.unrealised_pnl = Usdc(random.chance(6) ? -extreme_amount(random) : extreme_amount(random));
+            if (conditioned) {
+                const long double pnl = std::fabs(static_cast<long double>(b.unrealised_pnl.atoms()));
+                const long double factor = std::pow(10.0L, static_cast<long double>(random.below(601)) / 100.0L - 3.0L);
+                b.collateral = Usdc(static_cast<std::int64_t>(std::clamp(pnl * factor, 1.0L, static_cast<long double>(max) - 1024.0L)));
+            } else {
+                b.collateral = random.chance(8) ? Usdc::zero() : Usdc(extreme_amount(random));
+            }
+            b.position_value = random.chance(8) ? Usdc::zero() : Usdc(extreme_amount(random));
+            const std::int64_t cap = detail::profit_capacity(b).atoms();
+            capacity += std::max<std::int64_t>(0, cap);
+            largest = std::max(largest, cap);
+            bearers.push_back(b);
+        }
+        const auto cap64 = static_cast<std::int64_t>(std::min<detail::int128>(capacity, max));
+        std::int64_t remainder = 0;
+        switch (random.below(6)) {
+            case 0: remainder = max; break;
+            case 1: remainder = cap64; break;
+            case 2: remainder = std::min<std::int64_t>(cap64, 1 + static_cast<std::int64_t>(random.below(n))); break;
+            default: remainder = static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(cap64) + 1)); break;
+        }
+        Allocations out(n);
+        std::string described;
+        for (const auto& b : bearers) {
+            described += "{position " + std::to_string(b.position_value.atoms()) + ", pnl " +
+                         std::to_string(b.unrealised_pnl.atoms()) + ", collateral " + std::to_string(b.collateral.atoms()) + "} ";
+        }
+        INFO("round " << round << ": remainder " << remainder << ", bearers " << described);
+        const auto plan_result = plan(policy, Usdc(remainder), bearers, out);
+        REQUIRE(plan_result);
+        const auto covered = static_cast<std::int64_t>(std::min<detail::int128>(remainder, capacity));
+        REQUIRE(plan_result->covered.atoms() == covered);
+        std::vector<std::int64_t> share(n, 0);
+        detail::int128 sum = 0;
+        for (std::size_t k = 0; k < plan_result->allocation_count; ++k) {
+            REQUIRE(out[k].amount.is_positive());
+            REQUIRE(out[k].amount <= detail::profit_capacity(bearers[out[k].bearer_index]));
+            REQUIRE(out[k].amount <= bearers[out[k].bearer_index].collateral);
+            share[out[k].bearer_index] = out[k].amount.atoms();
+            sum += out[k].amount.atoms();
+        }
+        REQUIRE(sum == covered);
+
+        const Reference ref = reference_water_filling(bearers, remainder);
+        const std::vector<RefBearer> rb = ref_bearers(bearers);
+        // One atom per bearer, plus what doubles cannot resolve on amounts near 2^63.
+        const long double scale = std::max(static_cast<long double>(covered), static_cast<long double>(largest));
+        const long double tolerance = static_cast<long double>(n) + 1.0L + scale * 0x1p-40L;
+        if (scale > 1e15L) ++extreme;
+        long double max_leverage = 0.0L;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            if (rb[i].capacity <= 0) continue;
+            max_leverage = std::max(max_leverage, rb[i].leverage_after(static_cast<long double>(share[i])));
+            if (!ref.unique[i] || !conditioned) continue;
+            INFO("round " << round << " bearer " << i << " share " << share[i] << " reference "
+                          << static_cast<double>(ref.share[i]) << " remainder " << remainder);
+            CHECK(std::fabs(static_cast<long double>(share[i]) - ref.share[i]) <= tolerance);
+            ++compared;
+        }
+        if (conditioned) {
+            // Against the reference with one atom less each (the continuous optimum can leave a
+            // bearer at 449.9999 of a 450-atom profit; in atoms it must give 450 or stay levered),
+            // and what a double resolves on amounts near 2^63.
+            long double bound = 0.0L;
+            for (std::uint32_t i = 0; i < n; ++i) {
+                if (rb[i].capacity <= 0) continue;
+                const long double slack = 1.0L + ref.share[i] * 0x1p-44L;
+                bound = std::max(bound, rb[i].leverage_after(std::max(0.0L, std::floor(ref.share[i]) - slack)));
+            }
+            CHECK(max_leverage <= bound * (1.0L + 1e-9L) + 1e-15L);
+        } else {
+            ++flat;
+        }
+    }
+    CHECK(compared > static_cast<int>(rounds));
+    CHECK(extreme > static_cast<int>(rounds / 10));
+    CHECK(flat > 0);
+}
+
+TEST_CASE("water-filling with no levered bearer and capacities beyond int64 takes exactly the need",
+          "[adl_optimal]") {
+    // Both bearers hold no position (leverage 0 whatever is taken); their capacities add up to
+    // more than INT64_MAX. The level search used to start every share at its capacity and give
+    // the excess back: the excess did not fit int64 and the plan aborted.
+    constexpr auto max = std::numeric_limits<std::int64_t>::max();
+    std::vector<LossBearer<USDC>> bearers = {winner(1, "0", "60000000", "6"), winner(3, "0", "1", "1")};
+    bearers[1].unrealised_pnl = Usdc(max - 909);
+    bearers[1].collateral = Usdc(max - 880);
+    const WaterFilling policy(4);
+    Allocations out(4);
+    const auto one = plan(policy, Usdc(1), bearers, out).value();
+    CHECK(one.covered == Usdc(1));
+    REQUIRE(one.allocation_count == 1);
+    CHECK(out[0].amount == Usdc(1));
+    const auto most = plan(policy, Usdc(max - 1), bearers, out).value();
+    CHECK(most.covered == Usdc(max - 1));
+    CHECK(out[0].amount + (most.allocation_count > 1 ? out[1].amount : Usdc::zero()) == Usdc(max - 1));
+}
+
+TEST_CASE("water-filling gives the residue atoms where they lower the leverage most", "[adl_optimal]") {
+    // A (leverage 500) and B (400) are large; S has a 2-atom profit, 2 atoms of collateral and
+    // a 1,000-atom position (leverage 250). At the level ~100 the continuous shares are
+    // A 888,888,888.9, B 857,142,857.1 and S 1.5: S must give both atoms (1 leaves it at 166.7,
+    // 2 at 0), while one atom more or less moves A or B by ~1e-7. The old rule floored every
+    // share and gave the residue atoms by ORIGINAL leverage (A, then B), leaving S at 166.7.
+    auto bearer = [](std::uint32_t account, std::int64_t position, std::int64_t pnl, std::int64_t collateral) {
+        LossBearer<USDC> b = winner(account, "1", "1", "1");
+        b.position_value = Usdc(position);
+        b.unrealised_pnl = Usdc(pnl);
+        b.collateral = Usdc(collateral);
+        b.entry_value = b.position_value + b.unrealised_pnl;
+        return b;
+    };
+    const std::vector<LossBearer<USDC>> bearers = {bearer(1, 1'000'000'000'000, 1'000'000'000, 1'000'000'000),
+                                                   bearer(2, 800'000'000'000, 1'000'000'000, 1'000'000'000),
+                                                   bearer(3, 1'000, 2, 2)};
+    const WaterFilling policy(8);
+    Allocations out(8);
+    for (const std::int64_t remainder : {1'746'031'747LL, 1'746'031'748LL, 1'746'031'746LL}) {
+        const auto p = plan(policy, Usdc(remainder), bearers, out).value();
+        CHECK(p.covered == Usdc(remainder));
+        CHECK(amount_of(out, p.allocation_count, 3) == Usdc(2));
+        double largest = 0.0;
+        for (std::size_t k = 0; k < p.allocation_count; ++k) {
+            largest = std::max(largest, WaterFilling::leverage_after(bearers[out[k].bearer_index], out[k].amount.atoms()));
+        }
+        CHECK(largest < 100.001);
+    }
+}
+
+TEST_CASE("the ledger check fails a take one atom off, or above the profit capacity", "[adl_optimal]") {
+    risk::AdlEventConfig config;
+    config.winners_per_wave = 60;
+    const risk::AdlWave wave = risk::generate_adl_wave(config, 12);  // wave 17: 9,400 USD needed
+    const std::vector<std::int64_t> exact = risk::detail::policy_takes(WaterFilling(64), wave);
+    using risk::detail::AdlCover;
+    CHECK(risk::detail::execute_on_ledger(wave, exact, AdlCover::exact).empty());
+    CHECK(risk::detail::execute_on_ledger(wave, exact, AdlCover::at_least).empty());
+    // A winner with room, and one whose collateral exceeds its profit (capacity = profit).
+    std::size_t giver = 0, rich = wave.winners.size();
+    for (std::size_t i = 0; i < wave.winners.size(); ++i) {
+        if (exact[i] > 0) giver = i;
+        if (wave.winners[i].collateral > wave.winners[i].unrealised_pnl && exact[i] == 0) rich = i;
+    }
+    REQUIRE(exact[giver] > 0);
+    REQUIRE(rich < wave.winners.size());
+    std::vector<std::int64_t> more = exact, less = exact, beyond = exact;
+    more[rich] += 1;   // one atom too many: an exact policy must not, a whole-position one may
+    less[giver] -= 1;  // one atom too few: nobody may
+    CHECK(risk::detail::execute_on_ledger(wave, more, AdlCover::exact) == "an exact policy took more than needed");
+    CHECK(risk::detail::execute_on_ledger(wave, more, AdlCover::at_least).empty());
+    CHECK(risk::detail::execute_on_ledger(wave, less, AdlCover::at_least) == "the need is under-covered");
+    CHECK(risk::detail::execute_on_ledger(wave, less, AdlCover::exact) == "the need is under-covered");
+    // The same total, but one winner gives a profit it does not have (its collateral would
+    // allow it, so the ledger alone accepted this before).
+    beyond[rich] = wave.winners[rich].unrealised_pnl.atoms() + 1;
+    beyond[giver] -= beyond[rich];
+    if (beyond[giver] < 0) beyond[giver] = 0;
+    CHECK(risk::detail::execute_on_ledger(wave, beyond, AdlCover::at_least) ==
+          "a take above the winner's profit capacity");
+    std::vector<std::int64_t> negative = exact;
+    negative[giver] = -1;
+    CHECK(risk::detail::execute_on_ledger(wave, negative) == "a negative take");
+    CHECK(risk::detail::execute_on_ledger(wave, std::vector<std::int64_t>(3, 0)) == "one take per winner expected");
+}
+
+TEST_CASE("whole lots never under-cover and overshoot by less than one lot", "[adl_optimal]") {
+    TestRandom random(20261125);
+    const std::uint64_t rounds = scaled(400);
+    for (std::uint64_t round = 0; round < rounds; ++round) {
+        risk::AdlWave wave;
+        const auto n = static_cast<std::uint32_t>(1 + random.below(30));
+        std::int64_t capacity = 0, largest_lot = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            LossBearer<USDC> b;
+            b.account = AccountId{i};
+            b.size_atoms = static_cast<std::int64_t>(1 + random.below(1'000'000));
+            b.unrealised_pnl = Usdc(static_cast<std::int64_t>(random.below(3'000'000'000)) - 500'000'000);
+            b.collateral = Usdc(static_cast<std::int64_t>(random.below(3'000'000'000)));
+            b.position_value = Usdc(static_cast<std::int64_t>(random.below(50'000'000'000)));
+            b.entry_value = b.position_value + b.unrealised_pnl;
+            const auto lots = static_cast<std::int64_t>(1 + random.below(random.chance(3) ? 3 : 200));
+            wave.winners.push_back(b);
+            wave.lots.push_back(lots);
+            const std::int64_t cap = detail::profit_capacity(b).atoms();
+            capacity += std::max<std::int64_t>(0, cap);
+            largest_lot = std::max(largest_lot, std::min(cap, risk::detail::lot_take(b, lots)));
+        }
+        wave.needed = Usdc(static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(capacity) * 5 / 4 + 2)));
+        const auto shares = risk::detail::policy_takes(WaterFilling(32), wave);
+        const auto takes = risk::detail::whole_lot_takes(wave, shares);
+        std::int64_t taken = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const auto& b = wave.winners[i];
+            const std::int64_t cap = std::max<std::int64_t>(0, detail::profit_capacity(b).atoms());
+            REQUIRE(takes[i] >= 0);
+            REQUIRE(takes[i] <= cap);
+            // Whole lots, or everything the winner can give.
+            const std::int64_t per_lot = risk::detail::lot_take(b, wave.lots[i]);
+            if (takes[i] != cap) CHECK(takes[i] % per_lot == 0);
+            taken += takes[i];
+        }
+        INFO("round " << round << ": needed " << wave.needed.atoms() << ", capacity " << capacity);
+        CHECK(taken >= std::min(wave.needed.atoms(), capacity));
+        if (wave.needed.atoms() <= capacity) {
+            CHECK(taken - wave.needed.atoms() < std::max<std::int64_t>(1, largest_lot));
+        }
+        CHECK(risk::detail::execute_on_ledger(wave, takes, risk::detail::AdlCover::at_least).empty());
+    }
+}
+
+TEST_CASE("the event generator stays in range on edge configurations", "[adl_optimal]") {
+    // Every profit at the cap: the profit's normal score used to be -inf, the equity/PnL ratio
+    // infinite, and every winner ended with 1 atom of collateral.
+    risk::AdlEventConfig flat;
+    flat.pnl_scale_usd = 1000.0;
+    flat.pnl_max_usd = 1000.0;
+    flat.winners_per_wave = 400;
+    const risk::AdlWave wave = risk::generate_adl_wave(flat, 0);
+    std::vector<double> ratios;
+    for (const auto& b : wave.winners) {
+        CHECK(b.unrealised_pnl == usdc("1000"));
+        ratios.push_back(detail::equity_as_double(b) / static_cast<double>(b.unrealised_pnl.atoms()));
+    }
+    std::sort(ratios.begin(), ratios.end());
+    CHECK(ratios[ratios.size() / 2] == Approx(4.41).epsilon(0.15));
+    CHECK(ratios.front() >= 1.0099);
+
+    // Amounts at the top of the range stay inside int64 (no garbage from llround, no overflow
+    // in entry = position + profit).
+    risk::AdlEventConfig huge;
+    huge.pnl_scale_usd = 1e12;
+    huge.pnl_max_usd = 1e12;
+    huge.whale_ratio_correlation = 0.0;
+    huge.leverage_median = 999.0;
+    huge.leverage_log_sd = 10.0;
+    huge.winners_per_wave = 50;
+    for (const auto& b : risk::generate_adl_wave(huge, 3).winners) {
+        CHECK(b.collateral.is_positive());
+        CHECK(b.position_value.is_positive());
+        CHECK(b.position_value.atoms() <= 4'000'000'000'000'000'000);
+        CHECK(b.entry_value == b.position_value + b.unrealised_pnl);
+    }
+    risk::AdlEventConfig bad;
+    bad.leverage_log_sd = std::numeric_limits<double>::infinity();
+    CHECK_FALSE(bad.error().empty());
+    // Summed over 16 waves, that many whales would not fit int64 atoms: refused up front.
+    risk::AdlBenchmarkConfig too_big;
+    too_big.event = huge;
+    CHECK_THROWS_AS(risk::run_adl_benchmark(too_big), std::invalid_argument);
+    CHECK_THROWS_AS(risk::adl_seed_robustness(huge, 2), std::invalid_argument);
+}
+
+TEST_CASE("the queue's ratio across seeds is summarised and reported", "[adl_optimal]") {
+    const risk::AdlEventConfig event;
+    // One seed reproduces the benchmark's own queue figure.
+    risk::AdlBenchmarkConfig one;
+    one.robustness_seeds = 0;
+    const auto base = risk::run_adl_benchmark(one);
+    CHECK_FALSE(base.seed_robustness.has_value());
+    const auto same = risk::adl_seed_robustness(event, 1, event.seed);
+    REQUIRE(same.ratios.size() == 1);
+    CHECK(same.ratios[0] == base.of(risk::AdlPolicy::production_queue).ratio);
+    CHECK(same.ratio_median == same.ratios[0]);
+
+    const auto result = risk::run_adl_benchmark({});
+    REQUIRE(result.seed_robustness.has_value());
+    const auto& s = *result.seed_robustness;
+    CHECK(s.seeds == 20);
+    CHECK(s.seed_first == 16);
+    REQUIRE(s.ratios.size() == 20);
+    CHECK(s.ratio_min <= s.ratio_p10);
+    CHECK(s.ratio_p10 < s.ratio_median);
+    CHECK(s.ratio_median < s.ratio_p90);
+    CHECK(s.ratio_p90 <= s.ratio_max);
+    CHECK(s.excess_median == Approx(s.ratio_median - 1.0));  // the queue never under-covers
+    std::uint32_t within = 0;
+    for (const double r : s.ratios) within += (r >= 3.986 / 1.5 && r <= 3.986 * 1.5) ? 1 : 0;
+    CHECK(s.within_factor_1_5 == within);
+    // Out of the calibration sample, the median stays within a factor 1.5 of the published 3.99
+    // and most seeds do too (measured: 3.89, 19 of 20).
+    CHECK(s.ratio_median >= 3.986 / 1.5);
+    CHECK(s.ratio_median <= 3.986 * 1.5);
+    CHECK(s.within_factor_1_5 >= 15);
+    CHECK(s.ratio_min < s.ratio_max);
+
+    const std::string markdown = risk::adl_benchmark_markdown(result);
+    CHECK(markdown.find("Across 20 seeds (16..35") != std::string::npos);
+    CHECK(markdown.find("not the paper's") != std::string::npos);
+    const std::string html = risk::adl_benchmark_html(result);
+    CHECK(html.find("class=\"adl-seeds\"") != std::string::npos);
+    CHECK(html.find("not directly comparable") != std::string::npos);
+    const auto json = risk::adl_benchmark_json(result);
+    CHECK(json["seed_robustness"]["seeds"] == 20);
+    CHECK(json["seed_robustness"]["ratio"]["median"].get<double>() == s.ratio_median);
+    CHECK(json["seed_robustness"]["within_factor_1_5"] == s.within_factor_1_5);
+    CHECK(json["regret"]["comparable_with_paper"] == false);
+    CHECK(json["regret"]["bound_usd"].get<double>() == result.regret_bound_usd);
+    CHECK(risk::adl_benchmark_json(base)["seed_robustness"].is_null());
+    CHECK(risk::adl_benchmark_markdown(base).find("Across") == std::string::npos);
 }

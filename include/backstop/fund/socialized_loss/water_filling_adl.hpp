@@ -13,16 +13,21 @@
 // the fraction that brings it down to l (or its cap). T(l) = sum f_i(l) pnl_i falls as l rises,
 // from the total capacity at l = 0 to 0 at the largest leverage. The policy finds l with
 // T(l) = remainder by bisection on doubles (IEEE +, -, *, /, the same bits everywhere), then
-// makes the shares exact: each floor(f_i(l) pnl_i) atoms, the residue atom by atom to the
-// most-levered bearers with room (an excess from rounding, the other way, from the least
-// levered). The total is exactly min(remainder, total capacity).
+// makes the shares exact: each bearer's take interpolated between the last two levels (adjacent
+// doubles can be far apart in atoms), rounded UP so that every bearer reaches the level, and
+// the excess (about one atom per bearer above it) taken back one atom each from the bearers
+// that one atom less leaves least levered. The total is exactly min(remainder, total capacity);
+// each share is within about one atom of the exact water-filling (tested against an
+// independent reference), more only where doubles cannot resolve it (amounts near 2^63, or a
+// collateral far below the profit, where the leverage barely moves with the take).
 //
 // Bearers must come in strictly increasing account order (check_bearers, as the fund does).
 // Allocations come out most-levered first; quantity_atoms is the size the model closes
 // (floor(size * take / pnl)), for information: the fund only charges collateral.
-// Cost: O(n log n) to sort the eligible bearers by leverage once, then O(k) per bisection step
-// for the k bearers above the level. The scratch is sized once (bearers_max): planning
-// allocates nothing.
+// Cost: O(n log n) to sort the eligible bearers by leverage (twice: once more after the
+// residue's selection), then O(k) per bisection step for the k bearers above the level. The
+// scratch is sized once (bearers_max): planning allocates nothing. Not thread-safe: one policy
+// object plans one call at a time (the scratch is shared).
 #pragma once
 
 #include "backstop/core/result.hpp"
@@ -35,6 +40,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace backstop {
@@ -137,6 +143,7 @@ public:
 private:
     struct Entry {
         double position = 0.0, pnl = 0.0, equity = 0.0, leverage = 0.0;
+        double key = 0.0;  // settle_residue's selection key
         std::int64_t capacity = 0;
         std::int64_t share = 0;
         AccountId account;
@@ -164,12 +171,37 @@ private:
         return total;
     }
 
+    // What a bearer gives at a level: nothing once the level is at or above its leverage.
+    static double take_above(const Entry& e, double level) {
+        return (level > 0.0 && e.leverage <= level) ? 0.0 : take_at(e, level);
+    }
+    // ceil(x) for 0 <= x, capped at the capacity; x >= the capacity's double (which may round
+    // up to 2^63) gives the capacity, so the cast only sees values below 2^63 (a double that
+    // large is an integer already, so ceil does not move it).
+    static std::int64_t ceil_share(const Entry& e, double x) {
+        if (!(x > 0.0)) return 0;
+        if (x >= static_cast<double>(e.capacity)) return e.capacity;
+        return std::min(e.capacity, static_cast<std::int64_t>(std::ceil(x)));
+    }
+
     // Bisection on the level: low keeps T(low) >= target, high keeps T(high) < target; stops
-    // when the two are adjacent doubles or after a fixed number of halvings. Shares at `high`
-    // floor to at most the target, so the residue is small and positive.
+    // when the two are adjacent doubles or after a fixed number of halvings. Adjacent levels can
+    // still be far apart in atoms when a bearer's take is steep in the level (collateral far
+    // below its profit, or amounts near 2^63): the shares are therefore interpolated between the
+    // two levels, each bearer moving in proportion to its own take's step, which is the first
+    // order solution of T = target. Rounded UP, every bearer above the level reaches it (the
+    // last atom of a small profit on a large position can matter a lot); the excess, about one
+    // atom per such bearer, is settled after.
     void fill_to(double target) const {
         double low = 0.0;
         double high = scratch_.front().leverage;
+        if (!(high > 0.0)) {
+            // No bearer holds a position: every split leaves leverage 0. Shares start at 0 and the
+            // residue fills them in account order (taking every capacity and giving the excess
+            // back, as the level 0 would, overflows int64 when the capacities do).
+            for (Entry& e : scratch_) e.share = 0;
+            return;
+        }
         for (int step = 0; step < 200; ++step) {
             const double mid = low + 0.5 * (high - low);
             if (!(mid > low && mid < high)) break;
@@ -179,38 +211,83 @@ private:
                 high = mid;
             }
         }
+        double total_high = 0.0, total_low = 0.0;
+        for (const Entry& e : scratch_) {
+            total_high += take_above(e, high);
+            total_low += take_above(e, low);
+        }
+        const double weight =
+            total_low > total_high ? std::min(1.0, std::max(0.0, (target - total_high) / (total_low - total_high))) : 0.0;
         for (Entry& e : scratch_) {
-            e.share = (high > 0.0 && e.leverage <= high)
-                          ? 0
-                          : std::min(e.capacity, static_cast<std::int64_t>(std::floor(take_at(e, high))));
+            const double at_high = take_above(e, high);
+            const double at_low = std::max(at_high, take_above(e, low));
+            e.share = ceil_share(e, at_high + weight * (at_low - at_high));
         }
     }
 
-    // Makes the shares add up to `covered` exactly: a shortfall goes one atom at a time to the
-    // most-levered bearers with room, then (if any is still left, only after a pathological
-    // level search) as much as each can take in the same order; an excess comes off the least
-    // levered bearers first.
+    // The leverage a bearer is left with after giving `share` atoms (the model in the header).
+    static double leverage_left(const Entry& e, std::int64_t share) {
+        const double left = e.equity - static_cast<double>(share);
+        if (!(left > 0.0)) return 0.0;
+        return e.position * (1.0 - static_cast<double>(share) / e.pnl) / left;
+    }
+    // A strict order on (key, account): nth_element then picks the same set on every library.
+    static bool key_before(const Entry& a, const Entry& b) {
+        if (a.key != b.key) return a.key > b.key;
+        return a.account < b.account;
+    }
+
+    // Makes the shares add up to `covered` exactly. The rounded-up shares are usually a few
+    // atoms over (about one per bearer above the level): each comes off a different bearer,
+    // those that one atom less leaves LEAST levered first (a shortfall: one atom each to those
+    // left MOST levered). That selection is O(n) (nth_element on a strict order, so the same set
+    // on every library), then the bearers are sorted back. A residue larger than the number of
+    // bearers (rounding on amounts near 2^63, where a double step is ~1,000 atoms) goes in
+    // chunks instead: each to (from) the bearer left most (least) levered by it; each chunk
+    // empties the residue or a bearer's room (share), so there are at most n passes of O(n).
     void settle_residue(std::int64_t covered) const {
-        detail::int128 sum = 0;
-        for (const Entry& e : scratch_) sum += e.share;
-        auto residue = static_cast<std::int64_t>(detail::int128(covered) - sum);
-        for (Entry& e : scratch_) {
-            if (residue <= 0) break;
-            if (e.share < e.capacity) {
-                ++e.share;
-                --residue;
+        // In int128 throughout: shares are each at most a capacity, their sum need not fit int64.
+        detail::int128 residue = covered;
+        for (const Entry& e : scratch_) residue -= e.share;
+        const std::size_t n = scratch_.size();
+        if (residue != 0 && (residue > 0 ? residue : -residue) <= static_cast<detail::int128>(n)) {
+            const bool give = residue > 0;
+            const auto moves = static_cast<std::size_t>(give ? residue : -residue);
+            std::size_t room = 0;
+            for (Entry& e : scratch_) {
+                const bool can = give ? e.share < e.capacity : e.share > 0;
+                e.key = !can ? -std::numeric_limits<double>::infinity()
+                             : give ? leverage_left(e, e.share) : -leverage_left(e, e.share - 1);
+                if (can) ++room;
+            }
+            if (room >= moves) {
+                const auto first = scratch_.begin();
+                if (moves < n) {
+                    std::nth_element(first, first + static_cast<std::ptrdiff_t>(moves - 1), scratch_.end(), key_before);
+                }
+                for (std::size_t i = 0; i < moves; ++i) scratch_[i].share += give ? 1 : -1;
+                residue = 0;
+                std::sort(first, scratch_.end(), more_levered);
             }
         }
-        for (Entry& e : scratch_) {
-            if (residue <= 0) break;
-            const std::int64_t extra = std::min(residue, e.capacity - e.share);
-            e.share += extra;
-            residue -= extra;
-        }
-        for (auto it = scratch_.rbegin(); it != scratch_.rend() && residue < 0; ++it) {
-            const std::int64_t less = std::min(-residue, it->share);
-            it->share -= less;
-            residue += less;
+        for (std::size_t pass = 0; residue != 0 && pass <= n; ++pass) {
+            Entry* best = nullptr;
+            double best_key = 0.0;
+            std::int64_t best_move = 0;
+            for (Entry& e : scratch_) {
+                const detail::int128 room = residue > 0 ? e.capacity - e.share : e.share;
+                if (room <= 0) continue;
+                const auto move = static_cast<std::int64_t>(std::min<detail::int128>(residue > 0 ? residue : -residue, room));
+                const double key = residue > 0 ? leverage_left(e, e.share) : -leverage_left(e, e.share - move);
+                if (best == nullptr || key > best_key) {  // ties: the first in leverage order
+                    best = &e;
+                    best_key = key;
+                    best_move = move;
+                }
+            }
+            if (best == nullptr) break;
+            best->share += residue > 0 ? best_move : -best_move;
+            residue += residue > 0 ? -best_move : best_move;
         }
         BACKSTOP_ASSERT(residue == 0, "water-filling residue left over");
     }
