@@ -44,7 +44,10 @@ inline nlohmann::json predictive_margin_json(const PredictiveMarginComparison& c
             {"depleted_predictive_only", c.depleted_predictive_only},
             {"mcnemar_p_value", c.mcnemar_p_value},
             {"forecast", {{"paths", f.paths}, {"observations", f.observations}, {"intercept", f.intercept}, {"slope", f.slope},
-                          {"r_squared", f.r_squared}, {"correlation", f.correlation}}}};
+                          {"r_squared", f.r_squared}, {"r_squared_lower", f.r_squared_lower},
+                          {"r_squared_upper", f.r_squared_upper}, {"correlation", f.correlation},
+                          {"correlation_lower", f.correlation_lower}, {"correlation_upper", f.correlation_upper},
+                          {"interval_confidence", f.interval_confidence}, {"bootstrap_resamples", f.bootstrap_resamples}}}};
 }
 }  // namespace detail
 
