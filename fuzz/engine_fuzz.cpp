@@ -146,7 +146,11 @@ socialized_loss::AnySocializedLoss<USDC> socialized_loss_from(FuzzInput& in, std
     using namespace socialized_loss;
     // Usually room for every account; now and then less (create must refuse it).
     const std::uint32_t bearers = (in.byte() & 7) ? accounts_max + in.below(4) : in.below(8);
-    switch (in.below(6)) {
+    // Bytes 247-251 pick WaterFillingAdl (added later): no input of the corpus had one of them
+    // here, and every other byte keeps its meaning, so the corpus still reaches what it reached.
+    const std::uint8_t pick = in.byte();
+    if (pick >= 247 && pick <= 251) return WaterFillingAdl<USDC>(bearers);
+    switch (pick % 6) {
         case 0: return RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers);
         case 1: return RankedAdl<USDC, adl_rank::BinanceLeveragePnl>(bearers);
         case 2: return RandomStartAdl<USDC>{bearers};

@@ -91,7 +91,12 @@ settlement::AnySettlement<USDC> settlement_from(FuzzInput& in) {
 
 socialized_loss::AnySocializedLoss<USDC> socialized_loss_from(FuzzInput& in) {
     using namespace socialized_loss;
-    switch (in.below(6)) {
+    // Bytes 247-251 pick WaterFillingAdl (added later): no input of the corpus or known_crashes/
+    // had one of them here, and every other byte keeps its meaning, so they still reach what
+    // they reached.
+    const std::uint8_t pick = in.byte();
+    if (pick >= 247 && pick <= 251) return WaterFillingAdl<USDC>(in.below(8));
+    switch (pick % 6) {
         case 0: return RankedAdl<USDC, adl_rank::PnlTimesLeverage>(in.below(8));
         case 1: return RankedAdl<USDC, adl_rank::BinanceLeveragePnl>(in.below(8));
         case 2: return RandomStartAdl<USDC>{in.below(8)};

@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
                  "GARCH fitted to 50 training paths of the next seed), "
                  "and compare with static margins on the same seeds in the report");
     app.add_option("--fund", fund, "Initial insurance fund in USDC (default 250000)")->check(CLI::Range(0.0, 1e12));
-    app.add_option("--policy", policy_name, "Socialized loss: ranked-adl (default), pro-rata, funding, random-start-adl");
+    app.add_option("--policy", policy_name, "Socialized loss: ranked-adl (default), pro-rata, funding, random-start-adl, water-filling");
     app.add_option("--fee-capture", fee_name, "Fee capture: fund-only (default), fixed-shares, fund-first-until-target");
     app.add_option("--settlement", settlement_name, "Settlement: cover-up-to-balance (default), cover-above-floor");
     app.add_option("--traders", traders, "Traders (default 2000)")->check(CLI::Range(1u, 1'000'000u));

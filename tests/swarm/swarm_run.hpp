@@ -232,6 +232,9 @@ struct RunOptions {
     // Trading fees, per-market isolated funds and draw caps: set up per market, changed between
     // operations, the trade's taker side drawn; all from a stream of their own.
     bool fees_and_isolation = false;
+    // The world's socialized-loss policy is WaterFillingAdl, whatever its seed's (the form, static
+    // or runtime, still the seed's): the policy draws nothing, so the seed's other draws stay.
+    bool water_filling = false;
 };
 
 template <class Fund>
@@ -244,6 +247,7 @@ public:
         : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull),
           penalty_random_(seed ^ 0x6A09E667F3BCC909ull), funds_random_(seed ^ 0xBB67AE8584CAA73Bull) {
         formulas_.semantics = detect_semantics<Engine>();
+        if (options.water_filling) spec_.policy = PolicyKind::water_filling;
     }
 
     SwarmTally run() {
@@ -345,9 +349,10 @@ private:
             bad.limits.positions_per_account = spec_.seed % 2 == 0 ? 0u : static_cast<std::uint32_t>(positions_per_account_max + 1);
             expected = ErrorCode::invalid_argument;
             what = "create with positions_per_account 0 or above 8";
-        } else if (spec_.policy == PolicyKind::ranked_pnl || spec_.policy == PolicyKind::ranked_binance) {
+        } else if (spec_.policy == PolicyKind::ranked_pnl || spec_.policy == PolicyKind::ranked_binance ||
+                   spec_.policy == PolicyKind::water_filling) {
             bad.bearers_max = spec_.limits.accounts_max - 1 - static_cast<std::uint32_t>(spec_.seed % 3);
-            what = "create with RankedAdl bearers_max below accounts_max";
+            what = "create with a bearers_max below accounts_max";
         } else if (spec_.policy == PolicyKind::random_start) {
             bad.visited_max = 0;
             what = "create with RandomStartAdl visiting no bearer";

@@ -22,10 +22,12 @@ SwarmTally run_static_random_start(std::uint64_t, RunOptions);
 SwarmTally run_static_haircut(std::uint64_t, RunOptions);
 SwarmTally run_static_funding(std::uint64_t, RunOptions);
 SwarmTally run_static_clearing(std::uint64_t, RunOptions);
+SwarmTally run_static_water_filling(std::uint64_t, RunOptions);
 SwarmTally run_runtime(std::uint64_t, RunOptions);
 
 SwarmTally run_seed(std::uint64_t seed, RunOptions options) {
     if (runtime_of_seed(seed)) return run_runtime(seed, options);
+    if (options.water_filling) return run_static_water_filling(seed, options);
     switch (policy_of_seed(seed)) {
         case PolicyKind::ranked_pnl: return run_static_ranked_pnl(seed, options);
         case PolicyKind::ranked_binance: return run_static_ranked_binance(seed, options);
@@ -33,6 +35,7 @@ SwarmTally run_seed(std::uint64_t seed, RunOptions options) {
         case PolicyKind::haircut: return run_static_haircut(seed, options);
         case PolicyKind::funding: return run_static_funding(seed, options);
         case PolicyKind::clearing: return run_static_clearing(seed, options);
+        case PolicyKind::water_filling: return run_static_water_filling(seed, options);  // no seed's: RunOptions
     }
     return {};
 }
@@ -128,10 +131,11 @@ TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
     }
 }
 
-// 240,000 operations (at full scale) over worlds from seed `first_seed` up, with `options`.
-static void check_option_worlds(std::uint64_t first_seed, RunOptions options) {
+// `full` operations (240,000 unless said, at full scale) over worlds from seed `first_seed` up,
+// with `options`.
+static void check_option_worlds(std::uint64_t first_seed, RunOptions options, std::uint64_t full = 240'000) {
     SwarmTally tally;
-    const std::uint64_t total = swarm_scaled(240'000);
+    const std::uint64_t total = swarm_scaled(full);
     for (std::uint64_t k = 0; tally.ops < total; ++k) {
         options.ops = std::min(ops_per_world, total - tally.ops);
         const SwarmTally world = run_seed(first_seed + k, options);
@@ -161,6 +165,15 @@ TEST_CASE("swarm: worlds with fees and isolated funds keep every promise and rep
     check_option_worlds(600'000, options);
 }
 
+// Worlds whose socialized-loss policy is WaterFillingAdl (RunOptions::water_filling), static and
+// runtime forms by seed, as many operations as each seed-picked policy's case runs.
+TEST_CASE("swarm: WaterFillingAdl worlds keep every promise and replay from their journal", "[swarm][replay][water_filling]") {
+    if (replaying()) return;
+    RunOptions options{0, false};
+    options.water_filling = true;
+    check_option_worlds(700'000, options, ops_per_policy);
+}
+
 // BACKSTOP_SWARM_SEED=<seed> BACKSTOP_SWARM_OPS=<n>: that world alone, up to operation n, every
 // operation printed with its outcome and every failed check.
 TEST_CASE("swarm: replay one world", "[swarm]") {
@@ -170,6 +183,7 @@ TEST_CASE("swarm: replay one world", "[swarm]") {
     RunOptions options{ops, true};
     options.penalty_changes = env_u64("BACKSTOP_SWARM_PENALTY_CHANGES", 0) != 0;  // worlds of "[penalty]"
     options.fees_and_isolation = env_u64("BACKSTOP_SWARM_FEES_AND_ISOLATION", 0) != 0;  // worlds of "[isolated][fees]"
+    options.water_filling = env_u64("BACKSTOP_SWARM_WATER_FILLING", 0) != 0;  // worlds of "[water_filling]"
     const SwarmTally tally = run_seed(seed, options);
     fmt::print("{}", tally.report());
     CHECK(tally.hard_failures() == 0);

@@ -83,8 +83,10 @@ inline const char* asset_name(int kind) {
     return names[kind];
 }
 
-enum class PolicyKind : int { ranked_pnl = 0, ranked_binance, random_start, haircut, funding, clearing };
-inline constexpr int policy_kinds = 6;
+// water_filling is no seed's policy: the worlds of RunOptions::water_filling take it instead of
+// their seed's (added later, so that every recorded seed still makes the world it made).
+enum class PolicyKind : int { ranked_pnl = 0, ranked_binance, random_start, haircut, funding, clearing, water_filling };
+inline constexpr int policy_kinds = 6;  // the policies seeds pick: all but water_filling
 inline const char* policy_name(PolicyKind p) {
     switch (p) {
         case PolicyKind::ranked_pnl: return "RankedAdl<PnlTimesLeverage>";
@@ -93,6 +95,7 @@ inline const char* policy_name(PolicyKind p) {
         case PolicyKind::haircut: return "ProRataHaircut";
         case PolicyKind::funding: return "FundingSocialization";
         case PolicyKind::clearing: return "ClearingHouseWaterfall";
+        case PolicyKind::water_filling: return "WaterFillingAdl";
     }
     return "?";
 }
@@ -124,7 +127,7 @@ struct WorldSpec {
     settlement::AnySettlement<USDC> settle;
     std::string fee_text;
     std::string settle_text;
-    std::uint32_t bearers_max = 1024;    // RankedAdl
+    std::uint32_t bearers_max = 1024;    // RankedAdl, WaterFillingAdl
     std::uint32_t visited_max = 500;     // RandomStartAdl
     std::int64_t default_fund_max = 0;   // ClearingHouseWaterfall
     std::int64_t assessment_bps = 0;
@@ -140,7 +143,7 @@ struct WorldSpec {
                                        seed, policy_name(policy), runtime ? "runtime" : "static", accounts, liquidators,
                                        limits.accounts_max, limits.positions_per_account, limits.markets_max,
                                        fee_text, settle_text);
-        if (policy == PolicyKind::ranked_pnl || policy == PolicyKind::ranked_binance) text += fmt::format(", bearers_max {}", bearers_max);
+        if (policy == PolicyKind::ranked_pnl || policy == PolicyKind::ranked_binance || policy == PolicyKind::water_filling) text += fmt::format(", bearers_max {}", bearers_max);
         if (policy == PolicyKind::random_start) text += fmt::format(", visited_max {}", visited_max);
         if (policy == PolicyKind::clearing) text += fmt::format(", default fund {} max {} assessment {} bps", default_fund_deposit, default_fund_max, assessment_bps);
         text += fmt::format(", fund {}, start {} ms{}", fund_deposit, start_ms, extreme ? ", extreme" : "");
@@ -307,7 +310,7 @@ inline WorldSpec make_world_spec(std::uint64_t seed) {
             break;
         }
     }
-    // Small capacities: RankedAdl's bearers_max at or just above accounts_max (create refuses
+    // Small capacities: RankedAdl's and WaterFillingAdl's bearers_max at or just above accounts_max (create refuses
     // less), few RandomStartAdl visits (fewer than the winners: allowed).
     w.bearers_max = r.chance(2) ? w.limits.accounts_max + static_cast<std::uint32_t>(r.below(3)) : 1024;
     w.visited_max = static_cast<std::uint32_t>(r.chance(2) ? 1 + r.below(4) : 500);
@@ -337,10 +340,12 @@ Policy make_policy(const WorldSpec& w) {
             case PolicyKind::haircut: return make_policy<ProRataHaircut<USDC>>(w);
             case PolicyKind::funding: return make_policy<FundingSocialization<USDC>>(w);
             case PolicyKind::clearing: return make_policy<ClearingHouseWaterfall<USDC>>(w);
+            case PolicyKind::water_filling: return make_policy<WaterFillingAdl<USDC>>(w);
         }
         return {};
     } else if constexpr (std::is_same<Policy, RankedAdl<USDC, adl_rank::PnlTimesLeverage>>::value ||
-                         std::is_same<Policy, RankedAdl<USDC, adl_rank::BinanceLeveragePnl>>::value) {
+                         std::is_same<Policy, RankedAdl<USDC, adl_rank::BinanceLeveragePnl>>::value ||
+                         std::is_same<Policy, WaterFillingAdl<USDC>>::value) {
         return Policy(w.bearers_max);
     } else if constexpr (std::is_same<Policy, RandomStartAdl<USDC>>::value) {
         return Policy{w.visited_max};

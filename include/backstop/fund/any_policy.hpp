@@ -22,6 +22,7 @@
 #include "backstop/fund/socialized_loss/pro_rata_haircut.hpp"
 #include "backstop/fund/socialized_loss/random_start_adl.hpp"
 #include "backstop/fund/socialized_loss/ranked_adl.hpp"
+#include "backstop/fund/socialized_loss/water_filling_adl.hpp"
 
 #include <cstdint>
 #include <type_traits>
@@ -99,7 +100,8 @@ public:
     using Variant = std::variant<RankedAdl<Asset, adl_rank::PnlTimesLeverage>,
                                  RankedAdl<Asset, adl_rank::BinanceLeveragePnl>,
                                  RandomStartAdl<Asset>, ProRataHaircut<Asset>,
-                                 FundingSocialization<Asset>, ClearingHouseWaterfall<Asset>>;
+                                 FundingSocialization<Asset>, ClearingHouseWaterfall<Asset>,
+                                 WaterFillingAdl<Asset>>;
 
     AnySocializedLoss() = default;
     template <class Policy, std::enable_if_t<detail::is_alternative<Policy, Variant>::value, int> = 0>

@@ -54,6 +54,7 @@ inline socialized_loss::AnySocializedLoss<USDC> make_socialized_loss(const FundS
         case SocializedLossChoice::pro_rata_haircut: return socialized_loss::ProRataHaircut<USDC>{};
         case SocializedLossChoice::funding: return socialized_loss::FundingSocialization<USDC>{};
         case SocializedLossChoice::random_start_adl: return socialized_loss::RandomStartAdl<USDC>{};
+        case SocializedLossChoice::water_filling: return socialized_loss::WaterFillingAdl<USDC>(bearers_max);
         case SocializedLossChoice::ranked_adl: break;
     }
     return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);

@@ -78,7 +78,8 @@ struct MarketSetup {
 
 enum class FeeCaptureChoice : std::uint8_t { fund_only, fixed_shares, fund_first_until_target };
 enum class SettlementChoice : std::uint8_t { cover_up_to_balance, cover_above_floor };
-enum class SocializedLossChoice : std::uint8_t { ranked_adl, pro_rata_haircut, funding, random_start_adl };
+// New choices go at the end: the numeric values are kept (saved runs, fuzz inputs).
+enum class SocializedLossChoice : std::uint8_t { ranked_adl, pro_rata_haircut, funding, random_start_adl, water_filling };
 
 // Outside stakers in the fund (risk/lab_stakers.hpp): their share of the initial fund, and when
 // they run: staker i of n asks for its whole stake when the fund is (i + 1) / n x run_drawdown

@@ -33,11 +33,12 @@ std::string_view name_of(Enum value, const std::array<std::pair<Enum, std::strin
     return "?";
 }
 
-inline constexpr std::array<std::pair<SocializedLossChoice, std::string_view>, 4> socialized_loss_names{{
+inline constexpr std::array<std::pair<SocializedLossChoice, std::string_view>, 5> socialized_loss_names{{
     {SocializedLossChoice::ranked_adl, "ranked-adl"},
     {SocializedLossChoice::pro_rata_haircut, "pro-rata"},
     {SocializedLossChoice::funding, "funding"},
     {SocializedLossChoice::random_start_adl, "random-start-adl"},
+    {SocializedLossChoice::water_filling, "water-filling"},
 }};
 inline constexpr std::array<std::pair<FeeCaptureChoice, std::string_view>, 3> fee_capture_names{{
     {FeeCaptureChoice::fund_only, "fund-only"},
@@ -81,7 +82,7 @@ inline std::string_view name_of(SettlementChoice v) { return detail::name_of(v, 
 inline std::string_view name_of(ImpactKind v) { return detail::name_of(v, detail::impact_names); }
 
 inline Result<SocializedLossChoice> parse_socialized_loss(std::string_view text) {
-    return detail::parse_name(text, detail::socialized_loss_names, "unknown socialized-loss policy (known: ranked-adl pro-rata funding random-start-adl)");
+    return detail::parse_name(text, detail::socialized_loss_names, "unknown socialized-loss policy (known: ranked-adl pro-rata funding random-start-adl water-filling)");
 }
 inline Result<FeeCaptureChoice> parse_fee_capture(std::string_view text) {
     return detail::parse_name(text, detail::fee_capture_names, "unknown fee-capture policy (known: fund-only fixed-shares fund-first-until-target)");

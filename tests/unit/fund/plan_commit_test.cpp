@@ -36,7 +36,7 @@ void fund_accounts(Ledger& ledger, const std::vector<AccountId>& accounts) {
     }
 }
 
-// Shipped socialized-loss policy number `index` (of 6), in its runtime form.
+// Shipped socialized-loss policy number `index` (of 7), in its runtime form.
 socialized_loss::AnySocializedLoss<USDC> shipped_socialized_loss(std::size_t index, FundId default_fund) {
     switch (index) {
         case 0: return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(8);
@@ -44,7 +44,8 @@ socialized_loss::AnySocializedLoss<USDC> shipped_socialized_loss(std::size_t ind
         case 2: return socialized_loss::RandomStartAdl<USDC>{2};
         case 3: return socialized_loss::ProRataHaircut<USDC>{};
         case 4: return socialized_loss::FundingSocialization<USDC>{};
-        default: return socialized_loss::ClearingHouseWaterfall<USDC>{default_fund, usdc("50"), Bps{1'000}};
+        case 5: return socialized_loss::ClearingHouseWaterfall<USDC>{default_fund, usdc("50"), Bps{1'000}};
+        default: return socialized_loss::WaterFillingAdl<USDC>(8);
     }
 }
 
@@ -106,7 +107,7 @@ TEST_CASE("a fund's plans are const and change nothing", "[fund][plan]") {
 TEST_CASE("plan then commit gives exactly what capture, settle and socialize give", "[fund][plan]") {
     // Two identical worlds, one driven by the one-call operations, the other by plan + commit,
     // under every shipped socialized-loss policy: same reports, balances and statistics.
-    for (std::size_t policy = 0; policy < 6; ++policy) {
+    for (std::size_t policy = 0; policy < 7; ++policy) {
         FundWorld<> one_call;
         FundWorld<> split_calls;
         const FundId default_fund_a = one_call.ledger.open_fund().value();
@@ -290,6 +291,7 @@ TEST_CASE("every shipped socialized-loss policy declares its kind, forwarded by 
     const socialized_loss::ProRataHaircut<USDC> haircut{};
     const socialized_loss::FundingSocialization<USDC> drift{};
     const socialized_loss::ClearingHouseWaterfall<USDC> clearing{FundId{1}, usdc("1"), Bps{100}};
+    const socialized_loss::WaterFillingAdl<USDC> water_filling(79);
     const FirstBearerPays<USDC> custom{};
     constexpr std::uint32_t unlimited = std::numeric_limits<std::uint32_t>::max();
 
@@ -299,6 +301,7 @@ TEST_CASE("every shipped socialized-loss policy declares its kind, forwarded by 
     CHECK(socialization_kind_of(haircut) == K::charges_collateral);
     CHECK(socialization_kind_of(drift) == K::funding_index);
     CHECK(socialization_kind_of(clearing) == K::charges_collateral);
+    CHECK(socialization_kind_of(water_filling) == K::charges_collateral);
     CHECK(socialization_kind_of(custom) == K::charges_collateral);  // the default
 
     CHECK(bearers_max_of(bitmex) == 77);
@@ -307,6 +310,7 @@ TEST_CASE("every shipped socialized-loss policy declares its kind, forwarded by 
     CHECK(bearers_max_of(haircut) == unlimited);
     CHECK(bearers_max_of(drift) == unlimited);
     CHECK(bearers_max_of(clearing) == unlimited);
+    CHECK(bearers_max_of(water_filling) == 79);
     CHECK(bearers_max_of(custom) == unlimited);  // the default
 
     using Any = socialized_loss::AnySocializedLoss<USDC>;
@@ -315,7 +319,9 @@ TEST_CASE("every shipped socialized-loss policy declares its kind, forwarded by 
     CHECK(socialization_kind_of(Any(haircut)) == K::charges_collateral);
     CHECK(socialization_kind_of(Any(drift)) == K::funding_index);
     CHECK(socialization_kind_of(Any(clearing)) == K::charges_collateral);
+    CHECK(socialization_kind_of(Any(water_filling)) == K::charges_collateral);
     CHECK(bearers_max_of(Any(bitmex)) == 77);
+    CHECK(bearers_max_of(Any(water_filling)) == 79);
     CHECK(bearers_max_of(Any(binance)) == 78);
     CHECK(bearers_max_of(Any(drift)) == unlimited);
 

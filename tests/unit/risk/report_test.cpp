@@ -147,13 +147,15 @@ TEST_CASE("the report's CSV tables carry the same figures", "[report]") {
     CHECK(count(tables[5].text, "\n") == 6);
 }
 
-TEST_CASE("the HTML page: four charts, tables, the scenario, and nothing fetched", "[report]") {
+TEST_CASE("the HTML page: five charts, tables, the scenario, and nothing fetched", "[report]") {
     const std::string html = report_html(shared_report());
-    for (const char* id : {"chart-fan", "chart-loss", "chart-size", "chart-frontier"}) {
+    for (const char* id : {"chart-fan", "chart-loss", "chart-size", "chart-frontier", "chart-adl"}) {
         CHECK(count(html, std::string("<figure class=\"chart\" id=\"") + id + "\">") == 1);
     }
-    CHECK(count(html, "<svg ") == 4);
-    CHECK(count(html, "</svg>") == 4);
+    CHECK(count(html, "<svg ") == 5);
+    CHECK(count(html, "</svg>") == 5);
+    CHECK(html.find("data-charts-expected=\"5\"") != std::string::npos);
+    CHECK(html.find("<h2>ADL that takes no more than needed</h2>") != std::string::npos);
     CHECK(count(html, "<script") == 1);
     CHECK(html.find("data-charts-rendered") == std::string::npos);  // set by the script, not written
     CHECK(html.find("chartsRendered") != std::string::npos);
@@ -166,7 +168,7 @@ TEST_CASE("the HTML page: four charts, tables, the scenario, and nothing fetched
     CHECK(xml_escape("a<b & \"c\">") == "a&lt;b &amp; &quot;c&quot;&gt;");
 }
 
-TEST_CASE("a report without a grid still has four charts, the fourth saying why it is empty", "[report]") {
+TEST_CASE("a report without a grid still has five charts, the fourth saying why it is empty", "[report]") {
     Scenario s = testing::small_wild_market();
     s.paths = 6;
     StressReportOptions options = small_options();
@@ -174,7 +176,7 @@ TEST_CASE("a report without a grid still has four charts, the fourth saying why 
     const StressReport report = build_stress_report(s, options).value();
     CHECK(report.grid.empty());
     const std::string html = report_html(report);
-    CHECK(count(html, "<svg ") == 4);
+    CHECK(count(html, "<svg ") == 5);
     CHECK(html.find("no grid in this run") != std::string::npos);
 }
 
