@@ -11,7 +11,7 @@ set -euo pipefail
 required=(
   cmake ninja-build g++ clang          # toolchain (clang for the second compiler)
   libclang-rt-14-dev                   # libFuzzer and clang's sanitizer runtimes (fuzz/)
-  clang-19                             # clang-repl-19, the interpreter the notebooks run in (tests/notebook)
+  clang-19 clang-tools-19              # clang-repl-19 (in clang-tools-19), the notebooks' interpreter (tests/notebook)
   catch2 libfmt-dev libboost-dev       # test framework, formatting, Multiprecision
   libbenchmark-dev                     # Google Benchmark
   librandom123-dev                     # Philox, for the risk lab

@@ -246,7 +246,7 @@ TEST_CASE("the three-market preset: per-market figures in the console and the re
     CHECK(unknown.err.find("unknown preset moon (known: demo three-markets)") != std::string::npos);
 }
 
-TEST_CASE("--fit-garch: the model fitted to a returns file is the one simulated", "[cli][garch_fit]") {
+TEST_CASE("fit-garch option: the model fitted to a returns file is the one simulated", "[cli][garch_fit]") {
     std::string returns = BACKSTOP_SOURCE_DIR;
     returns += "/examples/data/synthetic_hourly_returns.csv";
     std::string arguments = "--fit-garch '";
@@ -310,7 +310,7 @@ TEST_CASE("the three incident replays run from the command line, published next 
     }
 }
 
-TEST_CASE("--predictive-margin: static against predictive margins in the console and the report", "[cli][predictive_margin]") {
+TEST_CASE("predictive-margin option: static against predictive margins in the console and the report", "[cli][predictive_margin]") {
     const Outcome run = run_demo("--predictive-margin --paths 12 --traders 200 --days 4 --grid-paths 0 --threads 2 --fund 2000",
                                  "predictive-margin");
     INFO("stdout: " << run.out << "\nstderr: " << run.err);

@@ -203,7 +203,7 @@ def main():
     args = parser.parse_args()
     clang_repl = find_clang_repl(args.clang_repl)
     if clang_repl is None:
-        print("skipped: clang-repl-19 not found (Debian: clang-19; cmake/install-deps.sh installs it)")
+        print("skipped: clang-repl-19 not found (Debian: clang-tools-19; cmake/install-deps.sh installs it)")
         return SKIP
     ok = True
     for path in args.notebooks:

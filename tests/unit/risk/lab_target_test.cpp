@@ -83,7 +83,7 @@ TEST_CASE("lab: the report shows the fund against its target with the interval, 
     const nlohmann::json json = report_to_json(report);
     CHECK(json["target"]["paths_below_target"] == report.paths_below_target);
     const std::string html = report_html(report);
-    CHECK(html.find("data-charts-expected=\"5\"") != std::string::npos);
+    CHECK(html.find("data-charts-expected=\"6\"") != std::string::npos);  // the five, and the target's
     CHECK(html.find("id=\"chart-target\"") != std::string::npos);
     bool csv = false;
     for (const CsvTable& t : report_csv_tables(report)) csv = csv || t.name == "target_fan_chart";

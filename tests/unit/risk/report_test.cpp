@@ -265,7 +265,7 @@ TEST_CASE("a report whose fund's policies look at its balance skips the calibrat
     CHECK(report_to_json(report)["calibration_skipped"] == report.calibration_skipped);
     const std::string html = report_html(report);
     CHECK(html.find("Not calibrated") != std::string::npos);
-    CHECK(count(html, "<figure class=\"chart\"") == 4);
+    CHECK(count(html, "<figure class=\"chart\"") == 5);  // four, and the ADL benchmark's
     // A balance-blind scenario says nothing of it.
     CHECK_FALSE(report_to_json(shared_report()).contains("calibration_skipped"));
     CHECK_FALSE(report_to_json(shared_report()).contains("comparisons"));
