@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
         if (!model) return usage_error(std::string("--model: ") + std::string(model.error().detail));
         scenario.model = *model;
     }
-    if (!garch_file.empty()) {
+    if (!garch_file.empty()) try {
         const ReturnsFile returns = read_returns_file(garch_file);
         if (!returns.ok()) return usage_error("--fit-garch: " + garch_file + ": " + returns.error);
         GarchFitOptions fit_options;
@@ -148,6 +148,9 @@ int main(int argc, char** argv) {
             std::printf("  nu %.3f (%.3f)", p.degrees_of_freedom, se.degrees_of_freedom);
         }
         std::printf("\n\n");
+    } catch (const std::exception& e) {  // out of memory on a huge file
+        std::fprintf(stderr, "stress_test: --fit-garch: %s\n", e.what());
+        return 1;
     }
     if (!policy_name.empty()) {
         const Result<SocializedLossChoice> policy = parse_socialized_loss(policy_name);
@@ -175,7 +178,8 @@ int main(int argc, char** argv) {
     }
     if (app.count("--threads") > 0) scenario.threads = threads;
     std::optional<PredictiveFilterFit> predictive_fit;
-    if (predictive_margin && !scenario.predictive_margin) {
+    if (predictive_margin && !scenario.predictive_margin) try {
+        if (scenario.market_count() != 1) return usage_error("--predictive-margin: one market only (this scenario has several)");
         // The filter fitted on training paths of the next seed: held out from the run's own.
         PredictiveFilterTraining training;
         training.seed = scenario.seed + 1;
@@ -188,6 +192,9 @@ int main(int argc, char** argv) {
         std::printf("Predictive margins: GARCH(1,1) fitted to %u training paths of seed %llu: omega %.4g, alpha %.4f, "
                     "beta %.4f\n\n",
                     training.paths, static_cast<unsigned long long>(training.seed), p.omega, p.alpha, p.beta);
+    } catch (const std::exception& e) {  // out of memory on a huge horizon
+        std::fprintf(stderr, "stress_test: --predictive-margin: %s\n", e.what());
+        return 1;
     }
     if (!save_file.empty()) {
         const std::string not_saved = stress_test::save_scenario(scenario, save_file);

@@ -329,4 +329,11 @@ TEST_CASE("predictive-margin option: static against predictive margins in the co
     // And the ADL benchmark every report carries.
     CHECK(report["adl_benchmark"]["policies"].size() == 4);
     CHECK(read_file(folder / "report.html").find("Predictive margins against static margins") != std::string::npos);
+    // The grid varies static margins: not run with predictive ones.
+    CHECK(report["grid"]["cells"].empty());
+
+    // Several markets: one filter would hold the more volatile ones at their caps; refused.
+    const Outcome markets = run_demo("--preset three-markets --predictive-margin --paths 4", "predictive-markets");
+    CHECK(markets.exit_code == 2);
+    CHECK(markets.err.find("--predictive-margin: one market only") != std::string::npos);
 }

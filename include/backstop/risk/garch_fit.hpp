@@ -59,6 +59,9 @@ struct GarchFitOptions {
     // alpha + beta < 1 (a GarchT needs it); false searches fGarch's box 0 < alpha, beta < 1.
     bool require_stationarity = true;
     std::size_t minimum_observations = 100;
+    // Memory (the per-return scores of the sandwich) and time stay bounded: 10^7 returns is over a
+    // thousand years of hourly data.
+    std::size_t maximum_observations = 10'000'000;
     int max_iterations = 1'000;
     // On the gradient of the mean log-likelihood per observation, in the transformed parameters.
     double gradient_tolerance = 1e-9;
@@ -283,6 +286,9 @@ inline Result<GarchFit> fit_garch(const std::vector<double>& returns, const Garc
     if (n < options.minimum_observations || n < 10) {
         return make_error(ErrorCode::invalid_argument, "a GARCH fit needs at least minimum_observations returns");
     }
+    if (n > options.maximum_observations) {
+        return make_error(ErrorCode::invalid_argument, "a GARCH fit takes at most maximum_observations returns (10^7)");
+    }
     if (options.variance_start == GarchVarianceStart::unconditional && !options.require_stationarity) {
         return make_error(ErrorCode::invalid_argument, "an unconditional variance start needs require_stationarity");
     }
@@ -427,9 +433,12 @@ inline Result<GarchT> to_price_model(const GarchFit& fit) {
     model.omega = p.omega;
     model.alpha = p.alpha;
     model.beta = p.beta;
-    model.degrees_of_freedom =
-        fit.innovation == GarchInnovation::student_t ? p.degrees_of_freedom : gaussian_degrees_of_freedom;
-    if (!(model.degrees_of_freedom > 2.0)) return make_error(ErrorCode::invalid_argument, "a GarchT needs nu > 2");
+    // A t fit on near-Gaussian data can end at a huge nu: it is the Gaussian model, so it maps like
+    // one (and the scenario stays one a scenario file can hold: nu in [2.0001, 1e6]).
+    model.degrees_of_freedom = fit.innovation == GarchInnovation::student_t
+                                   ? std::min(p.degrees_of_freedom, gaussian_degrees_of_freedom)
+                                   : gaussian_degrees_of_freedom;
+    if (!(model.degrees_of_freedom >= 2.0001)) return make_error(ErrorCode::invalid_argument, "a GarchT needs nu >= 2.0001");
     return model;
 }
 
@@ -463,7 +472,10 @@ inline ReturnsFile read_returns_text(const std::string& text) {
         } catch (...) {
             parsed = false;
         }
-        const bool is_header = first_content && !parsed;
+        // Only a first line with a letter in it is a header ("log_return"); a first line that is a
+        // malformed or out-of-range number is an error like any other.
+        const bool has_letter = cell.find_first_of("abcdfghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ_") != std::string::npos;
+        const bool is_header = first_content && !parsed && has_letter;
         first_content = false;
         if (is_header) continue;
         if (!parsed || used != cell.size()) {

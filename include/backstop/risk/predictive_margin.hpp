@@ -295,6 +295,9 @@ inline void static_margin_summary(PathSummary& summary, const MarketConfig& mark
 template <class Scenario>
 bool predictive_margin_consistent(const Scenario& scenario) {
     if (!scenario.predictive_margin) return true;
+    // One market: the filter and its baseline are the first market's (per-market filters and
+    // baselines are not built), and a market more volatile than the first would sit at its caps.
+    if (scenario.market_count() != 1) return false;
     const PredictiveMarginSetup& setup = *scenario.predictive_margin;
     GarchVolatilityFilter filter;
     if (!setup.valid() || !predictive_filter(setup, scenario.model, filter)) return false;

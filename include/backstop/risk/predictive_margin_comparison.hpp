@@ -42,6 +42,10 @@ struct PredictiveMarginArm {
     MeanInterval bad_debt;            // per path, quote units
     MeanInterval leverage_allowed;    // per path: the mean over its steps of 1 / initial fraction
     MeanInterval liquidations;        // per path
+    // The same three as means per path with their normal intervals (fractions; changes a count).
+    MeanInterval initial_margin;
+    MeanInterval maintenance_margin_max;
+    MeanInterval margin_changes;
     double initial_margin_mean = 0.0;        // a fraction, over paths and steps
     double maintenance_margin_max_mean = 0.0;  // per path, its highest, averaged
     double margin_changes_mean = 0.0;        // per path
@@ -154,6 +158,9 @@ inline Result<PredictiveMarginArm> predictive_arm(const RunResult& result, doubl
     std::vector<double> bad_debt;
     std::vector<double> leverage;
     std::vector<double> liquidations;
+    std::vector<double> initial_margin;
+    std::vector<double> maintenance_max;
+    std::vector<double> changes;
     depleted.clear();
     for (const PathSummary& path : result.paths) {
         depleted.push_back(path.depleted() ? 1 : 0);
@@ -161,6 +168,9 @@ inline Result<PredictiveMarginArm> predictive_arm(const RunResult& result, doubl
         bad_debt.push_back(path.bad_debt);
         leverage.push_back(path.leverage_allowed_mean);
         liquidations.push_back(static_cast<double>(path.liquidations));
+        initial_margin.push_back(path.initial_margin_mean);
+        maintenance_max.push_back(path.maintenance_margin_max);
+        changes.push_back(static_cast<double>(path.margin_changes));
         arm.initial_margin_mean += path.initial_margin_mean;
         arm.maintenance_margin_max_mean += path.maintenance_margin_max;
         arm.margin_changes_mean += static_cast<double>(path.margin_changes);
@@ -173,6 +183,9 @@ inline Result<PredictiveMarginArm> predictive_arm(const RunResult& result, doubl
     arm.bad_debt = mean_interval(bad_debt, confidence);
     arm.leverage_allowed = mean_interval(leverage, confidence);
     arm.liquidations = mean_interval(liquidations, confidence);
+    arm.initial_margin = mean_interval(initial_margin, confidence);
+    arm.maintenance_margin_max = mean_interval(maintenance_max, confidence);
+    arm.margin_changes = mean_interval(changes, confidence);
     const double n = static_cast<double>(arm.paths);
     arm.initial_margin_mean /= n;
     arm.maintenance_margin_max_mean /= n;

@@ -242,6 +242,21 @@ TEST_CASE("A GARCH fit is deterministic and reports bad input as errors", "[garc
     const ReturnsFile not_finite = read_returns_text("0.01\nnan\n");
     CHECK(not_finite.error.find("line 2") != std::string::npos);
     CHECK_FALSE(read_returns_text("header\n").ok());
+    // A first line that is a number out of range is an error, not a header that drops a return.
+    const ReturnsFile tiny = read_returns_text("1e-400\n0.01\n");
+    CHECK(tiny.error.find("line 1") != std::string::npos);
+    // Too many returns: refused before any memory is spent on scores.
+    GarchFitOptions capped;
+    capped.maximum_observations = 150;
+    CHECK_FALSE(fit_garch(std::vector<double>(151, 0.01), capped).has_value());
+    // A t fit that ended at a huge nu maps like a Gaussian one (a scenario file holds nu <= 1e6).
+    GarchFit huge_nu;
+    huge_nu.innovation = GarchInnovation::student_t;
+    huge_nu.parameters = {0.0, 1e-6, 0.05, 0.9, 5e9};
+    REQUIRE(to_price_model(huge_nu).has_value());
+    CHECK(to_price_model(huge_nu)->degrees_of_freedom == gaussian_degrees_of_freedom);
+    huge_nu.parameters.degrees_of_freedom = 2.00001;
+    CHECK_FALSE(to_price_model(huge_nu).has_value());
     CHECK_FALSE(read_returns_file(reference_dir + "no_such_file.csv").ok());
 }
 

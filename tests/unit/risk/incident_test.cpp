@@ -180,3 +180,16 @@ TEST_CASE("an invalid incident object is refused with a message naming the field
     CHECK(incident_to_json(*c)["ratio_mean"].is_null());
     CHECK_FALSE(compare_incident(IncidentReference{}, paths));  // no name: refused
 }
+
+TEST_CASE("the simulated figure is read from the measure's whole words", "[incident]") {
+    CHECK(incident_measure_of("largest one-day fall of the fund") == IncidentMeasure::fund_drawdown);
+    CHECK(incident_measure_of("Fund drawdown, 13 March") == IncidentMeasure::fund_drawdown);
+    CHECK(incident_measure_of("paid by the insurance fund") == IncidentMeasure::fund_paid);
+    CHECK(incident_measure_of("bad debt ADL had to cover") == IncidentMeasure::bad_debt);
+    // Words, not substrings: a shortfall is not a fall, unpaid is not paid, a deadline is not ADL.
+    CHECK(incident_measure_of("the shortfall of the waves") == IncidentMeasure::bad_debt);
+    CHECK(incident_measure_of("unpaid bad debt") == IncidentMeasure::bad_debt);
+    CHECK(incident_measure_of("socialized after the deadline") == IncidentMeasure::socialized);
+    CHECK(incident_measure_of("what went to ADL") == IncidentMeasure::socialized);
+    CHECK(incident_measure_of("fund loss") == IncidentMeasure::fund_drawdown);
+}

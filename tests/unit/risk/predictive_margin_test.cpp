@@ -140,6 +140,12 @@ TEST_CASE("setups that do not fit are refused before any path runs", "[predictiv
     PredictiveMarginSetup bad;
     bad.step_max = Ppm{-1};
     CHECK_FALSE(compare_predictive_margins(backstop::testing::small_wild_market(), bad).has_value());
+    // Several markets: one filter and baseline would hold the more volatile markets at their caps.
+    Scenario markets = backstop::testing::small_three_markets();
+    markets.predictive_margin = PredictiveMarginSetup{};
+    markets.predictive_margin->model_filter = false;
+    CHECK_FALSE(predictive_margin_consistent(markets));
+    CHECK_THROWS_AS(run(markets), std::invalid_argument);
 }
 
 TEST_CASE("a volatility spike raises the margins from the next step, from past marks only", "[predictive_margin]") {

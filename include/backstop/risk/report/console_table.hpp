@@ -98,15 +98,26 @@ inline std::string console_summary(const StressReport& report) {
                             a.leverage_allowed.mean, a.leverage_allowed.lower, a.leverage_allowed.upper));
         }
         row("predictive margins: paired test",
-            fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}; forecast r^2 {:.4f} out of sample",
-                        c.depleted_static_only, c.depleted_predictive_only, c.mcnemar_p_value, c.forecast.r_squared));
+            fmt::format("{} vs {} paths depleted in one arm only, McNemar p = {:.3g}; forecast r^2 {:.4f} [{:.4f}, {:.4f}] "
+                        "out of sample",
+                        c.depleted_static_only, c.depleted_predictive_only, c.mcnemar_p_value, c.forecast.r_squared,
+                        c.forecast.r_squared_lower, c.forecast.r_squared_upper));
     }
     if (report.adl) {
+        // A synthetic event (risk/adl_event.hpp), the same in every report; the queue's figure
+        // depends on a few whales, so its spread over seeds goes with it.
         std::string ratios;
         for (const AdlPolicyResult& p : report.adl->policies) {
             ratios += fmt::format("{}{} {:.3f}x", ratios.empty() ? "" : ", ", adl_policy_name(p.policy), p.ratio);
         }
-        row("ADL on Oct 10: taken / needed", ratios);
+        row("ADL, synthetic Oct 10: taken/need", ratios);
+        if (report.adl->seed_robustness) {
+            const AdlSeedRobustness& r = *report.adl->seed_robustness;
+            row("ADL, synthetic Oct 10: queue", fmt::format("{:.2f}x median over {} seeds (p10-p90 {:.2f}-{:.2f}x; published "
+                                                            "{:.2f}x)",
+                                                            r.ratio_median, r.seeds, r.ratio_p10, r.ratio_p90,
+                                                            oct10_production_ratio));
+        }
     }
     if (sc.fund.target) {
         row("paths below the fund's target", fmt::format("{} of {}  {}", report.paths_below_target, s.paths,

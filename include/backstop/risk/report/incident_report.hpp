@@ -34,19 +34,24 @@ namespace risk {
 // Which simulated figure matches the published one.
 enum class IncidentMeasure : std::uint8_t { fund_drawdown, fund_paid, bad_debt, socialized };
 
-// Read from the published measure's words, the first that matches: "drawdown" or "fall" (the
-// fund's largest fall from its running peak), "paid" (what the fund paid for bad debt), "bad
-// debt", "shortfall" or "deficit" (every deficit, whoever paid it), "socializ" or "adl" (what went
-// beyond the fund). Anything else: the fund's largest fall, the closest reading of "fund loss".
-// The report names the simulated figure it used.
+// Read from the published measure's whole words, the first that matches: "drawdown", "fall" or
+// "drop" (the fund's largest fall from its running peak), "paid" (what the fund paid for bad debt),
+// "bad debt", "shortfall" or "deficit" (every deficit, whoever paid it), "socialized",
+// "socialised" or "adl" (what went beyond the fund). Whole words: "shortfall" is not a fall,
+// "unpaid" is not "paid". Anything else: the fund's largest fall, the closest reading of "fund
+// loss". The report names the simulated figure it used.
 inline IncidentMeasure incident_measure_of(std::string_view measure) {
-    std::string lower(measure);
-    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const auto has = [&lower](const char* word) { return lower.find(word) != std::string::npos; };
-    if (has("drawdown") || has("fall")) return IncidentMeasure::fund_drawdown;
+    std::string words = " ";
+    for (const char c : measure) {
+        const bool letter = std::isalpha(static_cast<unsigned char>(c)) != 0;
+        words += letter ? static_cast<char>(std::tolower(static_cast<unsigned char>(c))) : ' ';
+    }
+    words += ' ';
+    const auto has = [&words](const char* word) { return words.find(std::string(" ") + word + " ") != std::string::npos; };
+    if (has("drawdown") || has("fall") || has("drop")) return IncidentMeasure::fund_drawdown;
     if (has("paid")) return IncidentMeasure::fund_paid;
-    if (has("bad debt") || has("shortfall") || has("deficit")) return IncidentMeasure::bad_debt;
-    if (has("socializ") || has("adl")) return IncidentMeasure::socialized;
+    if (words.find(" bad debt ") != std::string::npos || has("shortfall") || has("deficit")) return IncidentMeasure::bad_debt;
+    if (has("socialized") || has("socialised") || has("adl")) return IncidentMeasure::socialized;
     return IncidentMeasure::fund_drawdown;
 }
 

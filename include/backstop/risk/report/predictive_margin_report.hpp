@@ -26,6 +26,9 @@ inline std::vector<PredictiveMarginRow> predictive_margin_rows(const PredictiveM
     auto money = [](const MeanInterval& m) { return fmt::format("{:.0f} [{:.0f}, {:.0f}]", m.mean, m.lower, m.upper); };
     auto times = [](const MeanInterval& m) { return fmt::format("{:.2f}x [{:.2f}, {:.2f}]", m.mean, m.lower, m.upper); };
     auto count = [](const MeanInterval& m) { return fmt::format("{:.1f} [{:.1f}, {:.1f}]", m.mean, m.lower, m.upper); };
+    auto fraction = [](const MeanInterval& m) {
+        return fmt::format("{:.2f}% [{:.2f}%, {:.2f}%]", 100.0 * m.mean, 100.0 * m.lower, 100.0 * m.upper);
+    };
     const PredictiveMarginArm& a = c.static_margin;
     const PredictiveMarginArm& b = c.predictive_margin;
     return {
@@ -33,11 +36,9 @@ inline std::vector<PredictiveMarginRow> predictive_margin_rows(const PredictiveM
         {"bad debt per path (USDC)", money(a.bad_debt), money(b.bad_debt)},
         {"average leverage allowed (1 / initial)", times(a.leverage_allowed), times(b.leverage_allowed)},
         {"liquidations per path", count(a.liquidations), count(b.liquidations)},
-        {"initial margin, mean", fmt::format("{:.2f}%", 100.0 * a.initial_margin_mean),
-         fmt::format("{:.2f}%", 100.0 * b.initial_margin_mean)},
-        {"maintenance margin, path's highest (mean)", fmt::format("{:.2f}%", 100.0 * a.maintenance_margin_max_mean),
-         fmt::format("{:.2f}%", 100.0 * b.maintenance_margin_max_mean)},
-        {"margin changes per path", fmt::format("{:.1f}", a.margin_changes_mean), fmt::format("{:.1f}", b.margin_changes_mean)},
+        {"initial margin, mean", fraction(a.initial_margin), fraction(b.initial_margin)},
+        {"maintenance margin, path's highest (mean)", fraction(a.maintenance_margin_max), fraction(b.maintenance_margin_max)},
+        {"margin changes per path", count(a.margin_changes), count(b.margin_changes)},
     };
 }
 

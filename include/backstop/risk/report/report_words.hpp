@@ -90,8 +90,8 @@ inline std::string market_words(const Scenario& sc, std::size_t k) {
     if (sc.impact_of(k).kind != ImpactKind::none) text += ", with price impact from forced volume";
     if (sc.predictive_margin) {
         text += fmt::format("; the fractions are predictive: raised ahead of the stress from a GARCH volatility forecast, "
-                            "at most {} per step, up to {} initial / {} maintenance",
-                            percent(sc.predictive_margin->step_max.to_double()),
+                            "at most {} per update (every {} step(s)), up to {} initial / {} maintenance",
+                            percent(sc.predictive_margin->step_max.to_double()), sc.predictive_margin->update_every_steps,
                             percent(sc.predictive_margin->initial_max.to_double()),
                             percent(sc.predictive_margin->maintenance_max.to_double()));
     }

@@ -298,7 +298,8 @@ inline Result<void> add_calibration(const Scenario& scenario, const RunResult& r
         if (!estimate) return estimate.error();
         report.calibrated.push_back(*estimate);
     }
-    if (options.grid_paths > 0) {
+    // The grid varies the static margins: with predictive ones (which move them) it is not run.
+    if (options.grid_paths > 0 && !scenario.predictive_margin) {
         // Path p runs on the stream (seed, p) whatever the number of paths, so the first
         // grid_paths paths of the run are the run of the grid's scenario: the running cell is
         // read from them.
@@ -412,9 +413,15 @@ inline Result<StressReport> build_stress_report(const Scenario& scenario, const 
                 return make_error(ErrorCode::invalid_policy_parameter, "the hedge's margin ratio is below the market's initial margin");
             }
         }
+        // Predictive margins may raise the initial fraction up to their cap.
+        if (scenario.predictive_margin &&
+            detail::ppm_from_fraction(scenario.fund.hedge->margin_ratio) < scenario.predictive_margin->initial_max) {
+            return make_error(ErrorCode::invalid_policy_parameter,
+                              "the hedge's margin ratio is below the predictive margins' initial cap");
+        }
     }
     const bool calibrate = policies_ignore_balance(scenario.fund);
-    if (calibrate && options.grid_paths > 0) {
+    if (calibrate && options.grid_paths > 0 && !scenario.predictive_margin) {
         if (Result<void> valid = check_grid(scenario, Span<const double>(options.grid_maintenance),
                                             Span<const double>(options.grid_penalties), options.grid);
             !valid) {
