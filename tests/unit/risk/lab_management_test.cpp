@@ -185,6 +185,16 @@ TEST_CASE("lab hedge: a short perpetual against the fund's BTC cuts the spread o
     Scenario thin = s;
     thin.fund.hedge->margin_ratio = 0.02;
     CHECK(build_stress_report(thin, options).error().code == ErrorCode::invalid_policy_parameter);
+    // Predictive margins may raise the initial fraction to their cap (25%): a 20% hedge margin, above
+    // the static 5%, would then be refused at every rebalance; refused up front.
+    Scenario predictive = s;
+    predictive.fund.hedge->margin_ratio = 0.2;
+    predictive.predictive_margin = PredictiveMarginSetup{};
+    predictive.predictive_margin->model_filter = false;
+    REQUIRE(predictive_margin_consistent(predictive));
+    const auto refused = build_stress_report(predictive, options);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(std::string(refused.error().detail).find("predictive margins' initial cap") != std::string::npos);
 }
 
 TEST_CASE("lab: scenario files turn yield and the hedge on, and refuse bad ones", "[management][yield][hedging][risk]") {
