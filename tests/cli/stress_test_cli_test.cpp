@@ -317,6 +317,11 @@ TEST_CASE("predictive-margin option: static against predictive margins in the co
     REQUIRE(run.exit_code == 0);
     CHECK(run.out.find("static margins") != std::string::npos);
     CHECK(run.out.find("predictive margins") != std::string::npos);
+    // Every figure the console shows carries its interval: the forecast's r^2, the queue's spread.
+    CHECK(run.out.find("out of sample") != std::string::npos);
+    CHECK(run.out.find("forecast r^2 ") != std::string::npos);
+    CHECK(run.out.find("] out of sample") != std::string::npos);
+    CHECK(run.out.find("median over 20 seeds (p10-p90") != std::string::npos);
     const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / "predictive-margin" / "stress-report";
     const nlohmann::json report = nlohmann::json::parse(read_file(folder / "report.json"));
     const nlohmann::json& c = report["predictive_margin"];

@@ -203,6 +203,12 @@ def main():
     args = parser.parse_args()
     clang_repl = find_clang_repl(args.clang_repl)
     if clang_repl is None:
+        # tests/run installs the interpreter first, so there a missing one is a failed install
+        # step (clang-19 alone has no clang-repl-19), not a machine without it.
+        if os.environ.get("BACKSTOP_REQUIRE_NOTEBOOKS") == "1":
+            print("FAIL: clang-repl-19 not found, and BACKSTOP_REQUIRE_NOTEBOOKS=1 (cmake/install-deps.sh should have "
+                  "installed clang-tools-19)")
+            return 1
         print("skipped: clang-repl-19 not found (Debian: clang-tools-19; cmake/install-deps.sh installs it)")
         return SKIP
     ok = True
