@@ -19,21 +19,21 @@ namespace detail {
 inline nlohmann::json interval_json(const BinomialInterval& interval) {
     return {{"estimate", interval.estimate}, {"lower", interval.lower}, {"upper", interval.upper}};
 }
+inline nlohmann::json interval_json(const MeanInterval& m) { return {{"mean", m.mean}, {"lower", m.lower}, {"upper", m.upper}}; }
 }  // namespace detail
 
 namespace detail {
 inline nlohmann::json predictive_margin_json(const PredictiveMarginComparison& c) {
-    auto mean = [](const MeanInterval& m) { return nlohmann::json{{"mean", m.mean}, {"lower", m.lower}, {"upper", m.upper}}; };
     auto arm = [&](const PredictiveMarginArm& a) {
         return nlohmann::json{{"paths", a.paths},
                               {"depleted_paths", a.depleted_paths},
-                              {"depletion", {{"estimate", a.depletion.estimate}, {"lower", a.depletion.lower}, {"upper", a.depletion.upper}}},
-                              {"bad_debt", mean(a.bad_debt)},
-                              {"leverage_allowed", mean(a.leverage_allowed)},
-                              {"liquidations", mean(a.liquidations)},
-                              {"initial_margin", mean(a.initial_margin)},
-                              {"maintenance_margin_max", mean(a.maintenance_margin_max)},
-                              {"margin_changes", mean(a.margin_changes)},
+                              {"depletion", interval_json(a.depletion)},
+                              {"bad_debt", interval_json(a.bad_debt)},
+                              {"leverage_allowed", interval_json(a.leverage_allowed)},
+                              {"liquidations", interval_json(a.liquidations)},
+                              {"initial_margin", interval_json(a.initial_margin)},
+                              {"maintenance_margin_max", interval_json(a.maintenance_margin_max)},
+                              {"margin_changes", interval_json(a.margin_changes)},
                               {"initial_margin_mean", a.initial_margin_mean},
                               {"maintenance_margin_max_mean", a.maintenance_margin_max_mean},
                               {"margin_changes_mean", a.margin_changes_mean},
@@ -87,9 +87,6 @@ inline nlohmann::json report_to_json(const StressReport& report) {
     };
     {
         const HeadlineIntervals& in = report.intervals;
-        const auto mean = [](const MeanInterval& m) {
-            return nlohmann::json{{"mean", m.mean}, {"lower", m.lower}, {"upper", m.upper}};
-        };
         nlohmann::json tails = nlohmann::json::array();
         for (std::size_t i = 0; i < in.value_at_risk.size(); ++i) {
             tails.push_back({{"level", s.fund_loss[i].level},
@@ -105,11 +102,11 @@ inline nlohmann::json report_to_json(const StressReport& report) {
         summary["intervals"] = {{"fund_loss_tail_bootstrap", tails},
                                 {"fund_min_p01_bootstrap", boot(in.fund_min_p01)},
                                 {"fund_min_median_bootstrap", boot(in.fund_min_median)},
-                                {"fund_final", mean(in.fund_final)},
-                                {"penalties_to_fund", mean(in.penalties_to_fund)},
-                                {"bad_debt", mean(in.bad_debt)},
-                                {"socialized", mean(in.socialized)},
-                                {"liquidations", mean(in.liquidations)}};
+                                {"fund_final", detail::interval_json(in.fund_final)},
+                                {"penalties_to_fund", detail::interval_json(in.penalties_to_fund)},
+                                {"bad_debt", detail::interval_json(in.bad_debt)},
+                                {"socialized", detail::interval_json(in.socialized)},
+                                {"liquidations", detail::interval_json(in.liquidations)}};
     }
     nlohmann::json fan = {{"levels", report.fan.levels}, {"hours", report.fan.hours}, {"quantiles", report.fan.quantiles}};
     nlohmann::json histogram = {{"first_edge", report.fund_loss.first_edge},
