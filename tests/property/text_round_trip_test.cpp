@@ -26,6 +26,8 @@
 #include <utility>
 #include <vector>
 
+namespace test_property_text_round_trip_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 using backstop::testing::TestRandom;
@@ -237,12 +239,14 @@ struct MEME {
 };
 
 }  // namespace
+}  // namespace test_property_text_round_trip_test
 
 template <>
-struct backstop::PriceScale<MEME, USDC> {
+struct backstop::PriceScale<test_property_text_round_trip_test::MEME, backstop::assets::USDC> {
     static constexpr int decimals = 12;
 };
 
+namespace test_property_text_round_trip_test {
 namespace {
 
 // ---- random inputs -----------------------------------------------------------------------------
@@ -808,3 +812,5 @@ TEST_CASE("Price text round-trips and rejects bad text", "[money][parse]") {
                                     {"9223372.036854775807", "value 9223372.036854775807"},
                                     {"9223372.036854775808", "parse_out_of_range"}});
 }
+
+}  // namespace test_property_text_round_trip_test

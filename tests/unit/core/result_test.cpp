@@ -7,6 +7,8 @@
 
 #include <type_traits>
 
+namespace test_core_result_test {
+
 using namespace backstop;
 
 TEST_CASE("Result holds a value or an error", "[core][result]") {
@@ -62,3 +64,5 @@ TEST_CASE("error codes have stable numbers, names and a category", "[core][resul
     CHECK(fmt::format("{}", make_error(ErrorCode::parse_error)) == "parse_error (100)");
     CHECK(fmt::format("{:>10}", Rounding::up) == "        up");
 }
+
+}  // namespace test_core_result_test

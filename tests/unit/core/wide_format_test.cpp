@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+namespace test_core_wide_format_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -36,3 +38,5 @@ TEST_CASE("Wide amounts print like narrow ones", "[docs][format][money]") {
     CHECK(fmt::format("{:n}", huge) == "1267650600228229401496703.205376");
     CHECK(fmt::format("[{:>20}]", Amount<USDC, Int128>(Int128(5'000'000))) == "[       5.000000 USDC]");
 }
+
+}  // namespace test_core_wide_format_test

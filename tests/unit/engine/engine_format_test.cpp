@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+namespace test_engine_engine_format_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -100,3 +102,5 @@ TEST_CASE("A full liquidation with a deficit prints the waterfall", "[docs][form
           std::string::npos);
     CHECK(text.find("\n    ... and 2 more") + 19 == text.size());
 }
+
+}  // namespace test_engine_engine_format_test

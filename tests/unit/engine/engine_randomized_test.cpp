@@ -9,6 +9,8 @@
 #include "support/scale.hpp"
 #include "unit/engine/engine_scenario.hpp"
 
+namespace test_engine_engine_randomized_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -111,3 +113,5 @@ TEST_CASE("a truncated, corrupted or gapped command journal is refused before an
     RandomEngine<NullJournal, Ring> fresh = random_engine<NullJournal, Ring>(41, {}, Ring(64));
     CHECK(replay_commands(ringed.command_journal(), ringed.command_seal(), fresh).error().code == ErrorCode::journal_gap);
 }
+
+}  // namespace test_engine_engine_randomized_test

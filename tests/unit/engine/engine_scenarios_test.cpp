@@ -5,6 +5,8 @@
 
 #include "unit/engine/engine_world.hpp"
 
+namespace test_engine_engine_scenarios_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -343,3 +345,5 @@ TEST_CASE("the scan is exact at the maintenance boundary", "[engine]") {
     REQUIRE(found.size() == 1);
     CHECK(found[0] == one_atom_below);
 }
+
+}  // namespace test_engine_engine_scenarios_test

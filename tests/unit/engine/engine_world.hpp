@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "support/usdc.hpp"
+
 namespace backstop::testing {
 
 using assets::BTC;
@@ -22,7 +24,6 @@ using Usdc = Amount<USDC>;
 using BtcPrice = Price<BTC, USDC>;
 using Btc = Quantity<BTC>;
 
-inline Usdc usdc(const char* text) { return parse<Usdc>(text).value(); }
 inline BtcPrice price(const char* text) { return BtcPrice::parse(text).value(); }
 inline Btc btc(const char* text) { return Btc::parse(text).value(); }
 

@@ -41,6 +41,8 @@ using HalfFund = backstop::InsuranceFund<backstop::assets::USDC,
                                          backstop::socialized_loss::ProRataHaircut<backstop::assets::USDC>>;
 // [custom-policy-end]
 
+namespace test_fund_custom_policy_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -80,3 +82,5 @@ TEST_CASE("docs/fund.md shows the policy example that compiles here", "[fund][po
     REQUIRE(example.size() > 500);
     CHECK(page.find(example) != std::string::npos);
 }
+
+}  // namespace test_fund_custom_policy_test

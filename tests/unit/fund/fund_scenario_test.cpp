@@ -13,6 +13,8 @@
 #include "support/scale.hpp"
 #include "unit/fund/fund_scenario.hpp"
 
+namespace test_fund_fund_scenario_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -179,3 +181,5 @@ TEST_CASE("a journal of fund operations replays to the same digest", "[fund][rep
         CHECK(rebuilt.digest() == world.ledger.digest());
     }
 }
+
+}  // namespace test_fund_fund_scenario_test

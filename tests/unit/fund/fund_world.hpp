@@ -11,12 +11,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "support/usdc.hpp"
+
 namespace backstop::testing {
 
 using assets::USDC;
 using Usdc = Amount<USDC>;
-
-inline Usdc usdc(const char* text) { return parse<Usdc>(text).value(); }
 
 // A bearer short or long `size` base atoms with the given values in USDC text.
 inline LossBearer<USDC> bearer(std::uint32_t account, std::int64_t size_atoms, const char* entry_value,

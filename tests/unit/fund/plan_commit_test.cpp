@@ -13,6 +13,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_fund_plan_commit_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -349,3 +351,5 @@ TEST_CASE("a custom socialized-loss policy without the trait members still plugs
     CHECK(world.ledger.balance_of(Place::collateral(AccountId{1})) == usdc("4975"));
     CHECK(world.ledger.audit().balanced());
 }
+
+}  // namespace test_fund_plan_commit_test

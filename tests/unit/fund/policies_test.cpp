@@ -5,6 +5,8 @@
 
 #include "unit/fund/fund_world.hpp"
 
+namespace test_fund_policies_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -402,3 +404,5 @@ TEST_CASE("a clearing-house waterfall: default fund, then capped assessments", "
     CHECK(second.uncovered == usdc("1310.000001"));
     CHECK(world.ledger.audit().balanced());
 }
+
+}  // namespace test_fund_policies_test

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+namespace test_ledger_ledger_format_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -84,3 +86,5 @@ TEST_CASE("The audit prints the conservation equation term by term", "[docs][for
           "NOT BALANCED: 1 place sum to -1361129467683753853853.498429727072845824 ETH\n"
           "  external        -1361129467683753853853.498429727072845824 ETH   1 place");
 }
+
+}  // namespace test_ledger_ledger_format_test

@@ -16,6 +16,8 @@
 
 #include "support/random.hpp"
 
+namespace test_ledger_ledger_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -225,3 +227,5 @@ TEST_CASE("ledger error codes keep their numbers", "[ledger]") {
     CHECK(static_cast<int>(ErrorCode::ledger_not_empty) == 208);
     CHECK(fmt::format("{}", ErrorCode::insufficient_balance) == "insufficient_balance");
 }
+
+}  // namespace test_ledger_ledger_test

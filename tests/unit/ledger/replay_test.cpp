@@ -13,6 +13,8 @@
 
 #include "support/random.hpp"
 
+namespace test_ledger_replay_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -171,3 +173,5 @@ TEST_CASE("a ring journal replays while it holds everything, and refuses once it
     // The newest entry is the last one recorded.
     CHECK(tiny.journal()[63].chain == tiny.seal().chain);
 }
+
+}  // namespace test_ledger_replay_test

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 
+namespace test_management_dynamic_penalty_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -262,3 +264,5 @@ TEST_CASE("the engine charges the penalty it was given from the next liquidation
     CHECK(fresh.digest() == engine.digest());
     CHECK(fresh.market_config(market).value().liquidation_penalty == Ppm{20'000});
 }
+
+}  // namespace test_management_dynamic_penalty_test

@@ -13,6 +13,8 @@
 #include <functional>
 #include <vector>
 
+namespace test_management_fund_target_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -149,3 +151,5 @@ TEST_CASE("fund target randomised: equal to a reference from the engine's public
     }
     CHECK(books_with_losses > books / 4);  // the stress finds bad debt in many books
 }
+
+}  // namespace test_management_fund_target_test

@@ -12,6 +12,8 @@
 
 #include <array>
 
+namespace test_management_governance_targets_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -169,3 +171,5 @@ TEST_CASE("governance targets: the fund's penalty shares and its settlement floo
     CHECK(engine_fund.read(liquidator).has_value());
     CHECK(engine_fund.read(ParameterKey{GovernedTarget::fund, 1, 0}).error().code == ErrorCode::unknown_parameter);
 }
+
+}  // namespace test_management_governance_targets_test

@@ -14,6 +14,8 @@
 #include <map>
 #include <vector>
 
+namespace test_management_governance_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -694,3 +696,5 @@ TEST_CASE("governance: a randomised run of proposals, cancels, executions and em
     CHECK(outcomes[2000 + static_cast<int>(ErrorCode::unknown_proposal)] > 0);
     CHECK(outcomes[1000 + static_cast<int>(ErrorCode::time_backwards)] > 0);
 }
+
+}  // namespace test_management_governance_test

@@ -18,6 +18,8 @@
 #include <array>
 #include <vector>
 
+namespace test_management_management_replay_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -179,3 +181,5 @@ TEST_CASE("treaty claims, premiums, a pool and yield movements: the ledger journ
     CHECK(replay(shorter, ledger.seal(), untouched).error().code == ErrorCode::journal_truncated);
     CHECK(untouched.is_empty());
 }
+
+}  // namespace test_management_management_replay_test

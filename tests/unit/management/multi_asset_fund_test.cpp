@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <string_view>
 
+namespace test_management_multi_asset_fund_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 using namespace backstop::testing;
@@ -188,3 +190,5 @@ TEST_CASE("multi-asset fund randomised: every ledger conserves, proceeds never e
     }
     CHECK(short_raises > 0);
 }
+
+}  // namespace test_management_multi_asset_fund_test

@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace test_management_reinsurance_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 using namespace backstop::testing;
@@ -817,3 +819,5 @@ TEST_CASE("reinsurance and pool randomised: conservation after every operation, 
     CHECK(contributions > 20);
     CHECK(settles > 50);
 }
+
+}  // namespace test_management_reinsurance_test

@@ -15,6 +15,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_management_staking_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -624,3 +626,5 @@ TEST_CASE("staking: protocol first keeps every atom owned: the stakers' value ro
     CHECK(world.value(staker) == 1'001);
     CHECK(share_math::shares_to_amount(pool.protocol_shares(), pool.total_shares, value).value() == 991);
 }
+
+}  // namespace test_management_staking_test

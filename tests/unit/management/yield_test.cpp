@@ -19,6 +19,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_management_yield_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -603,3 +605,5 @@ TEST_CASE("yield randomised: conservation, the floor, an independent model, refu
         CHECK(recalls > 5);
     }
 }
+
+}  // namespace test_management_yield_test

@@ -18,6 +18,8 @@
 #include <type_traits>
 #include <utility>
 
+namespace test_money_money_types_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -80,14 +82,18 @@ struct can_mul_div<A, N, std::void_t<decltype(mul_div(std::declval<A>(), std::de
 
 }  // namespace
 
+}  // namespace test_money_money_types_test
+
 template <>
-struct backstop::PriceScale<PEPE, USDC> {
+struct backstop::PriceScale<test_money_money_types_test::PEPE, backstop::assets::USDC> {
     static constexpr int decimals = 12;  // 0.000012345678 USDC per PEPE needs 12 decimals
 };
 template <>
-struct backstop::PriceScale<GOLD, USDC> {
+struct backstop::PriceScale<test_money_money_types_test::GOLD, backstop::assets::USDC> {
     static constexpr int decimals = 2;  // quoted in cents
 };
+
+namespace test_money_money_types_test {
 
 TEST_CASE("misuse of the money types does not compile", "[money]") {
     // No construction from floating point, no implicit construction from integers.
@@ -797,3 +803,5 @@ TEST_CASE("what the formatters print parses back, and research amounts take rate
     CHECK(fmt::format("{}", Amount<USDC, double>(*mul_div(-1.0, 1.0, 3.0, round_toward_zero))) ==
           "0.000000 USDC");
 }
+
+}  // namespace test_money_money_types_test

@@ -10,6 +10,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_regression_fund_regression_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -320,3 +322,5 @@ TEST_CASE("socialization whose rounding surplus would overflow the dust place is
     CHECK(world.ledger.digest() == digest_before);
     CHECK(fund.statistics().socialize_count == 0);
 }
+
+}  // namespace test_regression_fund_regression_test

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace test_regression_ledger_regression_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -87,3 +89,5 @@ TEST_CASE("a journal as the ledger wrote it still replays to its own seal", "[le
     REQUIRE(replay(entries, seal, fresh).has_value());
     CHECK(fresh.seal() == seal);
 }
+
+}  // namespace test_regression_ledger_regression_test

@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace test_regression_management_regression_test {
+
 using namespace backstop;
 using namespace backstop::assets;
 
@@ -113,3 +115,5 @@ TEST_CASE("regression: a yield rate the strategy cannot take is inconsistent, no
     fund.yield->rate_per_year = 1.5;  // 150%: StrategyConfig takes at most 100%
     CHECK_FALSE(risk::fund_setup_consistent(fund));
 }
+
+}  // namespace test_regression_management_regression_test

@@ -9,6 +9,8 @@
 
 #include <string>
 
+namespace test_regression_scenario_regression_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -135,3 +137,5 @@ TEST_CASE("a scenario with huge or deeply nested arrays is read or refused, neve
     returns += R"("x"]}})";
     check_refused(returns, "scenario.model.returns: expected numbers");
 }
+
+}  // namespace test_regression_scenario_regression_test

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <vector>
 
+namespace test_risk_adl_optimal_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 
@@ -752,3 +754,5 @@ TEST_CASE("the queue's ratio across seeds is summarised and reported", "[adl_opt
     CHECK(risk::adl_benchmark_json(base)["seed_robustness"].is_null());
     CHECK(risk::adl_benchmark_markdown(base).find("Across") == std::string::npos);
 }
+
+}  // namespace test_risk_adl_optimal_test

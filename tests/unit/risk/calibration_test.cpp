@@ -16,6 +16,8 @@
 
 #include "support/scenarios.hpp"
 
+namespace test_risk_calibration_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -224,3 +226,5 @@ TEST_CASE("the margin x penalty grid: leverage, depletion and its efficient fron
     const std::vector<double> bad{0.8};  // initial margin 133%
     CHECK_FALSE(margin_penalty_grid(s, Span<const double>(bad), Span<const double>(penalties)).has_value());
 }
+
+}  // namespace test_risk_calibration_test

@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+namespace test_risk_fund_currency_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -110,3 +112,5 @@ TEST_CASE("lab: a scenario file holds the fund in the base asset, and refuses ba
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"base_haircut": 0.7, "base_slippage": 0.4}})").error.empty());
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"base_asset": 1}})").error.empty());
 }
+
+}  // namespace test_risk_fund_currency_test

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+namespace test_risk_garch_fit_test {
+
 #ifndef BACKSTOP_SOURCE_DIR
 #error "tests need BACKSTOP_SOURCE_DIR (the source tree) to read tests/reference/fgarch"
 #endif
@@ -303,3 +305,5 @@ TEST_CASE("A fitted GARCH model drops into a scenario and runs", "[garch_fit]") 
     explosive.parameters.beta = 0.85;
     CHECK_FALSE(to_price_model(explosive).has_value());
 }
+
+}  // namespace test_risk_garch_fit_test

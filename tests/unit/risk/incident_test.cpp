@@ -15,6 +15,8 @@
 #include <sstream>
 #include <string>
 
+namespace test_risk_incident_test {
+
 namespace {
 
 using namespace backstop;
@@ -193,3 +195,5 @@ TEST_CASE("the simulated figure is read from the measure's whole words", "[incid
     CHECK(incident_measure_of("what went to ADL") == IncidentMeasure::socialized);
     CHECK(incident_measure_of("fund loss") == IncidentMeasure::fund_drawdown);
 }
+
+}  // namespace test_risk_incident_test

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+namespace test_risk_joint_simulation_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -163,3 +165,5 @@ TEST_CASE("joint run: bad set-ups are refused", "[risk][joint]") {
     setup.protocols.resize(1);
     CHECK(run_joint(setup).error().code == ErrorCode::invalid_argument);
 }
+
+}  // namespace test_risk_joint_simulation_test

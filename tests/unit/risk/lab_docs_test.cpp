@@ -9,6 +9,8 @@
 #include <sstream>
 #include <string>
 
+namespace test_risk_lab_docs_test {
+
 namespace {
 
 std::string read_source_file(const char* relative) {
@@ -37,3 +39,5 @@ TEST_CASE("docs/risk-lab.md shows the ADL benchmark's table and chart as the cod
     CHECK(page.find(table) != std::string::npos);
     CHECK(read_source_file("docs/images/adl_benchmark.svg") == detail::adl_chart_svg(result));
 }
+
+}  // namespace test_risk_lab_docs_test

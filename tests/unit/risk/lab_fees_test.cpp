@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace test_risk_lab_fees_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -46,3 +48,5 @@ TEST_CASE("lab: a scenario file sets a market's fees and draw cap, and refuses b
     CHECK_FALSE(scenario_from_json_text(R"({"market": {"taker_fee": 0.2}})").error.empty());  // above 10%
     CHECK_FALSE(scenario_from_json_text(R"({"market": {"shared_fund_draw_max": -1}})").error.empty());
 }
+
+}  // namespace test_risk_lab_fees_test

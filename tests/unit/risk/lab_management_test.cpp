@@ -13,6 +13,8 @@
 
 #include <cmath>
 
+namespace test_risk_lab_management_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -220,3 +222,5 @@ TEST_CASE("lab: scenario files turn yield and the hedge on, and refuse bad ones"
     // A hedge of nothing: consistent only with a base-asset holding.
     CHECK_FALSE(fund_setup_consistent(scenario_from_json_text(R"({"fund": {"hedge": {}}})").scenario.fund));
 }
+
+}  // namespace test_risk_lab_management_test

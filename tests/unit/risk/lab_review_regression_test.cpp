@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 
+namespace test_risk_lab_review_regression_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -66,3 +68,5 @@ TEST_CASE("lab regression: the daily claim limit rounds to the nearest bps", "[m
     const LabStakers stakers = LabStakers::open(setup, 1'000'000'000, 0).value();
     CHECK(stakers.staking().config().claims_per_day_max == Bps{3});
 }
+
+}  // namespace test_risk_lab_review_regression_test

@@ -12,6 +12,8 @@
 
 #include <cmath>
 
+namespace test_risk_lab_staking_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -102,3 +104,5 @@ TEST_CASE("lab: the report compares a staking cooldown with claims at once; scen
     both.fund.base_asset_fraction = 0.5;
     CHECK(build_stress_report(both, options).error().code == ErrorCode::invalid_policy_parameter);
 }
+
+}  // namespace test_risk_lab_staking_test

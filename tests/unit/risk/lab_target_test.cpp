@@ -15,6 +15,8 @@
 #include <limits>
 #include <string>
 
+namespace test_risk_lab_target_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -96,3 +98,5 @@ TEST_CASE("lab: the report shows the fund against its target with the interval, 
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"target": {"cover": 9}}})").error.empty());
     CHECK_FALSE(scenario_from_json_text(R"({"fund": {"target": {"shock": 2}}})").error.empty());
 }
+
+}  // namespace test_risk_lab_target_test

@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <vector>
 
+namespace test_risk_multi_market_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -235,3 +237,5 @@ TEST_CASE("multi-market scenario files: written and read back; a bad market is n
     broken["model"] = {{"name", "garch"}};
     CHECK(scenario_from_json(broken).error.find("several markets need the correlated model") != std::string::npos);
 }
+
+}  // namespace test_risk_multi_market_test

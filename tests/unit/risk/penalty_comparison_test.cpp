@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace test_risk_penalty_comparison_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -102,3 +104,5 @@ TEST_CASE("lab: McNemar's exact test by hand", "[risk][statistics]") {
     CHECK(mcnemar_exact_p(0, 0) == 1.0);                                              // no discordant pair
     CHECK(mcnemar_exact_p(30, 10) == Approx(mcnemar_exact_p(10, 30)).epsilon(1e-15));  // symmetric
 }
+
+}  // namespace test_risk_penalty_comparison_test

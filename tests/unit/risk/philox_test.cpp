@@ -24,6 +24,8 @@
 #include <type_traits>
 #include <vector>
 
+namespace test_risk_philox_test {
+
 using namespace backstop::risk;
 
 namespace {
@@ -669,3 +671,5 @@ TEST_CASE("Student-t draws follow the t CDF (1, 2 and 3 degrees of freedom), 8/p
     }
     CHECK(fits_checked == 3);
 }
+
+}  // namespace test_risk_philox_test

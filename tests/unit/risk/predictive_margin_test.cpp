@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+namespace test_risk_predictive_margin_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -471,3 +473,5 @@ TEST_CASE("the forecast's bootstrap interval over paths", "[predictive_margin]")
     CHECK(one.r_squared_upper == one.r_squared);
     CHECK(one.r_squared == Approx(1.0));
 }
+
+}  // namespace test_risk_predictive_margin_test

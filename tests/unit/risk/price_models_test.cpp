@@ -23,6 +23,8 @@
 
 #include "support/scale.hpp"
 
+namespace test_risk_price_models_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -228,3 +230,5 @@ TEST_CASE("the bootstrap reproduces its sample's moments", "[models]") {
     CHECK(Bootstrap::from_csv_file("/nonexistent/returns.csv").error().code == ErrorCode::invalid_argument);
     CHECK(Bootstrap::from_csv_text("header\n0.5\n-0.25\n").value().returns->size() == 2);
 }
+
+}  // namespace test_risk_price_models_test

@@ -23,6 +23,8 @@
 #include <stdexcept>
 #include <vector>
 
+namespace test_risk_rare_event_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -238,3 +240,5 @@ TEST_CASE("the lab's tilted estimator refuses other models and bad factors", "[r
     one_path.paths = 1;
     CHECK_THROWS_AS(tilted_depletion_probability(one_path, 5.0), std::invalid_argument);
 }
+
+}  // namespace test_risk_rare_event_test

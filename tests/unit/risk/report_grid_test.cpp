@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+namespace test_risk_report_grid_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -324,3 +326,5 @@ TEST_CASE("a run of three markets: the report lists each market and its figures 
     CHECK(report_to_json(report)["markets"].size() == 3);
     CHECK(console_summary(report).find("market " + s.market_name_of(2)) != std::string::npos);
 }
+
+}  // namespace test_risk_report_grid_test

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+namespace test_risk_report_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -318,3 +320,5 @@ TEST_CASE("a report shows the dynamic penalty and the base-asset fund against th
     none.comparisons = false;
     CHECK(build_stress_report(s, none).value().comparisons.empty());
 }
+
+}  // namespace test_risk_report_test

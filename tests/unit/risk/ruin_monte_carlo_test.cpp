@@ -12,6 +12,8 @@
 
 #include "support/scale.hpp"
 
+namespace test_risk_ruin_monte_carlo_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -64,3 +66,5 @@ TEST_CASE("a simulated Brownian fund matches the finite-horizon closed form", "[
     CHECK_FALSE(interval.contains(brownian_ruin_probability_infinite(2.0, 0.1, 1.0).value()));
     CHECK_FALSE(interval.contains(normal_cdf((-2.0 - 0.1 * 10.0) / std::sqrt(10.0))));
 }
+
+}  // namespace test_risk_ruin_monte_carlo_test

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <limits>
 
+namespace test_risk_ruin_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -223,3 +225,5 @@ TEST_CASE("ruin functions refuse parameters outside their domain", "[ruin]") {
     CHECK(refused(brownian_ruin_probability_finite(1, 0.1, -1, 1)));
     CHECK(refused(brownian_ruin_probability_finite(-0.5, 0.1, 1, 1)));
 }
+
+}  // namespace test_risk_ruin_test

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+namespace test_risk_run_statistics_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -44,3 +46,5 @@ TEST_CASE("a run's summary: depletion with intervals, VaR and ES of fund loss, c
     one.paths.resize(1);
     CHECK(summarize(one).error().code == ErrorCode::invalid_argument);
 }
+
+}  // namespace test_risk_run_statistics_test

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 
+namespace test_risk_simulator_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -90,3 +92,5 @@ TEST_CASE("price impact turns a 20% gap into a bigger cascade, and value is stil
     CHECK(with.conserved);
     CHECK(without.liquidations > 0);
 }
+
+}  // namespace test_risk_simulator_test

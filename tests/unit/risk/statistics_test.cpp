@@ -16,6 +16,8 @@
 #include <limits>
 #include <vector>
 
+namespace test_risk_statistics_test {
+
 using namespace backstop;
 using namespace backstop::risk;
 
@@ -517,3 +519,5 @@ TEST_CASE("results do not depend on whether the compiler saw the arguments", "[s
     CHECK(cp_folded.lower == cp_runtime.lower);
     CHECK(cp_folded.upper == cp_runtime.upper);
 }
+
+}  // namespace test_risk_statistics_test

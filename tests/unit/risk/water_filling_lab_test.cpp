@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdint>
 
+namespace test_risk_water_filling_lab_test {
+
 using namespace backstop;
 using namespace backstop::testing;
 using risk::SocializedLossChoice;
@@ -206,3 +208,5 @@ TEST_CASE("the lab under water-filling socializes exactly the deficits beyond th
     CHECK(water_socialized > 0.0);
     CHECK(water_socialized <= ranked_socialized + rounding * static_cast<double>(water.paths.size()));
 }
+
+}  // namespace test_risk_water_filling_lab_test
