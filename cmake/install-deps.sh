@@ -16,6 +16,7 @@ required=(
   libbenchmark-dev                     # Google Benchmark
   librandom123-dev                     # Philox, for the risk lab
   nlohmann-json3-dev libcli11-dev      # JSON and command-line parsing
+  libopenmpi-dev openmpi-bin           # MPI (Open MPI 4.1): the lab over several processes (BACKSTOP_WITH_MPI)
 )
 optional=(
   chromium                             # headless browser for tests/browser (skips without it)

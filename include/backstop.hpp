@@ -117,6 +117,8 @@
 #include "backstop/risk/market_attribution.hpp"
 #include "backstop/risk/normal.hpp"
 #include "backstop/risk/optimizer.hpp"
+#include "backstop/risk/path_codec.hpp"
+#include "backstop/risk/path_distribution.hpp"
 #include "backstop/risk/path_runner.hpp"
 #include "backstop/risk/path_summary.hpp"
 #include "backstop/risk/penalty_comparison.hpp"

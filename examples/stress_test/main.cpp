@@ -10,6 +10,8 @@
 //   stress_test --fit-garch returns.csv  the price model fitted (GARCH(1,1), Student-t) to a returns file
 //   stress_test --predictive-margin      margins raised ahead of the stress, against static ones
 //   stress_test --scenario examples/data/incidents/bitmex_2020_03_12.json   a published incident replayed
+//   mpirun -np 4 stress_test ...         the paths over four processes (a build with BACKSTOP_WITH_MPI;
+//                                        docs/scale.md): the same report, bit for bit
 //   stress_test --help
 //
 // Exit codes: 0 done, 1 a file could not be written or the run failed, 2 bad options or scenario
@@ -24,12 +26,17 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#ifdef BACKSTOP_WITH_MPI
+#include <backstop/risk/mpi/mpi_distribution.hpp>
+#endif
+
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -59,9 +66,16 @@ void draw_progress(const Progress& progress, double seconds) {
     std::fflush(stderr);
 }
 
-}  // namespace
+// Started by a launcher (mpirun, srun): it sets the rank variables of its process manager. A
+// program started alone does not initialise MPI at all.
+[[maybe_unused]] bool launched_by_mpi() {
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
+        if (std::getenv(name) != nullptr) return true;
+    }
+    return false;
+}
 
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv, PathDistribution* distribution) {
     CLI::App app{"backstop stress test: Monte Carlo of an insurance fund with the margin engine in the loop; "
                  "prints a summary and writes an HTML/JSON/CSV report."};
     std::string scenario_file, save_file, output = "stress-report", model_name, policy_name, fee_name, settlement_name;
@@ -177,6 +191,7 @@ int main(int argc, char** argv) {
         scenario.horizon_steps = static_cast<std::uint32_t>(steps);
     }
     if (app.count("--threads") > 0) scenario.threads = threads;
+    scenario.distribution = distribution;
     std::optional<PredictiveFilterFit> predictive_fit;
     if (predictive_margin && !scenario.predictive_margin) try {
         if (scenario.market_count() != 1) return usage_error("--predictive-margin: one market only (this scenario has several)");
@@ -196,7 +211,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "stress_test: --predictive-margin: %s\n", e.what());
         return 1;
     }
-    if (!save_file.empty()) {
+    const bool writes_files = distribution == nullptr || distribution->rank() == 0;  // one writer per job
+    if (!save_file.empty() && writes_files) {
         const std::string not_saved = stress_test::save_scenario(scenario, save_file);
         if (!not_saved.empty()) {
             std::fprintf(stderr, "stress_test: %s\n", not_saved.c_str());
@@ -242,14 +258,42 @@ int main(int argc, char** argv) {
         return usage_error(fmt::format("the scenario cannot run: {}", std::string(report.error().detail)));
     }
     std::fputs(stress_test::summary(*report).c_str(), stdout);
-    const std::string not_written = stress_test::write(*report, output);
+    const std::string not_written = writes_files ? stress_test::write(*report, output) : std::string();
     if (!not_written.empty()) {
         std::fprintf(stderr, "stress_test: %s\n", not_written.c_str());
         return 1;
     }
     const unsigned threads_used =
         scenario.threads != 0 ? scenario.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::printf("\nran in %.1f s on %u thread%s\nreport: %s\n", seconds, threads_used, threads_used == 1 ? "" : "s",
-                (std::filesystem::path(output) / "report.html").string().c_str());
+    const unsigned ranks = distribution != nullptr ? distribution->ranks() : 1u;
+    std::printf("\nran in %.1f s on %u process%s x %u thread%s\nreport: %s\n", seconds, ranks, ranks == 1 ? "" : "es",
+                threads_used, threads_used == 1 ? "" : "s", (std::filesystem::path(output) / "report.html").string().c_str());
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+#ifdef BACKSTOP_WITH_MPI
+    if (launched_by_mpi()) {
+        try {
+            MpiSession mpi(argc, argv);
+            MpiDistribution ranks(MPI_COMM_WORLD);
+            // Every rank computes its share and receives all the others: rank 0 speaks and writes
+            // the files; the others are silent (they would say the same).
+            if (ranks.rank() != 0 && (std::freopen("/dev/null", "w", stdout) == nullptr ||
+                                      std::freopen("/dev/null", "w", stderr) == nullptr)) {
+                MpiSession::abort(1);
+            }
+            const int code = run_cli(argc, argv, &ranks);
+            // A failure one rank met alone leaves the others waiting in a collective call: end them all.
+            if (code == 1) MpiSession::abort(1);
+            return code;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "stress_test: MPI: %s\n", e.what());
+            return 1;
+        }
+    }
+#endif
+    return run_cli(argc, argv, nullptr);
 }

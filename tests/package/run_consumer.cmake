@@ -1,5 +1,7 @@
 # Builds and runs a consumer project. MODE=find_package first installs backstop into a fresh
-# temporary prefix, so the test sees exactly what `cmake --install` ships.
+# temporary prefix, so the test sees exactly what `cmake --install` ships; find_package_mpi does
+# the same and asks for the component mpi (and runs the consumer under mpirun); find_package_no_mpi
+# installs backstop configured without MPI and checks that the component is absent.
 file(REMOVE_RECURSE ${WORK_DIR})
 file(MAKE_DIRECTORY ${WORK_DIR})
 
@@ -11,7 +13,13 @@ function(run)
 endfunction()
 
 set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release)
-if(MODE STREQUAL "find_package")
+if(MODE STREQUAL "find_package_no_mpi")
+  # backstop configured again without MPI (headers only: nothing to build), then installed.
+  run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/backstop ${configure_args} -DBACKSTOP_WITH_MPI=OFF
+    -DBACKSTOP_BUILD_TESTS=OFF -DBACKSTOP_BUILD_EXAMPLES=OFF -DBACKSTOP_BUILD_BENCHMARKS=OFF)
+  run(${CMAKE_COMMAND} --install ${WORK_DIR}/backstop --prefix ${WORK_DIR}/prefix)
+  list(APPEND configure_args -DCMAKE_PREFIX_PATH=${WORK_DIR}/prefix)
+elseif(MODE MATCHES "^find_package")
   run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${WORK_DIR}/prefix)
   if(NOT EXISTS ${WORK_DIR}/prefix/include/backstop.hpp)
     message(FATAL_ERROR "the install did not ship include/backstop.hpp")
@@ -22,4 +30,8 @@ else()
 endif()
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/tests/package/${MODE} -B ${WORK_DIR}/build ${configure_args})
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/build)
-run(${WORK_DIR}/build/consumer)
+if(MODE STREQUAL "find_package_mpi")
+  run(${MPIRUN} 2 ${WORK_DIR}/build/consumer)  # two ranks
+else()
+  run(${WORK_DIR}/build/consumer)
+endif()

@@ -9,6 +9,7 @@
 #include "backstop/management/dynamic_penalty.hpp"
 #include "backstop/management/fund_target.hpp"
 #include "backstop/risk/incident_reference.hpp"
+#include "backstop/risk/path_distribution.hpp"
 #include "backstop/risk/predictive_margin.hpp"
 #include "backstop/risk/price_model/bootstrap.hpp"
 #include "backstop/risk/price_model/correlated_markets.hpp"
@@ -202,6 +203,9 @@ struct Scenario {
     std::uint32_t paths = 1'000;
     std::uint64_t seed = 1;
     std::uint32_t threads = 0;          // 0: every core
+    // Where the paths run, not what they are: null, this process only; else split over the
+    // distribution's ranks (risk/path_distribution.hpp). Not saved with the scenario.
+    PathDistribution* distribution = nullptr;
     bool audit_every_step = false;      // debug: check ledger conservation after every step
     // A replay of a published incident: the figure the report compares the simulated fund loss with.
     std::optional<IncidentReference> incident;

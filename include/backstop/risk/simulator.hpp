@@ -1,12 +1,15 @@
 // The runner: every path of a scenario, each a PathRunner (risk/path_runner.hpp) stepped with
 // the scenario's own price model.
 //
-// Paths run on std::thread workers; path p always uses the random stream (seed, p), and the
-// summaries are stored by path index, so the results are identical for any number of threads,
-// and any single path can be replayed alone with run_path().
+// Paths run on std::thread workers, and with Scenario::distribution on several processes too
+// (risk/path_distribution.hpp); path p always uses the random stream (seed, p), and the
+// summaries are stored by path index, so the results are identical for any number of threads and
+// processes, and any single path can be replayed alone with run_path().
 #pragma once
 
 #include "backstop/core/span.hpp"
+#include "backstop/risk/path_codec.hpp"
+#include "backstop/risk/path_distribution.hpp"
 #include "backstop/risk/path_runner.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/scenario.hpp"
@@ -63,38 +66,103 @@ void for_each_path(const Scenario& scenario, std::uint64_t count, Job job) {
     }
 }
 
+// results[i] = job(i) for every i in [0, count). Alone: on the scenario's threads. With a
+// distribution: this rank computes its share on its threads, and every rank receives every
+// result, in order (encode and decode carry them as bytes).
+template <class T, class Job, class Encode, class Decode>
+std::vector<T> map_paths(const Scenario& scenario, std::uint64_t count, Progress* progress, Job job, Encode encode,
+                         Decode decode) {
+    PathDistribution* distribution = scenario.distribution;
+    const unsigned ranks = distribution != nullptr ? distribution->ranks() : 1u;
+    if (ranks == 1) {
+        std::vector<T> results(static_cast<std::size_t>(count));
+        add_work(progress, count);
+        for_each_path(scenario, count, [&](std::uint64_t i) {
+            results[i] = job(i);
+            complete(progress);
+        });
+        return results;
+    }
+    const unsigned rank = distribution->rank();
+    if (ranks == 0 || rank >= ranks) throw std::invalid_argument("path distribution: a rank outside [0, ranks)");
+    const PathShare share = path_share(count, rank, ranks);
+    std::vector<T> mine(static_cast<std::size_t>(share.last - share.first));
+    add_work(progress, mine.size());
+    for_each_path(scenario, mine.size(), [&](std::uint64_t i) {
+        mine[i] = job(share.first + i);
+        complete(progress);
+    });
+    std::vector<unsigned char> block;
+    ByteWriter writer(block);
+    for (const T& result : mine) encode(writer, result);
+    const std::vector<unsigned char> all = distribution->all_gather(block);
+    ByteReader reader(all.data(), all.size());
+    std::vector<T> results;
+    results.reserve(static_cast<std::size_t>(count));
+    for (std::uint64_t i = 0; i < count; ++i) results.push_back(decode(reader));
+    if (!reader.at_end()) throw std::runtime_error("path distribution: more bytes than paths");
+    return results;
+}
+
+// A path's summary with the series it recorded (empty when not asked for).
+struct PathOutput {
+    PathSummary summary;
+    std::vector<double> fund_path;
+    std::vector<double> target_path;
+};
+
+inline void encode_summary(ByteWriter& out, const PathSummary& summary) { encode(out, summary); }
+inline void encode_output(ByteWriter& out, const PathOutput& output) {
+    encode(out, output.summary);
+    out.put_series(output.fund_path);
+    out.put_series(output.target_path);
+}
+inline PathOutput decode_output(ByteReader& in) {
+    PathOutput output;
+    output.summary = decode_path_summary(in);
+    output.fund_path = in.get_series();
+    output.target_path = in.get_series();
+    return output;
+}
+
 }  // namespace detail
 
-// Runs every path of the scenario on `scenario.threads` threads (0: every core). The result is
-// the same for any number of threads. `progress`, when given, counts the paths as they finish.
+// Runs every path of the scenario on `scenario.threads` threads (0: every core), and over the
+// ranks of `scenario.distribution` when set. The result is the same for any number of threads
+// and ranks, on every rank. `progress`, when given, counts this process's paths as they finish.
 inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, Progress* progress = nullptr) {
     detail::check_runnable(scenario);
     RunResult result;
     for (std::size_t k = 0; k < scenario.market_count(); ++k) result.market_names.push_back(scenario.market_name_of(k));
-    result.paths.resize(scenario.paths);
-    if (record_fund_paths) result.fund_paths.resize(scenario.paths);
-    if (record_fund_paths && scenario.fund.target) result.target_paths.resize(scenario.paths);
-    add_work(progress, scenario.paths);
-    detail::for_each_path(scenario, scenario.paths, [&](std::uint64_t p) {
-        result.paths[p] = run_path(scenario, p, record_fund_paths ? &result.fund_paths[p] : nullptr,
-                                   result.target_paths.empty() ? nullptr : &result.target_paths[p]);
-        complete(progress);
-    });
+    const bool record_targets = record_fund_paths && scenario.fund.target.has_value();
+    std::vector<detail::PathOutput> outputs = detail::map_paths<detail::PathOutput>(
+        scenario, scenario.paths, progress,
+        [&](std::uint64_t p) {
+            detail::PathOutput output;
+            output.summary = run_path(scenario, p, record_fund_paths ? &output.fund_path : nullptr,
+                                      record_targets ? &output.target_path : nullptr);
+            return output;
+        },
+        detail::encode_output, detail::decode_output);
+    result.paths.reserve(outputs.size());
+    if (record_fund_paths) result.fund_paths.reserve(outputs.size());
+    if (record_targets) result.target_paths.reserve(outputs.size());
+    for (detail::PathOutput& output : outputs) {
+        result.paths.push_back(std::move(output.summary));
+        if (record_fund_paths) result.fund_paths.push_back(std::move(output.fund_path));
+        if (record_targets) result.target_paths.push_back(std::move(output.target_path));
+    }
     return result;
 }
 
-// Runs the given paths of the scenario (path indices, any order) on its threads; the summaries
-// come back in the order asked.
+// Runs the given paths of the scenario (path indices, any order) on its threads and ranks; the
+// summaries come back in the order asked.
 inline std::vector<PathSummary> run_paths(const Scenario& scenario, Span<const std::uint64_t> paths,
                                           Progress* progress = nullptr) {
     detail::check_runnable(scenario);
-    std::vector<PathSummary> summaries(paths.size());
-    add_work(progress, paths.size());
-    detail::for_each_path(scenario, paths.size(), [&](std::uint64_t i) {
-        summaries[i] = run_path(scenario, paths[i]);
-        complete(progress);
-    });
-    return summaries;
+    return detail::map_paths<PathSummary>(
+        scenario, paths.size(), progress, [&](std::uint64_t i) { return run_path(scenario, paths[i]); },
+        detail::encode_summary, decode_path_summary);
 }
 
 }  // namespace risk

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/lab_outputs.hpp"
 #include "support/scenarios.hpp"
 
 #include <algorithm>
@@ -27,15 +28,7 @@ using namespace backstop::risk;
 namespace {
 
 
-StressReportOptions small_options() {
-    StressReportOptions o;
-    o.targets = {0.25};
-    o.grid_maintenance = {0.02, 0.05};
-    o.grid_penalties = {0.0, 0.015};
-    o.grid_paths = 6;
-    o.curve_points = 20;
-    return o;
-}
+StressReportOptions small_options() { return testing::small_report_options(); }
 
 const StressReport& shared_report() {
     static const StressReport report = build_stress_report(testing::small_wild_market(), small_options()).value();
