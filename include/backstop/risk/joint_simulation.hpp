@@ -29,6 +29,8 @@
 #include "backstop/management/risk_pool.hpp"
 #include "backstop/risk/engine_fund_bridge.hpp"
 #include "backstop/risk/path_runner.hpp"
+#include "backstop/risk/path_codec.hpp"
+#include "backstop/risk/path_distribution.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
 #include "backstop/risk/price_model/correlated_markets.hpp"
 #include "backstop/risk/progress.hpp"
@@ -38,6 +40,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -91,6 +94,7 @@ struct JointSetup {
     std::uint64_t paths = 200;
     std::uint32_t threads = 0;  // 0: every core
     double confidence = 0.95;
+    PathDistribution* distribution = nullptr;  // the paths over processes too (risk/path_distribution.hpp)
 };
 
 struct JointProtocolArm {
@@ -135,6 +139,37 @@ struct JointPath {
 };
 
 namespace detail {
+
+// A joint path as bytes and back (a distributed run, risk/path_distribution.hpp).
+inline void encode_joint_path(ByteWriter& out, const JointPath& path) {
+    out.put(static_cast<std::uint64_t>(path.depleted.size()));
+    for (const std::uint8_t d : path.depleted) out.put(d);
+    out.put_series(path.claims_received);
+    out.put_series(path.premiums_paid);
+    out.put_series(path.fund_final);
+    out.put(path.layer_depleted);
+    out.put(path.layer_unpaid);
+    out.put(path.layer_final);
+    out.put(path.conserved);
+}
+inline JointPath decode_joint_path(ByteReader& in) {
+    JointPath path;
+    const auto protocols = in.get<std::uint64_t>();
+    if (protocols > in.remaining()) throw std::runtime_error("path codec: more protocols than the buffer holds");
+    path.depleted.resize(static_cast<std::size_t>(protocols));
+    for (std::uint8_t& d : path.depleted) d = in.get<std::uint8_t>();
+    path.claims_received = in.get_series();
+    path.premiums_paid = in.get_series();
+    path.fund_final = in.get_series();
+    in.get(path.layer_depleted);
+    in.get(path.layer_unpaid);
+    in.get(path.layer_final);
+    in.get(path.conserved);
+    return path;
+}
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+static_assert(sizeof(JointPath) == 128, "JointPath changed: encode the new field in encode_joint_path");
+#endif
 
 inline Result<void> check_joint_setup(const JointSetup& setup) {
     const std::size_t n = setup.protocols.size();
@@ -406,7 +441,8 @@ inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint
 
 }  // namespace detail
 
-// Every arm of the joint run, each on the same paths. Deterministic for any number of threads.
+// Every arm of the joint run, each on the same paths. Deterministic for any number of threads and
+// of processes (JointSetup::distribution).
 inline Result<JointResult> run_joint(const JointSetup& setup, Progress* progress = nullptr) {
     if (Result<void> ok = detail::check_joint_setup(setup); !ok) return ok.error();
     const std::size_t n = setup.protocols.size();
@@ -415,14 +451,13 @@ inline Result<JointResult> run_joint(const JointSetup& setup, Progress* progress
     for (std::size_t k = 0; k < n; ++k) result.protocol_names.push_back("protocol " + std::to_string(k + 1));
     Scenario threads_of = setup.protocols.front();
     threads_of.threads = setup.threads;
+    threads_of.distribution = setup.distribution;
     std::vector<std::vector<JointPath>> per_arm(joint_arms.size());
-    add_work(progress, setup.paths * joint_arms.size());
     for (std::size_t a = 0; a < joint_arms.size(); ++a) {
-        per_arm[a].resize(setup.paths);
-        detail::for_each_path(threads_of, setup.paths, [&](std::uint64_t p) {
-            per_arm[a][p] = detail::run_joint_path(setup, joint_arms[a], p);
-            complete(progress);
-        });
+        per_arm[a] = detail::map_paths<JointPath>(
+            threads_of, setup.paths, progress,
+            [&](std::uint64_t p) { return detail::run_joint_path(setup, joint_arms[a], p); },
+            detail::encode_joint_path, detail::decode_joint_path);
     }
     const auto wilson = [&](std::uint64_t hits) {
         Result<BinomialInterval> w = wilson_interval(hits, setup.paths, setup.confidence);

@@ -2,7 +2,9 @@
 // computes alone, bit for bit: the shares, the codec that carries the paths, and whole runs and
 // reports on 1, 2 and 3 ranks played by threads (support/thread_ranks.hpp). The same checks
 // between processes, under mpirun, are the ctest tests mpi_* (tests/mpi/).
+#include <backstop/risk/joint_simulation.hpp>
 #include <backstop/risk/path_distribution.hpp>
+#include <backstop/risk/report/joint_report.hpp>
 #include <backstop/risk/report/report_json.hpp>
 #include <backstop/risk/report/stress_report.hpp>
 #include <backstop/risk/simulator.hpp>
@@ -157,6 +159,42 @@ TEST_CASE("a whole stress report, calibration and grid included, is the same on 
             return report_to_json(build_stress_report(mine, options).value()).dump();
         });
         for (const std::string& json : got) CHECK(json == alone);
+    }
+}
+
+TEST_CASE("a joint run of several protocols is the same on 2 and 3 ranks as alone", "[distribution]") {
+    JointSetup setup;
+    setup.paths = 7;
+    setup.threads = 1;
+    for (std::uint64_t k = 0; k < 3; ++k) {  // the default correlated markets: three
+        Scenario s;
+        s.population.trader_count = 100;
+        s.horizon_steps = 96;
+        s.fund.initial = 5'000.0;
+        s.seed = 300 + k;
+        setup.protocols.push_back(s);
+    }
+    setup.markets.jump_intensity_per_year = 40.0;
+    setup.markets.jump_mean = -0.08;
+    setup.terms.xol_attachment = 500.0;
+    setup.terms.xol_limit = 5'000.0;
+    setup.terms.xol_premium = 200.0;
+    const std::string alone = joint_report_json(setup, run_joint(setup).value()).dump();
+    for (const unsigned ranks : {2u, 3u}) {
+        CAPTURE(ranks);
+        using Got = std::pair<std::string, std::uint64_t>;  // the report, paths run here
+        const auto got = on_thread_ranks<Got>(ranks, [&](PathDistribution& distribution) {
+            JointSetup mine = setup;
+            mine.distribution = &distribution;
+            Progress progress;
+            std::string json = joint_report_json(mine, run_joint(mine, &progress).value()).dump();
+            return Got{std::move(json), progress.done.load()};
+        });
+        for (unsigned r = 0; r < ranks; ++r) {
+            CHECK(got[r].first == alone);
+            const PathShare share = path_share(7, r, ranks);
+            CHECK(got[r].second == joint_arms.size() * (share.last - share.first));  // its share of every arm
+        }
     }
 }
 
