@@ -276,22 +276,27 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
 int main(int argc, char** argv) {
 #ifdef BACKSTOP_WITH_MPI
     if (launched_by_mpi()) {
+        std::optional<MpiSession> mpi;
         try {
-            MpiSession mpi(argc, argv);
-            MpiDistribution ranks(MPI_COMM_WORLD);
-            // Every rank computes its share and receives all the others: rank 0 speaks and writes
-            // the files; the others are silent (they would say the same).
-            if (ranks.rank() != 0 && (std::freopen("/dev/null", "w", stdout) == nullptr ||
-                                      std::freopen("/dev/null", "w", stderr) == nullptr)) {
-                MpiSession::abort(1);
-            }
-            const int code = run_cli(argc, argv, &ranks);
-            // A failure one rank met alone leaves the others waiting in a collective call: end them all.
-            if (code == 1) MpiSession::abort(1);
-            return code;
+            mpi.emplace(argc, argv);
         } catch (const std::exception& e) {
             std::fprintf(stderr, "stress_test: MPI: %s\n", e.what());
             return 1;
+        }
+        try {
+            MpiDistribution ranks(MPI_COMM_WORLD);
+            // Every rank computes its share and receives all the others: rank 0 prints and writes
+            // the files; the others say nothing on stdout (they would say the same). Their errors
+            // still reach stderr.
+            if (ranks.rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) MpiSession::abort(1);
+            const int code = run_cli(argc, argv, &ranks);
+            // A rank that stops early (bad options it alone saw, a file it alone could not read or
+            // write) would leave the others waiting in a collective call: end them all.
+            if (code != 0 && ranks.ranks() > 1) MpiSession::abort(code);
+            return code;
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "stress_test: %s\n", e.what());
+            MpiSession::abort(1);
         }
     }
 #endif

@@ -167,9 +167,7 @@ inline JointPath decode_joint_path(ByteReader& in) {
     in.get(path.conserved);
     return path;
 }
-#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
-static_assert(sizeof(JointPath) == 128, "JointPath changed: encode the new field in encode_joint_path");
-#endif
+static_assert(field_count<JointPath>() == 8, "JointPath changed: encode the new field in encode_joint_path");
 
 inline Result<void> check_joint_setup(const JointSetup& setup) {
     const std::size_t n = setup.protocols.size();

@@ -4,7 +4,7 @@
 // share the byte order and double format (every MPI cluster does).
 //
 // Every field of PathSummary is written by name below. A field added to it and not here would
-// be lost on the way; the size checks at the end stop the build until it is added.
+// be lost on the way; the member counts at the end stop the build until it is added.
 #pragma once
 
 #include "backstop/risk/path_summary.hpp"
@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace backstop {
@@ -29,9 +31,14 @@ public:
         std::memcpy(bytes, &value, sizeof(T));
         out_.insert(out_.end(), bytes, bytes + sizeof(T));
     }
+    void put(bool value) { put(static_cast<std::uint8_t>(value ? 1 : 0)); }
     void put_series(const std::vector<double>& series) {
         put(static_cast<std::uint64_t>(series.size()));
         for (const double x : series) put(x);
+    }
+    void put_text(const std::string& text) {
+        put(static_cast<std::uint64_t>(text.size()));
+        out_.insert(out_.end(), text.begin(), text.end());
     }
 
 private:
@@ -47,6 +54,7 @@ public:
     template <class T>
     T get() {
         static_assert(std::is_arithmetic_v<T>, "bytes of numbers only");
+        static_assert(!std::is_same_v<T, bool>, "a bool is read by get(bool&), which checks its byte");
         if (size_ - offset_ < sizeof(T)) throw std::runtime_error("path codec: the buffer ends inside a value");
         T value;
         std::memcpy(&value, data_ + offset_, sizeof(T));
@@ -56,6 +64,27 @@ public:
     template <class T>
     void get(T& value) {
         value = get<T>();
+    }
+    // A bool travels as one byte, 0 or 1; anything else is a broken buffer (never a bool holding
+    // another value).
+    void get(bool& value) {
+        const auto byte = get<std::uint8_t>();
+        if (byte > 1) throw std::runtime_error("path codec: a bool that is neither 0 nor 1");
+        value = byte == 1;
+    }
+    std::string get_text() {
+        const auto size = get<std::uint64_t>();
+        if (size > remaining()) throw std::runtime_error("path codec: a text longer than the buffer");
+        std::string text(reinterpret_cast<const char*>(data_ + offset_), static_cast<std::size_t>(size));
+        offset_ += static_cast<std::size_t>(size);
+        return text;
+    }
+    // The next `size` bytes as a reader of their own (the caller checked they are there).
+    ByteReader sub_reader(std::size_t size) {
+        if (size > remaining()) throw std::runtime_error("path codec: a part longer than the buffer");
+        ByteReader part(data_ + offset_, size);
+        offset_ += size;
+        return part;
     }
     std::vector<double> get_series() {
         const auto count = get<std::uint64_t>();
@@ -159,13 +188,35 @@ void path_fields(Summary& s, Io&& io) {
     io(s.digest);
 }
 
-// The guard: these are the sizes of the structs whose fields are listed above (LP64). A new
-// field changes them; list it above, then update the size here.
-#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
-static_assert(sizeof(MarketPathSummary) == 56, "MarketPathSummary changed: list the new field in market_fields");
-static_assert(sizeof(ForecastSums) == 48, "ForecastSums changed: list the new field in path_fields");
-static_assert(sizeof(PathSummary) == 432, "PathSummary changed: list the new field in path_fields");
-#endif
+// The guard: how many members each struct has, counted by the compiler (the largest number of
+// initializers its aggregate initialization accepts), against the fields listed above. A member
+// added to a struct and not to its list stops the build here.
+struct AnyField {
+    template <class T>
+    constexpr operator T() const;  // never defined: only asked whether it would convert
+};
+template <class T, class Void, class... Fields>
+struct brace_constructible : std::false_type {};
+template <class T, class... Fields>
+struct brace_constructible<T, std::void_t<decltype(T{std::declval<Fields>()...})>, Fields...> : std::true_type {};
+template <class T, std::size_t... I>
+constexpr bool brace_constructible_from(std::index_sequence<I...>) {
+    return brace_constructible<T, void, decltype((void)I, AnyField{})...>::value;
+}
+template <class T, std::size_t N = 0>
+constexpr std::size_t field_count() {
+    if constexpr (!brace_constructible_from<T>(std::make_index_sequence<N + 1>{})) {
+        return N;
+    } else {
+        return field_count<T, N + 1>();
+    }
+}
+
+static_assert(field_count<MarketPathSummary>() == 8, "MarketPathSummary changed: list the new field in market_fields");
+static_assert(field_count<ForecastSums>() == 6, "ForecastSums changed: list the new field in path_fields");
+// 47 members: the 46 that path_fields lists (volatility_forecast field by field), and markets,
+// encoded after them.
+static_assert(field_count<PathSummary>() == 47, "PathSummary changed: list the new field in path_fields");
 
 }  // namespace detail
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 namespace backstop {
@@ -36,7 +37,9 @@ struct PathShare {
     std::uint64_t last = 0;
 };
 
+// Throws std::invalid_argument for no ranks or a rank outside them.
 inline PathShare path_share(std::uint64_t count, unsigned rank, unsigned ranks) {
+    if (ranks == 0 || rank >= ranks) throw std::invalid_argument("path distribution: a rank outside [0, ranks)");
     // count * rank / ranks without overflow: count = q * ranks + r.
     const std::uint64_t q = count / ranks;
     const std::uint64_t r = count % ranks;

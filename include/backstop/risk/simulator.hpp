@@ -16,8 +16,10 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -69,6 +71,10 @@ void for_each_path(const Scenario& scenario, std::uint64_t count, Job job) {
 // results[i] = job(i) for every i in [0, count). Alone: on the scenario's threads. With a
 // distribution: this rank computes its share on its threads, and every rank receives every
 // result, in order (encode and decode carry them as bytes).
+//
+// Each rank's block is [payload length: u64][status: u8][payload]: status 0, its results; status
+// 1, it failed and the payload is why. A rank that fails still joins the gather, and then every
+// rank throws the same error: none is left waiting in a collective call for one that gave up.
 template <class T, class Job, class Encode, class Decode>
 std::vector<T> map_paths(const Scenario& scenario, std::uint64_t count, Progress* progress, Job job, Encode encode,
                          Decode decode) {
@@ -85,22 +91,49 @@ std::vector<T> map_paths(const Scenario& scenario, std::uint64_t count, Progress
     }
     const unsigned rank = distribution->rank();
     if (ranks == 0 || rank >= ranks) throw std::invalid_argument("path distribution: a rank outside [0, ranks)");
-    const PathShare share = path_share(count, rank, ranks);
-    std::vector<T> mine(static_cast<std::size_t>(share.last - share.first));
-    add_work(progress, mine.size());
-    for_each_path(scenario, mine.size(), [&](std::uint64_t i) {
-        mine[i] = job(share.first + i);
-        complete(progress);
-    });
-    std::vector<unsigned char> block;
+    std::vector<unsigned char> block(sizeof(std::uint64_t), 0);  // the length, written at the end
     ByteWriter writer(block);
-    for (const T& result : mine) encode(writer, result);
+    try {
+        const PathShare share = path_share(count, rank, ranks);
+        std::vector<T> mine(static_cast<std::size_t>(share.last - share.first));
+        add_work(progress, mine.size());
+        for_each_path(scenario, mine.size(), [&](std::uint64_t i) {
+            mine[i] = job(share.first + i);
+            complete(progress);
+        });
+        writer.put(std::uint8_t{0});
+        for (const T& result : mine) encode(writer, result);
+    } catch (const std::exception& e) {
+        block.resize(sizeof(std::uint64_t));
+        writer.put(std::uint8_t{1});
+        writer.put_text(e.what());
+    }
+    const auto payload = static_cast<std::uint64_t>(block.size() - sizeof(std::uint64_t) - 1);
+    std::memcpy(block.data(), &payload, sizeof payload);
+
     const std::vector<unsigned char> all = distribution->all_gather(block);
-    ByteReader reader(all.data(), all.size());
+    // Every rank's block, checked before any is decoded.
+    std::vector<ByteReader> payloads;
+    ByteReader blocks(all.data(), all.size());
+    for (unsigned r = 0; r < ranks; ++r) {
+        const auto length = blocks.get<std::uint64_t>();
+        const auto status = blocks.get<std::uint8_t>();
+        if (length > blocks.remaining()) throw std::runtime_error("path distribution: a block longer than the gather");
+        ByteReader body = blocks.sub_reader(static_cast<std::size_t>(length));
+        if (status == 1) {
+            throw std::runtime_error("path distribution: rank " + std::to_string(r) + " failed: " + body.get_text());
+        }
+        if (status != 0) throw std::runtime_error("path distribution: a block with an unknown status");
+        payloads.push_back(body);
+    }
+    if (!blocks.at_end()) throw std::runtime_error("path distribution: more blocks than ranks");
     std::vector<T> results;
     results.reserve(static_cast<std::size_t>(count));
-    for (std::uint64_t i = 0; i < count; ++i) results.push_back(decode(reader));
-    if (!reader.at_end()) throw std::runtime_error("path distribution: more bytes than paths");
+    for (unsigned r = 0; r < ranks; ++r) {
+        const PathShare share = path_share(count, r, ranks);
+        for (std::uint64_t i = share.first; i < share.last; ++i) results.push_back(decode(payloads[r]));
+        if (!payloads[r].at_end()) throw std::runtime_error("path distribution: a rank sent more bytes than paths");
+    }
     return results;
 }
 

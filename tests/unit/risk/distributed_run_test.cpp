@@ -198,6 +198,60 @@ TEST_CASE("a joint run of several protocols is the same on 2 and 3 ranks as alon
     }
 }
 
+TEST_CASE("a rank that fails still joins the gather, and every rank then throws the same error",
+          "[distribution]") {
+    Scenario scenario = testing::small_wild_market();
+    scenario.threads = 1;
+    const auto got = on_thread_ranks<std::string>(3, [&](PathDistribution& distribution) {
+        Scenario mine = scenario;
+        mine.distribution = &distribution;
+        try {
+            // 9 items over 3 ranks: item 4 is rank 1's, and only rank 1 fails.
+            (void)risk::detail::map_paths<double>(
+                mine, 9, nullptr,
+                [](std::uint64_t i) {
+                    if (i == 4) throw std::runtime_error("item 4 is broken");
+                    return static_cast<double>(i);
+                },
+                [](ByteWriter& out, double x) { out.put(x); }, [](ByteReader& in) { return in.get<double>(); });
+            return std::string("no error");
+        } catch (const std::runtime_error& e) {
+            return std::string(e.what());
+        }
+    });
+    for (const std::string& message : got) CHECK(message == "path distribution: rank 1 failed: item 4 is broken");
+}
+
+TEST_CASE("the codec refuses a bool byte that is neither 0 nor 1, and path_share a rank outside its ranks",
+          "[distribution]") {
+    PathSummary no_markets;
+    const std::size_t conserved_at = bytes_of(no_markets).size() - 8 - 8 - 1;  // before digest and market count
+    std::vector<unsigned char> bad = bytes_of(no_markets);
+    bad[conserved_at] = 2;
+    ByteReader reader(bad.data(), bad.size());
+    CHECK_THROWS_AS(decode_path_summary(reader), std::runtime_error);
+    bad[conserved_at] = 1;
+    ByteReader fine(bad.data(), bad.size());
+    CHECK(decode_path_summary(fine).conserved);
+    CHECK_THROWS_AS(path_share(10, 0, 0), std::invalid_argument);
+    CHECK_THROWS_AS(path_share(10, 3, 3), std::invalid_argument);
+}
+
+namespace {
+struct Padded {  // b's neighbour fits in its padding: a size check would not see it added
+    double a = 0.0;
+    bool b = false;
+    bool in_padding = false;
+    std::vector<double> v;
+};
+}  // namespace
+
+TEST_CASE("the codec's guard counts members, even one added in padding", "[distribution]") {
+    STATIC_REQUIRE(risk::detail::field_count<Padded>() == 4);
+    STATIC_REQUIRE(risk::detail::field_count<PathSummary>() == 47);
+    STATIC_REQUIRE(risk::detail::field_count<JointPath>() == 8);
+}
+
 TEST_CASE("a distribution that reports a rank outside its ranks is refused", "[distribution]") {
     struct Broken final : PathDistribution {
         unsigned ranks() const override { return 2; }

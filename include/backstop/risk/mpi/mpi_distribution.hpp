@@ -25,8 +25,10 @@
 #endif
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -62,7 +64,10 @@ public:
 
 class MpiDistribution final : public PathDistribution {
 public:
-    explicit MpiDistribution(MPI_Comm communicator) : communicator_(communicator) {
+    // round_bytes_max: at most this many bytes of each block per round of the gather (tests
+    // make it small to exercise the rounds; MPI's int counts bound it anyway).
+    explicit MpiDistribution(MPI_Comm communicator, std::uint64_t round_bytes_max = INT_MAX)
+        : communicator_(communicator), round_bytes_max_(round_bytes_max == 0 ? 1 : round_bytes_max) {
         int size = 0;
         int rank = 0;
         if (MPI_Comm_size(communicator_, &size) != MPI_SUCCESS || MPI_Comm_rank(communicator_, &rank) != MPI_SUCCESS ||
@@ -76,24 +81,46 @@ public:
     unsigned ranks() const override { return ranks_; }
     unsigned rank() const override { return rank_; }
 
-    // MPI_Allgather of the block sizes, then MPI_Allgatherv of the blocks. MPI counts are int: a
-    // block or a total beyond INT_MAX bytes is refused (about 5 million paths' summaries).
+    // MPI_Allgather of the block sizes, then MPI_Allgatherv of the blocks in rounds: MPI counts
+    // and displacements are int, so each round moves at most INT_MAX / ranks bytes of each
+    // block, and a gather of any size takes as many rounds as its largest block needs (every
+    // rank knows the sizes, so every rank makes the same rounds).
     std::vector<unsigned char> all_gather(const std::vector<unsigned char>& block) override {
-        if (block.size() > static_cast<std::size_t>(INT_MAX)) throw std::runtime_error("MPI: a block beyond 2 GiB");
-        const int mine = static_cast<int>(block.size());
-        std::vector<int> sizes(ranks_);
-        check(MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, communicator_), "MPI_Allgather");
-        std::vector<int> offsets(ranks_);
-        std::int64_t total = 0;
+        const auto mine = static_cast<std::uint64_t>(block.size());
+        std::vector<std::uint64_t> sizes(ranks_);
+        check(MPI_Allgather(&mine, 1, MPI_UINT64_T, sizes.data(), 1, MPI_UINT64_T, communicator_), "MPI_Allgather");
+        std::vector<std::uint64_t> starts(ranks_);
+        std::uint64_t total = 0;
+        std::uint64_t largest = 0;
         for (unsigned r = 0; r < ranks_; ++r) {
-            offsets[r] = static_cast<int>(total);
+            starts[r] = total;
+            if (sizes[r] > std::numeric_limits<std::uint64_t>::max() - total) throw std::runtime_error("MPI: gather size overflow");
             total += sizes[r];
-            if (sizes[r] < 0 || total > INT_MAX) throw std::runtime_error("MPI: gathered paths beyond 2 GiB");
+            largest = std::max(largest, sizes[r]);
         }
+        if (total > std::numeric_limits<std::size_t>::max()) throw std::runtime_error("MPI: a gather larger than memory");
         std::vector<unsigned char> all(static_cast<std::size_t>(total));
-        check(MPI_Allgatherv(block.data(), mine, MPI_UNSIGNED_CHAR, all.data(), sizes.data(), offsets.data(),
-                             MPI_UNSIGNED_CHAR, communicator_),
-              "MPI_Allgatherv");
+        const std::uint64_t round_max = std::min<std::uint64_t>(round_bytes_max_, static_cast<std::uint64_t>(INT_MAX) / ranks_);
+        std::vector<unsigned char> round_buffer;
+        std::vector<int> counts(ranks_);
+        std::vector<int> offsets(ranks_);
+        for (std::uint64_t done = 0; done < largest; done += round_max) {
+            int round_total = 0;
+            for (unsigned r = 0; r < ranks_; ++r) {
+                const std::uint64_t left = sizes[r] > done ? sizes[r] - done : 0;
+                counts[r] = static_cast<int>(std::min(left, round_max));
+                offsets[r] = round_total;
+                round_total += counts[r];
+            }
+            round_buffer.resize(static_cast<std::size_t>(round_total));
+            const unsigned char* send = block.data() + std::min<std::uint64_t>(done, mine);
+            check(MPI_Allgatherv(send, counts[rank_], MPI_UNSIGNED_CHAR, round_buffer.data(), counts.data(),
+                                 offsets.data(), MPI_UNSIGNED_CHAR, communicator_),
+                  "MPI_Allgatherv");
+            for (unsigned r = 0; r < ranks_; ++r) {
+                if (counts[r] > 0) std::copy_n(round_buffer.data() + offsets[r], counts[r], all.data() + starts[r] + done);
+            }
+        }
         return all;
     }
 
@@ -103,6 +130,7 @@ private:
     }
 
     MPI_Comm communicator_;
+    std::uint64_t round_bytes_max_;
     unsigned ranks_ = 1;
     unsigned rank_ = 0;
 };
