@@ -15,6 +15,18 @@
 
 #include "backstop/risk/path_distribution.hpp"
 
+// Without <mpi.h> on the include path (a build without backstop::mpi) the header still compiles
+// on its own, and declares MpiSession and MpiDistribution only: using either is then an error
+// naming them (incomplete type), pointing here.
+#if !__has_include(<mpi.h>)
+namespace backstop {
+namespace risk {
+class MpiSession;       // needs <mpi.h>: link backstop::mpi (BACKSTOP_WITH_MPI; Debian libopenmpi-dev)
+class MpiDistribution;  // needs <mpi.h>: link backstop::mpi (BACKSTOP_WITH_MPI; Debian libopenmpi-dev)
+}  // namespace risk
+}  // namespace backstop
+#else
+
 // The C API only: MPI's C++ bindings were deprecated in MPI 2.2, and Open MPI's do not compile
 // cleanly under our warnings.
 #ifndef OMPI_SKIP_MPICXX
@@ -137,3 +149,5 @@ private:
 
 }  // namespace risk
 }  // namespace backstop
+
+#endif  // __has_include(<mpi.h>)
