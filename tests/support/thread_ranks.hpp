@@ -6,7 +6,10 @@
 
 #include <backstop/risk/path_distribution.hpp>
 
+#include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -33,8 +36,10 @@ public:
             ++generation_;
             ++gathers_;
             changed_.notify_all();
-        } else {
-            changed_.wait(lock, [&] { return generation_ != generation; });
+        } else if (!changed_.wait_for(lock, std::chrono::seconds(120), [&] { return generation_ != generation; })) {
+            // A rank that never came (it gave up before the gather): fail the test, not hang it.
+            std::fprintf(stderr, "thread ranks: rank %u waited 120 s in a gather for a rank that never came\n", rank);
+            std::abort();
         }
         return gathered_;
     }

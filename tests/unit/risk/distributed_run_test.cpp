@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/joint_setups.hpp"
 #include "support/lab_outputs.hpp"
 #include "support/scenarios.hpp"
 #include "support/thread_ranks.hpp"
@@ -163,22 +164,9 @@ TEST_CASE("a whole stress report, calibration and grid included, is the same on 
 }
 
 TEST_CASE("a joint run of several protocols is the same on 2 and 3 ranks as alone", "[distribution]") {
-    JointSetup setup;
-    setup.paths = 7;
+    JointSetup setup = testing::small_joint();
+    setup.paths = 7;  // 3 ranks: blocks of 3, 2 and 2
     setup.threads = 1;
-    for (std::uint64_t k = 0; k < 3; ++k) {  // the default correlated markets: three
-        Scenario s;
-        s.population.trader_count = 100;
-        s.horizon_steps = 96;
-        s.fund.initial = 5'000.0;
-        s.seed = 300 + k;
-        setup.protocols.push_back(s);
-    }
-    setup.markets.jump_intensity_per_year = 40.0;
-    setup.markets.jump_mean = -0.08;
-    setup.terms.xol_attachment = 500.0;
-    setup.terms.xol_limit = 5'000.0;
-    setup.terms.xol_premium = 200.0;
     const std::string alone = joint_report_json(setup, run_joint(setup).value()).dump();
     for (const unsigned ranks : {2u, 3u}) {
         CAPTURE(ranks);

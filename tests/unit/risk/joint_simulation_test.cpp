@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/joint_setups.hpp"
+
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -17,29 +19,7 @@ using namespace backstop::risk;
 
 namespace {
 
-JointSetup small_joint() {
-    JointSetup setup;
-    setup.paths = 24;
-    setup.threads = 2;
-    for (std::uint64_t k = 0; k < 3; ++k) {
-        Scenario s;
-        s.population.trader_count = 150;
-        s.horizon_steps = 240;
-        s.fund.initial = 20'000.0;
-        s.seed = 300 + k;
-        setup.protocols.push_back(s);
-    }
-    setup.markets.jump_intensity_per_year = 40.0;  // some crashes within ten days
-    setup.markets.jump_mean = -0.08;
-    setup.terms.xol_attachment = 500.0;
-    setup.terms.xol_limit = 5'000.0;
-    setup.terms.xol_premium = 200.0;
-    setup.terms.quota_premium = 200.0;
-    setup.terms.stop_loss_attachment = 1'000.0;
-    setup.terms.stop_loss_limit = 20'000.0;
-    setup.terms.stop_loss_premium = 200.0;
-    return setup;
-}
+using backstop::testing::small_joint;
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
