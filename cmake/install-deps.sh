@@ -17,6 +17,7 @@ required=(
   librandom123-dev                     # Philox, for the risk lab
   nlohmann-json3-dev libcli11-dev      # JSON and command-line parsing
   libopenmpi-dev openmpi-bin           # MPI (Open MPI 4.1): the lab over several processes (BACKSTOP_WITH_MPI)
+  libquantlib0-dev                     # QuantLib 1.29: the options pricing checked against it (BACKSTOP_QUANTLIB_TESTS)
 )
 optional=(
   chromium                             # headless browser for tests/browser (skips without it)

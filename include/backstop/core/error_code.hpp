@@ -64,6 +64,9 @@ enum class ErrorCode : std::uint16_t {
     market_not_settled = 422,        // a sweep of a market still active or with open interest
     isolated_market_conflict = 423,  // an isolated market's position beside another market's, or
                                      // isolating a market that has positions
+    invalid_option_input = 424,      // a forward, strike or volatility not positive and finite, a
+                                     // negative time to expiry, a volatility surface or scenario
+                                     // grid out of shape (engine/options/)
     // management
     unknown_staker = 500,
     stake_into_empty_fund = 501,     // the fund holds nothing but shares exist: no share price
@@ -152,6 +155,7 @@ constexpr std::string_view error_code_name(ErrorCode code) noexcept {
         case ErrorCode::market_already_isolated: return "market_already_isolated";
         case ErrorCode::market_not_settled: return "market_not_settled";
         case ErrorCode::isolated_market_conflict: return "isolated_market_conflict";
+        case ErrorCode::invalid_option_input: return "invalid_option_input";
         case ErrorCode::unknown_staker: return "unknown_staker";
         case ErrorCode::stake_into_empty_fund: return "stake_into_empty_fund";
         case ErrorCode::insufficient_shares: return "insufficient_shares";
