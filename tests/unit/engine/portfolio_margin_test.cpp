@@ -301,9 +301,11 @@ TEST_CASE("portfolio margin refuses bad input with a typed error", "[options][po
         CHECK(refused(model.per_position_requirement(OptionPortfolio{100, 0, one})));
     }
     CHECK(refused(model.covers(OptionPortfolio{100, 0, good}, nan)));
-    // Sizes so large the values leave double: overflow, not a silent infinity.
+    // Sizes and forwards beyond the domain (1e19) where values could leave double.
     const OptionHolding huge[] = {{OptionKind::call, 100, 0.25, -1e308}, {OptionKind::call, 100, 0.25, -1e308}};
-    CHECK(model.requirement(OptionPortfolio{1e300, 0, huge}).error().code == ErrorCode::overflow);
+    CHECK(refused(model.requirement(OptionPortfolio{100, 0, huge})));
+    CHECK(refused(model.requirement(OptionPortfolio{1e300, 0, good})));
+    CHECK(refused(model.requirement(OptionPortfolio{100, -1e20, good})));
     // The model's own parameters.
     const VolatilitySurface flat = VolatilitySurface::flat(0.5).value();
     CHECK(refused(PortfolioMargin::create(hand_grid(), flat, PortfolioMarginConfig{-0.1, 0.01, 0})));
@@ -329,6 +331,189 @@ TEST_CASE("portfolio margin refuses bad input with a typed error", "[options][po
     CHECK(refused(requirement_atoms(1.0, 0.0)));
     CHECK(requirement_atoms(1e13, 1e6).error().code == ErrorCode::overflow);
     CHECK(requirement_atoms(inf, 1.0).error().code == ErrorCode::overflow);
+}
+
+// A review's counterexamples (each broke covers() or the money before its fix).
+TEST_CASE("portfolio margin regression: the rounding slack counts the discount factor", "[options][portfolio_margin]") {
+    // Rate -50% and expiries of 31 to 40 years: a discount factor of about 5e8. requirement() and
+    // estimate() sum in different orders and differed by 6e-5 against a slack of 1e-12 x gross
+    // that left the discount out: covers() said "covered" 60 atoms short.
+    const PortfolioMargin model =
+        PortfolioMargin::create(ScenarioGrid::span_style(0.08, 0.10).value(), VolatilitySurface::flat(0.2).value(),
+                                PortfolioMarginConfig{0.0, 0.01, -0.5, 1e-3})
+            .value();
+    const OptionHolding o[] = {{OptionKind::put, 77.066483233680373, 31.384211795615801, -1.9422914800916691},
+                               {OptionKind::call, 5989.1574804289357, 34.205443875832223, 1.1828844536618233},
+                               {OptionKind::call, 3125.3092267353941, 30.632316629948477, 7.848176935679656},
+                               {OptionKind::call, 200.49660133273832, 39.600962216975674, -2.7493390334623857},
+                               {OptionKind::put, 172.40544848342338, 37.985153723959357, -8.6151043257207256},
+                               {OptionKind::put, 137.23715253698299, 32.320165522404565, -6.7499122220751584}};
+    const OptionPortfolio book{593.21226683922941, -8.5809915025543404, o};
+    const PortfolioRequirement r = model.requirement(book).value();
+    const PortfolioEstimate e = model.estimate(book).value();
+    CHECK(std::abs(e.estimate.requirement - r.requirement) <= e.error_bound);
+    const double low = std::min(r.requirement, e.estimate.requirement);
+    const double high = std::max(r.requirement, e.estimate.requirement);
+    for (double equity = low; equity <= high; equity = std::nextafter(equity, high + 1)) {
+        REQUIRE(model.covers(book, equity).value() == (equity >= r.requirement));
+    }
+}
+
+TEST_CASE("portfolio margin regression: money never below the exact requirement under cancellation",
+          "[options][portfolio_margin]") {
+    // Calendar spreads of +-10^6 calls a tenth of a microyear apart at F = 100,000: the figure
+    // cancels two values of 10^10 and lost up to 12 atoms (of 10^6 per unit) against a long-double
+    // revaluation; requirement_atoms now adds the rounding slack before rounding up.
+    const ScenarioGrid grid = ScenarioGrid::span_style(0.08, 0.10).value();
+    const PortfolioMargin model =
+        PortfolioMargin::create(grid, VolatilitySurface::flat(0.5).value(), PortfolioMarginConfig{0.0, 0.01, 0.0}).value();
+    using L = long double;
+    auto call = [](L f, L k, L s) {
+        const L d1 = std::log(f / k) / s + s / 2;
+        auto cdf = [](L x) { return std::erfc(-x / std::sqrt(L(2))) / 2; };
+        return f * cdf(d1) - k * cdf(d1 - s);
+    };
+    int checked = 0;
+    for (int i = 0; i < 2000; ++i) {
+        const double forward = 100000.0, strike = 80000.0 + 20.0 * i, t1 = 1.0, t2 = 1.0 + 1e-7 * (1 + i % 7);
+        const OptionHolding o[] = {{OptionKind::call, strike, t2, 1e6}, {OptionKind::call, strike, t1, -1e6}};
+        const PortfolioRequirement r = model.requirement(OptionPortfolio{forward, 0.0, o}).value();
+        L worst = 0;
+        for (std::size_t s = 0; s < grid.size(); ++s) {
+            const L m = grid[s].price_move;
+            const L vol = std::max(L(0.5) + L(grid[s].volatility_shift), L(0.01));
+            const L base = 1e6L * call(forward, strike, 0.5L * std::sqrt(L(t2))) -
+                           1e6L * call(forward, strike, 0.5L * std::sqrt(L(t1)));
+            const L moved = 1e6L * call(forward * (1 + m), strike, vol * std::sqrt(L(t2))) -
+                            1e6L * call(forward * (1 + m), strike, vol * std::sqrt(L(t1)));
+            worst = std::max(worst, L(grid[s].cover_fraction) * (base - moved));
+        }
+        INFO("strike " << strike << " t2 " << t2);
+        REQUIRE(L(requirement_atoms(r, 1e6).value()) >= std::ceil(worst * 1e6L));
+        ++checked;
+    }
+    CHECK(checked == 2000);
+}
+
+TEST_CASE("portfolio margin regression: inputs outside the proven domain are refused, not miscomputed",
+          "[options][portfolio_margin]") {
+    auto refused = [](auto result) { return !result && result.error().code == ErrorCode::invalid_option_input; };
+    const VolatilitySurface flat = VolatilitySurface::flat(0.5).value();
+    // A volatility floor of 1e-300 let a bound overflow to inf x 0 = NaN, which silently dropped
+    // its group's remainders (covers() true on an uncovered book).
+    CHECK(refused(PortfolioMargin::create(hand_grid(), flat, PortfolioMarginConfig{0.0, 1e-300, 0.0, 1.0})));
+    // A move of 1e-110 whose cube underflowed to a bound of 0 with an enormous gamma term.
+    const RiskScenario tiny[] = {{1e-110, -1.0, 1.0}, {0.0, 0.0, 1.0}};
+    CHECK(refused(ScenarioGrid::create(tiny)));
+    const RiskScenario faint[] = {{0.1, 0.0, 1e-9}};
+    CHECK(refused(ScenarioGrid::create(faint)));
+    // A forward of 1e300: moved values overflowed to inf and read as a gain (requirement 0).
+    const PortfolioMargin model = hand_model();
+    const OptionHolding far[] = {{OptionKind::call, 1e290, 1.0, 0.8e8}, {OptionKind::call, 1e290, 1.0, -0.9e8}};
+    CHECK(refused(model.requirement(OptionPortfolio{1e300, 0, far})));
+    CHECK(refused(model.covers(OptionPortfolio{1e300, 0, far}, 0.0)));
+    // A discount factor beyond double (rate -1 over 800 years): now beyond the domain.
+    const OptionHolding long_dated[] = {{OptionKind::call, 100, 800, 0.0}};
+    CHECK(refused(model.requirement(OptionPortfolio{100, 1, long_dated})));
+    CHECK(refused(PortfolioMargin::create(hand_grid(), flat, PortfolioMarginConfig{0.0, 0.01, -2.0})));
+    // A default grid (no scenarios) and a moved-from surface (an empty grid read out of bounds).
+    CHECK(refused(PortfolioMargin::create(ScenarioGrid{}, flat, PortfolioMarginConfig{})));
+    VolatilitySurface moved = VolatilitySurface::flat(0.5).value();
+    VolatilitySurface taken = std::move(moved);
+    CHECK(taken.volatility(100, 1) == 0.5);
+    CHECK(refused(PortfolioMargin::create(hand_grid(), moved, PortfolioMarginConfig{})));  // NOLINT: moved-from on purpose
+    // Volatilities whose squares overflow or vanish.
+    CHECK(refused(VolatilitySurface::create({0.1, 0.4}, {100}, {1e200, 1e200})));
+    CHECK(refused(VolatilitySurface::create({0.1}, {100}, {1e-170})));
+}
+
+TEST_CASE("portfolio margin regression: a size-0 option and a vanishing deviation agree on both paths",
+          "[options][portfolio_margin]") {
+    const PortfolioMargin model = hand_model();
+    // An option of size 0 beside a perpetual: both paths give the perpetual's requirement.
+    const OptionHolding nothing[] = {{OptionKind::call, 100, 99.0, 0.0}};
+    const OptionPortfolio book{100, 1, nothing};
+    const double requirement = model.requirement(book).value().requirement;
+    CHECK(requirement == Approx(10.5));  // 30% down at 35%
+    CHECK(model.covers(book, requirement).value());
+    CHECK(!model.covers(book, std::nextafter(requirement, 0.0)).value());
+    // An option a hundredth of a nanosecond from expiry: valued in full (its payoff), never
+    // approximated, and the two paths agree.
+    const OptionHolding kink[] = {{OptionKind::call, 100, 1e-16, 1.0}, {OptionKind::put, 90, 0.1, 10.0}};
+    const OptionPortfolio near_expiry{100, 0, kink};
+    const PortfolioRequirement full = model.requirement(near_expiry).value();
+    const PortfolioEstimate fast = model.estimate(near_expiry).value();
+    CHECK(fast.options_approximated <= 1);
+    CHECK(std::abs(fast.estimate.requirement - full.requirement) <= fast.error_bound);
+    for (double f : {0.9, 0.99, 1.0, 1.01, 1.1}) {
+        CHECK(model.covers(near_expiry, f * full.requirement).value() == (f >= 1.0));
+    }
+}
+
+TEST_CASE("Black-76 regression: a deviation that underflows is expiry, a figure beyond double is overflow",
+          "[options][greeks]") {
+    // vol 1e-300 over 1e-100 years: s = 0 in double; it gave NaN everywhere.
+    const Black76Greeks at_kink = black76_greeks(OptionKind::call, Black76Input{100, 100, 1e-300, 1e-100, 0.0}).value();
+    CHECK(at_kink.price == 0.0);
+    CHECK(at_kink.delta == 0.5);
+    CHECK(black76_greeks(OptionKind::put, Black76Input{90, 100, 1e-300, 1e-100, 0.0}).value().price == Approx(10.0));
+    // A discount factor of exp(800) and a gamma of a vanishing deviation: overflow, not inf.
+    CHECK(black76_greeks(OptionKind::call, Black76Input{100, 100, 0.2, 1.0, -800.0}).error().code == ErrorCode::overflow);
+    CHECK(black76_greeks(OptionKind::call, Black76Input{1e-300, 1e-300, 0.2, 1e-20, 0.0}).error().code ==
+          ErrorCode::overflow);
+    CHECK(black76_price(OptionKind::call, Black76Input{100, 100, 0.2, 1.0, -800.0}).error().code == ErrorCode::overflow);
+}
+
+// The reviewer's search, kept: custom grids (moves from -99% to +1000%, shifts down to the floor,
+// any cover), rates across [-1, 1], expiries to 100 years, strikes from 1e-3 to 1e3 times the
+// forward, every tolerance. The bound holds and covers() equals the full comparison.
+TEST_CASE("portfolio margin on 3,000 random models and books across the whole domain", "[options][portfolio_margin]") {
+    Draws d{33};
+    std::size_t approximated = 0;
+    for (int i = 0; i < 3000; ++i) {
+        std::array<RiskScenario, risk_scenarios_max> scenarios{};
+        const std::size_t count = 1 + d.next() % risk_scenarios_max;
+        for (std::size_t k = 0; k < count; ++k) {
+            const double u = d.uniform(0, 1);
+            double move = u < 0.1 ? 0.0 : (u < 0.5 ? d.uniform(-0.99, 0.99) : d.uniform(-0.3, 10.0));
+            if (std::abs(move) < 1e-6) move = 0.0;  // the grid's smallest move
+            scenarios[k] = RiskScenario{move, d.uniform(-2.0, 2.0), d.uniform(0.01, 1.0)};
+        }
+        const ScenarioGrid grid = ScenarioGrid::create(Span<const RiskScenario>(scenarios.data(), count)).value();
+        const double forward = std::exp(d.uniform(std::log(1e-3), std::log(1e12)));
+        const VolatilitySurface surface =
+            VolatilitySurface::create({0.01, 1.0, 30.0}, {0.1 * forward, forward, 10 * forward},
+                                      {d.uniform(1e-4, 3), d.uniform(1e-4, 3), d.uniform(1e-4, 3), d.uniform(1e-4, 3),
+                                       d.uniform(1e-4, 3), d.uniform(1e-4, 3), d.uniform(1e-4, 3), d.uniform(1e-4, 3),
+                                       d.uniform(1e-4, 3)})
+                .value();
+        const PortfolioMargin model =
+            PortfolioMargin::create(grid, surface,
+                                    PortfolioMarginConfig{d.uniform(0, 0.1), d.uniform(1e-4, 0.1), d.uniform(-1, 1),
+                                                          d.uniform(0, 1) < 0.5 ? d.uniform(0, 1) : 1e-3})
+                .value();
+        std::vector<OptionHolding> options(1 + d.next() % 8);
+        for (OptionHolding& o : options) {
+            o.kind = (d.next() % 2) == 0 ? OptionKind::call : OptionKind::put;
+            o.strike = forward * std::exp(d.uniform(std::log(1e-3), std::log(1e3)));
+            const double u = d.uniform(0, 1);
+            o.time_years = u < 0.05 ? 0.0 : (u < 0.1 ? d.uniform(0, 1e-12) : std::exp(d.uniform(std::log(1e-4), std::log(100.0))));
+            o.size = d.uniform(0, 1) < 0.05 ? 0.0 : d.uniform(-1e6, 1e6);
+        }
+        const OptionPortfolio book{forward, d.uniform(-1e6, 1e6), options};
+        const Result<PortfolioRequirement> r = model.requirement(book);
+        const Result<PortfolioEstimate> e = model.estimate(book);
+        INFO("case " << i);
+        REQUIRE(r.has_value() == e.has_value());
+        if (!r) continue;
+        approximated += e->options_approximated;
+        REQUIRE(std::abs(e->estimate.requirement - r->requirement) <= e->error_bound);
+        for (double equity : {r->requirement, std::nextafter(r->requirement, -1.0), e->estimate.requirement,
+                              0.5 * (r->requirement + e->estimate.requirement), r->requirement * 1.01}) {
+            REQUIRE(model.covers(book, equity).value() == (equity >= r->requirement));
+        }
+    }
+    CHECK(approximated > 0);
 }
 
 }  // namespace test_engine_portfolio_margin_test

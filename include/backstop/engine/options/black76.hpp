@@ -12,8 +12,10 @@
 // computed from N(-d1), N(-d2), not from parity, so a deep out-of-the-money put keeps its
 // relative precision (N through erfc is accurate to a few ulps in both tails).
 //
-// At expiry (T = 0) the value is the payoff: delta steps from 0 to DF at the strike (DF / 2 at
-// it), gamma, vega and theta are 0. A volatility must be positive: a surface never gives 0.
+// At expiry (T = 0, or vol x sqrt(T) so small it is 0 in double) the value is the payoff: delta
+// steps from 0 to DF at the strike (DF / 2 at it), gamma, vega and theta are 0. A volatility
+// must be positive: a surface never gives 0. A figure that leaves double (a discount factor
+// beyond it, a gamma of a vanishing standard deviation) is `overflow`, never a silent inf or NaN.
 #pragma once
 
 #include "backstop/core/result.hpp"
@@ -90,13 +92,13 @@ inline Black76Greeks black76_greeks_unchecked(OptionKind kind, const Black76Inpu
     const double discount = std::exp(-in.rate * in.time_years);
     const double sign = kind == OptionKind::call ? 1.0 : -1.0;
     Black76Greeks g;
-    if (in.time_years == 0) {
-        g.price = detail::option_intrinsic(kind, in.forward, in.strike);
-        g.delta = in.forward == in.strike ? 0.5 * sign : (g.price > 0 ? sign : 0.0);
-        return g;
-    }
     const double root_t = std::sqrt(in.time_years);
     const double s = in.volatility * root_t;
+    if (s == 0) {
+        g.price = discount * detail::option_intrinsic(kind, in.forward, in.strike);
+        g.delta = discount * (in.forward == in.strike ? 0.5 * sign : (g.price > 0 ? sign : 0.0));
+        return g;
+    }
     const double log_moneyness = std::log(in.forward / in.strike);
     const double d1 = log_moneyness / s + 0.5 * s;
     const double n1 = detail::normal_pdf(d1);
@@ -118,7 +120,12 @@ inline Result<Black76Greeks> black76_greeks(OptionKind kind, const Black76Input&
     }
     Result<void> valid = validate_black76(in);
     if (!valid) return valid.error();
-    return black76_greeks_unchecked(kind, in);
+    const Black76Greeks g = black76_greeks_unchecked(kind, in);
+    if (!(std::isfinite(g.price) && std::isfinite(g.delta) && std::isfinite(g.gamma) && std::isfinite(g.vega) &&
+          std::isfinite(g.theta))) {
+        return make_error(ErrorCode::overflow, "a Black-76 figure beyond double");
+    }
+    return g;
 }
 
 inline Result<double> black76_price(OptionKind kind, const Black76Input& in) noexcept {

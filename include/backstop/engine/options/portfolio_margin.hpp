@@ -26,14 +26,18 @@
 //   <= DF M, and F is at least F min(1, 1 + move) along the move. The bound is 0 for the
 //   unmoved scenario, grows with the cube of the move, small for options far from the money
 //   (n(d1) is), large for short-dated ones near it and infinite at expiry (s = 0), where a
-//   payoff's kink has no Taylor expansion. A floating slack of 1e-12 of the gross value is added.
+//   payoff's kink has no Taylor expansion. Both computations' rounding slack is added.
 // - covers(): the fast path decides when the equity is clear of the estimate by more than the
 //   bound; only the accounts inside the band are revalued in full. Same answer as comparing the
-//   equity with requirement(), faster.
+//   equity with requirement(); faster only where delta-gamma fits the grid (small moves,
+//   options far from expiry), slower than requirement() where it does not (docs/options.md).
 //
 // Research arithmetic in double (a position's size and the mark converted from exact integers,
-// exact below 2^53); requirement_atoms() converts the result to money once, rounded up, so the
-// protocol never asks for less than the computed figure. Nothing allocates once the model exists.
+// exact below 2^53); requirement_atoms() converts the result to money once, with its rounding
+// slack and rounded up, so the protocol never asks for less than the exact figure. The domain is
+// bounded (option_magnitude_max and below) so that no figure leaves double. Nothing allocates once
+// the model exists. The figures rest on the C library's exp, log and erfc: the same on one
+// build, not guaranteed bit for bit across C libraries.
 #pragma once
 
 #include "backstop/core/result.hpp"
@@ -51,6 +55,12 @@
 #include <utility>
 
 namespace backstop {
+
+// The domain the arithmetic is proven for (beyond it: invalid_option_input): a forward, strike
+// and |size| up to 1e19 (an engine's int64 atoms and price units), expiries up to 100 years,
+// rates within +-100%, volatilities (surface, floor) within [1e-4, 10].
+inline constexpr double option_magnitude_max = 1e19;
+inline constexpr double option_years_max = 100.0;
 
 // One option position: a European `kind` at `strike`, `time_years` from expiry, `size` units of
 // the underlying (contracts x contract size; positive long, negative short).
@@ -70,8 +80,8 @@ struct OptionPortfolio {
 
 struct PortfolioMarginConfig {
     double short_option_minimum = 0;  // fraction of the forward per unit of short option size, in [0, 1]
-    double volatility_floor = 0.01;   // a shifted volatility never goes below it, > 0
-    double rate = 0;                  // the discount rate of Black-76, finite
+    double volatility_floor = 0.01;   // a shifted volatility never goes below it, in [1e-4, 10]
+    double rate = 0;                  // the discount rate of Black-76, within [-1, 1]
     // estimate() approximates an option only while its remainder bound stays within this
     // fraction of |size| x F over the whole grid; a more curved one is valued in full.
     double fast_path_tolerance = 1e-3;
@@ -83,6 +93,10 @@ struct PortfolioRequirement {
     double short_option_minimum = 0;
     double requirement = 0;  // max(worst_loss, short_option_minimum)
     std::array<double, risk_scenarios_max> losses{};  // each scenario's covered loss (a gain < 0)
+    // The floating-point error allowance of the figures: 16 (n + 8) eps times the gross
+    // magnitude summed (every term's |value| at every forward the grid reaches), n options.
+    // requirement_atoms adds it before rounding up, so cancellation never lowers the money.
+    double rounding_slack = 0;
 };
 
 struct PortfolioEstimate {
@@ -92,8 +106,7 @@ struct PortfolioEstimate {
 };
 
 // `value` (>= 0, in the portfolio's value units) x `atoms_per_unit`, rounded up to whole atoms
-// with a relative pad of 2^-40 so the floating error of the computation never lowers it;
-// `overflow` beyond int64.
+// with a relative pad of 2^-40 for the conversion's own rounding; `overflow` beyond int64.
 inline Result<std::int64_t> requirement_atoms(double value, double atoms_per_unit) noexcept {
     if (!(std::isfinite(atoms_per_unit) && atoms_per_unit > 0) || !(value >= 0)) {
         return make_error(ErrorCode::invalid_option_input, "a requirement and its scale must be non-negative");
@@ -103,16 +116,27 @@ inline Result<std::int64_t> requirement_atoms(double value, double atoms_per_uni
     return static_cast<std::int64_t>(atoms);
 }
 
+// A portfolio's requirement in atoms: the figure plus its rounding slack, rounded up.
+inline Result<std::int64_t> requirement_atoms(const PortfolioRequirement& r, double atoms_per_unit) noexcept {
+    return requirement_atoms(r.requirement + r.rounding_slack, atoms_per_unit);
+}
+
 class PortfolioMargin {
 public:
     static Result<PortfolioMargin> create(ScenarioGrid grid, VolatilitySurface surface, PortfolioMarginConfig config) {
         if (!(config.short_option_minimum >= 0 && config.short_option_minimum <= 1.0)) {
             return make_error(ErrorCode::invalid_option_input, "the short-option minimum must be in [0, 1]");
         }
-        if (!(std::isfinite(config.volatility_floor) && config.volatility_floor > 0)) {
-            return make_error(ErrorCode::invalid_option_input, "the volatility floor must be positive and finite");
+        if (!(config.volatility_floor >= 1e-4 && config.volatility_floor <= 10.0)) {
+            return make_error(ErrorCode::invalid_option_input, "the volatility floor must be within [1e-4, 10]");
         }
-        if (!std::isfinite(config.rate)) return make_error(ErrorCode::invalid_option_input, "the rate must be finite");
+        if (!(config.rate >= -1.0 && config.rate <= 1.0)) {
+            return make_error(ErrorCode::invalid_option_input, "the rate must be within [-1, 1]");
+        }
+        // A default grid or a moved-from surface holds nothing to revalue under or to read.
+        if (grid.size() == 0 || surface.expiries_years().empty()) {
+            return make_error(ErrorCode::invalid_option_input, "a model needs a grid made by ScenarioGrid and a surface");
+        }
         if (!(config.fast_path_tolerance >= 0 && config.fast_path_tolerance <= 1.0)) {
             return make_error(ErrorCode::invalid_option_input, "the fast path's tolerance must be in [0, 1]");
         }
@@ -130,6 +154,7 @@ public:
         std::array<double, risk_scenarios_max> moved_value{};  // sum of size x value per scenario
         double base_value = 0;
         for (const OptionHolding& o : p.options) {
+            if (o.size == 0) continue;
             const Valuation v = valuation(p.forward, o);
             base_value += o.size * v.discount * value_at(o, p.forward, v.log_moneyness, v.root_t, v.volatility);
             for (std::size_t s = 0; s < grid_.size(); ++s) {
@@ -155,23 +180,25 @@ public:
         // remainder coefficient; per scenario: the options valued in full.
         std::array<double, risk_scenarios_max> value{}, delta{}, gamma{}, remainder{}, exact{};
         double base_value = 0;
-        double gross = std::abs(p.perpetual_size) * p.forward;
         std::size_t approximated = 0;
         for (const OptionHolding& o : p.options) {
             if (o.size == 0) continue;  // (its infinite remainder at expiry times 0 is no number)
             const Valuation v = valuation(p.forward, o);
             base_value += o.size * v.discount * value_at(o, p.forward, v.log_moneyness, v.root_t, v.volatility);
-            gross += std::abs(o.size) * (p.forward + o.strike);
             // First the bound (cheap), then either the Greeks or the full values, never both.
             std::array<double, risk_scenarios_max> coefficient;
             std::array<double, risk_scenarios_max> volatility;
-            double worst = 0;  // the option's largest remainder bound over the grid, per unit of F
+            // Approximated only with every shift's standard deviation at least 1e-6 (below, the
+            // option is at its payoff's kink) and every bound a finite number within tolerance.
+            bool approximable = true;
             for (std::size_t g = 0; g < shift_count_; ++g) {
                 volatility[g] = shifted(v.volatility, shifts_[g]);
                 coefficient[g] = std::abs(o.size) * v.discount * third_derivative_bound(v, volatility[g], g);
-                if (group_cube_max_[g] > 0) worst = std::max(worst, coefficient[g] * group_cube_max_[g]);
+                const double worst = coefficient[g] * group_cube_max_[g];
+                approximable = approximable && volatility[g] * v.root_t >= 1e-6 && std::isfinite(coefficient[g]) &&
+                               worst <= config_.fast_path_tolerance * std::abs(o.size);
             }
-            if (v.root_t > 0 && worst <= config_.fast_path_tolerance * std::abs(o.size)) {
+            if (approximable) {
                 ++approximated;
                 const double sign = o.kind == OptionKind::call ? 1.0 : -1.0;
                 for (std::size_t g = 0; g < shift_count_; ++g) {
@@ -204,13 +231,12 @@ public:
             const double moved =
                 exact[s] + value[g] + delta[g] * h + 0.5 * gamma[g] * h * h + p.perpetual_size * h;
             loss[s] = sc.cover_fraction * (base_value - moved);
-            if (cube_factor_[s] > 0 && remainder[g] > 0) {
-                bound = std::max(bound, remainder[g] * p.forward * cube_factor_[s]);
-            }
+            if (sc.price_move != 0) bound = std::max(bound, remainder[g] * p.forward * cube_factor_[s]);
         }
         Result<PortfolioRequirement> r = finish(p, loss);
         if (!r) return r.error();
-        return PortfolioEstimate{*r, bound + 1e-12 * gross, approximated};
+        // The two computations' floating-point errors, each within its slack.
+        return PortfolioEstimate{*r, bound + 2 * r->rounding_slack, approximated};
     }
 
     // Whether `equity` (in value units) meets the requirement: the fast path when it decides,
@@ -272,7 +298,8 @@ private:
             move_high_[g] = std::max(move_high_[g], grid_[s].price_move);
             const double m = std::abs(grid_[s].price_move);
             const double low = std::min(1.0, 1.0 + grid_[s].price_move);
-            cube_factor_[s] = grid_[s].cover_fraction * m * m * m / (6.0 * low * low);
+            cube_factor_[s] = grid_[s].cover_fraction * m * m * m / (6.0 * low * low);  // > 0 for a move
+            largest_move_ = std::max(largest_move_, m);
             group_cube_max_[g] = std::max(group_cube_max_[g], cube_factor_[s]);
         }
         for (std::size_t g = 0; g < shift_count_; ++g) {
@@ -282,20 +309,22 @@ private:
     }
 
     Result<void> validate(const OptionPortfolio& p) const noexcept {
-        if (!(std::isfinite(p.forward) && p.forward > 0)) {
-            return make_error(ErrorCode::invalid_option_input, "the forward must be positive and finite");
+        if (!(p.forward > 0 && p.forward <= option_magnitude_max)) {
+            return make_error(ErrorCode::invalid_option_input, "the forward must be within (0, 1e19]");
         }
-        if (!std::isfinite(p.perpetual_size)) {
-            return make_error(ErrorCode::invalid_option_input, "the perpetual's size must be finite");
+        if (!(std::abs(p.perpetual_size) <= option_magnitude_max)) {
+            return make_error(ErrorCode::invalid_option_input, "the perpetual's size must be within +-1e19");
         }
         for (const OptionHolding& o : p.options) {
             if (o.kind != OptionKind::call && o.kind != OptionKind::put) {
                 return make_error(ErrorCode::invalid_option_input, "an option is a call or a put");
             }
-            if (!(std::isfinite(o.strike) && o.strike > 0) || !(std::isfinite(o.time_years) && o.time_years >= 0) ||
-                !std::isfinite(o.size)) {
+            if (!(o.strike > 0 && o.strike <= option_magnitude_max) ||
+                !(o.time_years >= 0 && o.time_years <= option_years_max) ||
+                !(std::abs(o.size) <= option_magnitude_max)) {
                 return make_error(ErrorCode::invalid_option_input,
-                                  "an option needs a positive strike, a time to expiry not negative and a finite size");
+                                  "an option needs a strike within (0, 1e19], a time to expiry within [0, 100] "
+                                  "years and a size within +-1e19");
             }
         }
         return {};
@@ -330,7 +359,8 @@ private:
             const double far = std::max(-low, high);
             b = far * detail::normal_pdf(far);
         }
-        return a / s + b / (s * s);
+        const double bound = a / s + b / (s * s);
+        return std::isfinite(bound) ? bound : infinity();  // (an overflowed d1 gives inf x 0)
     }
 
     double shifted(double volatility, double shift) const noexcept {
@@ -340,8 +370,9 @@ private:
     // Undiscounted value of one unit.
     static double value_at(const OptionHolding& o, double forward, double log_moneyness, double root_t,
                            double volatility) noexcept {
-        if (root_t == 0) return detail::option_intrinsic(o.kind, forward, o.strike);
-        return detail::black76_undiscounted(o.kind, forward, o.strike, log_moneyness, volatility * root_t);
+        const double stdev = volatility * root_t;
+        if (stdev == 0) return detail::option_intrinsic(o.kind, forward, o.strike);  // at expiry
+        return detail::black76_undiscounted(o.kind, forward, o.strike, log_moneyness, stdev);
     }
 
     Result<PortfolioRequirement> finish(const OptionPortfolio& p,
@@ -349,7 +380,7 @@ private:
         PortfolioRequirement r;
         r.losses = loss;
         for (std::size_t s = 0; s < grid_.size(); ++s) {
-            if (std::isnan(loss[s])) return make_error(ErrorCode::overflow, "a scenario's loss beyond double");
+            if (!std::isfinite(loss[s])) return make_error(ErrorCode::overflow, "a scenario's loss beyond double");
             if (loss[s] > r.worst_loss) {
                 r.worst_loss = loss[s];
                 r.worst_scenario = s;
@@ -361,7 +392,20 @@ private:
         }
         r.short_option_minimum = config_.short_option_minimum * p.forward * short_size;
         r.requirement = std::max(r.worst_loss, r.short_option_minimum);
-        if (!std::isfinite(r.requirement)) return make_error(ErrorCode::overflow, "a requirement beyond double");
+        // Every term summed, at its largest over the grid: the perpetual's |size| F (1 + |move|),
+        // an option's |size| DF (F (1 + largest move) + K), which bounds its value and the
+        // cancellation inside it.
+        double magnitude = std::abs(p.perpetual_size) * p.forward * (1.0 + largest_move_);
+        std::size_t terms = 1;
+        for (const OptionHolding& o : p.options) {
+            magnitude += std::abs(o.size) * std::exp(-config_.rate * o.time_years) *
+                         (p.forward * (1.0 + largest_move_) + o.strike);
+            ++terms;
+        }
+        r.rounding_slack = 16.0 * static_cast<double>(terms + 8) * std::numeric_limits<double>::epsilon() * magnitude;
+        if (!std::isfinite(r.requirement) || !std::isfinite(r.rounding_slack)) {
+            return make_error(ErrorCode::overflow, "a requirement beyond double");
+        }
         return r;
     }
 
@@ -378,6 +422,7 @@ private:
     std::array<double, risk_scenarios_max> cube_factor_{};     // cover |move|^3 / (6 min(1, 1 + move)^2)
     std::array<double, risk_scenarios_max> group_cube_max_{};  // its largest per shift
     std::size_t shift_count_ = 0;
+    double largest_move_ = 0;  // the largest |move|
 };
 
 }  // namespace backstop

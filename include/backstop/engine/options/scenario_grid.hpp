@@ -29,22 +29,25 @@ inline constexpr std::size_t risk_scenarios_max = 32;
 
 class ScenarioGrid {
 public:
-    // One to risk_scenarios_max scenarios, each with a finite move above -100% and at most
-    // +1000%, a finite volatility shift and a cover fraction in (0, 1].
+    // One to risk_scenarios_max scenarios, each with a move of 0 or of at least 1e-6 either way,
+    // above -100% and at most +1000%, a volatility shift within +-10 and a cover fraction in
+    // [1e-6, 1] (bounds that keep every remainder bound of portfolio_margin.hpp a number).
     static Result<ScenarioGrid> create(Span<const RiskScenario> scenarios) noexcept {
         if (scenarios.empty() || scenarios.size() > risk_scenarios_max) {
             return make_error(ErrorCode::invalid_option_input, "a scenario grid holds 1 to 32 scenarios");
         }
         ScenarioGrid grid;
         for (const RiskScenario& s : scenarios) {
-            if (!(std::isfinite(s.price_move) && s.price_move > -1.0 && s.price_move <= 10.0)) {
-                return make_error(ErrorCode::invalid_option_input, "a scenario's price move must be in (-1, 10]");
+            if (!(s.price_move > -1.0 && s.price_move <= 10.0) ||
+                (s.price_move != 0 && std::abs(s.price_move) < 1e-6)) {
+                return make_error(ErrorCode::invalid_option_input,
+                                  "a scenario's price move must be 0 or at least 1e-6 either way, within (-1, 10]");
             }
-            if (!std::isfinite(s.volatility_shift)) {
-                return make_error(ErrorCode::invalid_option_input, "a scenario's volatility shift must be finite");
+            if (!(std::abs(s.volatility_shift) <= 10.0)) {
+                return make_error(ErrorCode::invalid_option_input, "a scenario's volatility shift must be within +-10");
             }
-            if (!(s.cover_fraction > 0 && s.cover_fraction <= 1.0)) {
-                return make_error(ErrorCode::invalid_option_input, "a scenario's cover fraction must be in (0, 1]");
+            if (!(s.cover_fraction >= 1e-6 && s.cover_fraction <= 1.0)) {
+                return make_error(ErrorCode::invalid_option_input, "a scenario's cover fraction must be in [1e-6, 1]");
             }
             grid.scenarios_[grid.size_++] = s;
         }
@@ -56,7 +59,8 @@ public:
     static Result<ScenarioGrid> span_style(double price_range, double volatility_range, double extreme_multiple = 3.0,
                                            double extreme_cover = 0.35) noexcept {
         if (!(std::isfinite(price_range) && price_range > 0 && std::isfinite(volatility_range) &&
-              volatility_range >= 0 && std::isfinite(extreme_multiple) && extreme_multiple >= 1.0)) {
+              volatility_range >= 0 && std::isfinite(extreme_multiple) && extreme_multiple >= 1.0 &&
+              extreme_multiple <= 1000.0)) {
             return make_error(ErrorCode::invalid_option_input,
                               "SPAN ranges: a positive price range, a volatility range not negative, an extreme "
                               "multiple of at least 1");

@@ -23,7 +23,8 @@ namespace backstop {
 class VolatilitySurface {
 public:
     // `volatilities` row by row, one row per expiry: volatilities[e * strikes.size() + k]. Expiries
-    // and strikes strictly increasing, positive and finite; every volatility positive and finite.
+    // strictly increasing within (0, 100] years, strikes strictly increasing within (0, 1e19];
+    // every volatility within [1e-4, 10] (so total variance neither overflows nor vanishes).
     static Result<VolatilitySurface> create(std::vector<double> expiries_years, std::vector<double> strikes,
                                             std::vector<double> volatilities) {
         if (expiries_years.empty() || strikes.empty()) {
@@ -34,17 +35,17 @@ public:
             return make_error(ErrorCode::invalid_option_input,
                               "a volatility surface needs one volatility per expiry and strike");
         }
-        if (!increasing_positive(expiries_years)) {
+        if (!increasing_within(expiries_years, 100.0)) {
             return make_error(ErrorCode::invalid_option_input,
-                              "a surface's expiries must be positive, finite and strictly increasing");
+                              "a surface's expiries must be strictly increasing within (0, 100] years");
         }
-        if (!increasing_positive(strikes)) {
+        if (!increasing_within(strikes, 1e19)) {
             return make_error(ErrorCode::invalid_option_input,
-                              "a surface's strikes must be positive, finite and strictly increasing");
+                              "a surface's strikes must be strictly increasing within (0, 1e19]");
         }
         for (double v : volatilities) {
-            if (!(std::isfinite(v) && v > 0)) {
-                return make_error(ErrorCode::invalid_option_input, "a surface's volatilities must be positive and finite");
+            if (!(v >= 1e-4 && v <= 10.0)) {
+                return make_error(ErrorCode::invalid_option_input, "a surface's volatilities must be within [1e-4, 10]");
             }
         }
         return VolatilitySurface(std::move(expiries_years), std::move(strikes), std::move(volatilities));
@@ -82,9 +83,9 @@ private:
     VolatilitySurface(std::vector<double> expiries, std::vector<double> strikes, std::vector<double> volatilities)
         : expiries_(std::move(expiries)), strikes_(std::move(strikes)), volatilities_(std::move(volatilities)) {}
 
-    static bool increasing_positive(const std::vector<double>& xs) {
+    static bool increasing_within(const std::vector<double>& xs, double max) {
         for (std::size_t i = 0; i < xs.size(); ++i) {
-            if (!(std::isfinite(xs[i]) && xs[i] > 0)) return false;
+            if (!(xs[i] > 0 && xs[i] <= max)) return false;
             if (i > 0 && !(xs[i] > xs[i - 1])) return false;
         }
         return true;
