@@ -39,6 +39,7 @@ enum class EngineCommandKind : std::uint8_t {
     isolated_fund_deposit = 15,  // market, value = atoms
     sweep_isolated_fund = 16,    // market, value = atoms swept
     fund_withdraw = 17,          // value = atoms
+    set_option_volatility = 18,  // market, value = volatility (ppm)
 };
 
 struct EngineCommand {
@@ -107,6 +108,13 @@ inline std::uint64_t engine_command_chain(std::uint64_t previous_chain, const En
     hash.add_signed(c.open_interest_max).add_signed(c.staleness_max_ms).add(static_cast<std::uint64_t>(c.status));
     hash.add_signed(c.taker_fee.count()).add_signed(c.maker_fee.count()).add_signed(c.fee_to_fund.count());
     hash.add_signed(c.shared_fund_draw_max);
+    // Option terms only where set: the chains of journals without options stay as they were.
+    if (c.option.is_option || c.option_margin.price_scan_range.count() != 0) {
+        hash.add(c.option.is_option ? 1u : 0u).add(static_cast<std::uint64_t>(c.option.kind)).add(c.option.underlying);
+        hash.add_signed(c.option.strike).add_signed(c.option.expiry_ms);
+        hash.add_signed(c.option_margin.price_scan_range.count()).add_signed(c.option_margin.volatility_scan_range.count());
+        hash.add_signed(c.option_margin.short_option_minimum.count()).add_signed(c.option_margin.volatility_floor.count());
+    }
     hash.add_signed(command.base_decimals).add_signed(command.price_decimals).add(command.base_symbol_hash);
     return hash.value();
 }

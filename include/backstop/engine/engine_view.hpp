@@ -7,11 +7,13 @@
 #include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/engine/market.hpp"
+#include "backstop/engine/options/portfolio_margin.hpp"
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
 #include "backstop/ledger/place.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace backstop {
@@ -23,6 +25,9 @@ struct EngineView {
     const std::vector<MarketState>& markets;
     const PositionBook& book;
     std::int64_t now_ms;
+    // Per market, the portfolio model of a market that lists options (option_markets.hpp); null
+    // in a view of an engine without options.
+    const std::optional<PortfolioMargin>* option_models = nullptr;
 
     std::int64_t collateral(AccountId account) const { return ledger.balance_of(Place::collateral(account)).atoms(); }
     const MarketState& market_of_slot(std::size_t i) const { return markets[book.market[i]]; }

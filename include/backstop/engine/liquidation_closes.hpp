@@ -174,6 +174,12 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
         }
     }
     if (before.equity <= 0) full = true;
+    // An account with options is liquidated whole: its requirement is its book's worst scenario,
+    // which closing part of one position does not bound (tiers do).
+    for (std::uint32_t s = 0; s < book.per_account && !full; ++s) {
+        const std::uint16_t market = book.market[book.index(account.value, s)];
+        full = market != PositionBook::empty && v.markets[market].is_option();
+    }
     if (!full) {
         // Least penalty per unit of relief first; ties in slot order (stable).
         auto relief_of = [&](std::uint32_t s) {

@@ -37,6 +37,7 @@
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/market_setup.hpp"
+#include "backstop/engine/option_markets.hpp"
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
 #include "backstop/engine/trade_planner.hpp"
@@ -255,6 +256,7 @@ public:
     Result<void> update_funding(MarketId market, FundingDelta delta) {
         if (Result<void> ok = check_market(market); !ok) return ok;
         detail::MarketState& state = markets_[market.value];
+        if (state.is_option()) return make_error(ErrorCode::invalid_argument, "an option series pays no funding");
         const detail::int128 longs = state.funding_index_long + delta.value();
         const detail::int128 shorts = state.funding_index_short + delta.value();
         if (detail::abs128(longs) > funding_index_max || detail::abs128(shorts) > funding_index_max) {
@@ -262,6 +264,18 @@ public:
         }
         state.set_funding_indices(longs, shorts);
         record_command(EngineCommandKind::update_funding, market.value, 0, 0, delta.value());
+        return {};
+    }
+
+    // A series' implied volatility (ppm of 1.00, [0.01%, 1000%]): its mark follows (option_markets.hpp).
+    Result<void> set_option_volatility(MarketId market, Ppm volatility) {
+        if (Result<void> ok = check_market(market); !ok) return ok;
+        const Result<std::int64_t> mark = detail::plan_option_volatility(markets_, market.value, volatility, now_ms_);
+        if (!mark) return mark.error();
+        detail::MarketState& option = markets_[market.value];
+        option.option_volatility = volatility.to_double();
+        detail::apply_option_mark(option, *mark, markets_[option.config.option.underlying].mark_time_ms, now_ms_);
+        record_command(EngineCommandKind::set_option_volatility, market.value, 0, 0, volatility.count());
         return {};
     }
 
@@ -310,6 +324,7 @@ public:
                 return replayed(swept);
             }
             case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}));
+            case EngineCommandKind::set_option_volatility: return set_option_volatility(MarketId{c.market}, Ppm{c.value});
         }
         return make_error(ErrorCode::journal_corrupt, "unknown engine command");
     }
@@ -440,27 +455,13 @@ public:
     detail::int128 funding_index_short(MarketId m) const { return check_market(m) ? markets_[m.value].funding_index_short : 0; }
     Timestamp now() const { return Timestamp{now_ms_}; }
     // What a plan reads (every planning function is a function of it); management's stress tests too.
-    detail::EngineView<LedgerType> view() const { return {ledger_, markets_, book_, now_ms_}; }
+    detail::EngineView<LedgerType> view() const { return {ledger_, markets_, book_, now_ms_, option_models_.data()}; }
     // Deficits nobody could bear, in total: pnl_pool + sum of costs = -uncovered_total. Wide: it
     // sums deficits that are each up to int64.
     Amount<Asset, Int128> uncovered_total() const { return Amount<Asset, Int128>(Int128(uncovered_total_)); }
 
     // A stable digest of the whole engine: ledger, positions, markets, time.
-    std::uint64_t digest() const {
-        StableHash hash(ledger_.digest());
-        hash.add_signed(now_ms_);
-        add_wide(hash, uncovered_total_);
-        for (const detail::MarketState& m : markets_) {
-            hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
-            add_wide(hash, m.funding_index_long);
-            add_wide(hash, m.funding_index_short);
-            hash.add_signed(m.open_interest).add(m.isolated_fund);
-            add_wide(hash, m.shared_fund_drawn);
-            detail::hash_changeable_parameters(hash, m.config);
-        }
-        book_.hash_into(hash);
-        return hash.value();
-    }
+    std::uint64_t digest() const { return detail::engine_digest(ledger_.digest(), now_ms_, uncovered_total_, markets_, book_); }
 
 private:
     using FillPlan = detail::FillPlan;
@@ -474,7 +475,11 @@ private:
         if (markets_.size() >= limits_.markets_max) {
             return make_error(ErrorCode::capacity_exceeded, "engine is full of markets");
         }
+        if (Result<void> ok = detail::check_option_series(markets_, *market); !ok) return ok.error();
+        std::optional<PortfolioMargin> model = detail::make_option_model(config.option_margin);
+        if (market->lists_options() && !model) return make_error(ErrorCode::invalid_market_config, "option margin terms");
         markets_.push_back(*market);  // within reserved capacity
+        option_models_.push_back(std::move(model));
         const auto id = static_cast<std::uint32_t>(markets_.size() - 1);
         if constexpr (CommandJournal::enabled) {
             EngineCommand command = make_engine_command(EngineCommandKind::add_market, id, 0, 0, 0, 0);
@@ -491,7 +496,12 @@ private:
         if (Result<void> ok = check_market(market); !ok) return ok;
         if (at.ms < now_ms_) return make_error(ErrorCode::time_backwards, "mark older than the engine's time");
         detail::MarketState& state = markets_[market.value];
+        if (state.is_option()) return make_error(ErrorCode::invalid_argument, "an option's mark follows its underlying's");
         if (Result<void> ok = detail::check_mark_in_range(state, raw_price); !ok) return ok;
+        if (state.lists_options()) {  // its series' marks, planned whole before anything changes
+            if (Result<void> ok = detail::plan_option_marks(markets_, market.value, raw_price, at.ms, option_marks_); !ok) return ok;
+            detail::apply_option_marks(markets_, option_marks_, at.ms);
+        }
         detail::apply_mark(state, raw_price, at.ms);
         now_ms_ = at.ms;
         record_command(EngineCommandKind::set_mark, market.value, 0, 0, raw_price, at.ms);
@@ -525,6 +535,8 @@ private:
           scratch_(limits.accounts_max),
           commands_(std::move(commands)) {
         markets_.reserve(limits.markets_max);
+        option_models_.reserve(limits.markets_max);
+        option_marks_.assign(limits.markets_max, -1);
     }
 
     // Validates liquidating `account` and plans it whole into scratch_.plan: its metrics before.
@@ -542,11 +554,6 @@ private:
             return ok.error();
         }
         return before;
-    }
-
-    static void add_wide(StableHash& hash, detail::int128 value) {
-        const auto bits = static_cast<detail::uint128>(value);
-        hash.add(static_cast<std::uint64_t>(bits)).add(static_cast<std::uint64_t>(bits >> 64));
     }
 
     // Records a command that succeeded (nothing, not even the chain, with a NullJournal).
@@ -572,18 +579,15 @@ private:
     template <class Base>
     Result<void> check_market_base(MarketId market) const {
         if (Result<void> ok = check_market(market); !ok) return ok;
-        const detail::MarketState& state = markets_[market.value];
-        if (state.base_symbol != AssetTraits<Base>::symbol || state.base_decimals != AssetTraits<Base>::decimals ||
-            state.price_decimals != PriceScale<Base, Asset>::decimals) {
-            return make_error(ErrorCode::market_asset_mismatch, "the market trades another base asset");
-        }
-        return {};
+        return detail::check_base_asset<Base, Asset>(markets_[market.value]);
     }
 
     EngineLimits limits_;
     LedgerType ledger_;
     std::optional<Fund> fund_;
     std::vector<detail::MarketState> markets_;
+    std::vector<std::optional<PortfolioMargin>> option_models_;  // per market: one that lists options
+    std::vector<std::int64_t> option_marks_;  // a mark update's planned series marks (-1: unchanged)
     detail::PositionBook book_;
     detail::LiquidationScratch<Asset> scratch_;
     std::int64_t now_ms_ = std::numeric_limits<std::int64_t>::min();

@@ -4,6 +4,7 @@
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
+#include "backstop/engine/options/black76.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/money/amount.hpp"
 #include "backstop/money/rate.hpp"
@@ -51,6 +52,31 @@ struct MarginTier {
 
 inline constexpr std::size_t margin_tiers_max = 4;
 
+// An option series traded as a market of its own (docs/options.md, "Options in the engine"): a
+// European call or put on the perpetual market `underlying`, cash-settled at `expiry_ms` against
+// the underlying's mark. Its sizes count the underlying's base atoms, its prices (premiums) are in
+// the underlying's price units per whole base unit, so premiums, PnL and liquidations are the
+// perpetuals' arithmetic. Its mark is the engine's: Black-76 on the underlying's mark at the
+// series' volatility (set_option_volatility), the payoff once expired.
+struct OptionTerms {
+    bool is_option = false;
+    OptionKind kind = OptionKind::call;
+    std::uint16_t underlying = 0;  // a perpetual market with option margin terms
+    std::int64_t strike = 0;       // price units, > 0
+    std::int64_t expiry_ms = 0;
+};
+
+// An underlying's portfolio margin (engine/options/portfolio_margin.hpp), for the accounts that
+// hold its options: SPAN's sixteen scenarios on these ranges; the perpetual and the options
+// together need the worst covered loss (maintenance), times the perpetual's tier-0 initial over
+// maintenance fraction (initial). price_scan_range 0: the market lists no options.
+struct OptionMarginTerms {
+    Ppm price_scan_range{0};              // of the forward, (0, 33%]
+    Ppm volatility_scan_range{0};         // volatility points x 10^6, [0, 100%]
+    Ppm short_option_minimum{0};          // of the forward per unit short, [0, 100%]
+    Ppm volatility_floor{10'000};         // [100, 100%]: 1% by default
+};
+
 // Everything about a market that the operator sets. Sizes are in base atoms, prices in the
 // market's price units (10^-price_decimals quote per base), amounts in quote atoms.
 struct MarketConfig {
@@ -77,6 +103,8 @@ struct MarketConfig {
     // The most the shared insurance fund pays for this market's bad debt, in total (quote atoms;
     // Drift's per-market quote_max_insurance): what the cap leaves goes down the waterfall.
     std::int64_t shared_fund_draw_max = std::numeric_limits<std::int64_t>::max();
+    OptionTerms option{};                // set: this market is an option series
+    OptionMarginTerms option_margin{};   // set: this perpetual lists options
 };
 
 // A fee above this is a mistake in units (ppm, not bps), not a business decision.
@@ -120,6 +148,20 @@ inline Result<void> validate_market_config(const MarketConfig& config) {
     if (config.open_interest_max > std::numeric_limits<std::int64_t>::max() / 4) {
         return fail("open_interest_max too large to sum safely");
     }
+    const OptionMarginTerms& pm = config.option_margin;
+    if (pm.price_scan_range < Ppm{0} || pm.price_scan_range > Ppm{330'000} || pm.volatility_scan_range < Ppm{0} ||
+        pm.volatility_scan_range > hundred || pm.short_option_minimum < Ppm{0} || pm.short_option_minimum > hundred ||
+        pm.volatility_floor < Ppm{100} || pm.volatility_floor > hundred) {
+        return fail("option margin: a price range within [0, 33%], volatility range and short minimum within [0, "
+                    "100%], a volatility floor within [0.01%, 100%]");
+    }
+    if (config.option.is_option) {
+        if (config.option.kind != OptionKind::call && config.option.kind != OptionKind::put) {
+            return fail("an option is a call or a put");
+        }
+        if (config.option.strike <= 0) return fail("an option's strike must be positive");
+        if (pm.price_scan_range != Ppm{0}) return fail("an option series lists no options of its own");
+    }
     return {};
 }
 
@@ -162,6 +204,8 @@ struct MarketState {
     // and the single tier's maintenance fraction, as doubles.
     double mark_per_atom = 0.0;
     double maintenance_fraction = 0.0;
+    // The fast pass cannot decide it (several tiers, or an option's portfolio requirement).
+    bool exact_only = false;
     double funding_per_unit = 1.0;  // 1 / funding_divisor
     // The market's own (isolated) insurance fund, drawn before the shared one, if it has one.
     static constexpr std::uint32_t no_isolated_fund = 0xFFFFFFFF;
@@ -171,6 +215,12 @@ struct MarketState {
     // market's shared_fund_draw_max bounds it (a cross-margined account's deficit is charged to
     // every market it closed, so mixing in another market does not get around a cap).
     int128 shared_fund_drawn = 0;
+    // An option series (config.option): its volatility (set_option_volatility; 0 until set) and
+    // whether it expired, its mark then fixed at the payoff.
+    double option_volatility = 0.0;
+    bool option_expired = false;
+    bool is_option() const { return config.option.is_option; }
+    bool lists_options() const { return config.option_margin.price_scan_range.count() != 0; }
 };
 
 }  // namespace detail

@@ -8,11 +8,16 @@
 #include "backstop/core/result.hpp"
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
+#include "backstop/engine/position_book.hpp"
+#include "backstop/money/asset.hpp"
+#include "backstop/money/price.hpp"
 #include "backstop/money/rate.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string_view>
+#include <vector>
 
 namespace backstop {
 namespace detail {
@@ -51,6 +56,45 @@ inline void hash_changeable_parameters(StableHash& hash, const MarketConfig& con
     hash.add_signed(config.tiers[0].initial.count()).add_signed(config.tiers[0].maintenance.count());
 }
 
+// The engine's digest: its ledger's, time, the uncovered total, every market's state and the
+// positions.
+inline std::uint64_t engine_digest(std::uint64_t ledger_digest, std::int64_t now_ms, int128 uncovered_total,
+                                   const std::vector<MarketState>& markets, const PositionBook& book) {
+    auto add_wide = [](StableHash& hash, int128 value) {
+        const auto bits = static_cast<uint128>(value);
+        hash.add(static_cast<std::uint64_t>(bits)).add(static_cast<std::uint64_t>(bits >> 64));
+    };
+    StableHash hash(ledger_digest);
+    hash.add_signed(now_ms);
+    add_wide(hash, uncovered_total);
+    for (const MarketState& m : markets) {
+        hash.add_signed(m.mark).add_signed(m.mark_time_ms).add(m.has_mark ? 1u : 0u);
+        add_wide(hash, m.funding_index_long);
+        add_wide(hash, m.funding_index_short);
+        hash.add_signed(m.open_interest).add(m.isolated_fund);
+        add_wide(hash, m.shared_fund_drawn);
+        hash_changeable_parameters(hash, m.config);
+        if (m.is_option()) {  // (so that a digest of an engine without options is unchanged)
+            std::uint64_t volatility_bits = 0;
+            static_assert(sizeof volatility_bits == sizeof m.option_volatility, "a double is 64 bits");
+            std::memcpy(&volatility_bits, &m.option_volatility, sizeof volatility_bits);
+            hash.add(volatility_bits).add(m.option_expired ? 1u : 0u);
+        }
+    }
+    book.hash_into(hash);
+    return hash.value();
+}
+
+// A typed call's base asset against the market's (its symbol, decimals and price scale).
+template <class Base, class Quote>
+Result<void> check_base_asset(const MarketState& state) {
+    if (state.base_symbol != AssetTraits<Base>::symbol || state.base_decimals != AssetTraits<Base>::decimals ||
+        state.price_decimals != PriceScale<Base, Quote>::decimals) {
+        return make_error(ErrorCode::market_asset_mismatch, "the market trades another base asset");
+    }
+    return {};
+}
+
 // Sets a market's configuration (a validated one) with what the engine derives from it: the
 // tiers' cumulative offsets and the fast pass's maintenance fraction, which a change of tier 0's
 // fractions would otherwise leave stale.
@@ -58,6 +102,7 @@ inline void apply_market_config(MarketState& market, const MarketConfig& config)
     market.config = config;
     compute_tier_offsets(market);
     market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
+    market.exact_only = config.tier_count != 1 || config.option.is_option;
 }
 
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,

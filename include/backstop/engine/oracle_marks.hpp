@@ -15,6 +15,7 @@ namespace detail {
 // int64 times compare right).
 inline Result<void> check_mark_fresh(const MarketState& state, std::int64_t now_ms) {
     if (!state.has_mark) return make_error(ErrorCode::no_mark, "market has no mark yet");
+    if (state.option_expired) return {};  // a settled payoff, fixed: it never ages
     if (int128(now_ms) - state.mark_time_ms > state.config.staleness_max_ms) {
         return make_error(ErrorCode::stale_mark, "mark older than the staleness limit");
     }

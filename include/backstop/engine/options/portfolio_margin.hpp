@@ -69,6 +69,7 @@ struct OptionHolding {
     double strike = 0;
     double time_years = 0;
     double size = 0;
+    double volatility = 0;  // its own, within [1e-4, 10]; 0: the model's surface at its strike and expiry
 };
 
 // An account's positions on one underlying, at its mark `forward`.
@@ -321,17 +322,19 @@ private:
             }
             if (!(o.strike > 0 && o.strike <= option_magnitude_max) ||
                 !(o.time_years >= 0 && o.time_years <= option_years_max) ||
-                !(std::abs(o.size) <= option_magnitude_max)) {
+                !(std::abs(o.size) <= option_magnitude_max) ||
+                !(o.volatility == 0 || (o.volatility >= 1e-4 && o.volatility <= 10.0))) {
                 return make_error(ErrorCode::invalid_option_input,
                                   "an option needs a strike within (0, 1e19], a time to expiry within [0, 100] "
-                                  "years and a size within +-1e19");
+                                  "years, a size within +-1e19 and a volatility of 0 or within [1e-4, 10]");
             }
         }
         return {};
     }
 
     Valuation valuation(double forward, const OptionHolding& o) const noexcept {
-        return Valuation{surface_.volatility(o.strike, o.time_years), std::sqrt(o.time_years),
+        const double volatility = o.volatility > 0 ? o.volatility : surface_.volatility(o.strike, o.time_years);
+        return Valuation{volatility, std::sqrt(o.time_years),
                          std::log(forward / o.strike), std::exp(-config_.rate * o.time_years)};
     }
 

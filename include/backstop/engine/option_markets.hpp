@@ -1,0 +1,225 @@
+// Option series as markets (market.hpp's OptionTerms; docs/options.md, "Options in the engine"):
+// their marks from the underlying's, and the portfolio requirement of an account that holds them.
+//
+// A series' mark is Black-76 (rate 0: the forward is the perpetual's mark) at the series'
+// volatility and the time left, rounded to the nearest price unit; from expiry on, the payoff at
+// the underlying's mark, exact in integers and fixed. An account holding live options of an
+// underlying is margined on that underlying by the portfolio requirement: its perpetual and its
+// options revalued together under the underlying's scenario grid (portfolio_margin.hpp), in
+// place of their tiers; converted to quote atoms once, with its rounding slack, rounded up.
+#pragma once
+
+#include "backstop/core/config.hpp"
+#include "backstop/engine/engine_view.hpp"
+#include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/margin_math.hpp"
+#include "backstop/engine/market.hpp"
+#include "backstop/engine/options/black76.hpp"
+#include "backstop/engine/options/portfolio_margin.hpp"
+#include "backstop/money/rate.hpp"
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <utility>
+#include <vector>
+
+namespace backstop {
+namespace detail {
+
+inline constexpr double option_ms_per_year = 365.0 * 86'400'000.0;
+
+inline double option_years(const OptionTerms& terms, std::int64_t now_ms) {
+    const double ms = static_cast<double>(terms.expiry_ms) - static_cast<double>(now_ms);
+    return ms > 0 ? ms / option_ms_per_year : 0.0;
+}
+
+// max(F - K, 0) for a call, max(K - F, 0) for a put: both are int64 and not negative, so their
+// difference cannot overflow.
+inline std::int64_t option_payoff(const OptionTerms& terms, std::int64_t forward) {
+    const std::int64_t intrinsic = terms.kind == OptionKind::call ? forward - terms.strike : terms.strike - forward;
+    return intrinsic > 0 ? intrinsic : 0;
+}
+
+// The series' mark at the underlying's mark `forward` and `now_ms` (a volatility set).
+inline std::int64_t option_mark_at(const MarketState& option, std::int64_t forward, std::int64_t now_ms) {
+    const OptionTerms& terms = option.config.option;
+    if (now_ms >= terms.expiry_ms) return option_payoff(terms, forward);
+    const Black76Input in{static_cast<double>(forward), static_cast<double>(terms.strike), option.option_volatility,
+                          option_years(terms, now_ms), 0.0};
+    const double value = black76_price_unchecked(terms.kind, in);
+    // A call is worth at most F, a put at most K (int64 both): the rounded value stays within.
+    const std::int64_t cap = terms.kind == OptionKind::call ? forward : terms.strike;
+    if (!(value < static_cast<double>(cap)) || !(value < 0x1p62)) return cap;
+    return static_cast<std::int64_t>(std::nearbyint(value > 0 ? value : 0.0));
+}
+
+// An account's position as account_metrics sums it (after a plan's overrides).
+struct HeldPosition {
+    std::uint16_t market;
+    std::int64_t size;
+    std::int64_t cost;
+    int128 funding_owed;
+};
+
+// Whether `held[k]` is margined by its underlying's portfolio requirement instead of its tiers:
+// every option, and a perpetual of which the account holds a live option.
+inline bool in_portfolio(const std::vector<MarketState>& markets, const HeldPosition* held, std::size_t count,
+                         std::size_t k) {
+    const MarketState& state = markets[held[k].market];
+    if (state.is_option()) return true;
+    if (!state.lists_options()) return false;
+    for (std::size_t j = 0; j < count; ++j) {
+        const MarketState& other = markets[held[j].market];
+        if (other.is_option() && !other.option_expired && other.config.option.underlying == held[k].market) return true;
+    }
+    return false;
+}
+
+// A requirement no equity meets: an underlying without a mark or a model, or a book outside the
+// model's domain (an expiry more than 100 years away), blocks new risk and reads as liquidatable.
+inline constexpr int128 portfolio_requirement_unavailable = int128(std::numeric_limits<std::int64_t>::max()) / 8;
+
+// The portfolio requirements (initial, maintenance; quote atoms) of every underlying of which
+// the account holds a live option, added to `initial` and `maintenance`.
+template <class LedgerType>
+void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosition* held, std::size_t count,
+                                int128& initial, int128& maintenance) {
+    for (std::size_t k = 0; k < count; ++k) {
+        const MarketState& option = v.markets[held[k].market];
+        if (!option.is_option() || option.option_expired) continue;
+        const std::uint16_t underlying = option.config.option.underlying;
+        bool seen = false;  // each underlying once: at its first live option
+        for (std::size_t j = 0; j < k; ++j) {
+            const MarketState& earlier = v.markets[held[j].market];
+            seen = seen || (earlier.is_option() && !earlier.option_expired && earlier.config.option.underlying == underlying);
+        }
+        if (seen) continue;
+        const MarketState& base = v.markets[underlying];
+        std::array<OptionHolding, positions_per_account_max> holdings{};
+        std::size_t n = 0;
+        double perpetual = 0;
+        for (std::size_t j = 0; j < count; ++j) {
+            const MarketState& state = v.markets[held[j].market];
+            if (held[j].market == underlying) perpetual = static_cast<double>(held[j].size);
+            if (!state.is_option() || state.option_expired || state.config.option.underlying != underlying) continue;
+            holdings[n++] = OptionHolding{state.config.option.kind, static_cast<double>(state.config.option.strike),
+                                          option_years(state.config.option, v.now_ms), static_cast<double>(held[j].size),
+                                          state.option_volatility};
+        }
+        const std::optional<PortfolioMargin>* model = v.option_models ? &v.option_models[underlying] : nullptr;
+        int128 need = portfolio_requirement_unavailable;
+        if (base.has_mark && model && model->has_value()) {
+            const Result<PortfolioRequirement> r = (*model)->requirement(
+                OptionPortfolio{static_cast<double>(base.mark), perpetual, Span<const OptionHolding>(holdings.data(), n)});
+            if (r) {
+                const Result<std::int64_t> atoms =
+                    requirement_atoms(*r, 1.0 / static_cast<double>(base.notional_divisor));
+                if (atoms && *atoms < portfolio_requirement_unavailable) need = *atoms;
+            }
+        }
+        maintenance += need;
+        // Initial: the underlying's tier-0 initial over maintenance, rounded up.
+        const MarginTier& tier = base.config.tiers[0];
+        initial += ceil_div(need * tier.initial.count(), tier.maintenance.count());
+    }
+}
+
+// A series' mark may be 0 (worthless) but a maximal position's value must fit as a perpetual's.
+inline Result<void> check_option_mark(const MarketState& option, std::int64_t mark) {
+    const int128 value_max = int128(option.config.position_max) * mark / option.notional_divisor;
+    if (mark < 0 || value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+        return make_error(ErrorCode::price_out_of_range, "an option's mark too large for its position limit");
+    }
+    return {};
+}
+
+// A new series must name an existing perpetual that lists options, in the same base asset and
+// units (its sizes and prices are the underlying's).
+inline Result<void> check_option_series(const std::vector<MarketState>& markets, const MarketState& series) {
+    if (!series.is_option()) return {};
+    const std::uint16_t underlying = series.config.option.underlying;
+    if (underlying >= markets.size() || markets[underlying].is_option() || !markets[underlying].lists_options()) {
+        return make_error(ErrorCode::invalid_market_config, "an option's underlying must be a market that lists options");
+    }
+    const MarketState& base = markets[underlying];
+    if (base.base_decimals != series.base_decimals || base.price_decimals != series.price_decimals ||
+        (!series.base_symbol.empty() && base.base_symbol != series.base_symbol)) {
+        return make_error(ErrorCode::invalid_market_config, "an option trades its underlying's base asset and units");
+    }
+    return {};
+}
+
+// The marks of `underlying`'s live option series (a volatility set) at its mark `forward` and
+// `now_ms`, planned before a mark update commits: each checked against its market's limits.
+// `marks[m]` is -1 for a market whose mark does not change.
+inline Result<void> plan_option_marks(const std::vector<MarketState>& markets, std::size_t underlying, std::int64_t forward,
+                                      std::int64_t now_ms, std::vector<std::int64_t>& marks) {
+    for (std::size_t m = 0; m < markets.size(); ++m) {
+        const MarketState& option = markets[m];
+        marks[m] = -1;
+        if (!option.is_option() || option.config.option.underlying != underlying || option.option_expired ||
+            option.option_volatility == 0) {
+            continue;
+        }
+        marks[m] = option_mark_at(option, forward, now_ms);
+        if (Result<void> ok = check_option_mark(option, marks[m]); !ok) return ok;
+    }
+    return {};
+}
+
+// A new volatility for the series `market`: checked, and the mark it gives (planned, not applied).
+inline Result<std::int64_t> plan_option_volatility(const std::vector<MarketState>& markets, std::size_t market,
+                                                   Ppm volatility, std::int64_t now_ms) {
+    const MarketState& option = markets[market];
+    if (!option.is_option()) return make_error(ErrorCode::invalid_argument, "not an option series");
+    const MarketState& base = markets[option.config.option.underlying];
+    if (!base.has_mark) return make_error(ErrorCode::no_mark, "the underlying has no mark yet");
+    if (option.option_expired) return make_error(ErrorCode::invalid_argument, "the series has expired");
+    if (volatility < Ppm{100} || volatility > Ppm{10'000'000} || option_years(option.config.option, now_ms) > option_years_max) {
+        return make_error(ErrorCode::invalid_option_input, "a volatility within [0.01%, 1000%], an expiry within 100 years");
+    }
+    MarketState planned = option;
+    planned.option_volatility = volatility.to_double();
+    const std::int64_t mark = option_mark_at(planned, base.mark, now_ms);
+    if (Result<void> ok = check_option_mark(option, mark); !ok) return ok.error();
+    return mark;
+}
+
+// Sets a series' planned mark, observed at `at_ms`; from expiry on it is fixed.
+inline void apply_option_mark(MarketState& option, std::int64_t mark, std::int64_t at_ms, std::int64_t now_ms) {
+    option.mark = mark;
+    option.has_mark = true;
+    option.mark_per_atom = static_cast<double>(mark) / static_cast<double>(option.notional_divisor);
+    option.mark_time_ms = at_ms;
+    option.option_expired = now_ms >= option.config.option.expiry_ms;
+}
+
+// Commits plan_option_marks' marks, observed at `at_ms` (the engine's time from then on).
+inline void apply_option_marks(std::vector<MarketState>& markets, const std::vector<std::int64_t>& marks,
+                               std::int64_t at_ms) {
+    for (std::size_t m = 0; m < markets.size(); ++m) {
+        if (marks[m] >= 0) apply_option_mark(markets[m], marks[m], at_ms, at_ms);
+    }
+}
+
+// A portfolio model for an underlying that lists options: SPAN's sixteen on its ranges.
+inline std::optional<PortfolioMargin> make_option_model(const OptionMarginTerms& terms) {
+    if (terms.price_scan_range.count() == 0) return std::nullopt;
+    Result<ScenarioGrid> grid = ScenarioGrid::span_style(terms.price_scan_range.to_double(),
+                                                         terms.volatility_scan_range.to_double());
+    Result<VolatilitySurface> placeholder = VolatilitySurface::flat(1.0);  // every holding brings its own
+    if (!grid || !placeholder) return std::nullopt;
+    Result<PortfolioMargin> model =
+        PortfolioMargin::create(*grid, std::move(*placeholder),
+                                PortfolioMarginConfig{terms.short_option_minimum.to_double(),
+                                                      terms.volatility_floor.to_double(), 0.0});
+    if (!model) return std::nullopt;
+    return std::move(*model);
+}
+
+}  // namespace detail
+}  // namespace backstop

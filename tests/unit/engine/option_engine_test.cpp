@@ -1,0 +1,367 @@
+// Options in the engine (issue 18): an option series is a market whose mark the engine computes
+// (Black-76 on the underlying's mark at the series' volatility; the payoff from expiry on); an
+// account holding live options is margined on that underlying by the portfolio requirement of its
+// perpetual and options together; a liquidation of it closes everything; money is conserved
+// after every step, and a refused operation changes nothing.
+#include "unit/engine/engine_world.hpp"
+
+#include <backstop/engine/engine_journal.hpp>
+#include <backstop/engine/options/black76.hpp>
+#include <backstop/engine/options/portfolio_margin.hpp>
+#include <backstop/fund/socialized_loss/pro_rata_haircut.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "support/option_draws.hpp"
+
+#include <cmath>
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace test_engine_option_engine_test {
+using namespace backstop;
+using namespace backstop::testing;
+using Haircut = socialized_loss::ProRataHaircut<USDC>;
+
+constexpr std::int64_t day_ms = 86'400'000;
+
+// BTC-PERP listing options: SPAN's sixteen on an 8% range and ten volatility points, a 1%
+// short-option minimum; the perpetual's own tiers are dYdX's 5% / 3%.
+MarketConfig perpetual_with_options() {
+    MarketConfig config = test_market();
+    config.option_margin.price_scan_range = Ppm{80'000};
+    config.option_margin.volatility_scan_range = Ppm{100'000};
+    config.option_margin.short_option_minimum = Ppm{10'000};
+    config.taker_fee = Ppm{0};
+    config.maker_fee = Ppm{0};
+    return config;
+}
+
+MarketConfig option_series(OptionKind kind, const char* strike, std::int64_t expiry_ms) {
+    MarketConfig config = test_market();
+    config.option.is_option = true;
+    config.option.kind = kind;
+    config.option.underlying = 0;
+    config.option.strike = price(strike).raw();
+    config.option.expiry_ms = expiry_ms;
+    config.liquidator_discount = Ppm{20'000};  // the liquidator takes over at the model price -/+ 2%
+    config.tick_size = 10'000;                 // premiums to the cent
+    config.taker_fee = Ppm{0};                 // (no fees: the arithmetic below is the premiums')
+    config.maker_fee = Ppm{0};
+    return config;
+}
+
+// The same portfolio model the engine builds for the perpetual above.
+PortfolioMargin reference_model() {
+    return PortfolioMargin::create(ScenarioGrid::span_style(0.08, 0.10).value(), VolatilitySurface::flat(1.0).value(),
+                                   PortfolioMarginConfig{0.01, 0.01, 0.0})
+        .value();
+}
+
+struct OptionWorld : EngineWorld<Haircut> {
+    MarketId call;
+    std::int64_t expiry_ms = 1'000 + 30 * day_ms;
+
+    OptionWorld() : EngineWorld<Haircut>(Haircut{}, EngineLimits{64, 8, 8}, perpetual_with_options()) {
+        call = engine.add_market<BTC>(option_series(OptionKind::call, "66000", expiry_ms)).value();
+        mark("60000");
+        engine.set_option_volatility(call, Ppm{500'000}).value();
+    }
+    void trade_option(AccountId buyer, AccountId seller, const char* size, const char* premium) {
+        engine.trade(call, buyer, seller, btc(size), price(premium)).value();
+    }
+    // Every market's sizes sum to zero, and pnl_pool + every cost = -uncovered.
+    void check_all_markets() const {
+        CHECK(engine.ledger().audit().balanced());
+        detail::int128 cost_sum = 0;
+        for (std::uint32_t m = 0; m < engine.market_count(); ++m) {
+            detail::int128 size_sum = 0;
+            for (std::uint32_t a = 0; a < engine.ledger().account_count(); ++a) {
+                const auto view = engine.position(AccountId{a}, MarketId{m});
+                size_sum += view.size;
+                cost_sum += view.cost;
+            }
+            CHECK(size_sum == 0);
+        }
+        const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
+        CHECK(pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) == 0);
+    }
+    double years_left() const { return static_cast<double>(expiry_ms - now_ms) / (365.0 * day_ms); }
+};
+
+TEST_CASE("an option series is a market whose mark is Black-76 on its underlying's", "[options][engine]") {
+    OptionWorld w;
+    // F = 60,000, K = 66,000, vol 50%, 29.99 days: the premium, rounded to the micro-USDC.
+    const double model = black76_price(OptionKind::call, Black76Input{60'000e6, 66'000e6, 0.5, w.years_left(), 0.0}).value();
+    CHECK(static_cast<double>(w.engine.mark(w.call)) == std::nearbyint(model));
+    CHECK(w.engine.mark(w.call) > 1'000'000'000);  // about 1,300 USDC
+    // The underlying moves: the series follows.
+    w.mark("63000");
+    const double moved = black76_price(OptionKind::call, Black76Input{63'000e6, 66'000e6, 0.5, w.years_left(), 0.0}).value();
+    CHECK(static_cast<double>(w.engine.mark(w.call)) == std::nearbyint(moved));
+
+    // What the engine refuses, changing nothing.
+    const std::uint64_t before = w.engine.digest();
+    CHECK(w.engine.set_mark(w.call, price("1000"), Timestamp{w.now_ms + 1}).error().code == ErrorCode::invalid_argument);
+    CHECK(w.engine.update_funding(w.call, FundingDelta(1)).error().code == ErrorCode::invalid_argument);
+    CHECK(w.engine.set_option_volatility(w.market, Ppm{500'000}).error().code == ErrorCode::invalid_argument);
+    CHECK(w.engine.set_option_volatility(w.call, Ppm{50}).error().code == ErrorCode::invalid_option_input);
+    CHECK(w.engine.set_option_volatility(w.call, Ppm{20'000'000}).error().code == ErrorCode::invalid_option_input);
+    MarketConfig orphan = option_series(OptionKind::put, "50000", w.expiry_ms);
+    orphan.option.underlying = 7;  // no such market
+    CHECK(w.engine.add_market<BTC>(orphan).error().code == ErrorCode::invalid_market_config);
+    orphan.option.underlying = static_cast<std::uint16_t>(w.call.value);  // an option cannot underlie one
+    CHECK(w.engine.add_market<BTC>(orphan).error().code == ErrorCode::invalid_market_config);
+    MarketConfig no_strike = option_series(OptionKind::put, "50000", w.expiry_ms);
+    no_strike.option.strike = 0;
+    CHECK(w.engine.add_market<BTC>(no_strike).error().code == ErrorCode::invalid_market_config);
+    CHECK(w.engine.add_market<assets::ETH>(option_series(OptionKind::put, "50000", w.expiry_ms)).error().code ==
+          ErrorCode::invalid_market_config);
+    CHECK(w.engine.digest() == before);
+}
+
+TEST_CASE("a covered call is margined by its portfolio requirement, below its legs apart", "[options][portfolio_margin][engine]") {
+    OptionWorld w;
+    const AccountId writer = w.account("10000");
+    const AccountId perp_short = w.account("100000");
+    const AccountId buyer = w.account("100000");
+    w.trade(writer, perp_short, "1", "60000");     // long 1 BTC of the perpetual
+    w.trade_option(buyer, writer, "1", "1300");    // writes one 66,000 call for 1,300 USDC
+    w.check_all_markets();
+    // As a perpetual's entry price, the premium is the positions' cost until they close: the
+    // writer's equity counts the 1,300 received less the call's value at its mark.
+    CHECK(w.engine.collateral(writer) == usdc("10000"));
+    CHECK(w.summary(writer).equity.atoms() == 10'000'000'000 + 1'300'000'000 - w.engine.mark(w.call));
+
+    // The writer's maintenance is the portfolio requirement of (perpetual +1, call -1), in atoms.
+    const OptionHolding call[] = {{OptionKind::call, 66'000e6, w.years_left(), -1e8, 0.5}};
+    const PortfolioRequirement r = reference_model().requirement(OptionPortfolio{60'000e6, 1e8, call}).value();
+    const std::int64_t expected = requirement_atoms(r, 1e-8).value();
+    const AccountSummary<USDC> s = w.summary(writer);
+    CHECK(s.maintenance_requirement.atoms() == expected);
+    // Initial: times the perpetual's 5% / 3%, rounded up.
+    CHECK(s.initial_requirement.atoms() == (expected * 5 + 2) / 3);
+    // Below the perpetual's own maintenance plus the call's worst loss alone.
+    const double apart = reference_model().per_position_requirement(OptionPortfolio{60'000e6, 1e8, call}).value() * 1e-8;
+    CHECK(static_cast<double>(expected) < apart * 1e6);
+    // The buyer holds a long call only: its requirement is the call's worst loss (at most its value).
+    CHECK(w.summary(buyer).maintenance_requirement.atoms() <= w.engine.mark(w.call));
+}
+
+TEST_CASE("an option book falls below maintenance and is liquidated whole, money conserved at every step",
+          "[options][engine]") {
+    OptionWorld w;
+    const AccountId writer = w.account("4500");
+    const AccountId perp_short = w.account("100000");
+    const AccountId buyer = w.account("100000");
+    const AccountId liquidator = w.account("1000000");
+    w.engine.fund_deposit(usdc("100000")).value();
+    w.trade(writer, perp_short, "0.5", "60000");
+    w.trade_option(buyer, writer, "0.5", "1300");
+    w.check_all_markets();
+    CHECK(!w.engine.is_liquidatable(writer));
+    // A 12% fall: the perpetual loses 3,600, the short call gains little back.
+    w.mark("52800");
+    w.check_all_markets();
+    REQUIRE(w.engine.is_liquidatable(writer));
+    AccountId found[4];
+    CHECK(w.engine.liquidatable_accounts(Span<AccountId>(found, 4)).size() == 1);
+    const auto report = w.engine.liquidate(writer, liquidator).value();
+    CHECK(report.full);
+    w.check_all_markets();
+    CHECK(w.engine.position(writer, w.market).size == 0);
+    CHECK(w.engine.position(writer, w.call).size == 0);
+    CHECK(w.engine.position(liquidator, w.call).size == -50'000'000);  // the short call taken over
+    CHECK(w.engine.position(liquidator, w.market).size == 50'000'000);
+    CHECK(!w.engine.is_liquidatable(liquidator));
+}
+
+TEST_CASE("at expiry a series' mark is the payoff, exact and fixed", "[options][engine]") {
+    OptionWorld w;
+    const AccountId writer = w.account("100000");
+    const AccountId buyer = w.account("100000");
+    w.trade_option(buyer, writer, "2", "1300");
+    w.now_ms = w.expiry_ms - 2'000;
+    w.mark("70000");
+    CHECK(w.engine.mark(w.call) == 4'000'000'000);  // a second before expiry: its payoff to the micro-USDC
+    w.now_ms = w.expiry_ms - 1'000;                // mark() adds a second: exactly at expiry
+    w.mark("70000.5");
+    CHECK(w.engine.mark(w.call) == price("4000.5").raw());  // 70,000.5 - 66,000, exact
+    w.now_ms += 120'000;  // past the staleness limit: the payoff, fixed, does not age
+    w.mark("50000");
+    CHECK(w.engine.mark(w.call) == price("4000.5").raw());  // fixed from expiry on
+    CHECK(w.engine.set_option_volatility(w.call, Ppm{400'000}).error().code == ErrorCode::invalid_argument);
+    // Expired, the positions are plain obligations at the payoff: no portfolio requirement, no
+    // tiers; the writer's equity carries the 8,001 USDC it owes.
+    CHECK(w.summary(writer).maintenance_requirement.atoms() == 0);
+    CHECK(w.summary(writer).equity == usdc("100000") + usdc("2600") - usdc("8001"));
+    // They close against each other at the payoff: the premium and the payoff are realised.
+    w.trade_option(writer, buyer, "2", "4000.5");
+    w.check_all_markets();
+    CHECK(w.engine.collateral(buyer) == usdc("100000") - usdc("2600") + usdc("8001"));
+    CHECK(w.engine.collateral(writer) == usdc("100000") + usdc("2600") - usdc("8001"));
+}
+
+TEST_CASE("a journal of option commands replays to the same engine", "[options][engine][journal]") {
+    using Journal = BasicVectorJournal<EngineCommand>;
+    using Engine = MarginEngine<EngineFund<Haircut>, NullJournal, Journal>;
+    Engine engine = Engine::create(EngineLimits{16, 8, 4}, {}, {}, Haircut{}, NullJournal{}, Journal{}).value();
+    const MarketId perp = engine.add_market<BTC>(perpetual_with_options()).value();
+    const MarketId put = engine.add_market<BTC>(option_series(OptionKind::put, "58000", 10 * day_ms)).value();
+    const AccountId a = engine.open_account().value();
+    const AccountId b = engine.open_account().value();
+    engine.deposit(a, usdc("50000")).value();
+    engine.deposit(b, usdc("50000")).value();
+    engine.set_mark(perp, price("60000"), Timestamp{1'000}).value();
+    engine.set_option_volatility(put, Ppm{650'000}).value();
+    engine.trade(put, a, b, btc("1.5"), price("1500")).value();
+    engine.set_mark(perp, price("57000"), Timestamp{2'000}).value();
+    engine.set_option_volatility(put, Ppm{800'000}).value();
+
+    Engine replayed = Engine::create(EngineLimits{16, 8, 4}, {}, {}, Haircut{}, NullJournal{}, Journal{}).value();
+    REQUIRE(replay_commands(engine.command_journal().entries(), engine.command_seal(), replayed).has_value());
+    CHECK(replayed.digest() == engine.digest());
+    CHECK(replayed.mark(put) == engine.mark(put));
+}
+
+// Random option books in the engine: one perpetual listing a call and a put of two expiries,
+// ten accounts trading the perpetual and the series at prices near their marks, the underlying
+// walking (gaps of up to 15%), volatilities changing, time passing the first expiry, and sweeps
+// liquidating what the scan finds. After every operation: money conserved, every market
+// zero-sum, pnl_pool + costs = -uncovered; every account's maintenance equal to the portfolio
+// requirement recomputed here from its positions (a reference grouping of its own); the scan
+// equal to is_liquidatable; a liquidated option book left empty; a refused operation changing
+// nothing.
+TEST_CASE("random option books keep every promise after every operation", "[options][engine][portfolio_margin]") {
+    const int operations = GENERATE(0, 1, 2);  // three worlds
+    testing::OptionDraws d{static_cast<std::uint64_t>(1000 + operations)};
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{32, 6, 8}, perpetual_with_options());
+    w.engine.fund_deposit(usdc("200000")).value();
+    const std::int64_t near = 1'000 + 5 * day_ms, far = 1'000 + 40 * day_ms;
+    const std::array<MarketId, 4> series = {
+        w.engine.add_market<BTC>(option_series(OptionKind::call, "63000", near)).value(),
+        w.engine.add_market<BTC>(option_series(OptionKind::put, "57000", near)).value(),
+        w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", far)).value(),
+        w.engine.add_market<BTC>(option_series(OptionKind::put, "60000", far)).value()};
+    std::int64_t forward = 60'000'000'000;
+    w.now_ms += 1'000;
+    w.engine.set_mark(w.market, BtcPrice::from_raw(forward), Timestamp{w.now_ms}).value();
+    for (MarketId m : series) w.engine.set_option_volatility(m, Ppm{600'000}).value();
+    std::vector<AccountId> accounts;
+    for (int i = 0; i < 10; ++i) accounts.push_back(w.account(i < 2 ? "2000000" : "20000"));
+    const AccountId keeper = w.account("5000000");
+    const PortfolioMargin reference = reference_model();
+
+    auto check_world = [&]() {
+        CHECK(w.engine.ledger().audit().balanced());
+        detail::int128 cost_sum = 0;
+        for (std::uint32_t m = 0; m < w.engine.market_count(); ++m) {
+            detail::int128 size_sum = 0;
+            for (std::uint32_t a = 0; a < w.engine.ledger().account_count(); ++a) {
+                size_sum += w.engine.position(AccountId{a}, MarketId{m}).size;
+                cost_sum += w.engine.position(AccountId{a}, MarketId{m}).cost;
+            }
+            REQUIRE(size_sum == 0);
+        }
+        REQUIRE(w.engine.ledger().balance_of(Place::pnl_pool()).atoms() + cost_sum +
+                    static_cast<detail::int128>(w.engine.uncovered_total().atoms()) ==
+                0);
+        // The reference requirement: the perpetual and the live series of each account.
+        for (std::uint32_t a = 0; a < w.engine.ledger().account_count(); ++a) {
+            std::array<OptionHolding, 4> held{};
+            std::size_t n = 0;
+            for (MarketId m : series) {
+                const auto p = w.engine.position(AccountId{a}, m);
+                const detail::MarketState& state = w.engine.view().markets[m.value];
+                if (p.size == 0 || state.option_expired) continue;
+                held[n++] = OptionHolding{state.config.option.kind, static_cast<double>(state.config.option.strike),
+                                          static_cast<double>(state.config.option.expiry_ms - w.now_ms) / (365.0 * day_ms),
+                                          static_cast<double>(p.size), state.option_volatility};
+            }
+            const auto perp = w.engine.position(AccountId{a}, w.market);
+            std::int64_t expected = 0;
+            if (n > 0) {
+                const PortfolioRequirement r =
+                    reference
+                        .requirement(OptionPortfolio{static_cast<double>(w.engine.mark(w.market)),
+                                                     static_cast<double>(perp.size), Span<const OptionHolding>(held.data(), n)})
+                        .value();
+                expected = requirement_atoms(r, 1e-8).value();
+            } else if (perp.size != 0) {
+                expected = w.engine.summary(AccountId{a}).value().maintenance_requirement.atoms();  // tiers: engine_world's tests
+            }
+            INFO("account " << a);
+            REQUIRE(w.summary(AccountId{a}).maintenance_requirement.atoms() == expected);
+        }
+        std::array<AccountId, 64> found{};
+        const Span<AccountId> listed = w.engine.liquidatable_accounts(Span<AccountId>(found.data(), found.size()));
+        std::size_t k = 0;
+        for (std::uint32_t a = 0; a < w.engine.ledger().account_count(); ++a) {
+            if (w.engine.is_liquidatable(AccountId{a})) REQUIRE((k < listed.size() && listed[k++].value == a));
+        }
+        REQUIRE(k == listed.size());
+    };
+
+    int liquidated = 0, option_trades = 0, refused = 0;
+    for (int step = 0; step < 1500; ++step) {
+        const double u = d.uniform(0, 1);
+        const AccountId a = accounts[d.next() % accounts.size()];
+        const AccountId b = accounts[d.next() % accounts.size()];
+        const std::uint64_t digest = w.engine.digest();
+        if (u < 0.45) {  // a trade, on the perpetual or a series, near the mark, on the tick
+            const bool option = d.uniform(0, 1) < 0.7;
+            const MarketId m = option ? series[d.next() % series.size()] : w.market;
+            const std::int64_t tick = option ? 10'000 : 1'000'000;
+            const std::int64_t mark = w.engine.mark(m);
+            const std::int64_t price = std::max<std::int64_t>(tick, (static_cast<std::int64_t>(
+                static_cast<double>(mark) * d.uniform(0.97, 1.03)) / tick) * tick);
+            const std::int64_t size = static_cast<std::int64_t>(1 + d.next() % 20) * 10'000'000;  // 0.1 to 2 BTC
+            const auto r = w.engine.trade(m, a, b, Btc(size), BtcPrice::from_raw(price));
+            if (r) option_trades += option ? 1 : 0;
+            if (!r) {
+                ++refused;
+                REQUIRE(w.engine.digest() == digest);
+            }
+        } else if (u < 0.75) {  // the underlying moves, sometimes by a gap
+            const double move = d.uniform(0, 1) < 0.1 ? d.uniform(-0.15, 0.15) : d.uniform(-0.02, 0.02);
+            forward = std::max<std::int64_t>(1'000'000'000, (static_cast<std::int64_t>(static_cast<double>(forward) * (1 + move)) / 1'000'000) * 1'000'000);
+            w.now_ms += static_cast<std::int64_t>(d.next() % (2 * 3'600'000));  // up to two hours
+            w.engine.set_mark(w.market, BtcPrice::from_raw(forward), Timestamp{w.now_ms}).value();
+        } else if (u < 0.82) {  // a new volatility, or a refused one
+            const MarketId m = series[d.next() % series.size()];
+            const bool bad = d.uniform(0, 1) < 0.2;
+            const auto r = w.engine.set_option_volatility(m, Ppm{bad ? 50 : 300'000 + static_cast<std::int64_t>(d.next() % 900'000)});
+            if (!r) {
+                ++refused;
+                REQUIRE(w.engine.digest() == digest);
+            }
+        } else {  // a sweep: the keeper liquidates what the scan finds
+            std::array<AccountId, 64> found{};
+            for (AccountId victim : w.engine.liquidatable_accounts(Span<AccountId>(found.data(), found.size()))) {
+                if (victim == keeper) continue;
+                const auto report = w.engine.liquidate(victim, keeper);
+                if (!report) {
+                    ++refused;
+                    continue;
+                }
+                ++liquidated;
+                bool had_options = false;
+                for (std::size_t c = 0; c < report->closed_count; ++c) {
+                    had_options = had_options || w.engine.view().markets[report->closed[c].market.value].is_option();
+                }
+                if (had_options) {
+                    CHECK(report->full);
+                    for (MarketId m : series) CHECK(w.engine.position(victim, m).size == 0);
+                }
+            }
+        }
+        check_world();
+    }
+    CHECK(option_trades > 100);
+    CHECK(liquidated > 0);
+    WARN("world " << operations << ": " << option_trades << " option trades, " << liquidated << " liquidations, "
+                  << refused << " refusals; first expiry " << (w.now_ms > near ? "passed" : "not reached"));
+}
+
+}  // namespace test_engine_option_engine_test
