@@ -25,9 +25,9 @@ struct EngineView {
     const std::vector<MarketState>& markets;
     const PositionBook& book;
     std::int64_t now_ms;
-    // Per market, the portfolio model of a market that lists options (option_markets.hpp); null
-    // in a view of an engine without options.
-    const std::optional<PortfolioMargin>* option_models = nullptr;
+    // Per market, the portfolio model of a market that lists options (option_markets.hpp). No
+    // default: a view built without it would read every option holder as unmargined.
+    const std::optional<PortfolioMargin>* option_models;
 
     std::int64_t collateral(AccountId account) const { return ledger.balance_of(Place::collateral(account)).atoms(); }
     const MarketState& market_of_slot(std::size_t i) const { return markets[book.market[i]]; }

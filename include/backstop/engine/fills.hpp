@@ -144,11 +144,15 @@ Result<void> check_fill_margin(const EngineView<LedgerType>& v, const FillPlan& 
     if (int128(v.collateral(plan.account)) + plan.collateral_change < fee) {
         return make_error(ErrorCode::insufficient_collateral, "realised loss and fee exceed collateral");
     }
-    if (plan.reduces) return {};
+    // A fill that only reduces a position lowers a perpetual account's requirement; with live
+    // options it may raise it (closing a hedge): there it must not raise maintenance.
+    const bool options = holds_live_option(v, plan.account);
+    if (plan.reduces && !options) return {};
     if (Result<void> ok = v.check_marks_fresh(plan.account, plan.market); !ok) return ok;
     const SlotOverride o{plan.market, plan.size_after, plan.cost_after};
     const Metrics after =
         account_metrics(v, plan.account, Span<const SlotOverride>(&o, 1), int128(plan.collateral_change) - fee);
+    if (plan.reduces && after.maintenance <= account_metrics(v, plan.account, {}, 0).maintenance) return {};
     if (after.equity < after.initial) return make_error(ErrorCode::insufficient_margin, "fill would breach initial margin");
     return {};
 }

@@ -178,7 +178,7 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
     // which closing part of one position does not bound (tiers do).
     for (std::uint32_t s = 0; s < book.per_account && !full; ++s) {
         const std::uint16_t market = book.market[book.index(account.value, s)];
-        full = market != PositionBook::empty && v.markets[market].is_option();
+        full = market != PositionBook::empty && v.markets[market].is_option() && !v.markets[market].option_expired;
     }
     if (!full) {
         // Least penalty per unit of relief first; ties in slot order (stable).

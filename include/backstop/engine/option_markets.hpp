@@ -67,6 +67,7 @@ struct HeldPosition {
 
 // Whether `held[k]` is margined by its underlying's portfolio requirement instead of its tiers:
 // every option, and a perpetual of which the account holds a live option.
+// (A held entry of size 0, an override that closes a position, counts as nothing.)
 inline bool in_portfolio(const std::vector<MarketState>& markets, const HeldPosition* held, std::size_t count,
                          std::size_t k) {
     const MarketState& state = markets[held[k].market];
@@ -74,14 +75,31 @@ inline bool in_portfolio(const std::vector<MarketState>& markets, const HeldPosi
     if (!state.lists_options()) return false;
     for (std::size_t j = 0; j < count; ++j) {
         const MarketState& other = markets[held[j].market];
-        if (other.is_option() && !other.option_expired && other.config.option.underlying == held[k].market) return true;
+        if (held[j].size != 0 && other.is_option() && !other.option_expired &&
+            other.config.option.underlying == held[k].market) {
+            return true;
+        }
     }
     return false;
 }
 
-// A requirement no equity meets: an underlying without a mark or a model, or a book outside the
-// model's domain (an expiry more than 100 years away), blocks new risk and reads as liquidatable.
-inline constexpr int128 portfolio_requirement_unavailable = int128(std::numeric_limits<std::int64_t>::max()) / 8;
+// Whether the account holds a live option (its margin is then a portfolio's, in which closing a
+// position, a hedge, can raise the requirement).
+template <class LedgerType>
+bool holds_live_option(const EngineView<LedgerType>& v, AccountId account) {
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        const std::size_t i = v.book.index(account.value, s);
+        const std::uint16_t market = v.book.market[i];
+        if (market == PositionBook::empty || v.book.size[i] == 0) continue;
+        if (v.markets[market].is_option() && !v.markets[market].option_expired) return true;
+    }
+    return false;
+}
+
+// A requirement no equity meets (equity is within a few times 2^64 atoms): an underlying without
+// a mark or a model, or a book outside the model's domain (an expiry more than 100 years away),
+// blocks new risk and reads as liquidatable.
+inline constexpr int128 portfolio_requirement_unavailable = int128(1) << 100;
 
 // The portfolio requirements (initial, maintenance; quote atoms) of every underlying of which
 // the account holds a live option, added to `initial` and `maintenance`.
@@ -90,22 +108,26 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
                                 int128& initial, int128& maintenance) {
     for (std::size_t k = 0; k < count; ++k) {
         const MarketState& option = v.markets[held[k].market];
-        if (!option.is_option() || option.option_expired) continue;
+        if (held[k].size == 0 || !option.is_option() || option.option_expired) continue;
         const std::uint16_t underlying = option.config.option.underlying;
         bool seen = false;  // each underlying once: at its first live option
         for (std::size_t j = 0; j < k; ++j) {
             const MarketState& earlier = v.markets[held[j].market];
-            seen = seen || (earlier.is_option() && !earlier.option_expired && earlier.config.option.underlying == underlying);
+            seen = seen || (held[j].size != 0 && earlier.is_option() && !earlier.option_expired &&
+                            earlier.config.option.underlying == underlying);
         }
         if (seen) continue;
         const MarketState& base = v.markets[underlying];
-        std::array<OptionHolding, positions_per_account_max> holdings{};
+        std::array<OptionHolding, 2 * positions_per_account_max> holdings{};
         std::size_t n = 0;
-        double perpetual = 0;
-        for (std::size_t j = 0; j < count; ++j) {
+        std::int64_t perpetual_size = 0;
+        for (std::size_t j = 0; j < count && n < holdings.size(); ++j) {
             const MarketState& state = v.markets[held[j].market];
-            if (held[j].market == underlying) perpetual = static_cast<double>(held[j].size);
-            if (!state.is_option() || state.option_expired || state.config.option.underlying != underlying) continue;
+            if (held[j].market == underlying) perpetual_size = held[j].size;
+            if (held[j].size == 0 || !state.is_option() || state.option_expired ||
+                state.config.option.underlying != underlying) {
+                continue;
+            }
             holdings[n++] = OptionHolding{state.config.option.kind, static_cast<double>(state.config.option.strike),
                                           option_years(state.config.option, v.now_ms), static_cast<double>(held[j].size),
                                           state.option_volatility};
@@ -114,7 +136,7 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
         int128 need = portfolio_requirement_unavailable;
         if (base.has_mark && model && model->has_value()) {
             const Result<PortfolioRequirement> r = (*model)->requirement(
-                OptionPortfolio{static_cast<double>(base.mark), perpetual, Span<const OptionHolding>(holdings.data(), n)});
+                OptionPortfolio{static_cast<double>(base.mark), static_cast<double>(perpetual_size), Span<const OptionHolding>(holdings.data(), n)});
             if (r) {
                 const Result<std::int64_t> atoms =
                     requirement_atoms(*r, 1.0 / static_cast<double>(base.notional_divisor));
@@ -125,6 +147,13 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
         // Initial: the underlying's tier-0 initial over maintenance, rounded up.
         const MarginTier& tier = base.config.tiers[0];
         initial += ceil_div(need * tier.initial.count(), tier.maintenance.count());
+        // A large perpetual keeps its tiers' surcharge over tier 0 (the scan range is tier 0's
+        // kind of risk; a position in a higher tier pays for its size on top).
+        if (perpetual_size != 0 && base.config.tier_count > 1) {
+            const int128 notional = position_notional(base, perpetual_size);
+            maintenance += maintenance_requirement(base, notional) - ceil_div(notional * tier.maintenance.count(), Ppm::denominator);
+            initial += initial_requirement(base, notional) - ceil_div(notional * tier.initial.count(), Ppm::denominator);
+        }
     }
 }
 
@@ -149,6 +178,18 @@ inline Result<void> check_option_series(const std::vector<MarketState>& markets,
     if (base.base_decimals != series.base_decimals || base.price_decimals != series.price_decimals ||
         (!series.base_symbol.empty() && base.base_symbol != series.base_symbol)) {
         return make_error(ErrorCode::invalid_market_config, "an option trades its underlying's base asset and units");
+    }
+    // Limits under which no mark of the series can be refused (so none blocks its underlying's):
+    // a call is worth at most F, which the underlying's own limit bounds; a put at most K.
+    const int128 put_value_max = int128(series.config.position_max) * series.config.option.strike / series.notional_divisor;
+    if (series.config.position_max > base.config.position_max ||
+        put_value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+        return make_error(ErrorCode::invalid_market_config,
+                          "an option's position limit must not exceed its underlying's, nor its strike's value int64 max / 8");
+    }
+    // Its mark is the underlying's: no staler than the underlying allows.
+    if (series.config.staleness_max_ms > base.config.staleness_max_ms) {
+        return make_error(ErrorCode::invalid_market_config, "an option's staleness limit must not exceed its underlying's");
     }
     return {};
 }
@@ -178,7 +219,10 @@ inline Result<std::int64_t> plan_option_volatility(const std::vector<MarketState
     if (!option.is_option()) return make_error(ErrorCode::invalid_argument, "not an option series");
     const MarketState& base = markets[option.config.option.underlying];
     if (!base.has_mark) return make_error(ErrorCode::no_mark, "the underlying has no mark yet");
-    if (option.option_expired) return make_error(ErrorCode::invalid_argument, "the series has expired");
+    // From expiry on the first underlying mark fixes the payoff: no volatility may fix it earlier.
+    if (option.option_expired || now_ms >= option.config.option.expiry_ms) {
+        return make_error(ErrorCode::invalid_argument, "the series has expired");
+    }
     if (volatility < Ppm{100} || volatility > Ppm{10'000'000} || option_years(option.config.option, now_ms) > option_years_max) {
         return make_error(ErrorCode::invalid_option_input, "a volatility within [0.01%, 1000%], an expiry within 100 years");
     }

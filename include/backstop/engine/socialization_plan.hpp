@@ -176,9 +176,12 @@ void plan_deleveraging(const EngineView<LedgerType>& v, LiquidationPlan<Asset>& 
             !fits_int64(pnl_pool_after + fund_paid) || !fits_int64(pnl_pool_after) || !fits_int64(funding_pool + fill->funding)) {
             continue;
         }
-        taker += close;
         const SlotOverride o{market, fill->size_after, fill->cost_after};
         const Metrics m = account_metrics(v, allocation.account, Span<const SlotOverride>(&o, 1), fill->collateral_change, true);
+        // With live options a close can raise the requirement (a hedge leg): a bearer it would
+        // leave below maintenance is passed over, never made liquidatable.
+        if (m.equity < m.maintenance && holds_live_option(v, allocation.account)) continue;
+        taker += close;
         // The charge comes back to the pnl_pool: no more than it can hold beside the fund's payment.
         const int128 pool_room = std::numeric_limits<std::int64_t>::max() - pnl_pool_after - fund_paid;
         const int128 charge = std::max<int128>(0, std::min<int128>({allocation.amount.atoms(), cash, m.equity - m.maintenance,

@@ -306,8 +306,8 @@ public:
         detail::TransferCheck<typename Engine::LedgerType> check(engine.ledger());
         if (plan.order.size != 0) {
             const detail::CollateralOverlay<typename Engine::LedgerType> overlay(engine.ledger(), collateral, fund, top_up);
-            const detail::EngineView<detail::CollateralOverlay<typename Engine::LedgerType>> ahead{overlay, v.markets,
-                                                                                                 v.book, v.now_ms};
+            const detail::EngineView<detail::CollateralOverlay<typename Engine::LedgerType>> ahead{
+                overlay, v.markets, v.book, v.now_ms, v.option_models};
             const bool buys = plan.order.size > 0;
             const std::int64_t magnitude = buys ? plan.order.size : -plan.order.size;
             const Result<detail::TradePlan> trade =

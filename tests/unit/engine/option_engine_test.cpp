@@ -9,6 +9,7 @@
 #include <backstop/engine/options/black76.hpp>
 #include <backstop/engine/options/portfolio_margin.hpp>
 #include <backstop/fund/socialized_loss/pro_rata_haircut.hpp>
+#include <backstop/fund/socialized_loss/ranked_adl.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -17,6 +18,7 @@
 #include <cmath>
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace test_engine_option_engine_test {
@@ -223,6 +225,101 @@ TEST_CASE("a journal of option commands replays to the same engine", "[options][
     REQUIRE(replay_commands(engine.command_journal().entries(), engine.command_seal(), replayed).has_value());
     CHECK(replayed.digest() == engine.digest());
     CHECK(replayed.mark(put) == engine.mark(put));
+}
+
+// A second review's counterexamples, each broken before its fix.
+TEST_CASE("options regression: closing a hedge leg is margin-checked", "[options][engine]") {
+    // A bear call spread (short the 60,000 call, long the 61,000) needs about 600; selling the long
+    // leg "reduces" a position but leaves a naked short call, which the engine had let through
+    // unchecked, leaving the account liquidatable right after a trade it accepted.
+    OptionWorld w;
+    const MarketId atm = w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", w.expiry_ms)).value();
+    const MarketId otm = w.engine.add_market<BTC>(option_series(OptionKind::call, "61000", w.expiry_ms)).value();
+    w.engine.set_option_volatility(atm, Ppm{500'000}).value();
+    w.engine.set_option_volatility(otm, Ppm{500'000}).value();
+    const AccountId a = w.account("3900");
+    const AccountId maker = w.account("1000000");
+    w.engine.trade(otm, a, maker, btc("1"), price("3000")).value();
+    w.engine.trade(atm, maker, a, btc("1"), price("3400")).value();
+    CHECK(!w.engine.is_liquidatable(a));
+    const std::uint64_t before = w.engine.digest();
+    CHECK(w.engine.trade(otm, maker, a, btc("1"), price("3000")).error().code == ErrorCode::insufficient_margin);
+    CHECK(w.engine.digest() == before);
+    // Closing the short leg (which lowers the requirement) stays free of the initial check.
+    CHECK(w.engine.trade(atm, a, maker, btc("1"), price("3400")).has_value());
+}
+
+TEST_CASE("options regression: a series cannot block its underlying's marks", "[options][engine]") {
+    // A put whose position limit times its strike passes int64 max / 8 once made every later
+    // underlying mark fail ("an option's mark too large"), so the perpetual went stale.
+    OptionWorld w;
+    MarketConfig wide = option_series(OptionKind::put, "30000", w.expiry_ms);
+    wide.position_max = 1'000'000'000'000'000'000;
+    CHECK(w.engine.add_market<BTC>(wide).error().code == ErrorCode::invalid_market_config);
+    MarketConfig stale = option_series(OptionKind::put, "30000", w.expiry_ms);
+    stale.staleness_max_ms = 10 * 60'000;  // staler than its underlying allows
+    CHECK(w.engine.add_market<BTC>(stale).error().code == ErrorCode::invalid_market_config);
+    w.mark("25000");
+    CHECK(w.engine.mark(w.market) == price("25000").raw());
+}
+
+TEST_CASE("options regression: no volatility fixes a payoff after expiry", "[options][engine]") {
+    // After expiry, set_option_volatility fixed the payoff at the underlying's last mark from
+    // before expiry (a caller could choose the settlement price).
+    OptionWorld w;
+    w.mark("70000");
+    w.engine.advance_time(Timestamp{w.expiry_ms + 1}).value();
+    CHECK(w.engine.set_option_volatility(w.call, Ppm{500'000}).error().code == ErrorCode::invalid_argument);
+    w.now_ms = w.expiry_ms + 1;
+    w.mark("50000");
+    CHECK(w.engine.mark(w.call) == 0);  // the first mark at or after expiry: 50,000 < 66,000
+}
+
+TEST_CASE("options regression: a large perpetual keeps its tiers' surcharge beside an option", "[options][engine]") {
+    // 5% / 3% up to 1M USDC of notional, 40% / 25% above: 100 BTC long at 60,000 (6M) needs
+    // 1,280,000; one lot of a far call had replaced all of it by the 8% scan range (504,000).
+    MarketConfig tiered = perpetual_with_options();
+    tiered.tier_count = 2;
+    tiered.tiers[0] = MarginTier{1'000'000'000'000, Ppm{50'000}, Ppm{30'000}};
+    tiered.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{400'000}, Ppm{250'000}};
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, tiered);
+    const MarketId far = w.engine.add_market<BTC>(option_series(OptionKind::call, "200000", 1'000 + 30 * day_ms)).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(far, Ppm{500'000}).value();
+    const AccountId whale = w.account("5000000");
+    const AccountId other = w.account("50000000");
+    w.trade(whale, other, "100", "60000");
+    const std::int64_t tiers_only = w.summary(whale).maintenance_requirement.atoms();
+    CHECK(tiers_only == 1'280'000'000'000);
+    w.engine.trade(far, whale, other, btc("0.001"), price("0.01")).value();
+    CHECK(w.summary(whale).maintenance_requirement.atoms() >= tiers_only - 6'000'000'000'000 * 3 / 100 + 480'000'000'000);
+}
+
+TEST_CASE("options regression: ADL never leaves an option-holding bearer below maintenance", "[options][engine]") {
+    // D writes a naked 60,000 call to B, who sells a 61,000 call (a bull spread). At 72,000 D is
+    // liquidated with a deficit; ADL closed B's long 60,000 call for a charge of 0 and left B a
+    // naked short 61,000 call, liquidatable. Such a bearer is now passed over.
+    using Adl = socialized_loss::RankedAdl<USDC>;
+    EngineWorld<Adl> w(Adl{500}, EngineLimits{64, 8, 8}, perpetual_with_options());
+    const std::int64_t expiry = 1'000 + 30 * day_ms;
+    const MarketId c60 = w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", expiry)).value();
+    const MarketId c61 = w.engine.add_market<BTC>(option_series(OptionKind::call, "61000", expiry)).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(c60, Ppm{500'000}).value();
+    w.engine.set_option_volatility(c61, Ppm{500'000}).value();
+    const AccountId b = w.account("4300");
+    const AccountId d = w.account("7000");
+    const AccountId x = w.account("1000000");
+    const AccountId keeper = w.account("1000000");
+    w.engine.trade(c60, b, d, btc("1"), price("3428")).value();
+    w.engine.trade(c61, x, b, btc("1"), price("2979")).value();
+    w.mark("72000");
+    REQUIRE(w.engine.is_liquidatable(d));
+    REQUIRE(!w.engine.is_liquidatable(b));
+    const auto report = w.engine.liquidate(d, keeper).value();
+    CHECK(report.deficit.is_positive());
+    CHECK(!w.engine.is_liquidatable(b));
+    CHECK(w.engine.ledger().audit().balanced());
 }
 
 // Random option books in the engine: one perpetual listing a call and a put of two expiries,
