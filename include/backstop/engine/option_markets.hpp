@@ -140,7 +140,7 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
             if (r) {
                 const Result<std::int64_t> atoms =
                     requirement_atoms(*r, 1.0 / static_cast<double>(base.notional_divisor));
-                if (atoms && *atoms < portfolio_requirement_unavailable) need = *atoms;
+                if (atoms) need = *atoms;
             }
         }
         maintenance += need;
