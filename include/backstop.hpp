@@ -13,6 +13,7 @@
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/format.hpp"
 #include "backstop/core/hash.hpp"
+#include "backstop/core/normal_cdf.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
 #include "backstop/core/span.hpp"

@@ -26,7 +26,7 @@
 
 namespace {
 using namespace backstop;
-using Draws = testing::OptionDraws;
+using Draws = testing::TestRandom;
 
 double relative_error(double ours, double theirs, double floor) {
     return std::abs(ours - theirs) / std::max(std::abs(theirs), floor);

@@ -20,6 +20,10 @@ public:
     // Uniform in [0, bound) for bound > 0 (the tiny modulo bias does not matter for tests).
     std::uint64_t below(std::uint64_t bound) { return next() % bound; }
     bool chance(std::uint64_t one_in) { return below(one_in) == 0; }
+    // Uniform in [low, high): the top 53 bits as a fraction.
+    double uniform(double low, double high) {
+        return low + (high - low) * static_cast<double>(next() >> 11) * 0x1p-53;
+    }
 
     // An int64 that lands near an edge half the time: 0, +-1, +-2^k +- 1, the limits.
     std::int64_t edge_biased_int64() {

@@ -132,10 +132,13 @@ inline Result<MarketState> make_market_state(const MarketConfig& config, std::st
 
 // A mark must be positive, and a maximal position's value must fit comfortably in int64 at it
 // (int64 max / 8: the bound every 128-bit sum of the margin arithmetic relies on).
+inline bool maximal_position_value_fits(const MarketState& state, std::int64_t raw_price) {
+    const int128 value_max = int128(state.config.position_max) * raw_price / state.notional_divisor;
+    return value_max <= std::numeric_limits<std::int64_t>::max() / 8;
+}
 inline Result<void> check_mark_in_range(const MarketState& state, std::int64_t raw_price) {
     if (raw_price <= 0) return make_error(ErrorCode::price_not_positive, "a mark must be positive");
-    const int128 value_max = int128(state.config.position_max) * raw_price / state.notional_divisor;
-    if (value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+    if (!maximal_position_value_fits(state, raw_price)) {
         return make_error(ErrorCode::price_out_of_range, "mark too large for the position limit");
     }
     return {};

@@ -14,6 +14,7 @@
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/market.hpp"
+#include "backstop/engine/market_setup.hpp"
 #include "backstop/engine/options/black76.hpp"
 #include "backstop/engine/options/portfolio_margin.hpp"
 #include "backstop/money/rate.hpp"
@@ -44,11 +45,11 @@ inline std::int64_t option_payoff(const OptionTerms& terms, std::int64_t forward
     return intrinsic > 0 ? intrinsic : 0;
 }
 
-// The series' mark at the underlying's mark `forward` and `now_ms` (a volatility set).
-inline std::int64_t option_mark_at(const MarketState& option, std::int64_t forward, std::int64_t now_ms) {
-    const OptionTerms& terms = option.config.option;
+// The series' mark at `volatility`, the underlying's mark `forward` and `now_ms`.
+inline std::int64_t option_mark_at(const OptionTerms& terms, double volatility, std::int64_t forward,
+                                   std::int64_t now_ms) {
     if (now_ms >= terms.expiry_ms) return option_payoff(terms, forward);
-    const Black76Input in{static_cast<double>(forward), static_cast<double>(terms.strike), option.option_volatility,
+    const Black76Input in{static_cast<double>(forward), static_cast<double>(terms.strike), volatility,
                           option_years(terms, now_ms), 0.0};
     const double value = black76_price_unchecked(terms.kind, in);
     // A call is worth at most F, a put at most K (int64 both): the rounded value stays within.
@@ -159,8 +160,7 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
 
 // A series' mark may be 0 (worthless) but a maximal position's value must fit as a perpetual's.
 inline Result<void> check_option_mark(const MarketState& option, std::int64_t mark) {
-    const int128 value_max = int128(option.config.position_max) * mark / option.notional_divisor;
-    if (mark < 0 || value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+    if (mark < 0 || !maximal_position_value_fits(option, mark)) {
         return make_error(ErrorCode::price_out_of_range, "an option's mark too large for its position limit");
     }
     return {};
@@ -181,9 +181,8 @@ inline Result<void> check_option_series(const std::vector<MarketState>& markets,
     }
     // Limits under which no mark of the series can be refused (so none blocks its underlying's):
     // a call is worth at most F, which the underlying's own limit bounds; a put at most K.
-    const int128 put_value_max = int128(series.config.position_max) * series.config.option.strike / series.notional_divisor;
     if (series.config.position_max > base.config.position_max ||
-        put_value_max > std::numeric_limits<std::int64_t>::max() / 8) {
+        !maximal_position_value_fits(series, series.config.option.strike)) {
         return make_error(ErrorCode::invalid_market_config,
                           "an option's position limit must not exceed its underlying's, nor its strike's value int64 max / 8");
     }
@@ -206,7 +205,7 @@ inline Result<void> plan_option_marks(const std::vector<MarketState>& markets, s
             option.option_volatility == 0) {
             continue;
         }
-        marks[m] = option_mark_at(option, forward, now_ms);
+        marks[m] = option_mark_at(option.config.option, option.option_volatility, forward, now_ms);
         if (Result<void> ok = check_option_mark(option, marks[m]); !ok) return ok;
     }
     return {};
@@ -226,19 +225,14 @@ inline Result<std::int64_t> plan_option_volatility(const std::vector<MarketState
     if (volatility < Ppm{100} || volatility > Ppm{10'000'000} || option_years(option.config.option, now_ms) > option_years_max) {
         return make_error(ErrorCode::invalid_option_input, "a volatility within [0.01%, 1000%], an expiry within 100 years");
     }
-    MarketState planned = option;
-    planned.option_volatility = volatility.to_double();
-    const std::int64_t mark = option_mark_at(planned, base.mark, now_ms);
+    const std::int64_t mark = option_mark_at(option.config.option, volatility.to_double(), base.mark, now_ms);
     if (Result<void> ok = check_option_mark(option, mark); !ok) return ok.error();
     return mark;
 }
 
 // Sets a series' planned mark, observed at `at_ms`; from expiry on it is fixed.
 inline void apply_option_mark(MarketState& option, std::int64_t mark, std::int64_t at_ms, std::int64_t now_ms) {
-    option.mark = mark;
-    option.has_mark = true;
-    option.mark_per_atom = static_cast<double>(mark) / static_cast<double>(option.notional_divisor);
-    option.mark_time_ms = at_ms;
+    apply_mark(option, mark, at_ms);
     option.option_expired = now_ms >= option.config.option.expiry_ms;
 }
 

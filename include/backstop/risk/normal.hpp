@@ -9,6 +9,7 @@
 // x^2 * 1e-16 (1e-13 at x = -30): x / sqrt(2) is rounded before erfc sees it.
 #pragma once
 
+#include "backstop/core/normal_cdf.hpp"
 #include "backstop/risk/floating_point.hpp"
 
 #include <cmath>
@@ -16,9 +17,8 @@
 
 namespace backstop::risk {
 
-// Phi(x) = P(Z <= x). erfc keeps the lower tail accurate to its last bit (Phi(-37) ~ 6e-300);
-// 1 - Phi(-x) would lose it.
-inline double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+// Phi(x) = P(Z <= x): core/normal_cdf.hpp's.
+using backstop::normal_cdf;
 
 // log Phi(x), finite where Phi(x) itself underflows (x < -38): the product of a huge
 // exp(2mu/s^2) and a tiny Phi in the Brownian ruin formula is taken as a sum of logarithms.

@@ -16,7 +16,7 @@
 
 namespace test_engine_black76_test {
 using namespace backstop;
-using Draws = testing::OptionDraws;
+using Draws = testing::TestRandom;
 using testing::random_black76_input;
 
 bool close(double a, double b, double relative, double absolute) {

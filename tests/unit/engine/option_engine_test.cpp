@@ -332,7 +332,7 @@ TEST_CASE("options regression: ADL never leaves an option-holding bearer below m
 // nothing.
 TEST_CASE("random option books keep every promise after every operation", "[options][engine][portfolio_margin]") {
     const int operations = GENERATE(0, 1, 2);  // three worlds
-    testing::OptionDraws d{static_cast<std::uint64_t>(1000 + operations)};
+    testing::TestRandom d{static_cast<std::uint64_t>(1000 + operations)};
     EngineWorld<Haircut> w(Haircut{}, EngineLimits{32, 6, 8}, perpetual_with_options());
     w.engine.fund_deposit(usdc("200000")).value();
     const std::int64_t near = 1'000 + 5 * day_ms, far = 1'000 + 40 * day_ms;

@@ -21,7 +21,7 @@
 
 namespace test_engine_portfolio_margin_test {
 using namespace backstop;
-using Draws = testing::OptionDraws;
+using Draws = testing::TestRandom;
 
 // The hand-worked grid: forward unchanged with volatility up and down ten points (s0, s1); 10% up
 // (s2, s3) and down (s4, s5), each with volatility up and down; 30% up and down at 35% (s6, s7).
@@ -425,6 +425,27 @@ TEST_CASE("portfolio margin regression: inputs outside the proven domain are ref
     // Volatilities whose squares overflow or vanish.
     CHECK(refused(VolatilitySurface::create({0.1, 0.4}, {100}, {1e200, 1e200})));
     CHECK(refused(VolatilitySurface::create({0.1}, {100}, {1e-170})));
+}
+
+TEST_CASE("portfolio margin regression: a bound that is no number never lets an option be approximated",
+          "[options][portfolio_margin]") {
+    // A call 5e-324 years from expiry: s^2 underflows to 0 and its bound came out 0/0 = NaN;
+    // std::max(worst, NaN) kept it approximated and the NaN dropped its whole group's remainder,
+    // so the put beside it went unbounded (estimate 23.39 against 32.35, bound 2e-9, and
+    // covers() said "covered" halfway between).
+    const RiskScenario moves[] = {{0.2, 0.0, 1.0}, {-0.2, 0.0, 1.0}};
+    const PortfolioMargin model = PortfolioMargin::create(ScenarioGrid::create(moves).value(),
+                                                          VolatilitySurface::flat(0.5).value(),
+                                                          PortfolioMarginConfig{0.0, 0.01, 0.0, 1.0})
+                                      .value();
+    const OptionHolding book[] = {{OptionKind::call, 10, 5e-324, 1.0}, {OptionKind::put, 100, 0.1, 10.0}};
+    const OptionPortfolio p{100, 0, book};
+    const PortfolioRequirement r = model.requirement(p).value();
+    const PortfolioEstimate e = model.estimate(p).value();
+    CHECK(e.options_approximated == 1);  // the put; the call is valued in full
+    CHECK(std::abs(e.estimate.requirement - r.requirement) <= e.error_bound);
+    const double halfway = 0.5 * (r.requirement + e.estimate.requirement);
+    CHECK(model.covers(p, halfway).value() == (halfway >= r.requirement));
 }
 
 TEST_CASE("portfolio margin regression: a size-0 option and a vanishing deviation agree on both paths",

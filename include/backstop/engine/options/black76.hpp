@@ -18,6 +18,7 @@
 // beyond it, a gamma of a vanishing standard deviation) is `overflow`, never a silent inf or NaN.
 #pragma once
 
+#include "backstop/core/normal_cdf.hpp"
 #include "backstop/core/result.hpp"
 
 #include <cmath>
@@ -46,9 +47,6 @@ struct Black76Greeks {
 namespace detail {
 
 inline constexpr double inv_sqrt_2pi = 0.398942280401432677939946059934;
-inline constexpr double inv_sqrt_2 = 0.707106781186547524400844362105;
-
-inline double normal_cdf(double x) noexcept { return 0.5 * std::erfc(-x * inv_sqrt_2); }
 inline double normal_pdf(double x) noexcept { return inv_sqrt_2pi * std::exp(-0.5 * x * x); }
 
 // The undiscounted value from a standard deviation s = vol x sqrt(T) > 0 and ln(F / K): the
@@ -103,7 +101,7 @@ inline Black76Greeks black76_greeks_unchecked(OptionKind kind, const Black76Inpu
     const double d1 = log_moneyness / s + 0.5 * s;
     const double n1 = detail::normal_pdf(d1);
     g.price = discount * detail::black76_undiscounted(kind, in.forward, in.strike, log_moneyness, s);
-    g.delta = discount * sign * detail::normal_cdf(sign * d1);
+    g.delta = discount * sign * normal_cdf(sign * d1);
     g.gamma = discount * n1 / (in.forward * s);
     g.vega = discount * in.forward * n1 * root_t;
     g.theta = in.rate * g.price - discount * in.forward * n1 * in.volatility / (2.0 * root_t);

@@ -158,12 +158,7 @@ public:
             if (o.size == 0) continue;
             const Valuation v = valuation(p.forward, o);
             base_value += o.size * v.discount * value_at(o, p.forward, v.log_moneyness, v.root_t, v.volatility);
-            for (std::size_t s = 0; s < grid_.size(); ++s) {
-                const double forward = p.forward * (1.0 + grid_[s].price_move);
-                const double vol = shifted(v.volatility, grid_[s].volatility_shift);
-                moved_value[s] += o.size * v.discount *
-                                  value_at(o, forward, v.log_moneyness + log_move_[s], v.root_t, vol);
-            }
+            add_moved_values(o, v, p.forward, moved_value);
         }
         std::array<double, risk_scenarios_max> loss{};
         for (std::size_t s = 0; s < grid_.size(); ++s) {
@@ -206,8 +201,8 @@ public:
                     // Black-76 as in black76.hpp, N(+-d1) shared by the value and the delta.
                     const double stdev = volatility[g] * v.root_t;
                     const double d1 = v.log_moneyness / stdev + 0.5 * stdev;
-                    const double n1 = detail::normal_cdf(sign * d1);
-                    const double n2 = detail::normal_cdf(sign * (d1 - stdev));
+                    const double n1 = normal_cdf(sign * d1);
+                    const double n2 = normal_cdf(sign * (d1 - stdev));
                     const double weight = o.size * v.discount;
                     value[g] += weight * sign * (p.forward * n1 - o.strike * n2);
                     delta[g] += weight * sign * n1;
@@ -215,12 +210,7 @@ public:
                     remainder[g] += coefficient[g];
                 }
             } else {  // too curved over the grid's moves (near expiry, near the money): in full
-                for (std::size_t s = 0; s < grid_.size(); ++s) {
-                    const double forward = p.forward * (1.0 + grid_[s].price_move);
-                    const double vol = shifted(v.volatility, grid_[s].volatility_shift);
-                    exact[s] +=
-                        o.size * v.discount * value_at(o, forward, v.log_moneyness + log_move_[s], v.root_t, vol);
-                }
+                add_moved_values(o, v, p.forward, exact);
             }
         }
         std::array<double, risk_scenarios_max> loss{};
@@ -368,6 +358,17 @@ private:
 
     double shifted(double volatility, double shift) const noexcept {
         return std::max(volatility + shift, config_.volatility_floor);
+    }
+
+    // Adds size x value of `o` at every scenario's forward and shifted volatility, per scenario:
+    // the full revaluation of requirement() and of the options estimate() does not approximate.
+    void add_moved_values(const OptionHolding& o, const Valuation& v, double forward,
+                          std::array<double, risk_scenarios_max>& moved) const noexcept {
+        for (std::size_t s = 0; s < grid_.size(); ++s) {
+            const double vol = shifted(v.volatility, grid_[s].volatility_shift);
+            moved[s] += o.size * v.discount *
+                        value_at(o, forward * (1.0 + grid_[s].price_move), v.log_moneyness + log_move_[s], v.root_t, vol);
+        }
     }
 
     // Undiscounted value of one unit.
