@@ -112,6 +112,7 @@
 #include "backstop/risk/engine_fund_bridge.hpp"
 #include "backstop/risk/fitted_volatility_filter.hpp"
 #include "backstop/risk/floating_point.hpp"
+#include "backstop/risk/gamma_study.hpp"
 #include "backstop/risk/incident_reference.hpp"
 #include "backstop/risk/fund_currency_comparison.hpp"
 #include "backstop/risk/garch_fit.hpp"

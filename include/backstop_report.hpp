@@ -7,6 +7,7 @@
 
 #include "backstop/risk/report/adl_report.hpp"
 #include "backstop/risk/report/console_table.hpp"
+#include "backstop/risk/report/gamma_study_report.hpp"
 #include "backstop/risk/report/incident_report.hpp"
 #include "backstop/risk/report/joint_report.hpp"
 #include "backstop/risk/report/json_fields.hpp"

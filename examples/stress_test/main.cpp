@@ -9,6 +9,7 @@
 //   stress_test --scenario my.json       a saved scenario (options given after it override it)
 //   stress_test --fit-garch returns.csv  the price model fitted (GARCH(1,1), Student-t) to a returns file
 //   stress_test --predictive-margin      margins raised ahead of the stress, against static ones
+//   stress_test --gamma-study            with the options gamma study (docs/options.md)
 //   stress_test --scenario examples/data/incidents/bitmex_2020_03_12.json   a published incident replayed
 //   mpirun -np 4 stress_test ...         the paths over four processes (a build with BACKSTOP_WITH_MPI;
 //                                        docs/scale.md): the same report, bit for bit
@@ -100,6 +101,10 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
     app.add_option("--innovation", innovation_name, "Innovations of --fit-garch: t (default) or normal")
         ->check(CLI::IsMember({"t", "normal"}));
     bool predictive_margin = false;
+    bool gamma_study = false;
+    app.add_flag("--gamma-study", gamma_study,
+                 "Add the options gamma study (risk/gamma_study.hpp; docs/options.md): net gamma against liquidations, "
+                 "bad debt and depletion, portfolio against per-position margin; 400 paths a week each, at the run's seed");
     app.add_flag("--predictive-margin", predictive_margin,
                  "Raise the margins ahead of the stress from a GARCH volatility forecast (risk/predictive_margin.hpp; "
                  "GARCH fitted to 50 training paths of the next seed), "
@@ -224,6 +229,11 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
     if (app.count("--grid-paths") > 0) options.grid_paths = grid_paths;
     options.grid.one_at_a_time = !full_grid;
     options.predictive_filter_fit = predictive_fit;
+    if (gamma_study) {
+        GammaStudySetup study;
+        study.seed = scenario.seed;
+        options.gamma_study = study;
+    }
     Progress progress;
     Result<StressReport> report = make_error(ErrorCode::invalid_argument, "not run");
     const auto start = std::chrono::steady_clock::now();

@@ -75,6 +75,10 @@ struct OptionMarginTerms {
     Ppm volatility_scan_range{0};         // volatility points x 10^6, [0, 100%]
     Ppm short_option_minimum{0};          // of the forward per unit short, [0, 100%]
     Ppm volatility_floor{10'000};         // [100, 100%]: 1% by default
+    // Per-position ("standard") margin instead: each option margined alone by the same scenarios,
+    // the requirements summed, the perpetual by its own tiers; no offsets (the lab's gamma study
+    // compares the two).
+    bool per_position = false;
 };
 
 // Everything about a market that the operator sets. Sizes are in base atoms, prices in the

@@ -67,13 +67,14 @@ struct HeldPosition {
 };
 
 // Whether `held[k]` is margined by its underlying's portfolio requirement instead of its tiers:
-// every option, and a perpetual of which the account holds a live option.
+// every option, and a perpetual of which the account holds a live option (unless its underlying
+// margins per position: then the perpetual keeps its tiers).
 // (A held entry of size 0, an override that closes a position, counts as nothing.)
 inline bool in_portfolio(const std::vector<MarketState>& markets, const HeldPosition* held, std::size_t count,
                          std::size_t k) {
     const MarketState& state = markets[held[k].market];
     if (state.is_option()) return true;
-    if (!state.lists_options()) return false;
+    if (!state.lists_options() || state.config.option_margin.per_position) return false;
     for (std::size_t j = 0; j < count; ++j) {
         const MarketState& other = markets[held[j].market];
         if (held[j].size != 0 && other.is_option() && !other.option_expired &&
@@ -134,8 +135,19 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
                                           state.option_volatility};
         }
         const std::optional<PortfolioMargin>* model = v.option_models ? &v.option_models[underlying] : nullptr;
+        const bool per_position = base.config.option_margin.per_position;
         int128 need = portfolio_requirement_unavailable;
-        if (base.has_mark && model && model->has_value()) {
+        if (per_position && base.has_mark && model && model->has_value()) {
+            // Each option alone (its own requirement rounded up), the perpetual by its tiers.
+            need = 0;
+            for (std::size_t j = 0; j < n && need != portfolio_requirement_unavailable; ++j) {
+                const Result<PortfolioRequirement> r = (*model)->requirement(
+                    OptionPortfolio{static_cast<double>(base.mark), 0.0, Span<const OptionHolding>(&holdings[j], 1)});
+                const Result<std::int64_t> atoms =
+                    r ? requirement_atoms(*r, 1.0 / static_cast<double>(base.notional_divisor)) : Result<std::int64_t>(r.error());
+                need = atoms ? need + *atoms : portfolio_requirement_unavailable;
+            }
+        } else if (base.has_mark && model && model->has_value()) {
             const Result<PortfolioRequirement> r = (*model)->requirement(
                 OptionPortfolio{static_cast<double>(base.mark), static_cast<double>(perpetual_size), Span<const OptionHolding>(holdings.data(), n)});
             if (r) {
@@ -150,7 +162,7 @@ void add_portfolio_requirements(const EngineView<LedgerType>& v, const HeldPosit
         initial += ceil_div(need * tier.initial.count(), tier.maintenance.count());
         // A large perpetual keeps its tiers' surcharge over tier 0 (the scan range is tier 0's
         // kind of risk; a position in a higher tier pays for its size on top).
-        if (perpetual_size != 0 && base.config.tier_count > 1) {
+        if (perpetual_size != 0 && base.config.tier_count > 1 && !per_position) {
             const int128 notional = position_notional(base, perpetual_size);
             maintenance += maintenance_requirement(base, notional) - ceil_div(notional * tier.maintenance.count(), Ppm::denominator);
             initial += initial_requirement(base, notional) - ceil_div(notional * tier.initial.count(), Ppm::denominator);

@@ -151,6 +151,43 @@ TEST_CASE("a covered call is margined by its portfolio requirement, below its le
     CHECK(w.summary(buyer).maintenance_requirement.atoms() <= w.engine.mark(w.call));
 }
 
+// OptionMarginTerms::per_position ("standard" margin, the gamma study's other arm): the call
+// margined alone by the same scenarios, the perpetual by its own tiers, the two summed; equity
+// still pooled.
+TEST_CASE("per-position margin sums the call's own requirement and the perpetual's tiers", "[options][portfolio_margin][engine]") {
+    MarketConfig per_position = perpetual_with_options();
+    per_position.option_margin.per_position = true;
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, per_position);
+    const std::int64_t expiry_ms = 1'000 + 30 * day_ms;
+    const MarketId call = w.engine.add_market<BTC>(option_series(OptionKind::call, "66000", expiry_ms)).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    const AccountId writer = w.account("20000");
+    const AccountId counterparty = w.account("1000000");
+    w.trade(writer, counterparty, "1", "60000");
+    w.engine.trade(call, counterparty, writer, btc("1"), price("1300")).value();
+
+    const double years = static_cast<double>(expiry_ms - w.now_ms) / (365.0 * day_ms);
+    const OptionHolding short_call[] = {{OptionKind::call, 66'000e6, years, -1e8, 0.5}};
+    const std::int64_t call_alone =
+        requirement_atoms(reference_model().requirement(OptionPortfolio{60'000e6, 0, short_call}).value(), 1e-8).value();
+    const std::int64_t perpetual_maintenance = 1'800'000'000;  // 3% of 60,000: tier 0
+    const std::int64_t together =
+        requirement_atoms(reference_model().requirement(OptionPortfolio{60'000e6, 1e8, short_call}).value(), 1e-8).value();
+    const AccountSummary<USDC> s = w.summary(writer);
+    CHECK(s.maintenance_requirement.atoms() == perpetual_maintenance + call_alone);
+    // Initial: the perpetual's own 5%, the call's times the tier-0 ratio 5/3, rounded up.
+    CHECK(s.initial_requirement.atoms() == 3'000'000'000 + (call_alone * 5 + 2) / 3);
+    CHECK(together < call_alone + perpetual_maintenance);  // what the portfolio saves on this book
+    // The same book in a portfolio-margined engine needs `together`.
+    OptionWorld portfolio;
+    const AccountId writer2 = portfolio.account("20000");
+    const AccountId counterparty2 = portfolio.account("1000000");
+    portfolio.trade(writer2, counterparty2, "1", "60000");
+    portfolio.trade_option(counterparty2, writer2, "1", "1300");
+    CHECK(portfolio.summary(writer2).maintenance_requirement.atoms() == together);
+}
+
 TEST_CASE("an option book falls below maintenance and is liquidated whole, money conserved at every step",
           "[options][engine]") {
     OptionWorld w;

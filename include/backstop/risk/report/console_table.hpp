@@ -103,6 +103,21 @@ inline std::string console_summary(const StressReport& report) {
                         c.depleted_static_only, c.depleted_predictive_only, c.mcnemar_p_value, c.forecast.r_squared,
                         c.forecast.r_squared_lower, c.forecast.r_squared_upper));
     }
+    if (report.gamma_study) {
+        const GammaStudy& g = *report.gamma_study;
+        for (const GammaArm& a : g.gamma_arms) {
+            row(fmt::format("options: {:.0f}% write", 100.0 * a.writer_fraction),
+                fmt::format("net gamma {:.0f}, depletion {}, bad debt {:.0f} [{:.0f}, {:.0f}] a path", a.net_dollar_gamma,
+                            probability(a.depletion), a.bad_debt.mean, a.bad_debt.lower, a.bad_debt.upper));
+        }
+        if (g.matched) {
+            const GammaArm& m = g.capital_arms[g.matched_arm];
+            row("options: portfolio margin saves",
+                fmt::format("{:.1f}% of capital at no more depletion ({} against {}; McNemar p = {:.3g})",
+                            100.0 * g.capital_saved, probability(m.depletion), probability(g.per_position.depletion),
+                            g.mcnemar_p_value));
+        }
+    }
     if (report.adl) {
         // A synthetic event (risk/adl_event.hpp), the same in every report; the queue's figure
         // depends on a few whales, so its spread over seeds goes with it.

@@ -8,6 +8,7 @@
 
 #include "backstop/risk/report/adl_report.hpp"
 #include "backstop/risk/report/incident_report.hpp"
+#include "backstop/risk/report/gamma_study_report.hpp"
 #include "backstop/risk/report/predictive_margin_report.hpp"
 #include "backstop/risk/report/report_charts.hpp"
 #include "backstop/risk/report/report_format.hpp"
@@ -237,6 +238,10 @@ inline std::string report_html(const StressReport& report) {
                 predictive_margin_html(*report.predictive_margin);
     }
     for (const PairedComparison& c : report.comparisons) html += detail::comparison_html(c, report.confidence);
+    if (report.gamma_study) {
+        html += "<h2>Options: net gamma, liquidations and the fund; portfolio against per-position margin</h2>\n" +
+                gamma_study_html(*report.gamma_study);
+    }
     if (!report.calibration_skipped.empty()) {
         html += "<h2>Fund size for a target depletion probability</h2>\n<p>Not calibrated: " +
                 xml_escape(report.calibration_skipped) + ".</p>\n";

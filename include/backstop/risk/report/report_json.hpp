@@ -23,6 +23,42 @@ inline nlohmann::json interval_json(const MeanInterval& m) { return {{"mean", m.
 }  // namespace detail
 
 namespace detail {
+inline nlohmann::json gamma_study_json(const GammaStudy& s) {
+    auto arm = [](const GammaArm& a) {
+        return nlohmann::json{{"writer_fraction", a.writer_fraction},
+                              {"per_position", a.per_position},
+                              {"cushion", a.cushion},
+                              {"writers", a.writers},
+                              {"covered", a.covered},
+                              {"buyers", a.buyers},
+                              {"net_dollar_gamma", a.net_dollar_gamma},
+                              {"capital", a.capital},
+                              {"paths", a.paths},
+                              {"depleted_paths", a.depleted_paths},
+                              {"depletion", interval_json(a.depletion)},
+                              {"liquidations", interval_json(a.liquidations)},
+                              {"option_liquidations", interval_json(a.option_liquidations)},
+                              {"bad_debt", interval_json(a.bad_debt)},
+                              {"fund_paid", interval_json(a.fund_paid)},
+                              {"refused_liquidations", a.refused_liquidations},
+                              {"unbalanced_paths", a.unbalanced_paths}};
+    };
+    nlohmann::json gamma = nlohmann::json::array();
+    nlohmann::json capital = nlohmann::json::array();
+    for (const GammaArm& a : s.gamma_arms) gamma.push_back(arm(a));
+    for (const GammaArm& a : s.capital_arms) capital.push_back(arm(a));
+    return {{"seed", s.setup.seed},
+            {"gamma_arms", gamma},
+            {"per_position", arm(s.per_position)},
+            {"capital_arms", capital},
+            {"matched", s.matched},
+            {"matched_arm", s.matched_arm},
+            {"capital_saved", s.capital_saved},
+            {"matched_only", s.matched_only},
+            {"per_position_only", s.per_position_only},
+            {"mcnemar_p_value", s.mcnemar_p_value}};
+}
+
 inline nlohmann::json predictive_margin_json(const PredictiveMarginComparison& c) {
     auto arm = [&](const PredictiveMarginArm& a) {
         return nlohmann::json{{"paths", a.paths},
@@ -191,6 +227,7 @@ inline nlohmann::json report_to_json(const StressReport& report) {
     if (report.incident) result["incident"] = incident_to_json(*report.incident);
     if (report.predictive_margin) result["predictive_margin"] = detail::predictive_margin_json(*report.predictive_margin);
     if (report.adl) result["adl_benchmark"] = adl_benchmark_json(*report.adl);
+    if (report.gamma_study) result["gamma_study"] = detail::gamma_study_json(*report.gamma_study);
     if (!report.calibration_skipped.empty()) result["calibration_skipped"] = report.calibration_skipped;
     if (report.scenario.fund.target) {
         result["target"] = {{"fan_chart", {{"levels", report.target_fan.levels},

@@ -15,6 +15,7 @@
 #include "backstop/risk/calibration.hpp"
 #include "backstop/risk/fund_currency_comparison.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
+#include "backstop/risk/gamma_study.hpp"
 #include "backstop/risk/predictive_margin_comparison.hpp"
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/report/incident_report.hpp"
@@ -117,6 +118,9 @@ struct StressReportOptions {
     // How the scenario's predictive margin filter was fitted (fit_volatility_filter), when it was:
     // the report says so next to the comparison.
     std::optional<PredictiveFilterFit> predictive_filter_fit;
+    // The options gamma study (risk/gamma_study.hpp; its own set-up, independent of the scenario's
+    // markets): its tables join the report when set (stress_test --gamma-study).
+    std::optional<GammaStudySetup> gamma_study;
 };
 
 // The intervals of the headline's other figures: percentile bootstrap (1,000 resamples of the
@@ -172,6 +176,7 @@ struct StressReport {
     // same seeds.
     std::optional<PredictiveMarginComparison> predictive_margin;
     std::optional<AdlBenchmarkResult> adl;  // StressReportOptions::adl_benchmark
+    std::optional<GammaStudy> gamma_study;  // StressReportOptions::gamma_study
 };
 
 namespace detail {
@@ -325,6 +330,11 @@ inline Result<void> add_calibration(const Scenario& scenario, const RunResult& r
 // The comparisons the scenario turns on, each on the same seeds as the run.
 inline Result<void> add_comparisons(const Scenario& scenario, const StressReportOptions& options, Progress* progress,
                                     StressReport& report) {
+    if (options.gamma_study) {
+        Result<GammaStudy> study = run_gamma_study(*options.gamma_study);
+        if (!study) return study.error();
+        report.gamma_study = std::move(*study);
+    }
     if (!options.comparisons) return {};
     if (scenario.predictive_margin) {
         Result<PredictiveMarginComparison> c =
