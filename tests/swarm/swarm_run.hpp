@@ -24,6 +24,9 @@
 //   liquidator_cash_refused_as_overflow             a liquidator short of cash for its realised loss
 //                                                     refused with overflow (docs: insufficient_collateral)
 //   invalid_setup_accepted, invalid_setup_error     an invalid set-up attempt accepted / wrong error
+//   option_series_state, option_is_liquidatable,    option worlds (swarm_options.hpp): series expiry and
+//   option_book_not_whole                             volatility, is_liquidatable of every account, an
+//                                                     option book liquidated whole
 //   nondeterministic                                5: same seed, same digests
 #pragma once
 
