@@ -117,6 +117,10 @@ struct ModelMarket {
     Big mark_time = 0;
     Big index_long = 0;
     Big index_short = 0;
+    // An option series (config.option): its volatility and whether an underlying mark at or after
+    // its expiry fixed its mark at the payoff (it never ages then). Model-own, like mark_time.
+    double option_volatility = 0.0;
+    bool option_expired = false;
 };
 
 struct ModelPosition {
@@ -213,6 +217,7 @@ struct Formulas {
     }
     // A mark is fresh when there is one and it is at most staleness_max_ms old (exact: no overflow).
     bool fresh(const ModelMarket& m, const Big& now) const {
+        if (m.option_expired) return m.has_mark;  // a settled payoff never ages
         return m.has_mark && now - m.mark_time <= Big(m.config.staleness_max_ms);
     }
 

@@ -24,12 +24,16 @@
 //   liquidator_cash_refused_as_overflow             a liquidator short of cash for its realised loss
 //                                                     refused with overflow (docs: insufficient_collateral)
 //   invalid_setup_accepted, invalid_setup_error     an invalid set-up attempt accepted / wrong error
+//   option_series_state, option_is_liquidatable,    option worlds (swarm_options.hpp): series expiry and
+//   option_book_not_whole                             volatility, is_liquidatable of every account, an
+//                                                     option book liquidated whole
 //   nondeterministic                                5: same seed, same digests
 #pragma once
 
 #include <backstop/core/hash.hpp>
 #include <backstop/engine/engine_journal.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -42,6 +46,7 @@
 #include "support/random.hpp"
 #include "support/scale.hpp"
 #include "swarm/swarm_model.hpp"
+#include "swarm/swarm_options.hpp"
 #include "swarm/swarm_world.hpp"
 
 namespace backstop_swarm {
@@ -75,6 +80,11 @@ struct SwarmTally {
     std::uint64_t uncovered = 0;
     std::uint64_t isolated_draws = 0;  // liquidations an isolated fund paid towards
     std::uint64_t capped_draws = 0;    // deficits the shared fund left (in part) because of a draw cap
+    std::uint64_t option_trades = 0;        // trades in an option series (RunOptions::options)
+    std::uint64_t option_liquidations = 0;  // liquidations of an account holding a live option
+    std::uint64_t option_refusals = 0;      // option operations refused (trades, volatilities, series marks, funding)
+    std::uint64_t volatility_changes = 0;   // set_option_volatility accepted
+    std::uint64_t expiries = 0;             // series whose mark an underlying mark fixed at the payoff
     std::uint64_t digest_chain = 0;
     std::map<std::string, FailureRecord> kinds;
 
@@ -90,6 +100,11 @@ struct SwarmTally {
         uncovered += o.uncovered;
         isolated_draws += o.isolated_draws;
         capped_draws += o.capped_draws;
+        option_trades += o.option_trades;
+        option_liquidations += o.option_liquidations;
+        option_refusals += o.option_refusals;
+        volatility_changes += o.volatility_changes;
+        expiries += o.expiries;
         for (const auto& [kind, record] : o.kinds) {
             FailureRecord& mine = kinds[kind];
             if (mine.count == 0) {
@@ -110,6 +125,11 @@ struct SwarmTally {
                                        worlds, ops, refused, trades, liquidations, discounts, deficits, socialized, uncovered);
         if (isolated_draws + capped_draws > 0) {
             text += fmt::format("{} paid in part by an isolated fund, {} with the shared fund held back by a draw cap\n", isolated_draws, capped_draws);
+        }
+        if (option_trades + option_liquidations + volatility_changes > 0) {
+            text += fmt::format("{} option trades, {} liquidations of option books, {} volatility changes, {} expiries, {} option "
+                                "operations refused\n",
+                                option_trades, option_liquidations, volatility_changes, expiries, option_refusals);
         }
         for (const auto& [kind, record] : kinds) {
             text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
@@ -137,6 +157,7 @@ enum class OpKind : int {
     extreme_mark,
     penalty,  // set_liquidation_penalty, only with RunOptions::penalty_changes
     funds,    // an isolated-fund deposit or sweep, a fee or draw-cap change: RunOptions::fees_and_isolation
+    option_volatility,  // set_option_volatility, only with RunOptions::options
 };
 
 struct Op {
@@ -177,6 +198,7 @@ inline std::string describe(const Op& op) {
         case OpKind::advance_time: return fmt::format("advance_time({} ms)", op.t);
         case OpKind::status: return fmt::format("set_market_status(market {}, {})", op.market, op.x);
         case OpKind::penalty: return fmt::format("set_liquidation_penalty(market {}, {} ppm)", op.market, op.x);
+        case OpKind::option_volatility: return fmt::format("set_option_volatility(market {}, {} ppm)", op.market, op.x);
         case OpKind::funds: {
             static const char* const names[] = {"isolated_fund_deposit", "sweep_isolated_fund", "shared_fund_draw_max", "taker_fee",
                                                 "maker_fee", "fee_to_fund", "fund_withdraw"};
@@ -235,6 +257,9 @@ struct RunOptions {
     // The world's socialized-loss policy is WaterFillingAdl, whatever its seed's (the form, static
     // or runtime, still the seed's): the policy draws nothing, so the seed's other draws stay.
     bool water_filling = false;
+    // Option series on one or two perpetuals (swarm_options.hpp): set up, traded, their
+    // volatilities changed, expiring; all from a stream of their own.
+    bool options = false;
 };
 
 template <class Fund>
@@ -245,9 +270,11 @@ public:
 
     explicit Swarm(std::uint64_t seed, RunOptions options)
         : spec_(make_world_spec(seed)), options_(options), random_(seed ^ 0xD1B54A32D192ED03ull),
-          penalty_random_(seed ^ 0x6A09E667F3BCC909ull), funds_random_(seed ^ 0xBB67AE8584CAA73Bull) {
+          penalty_random_(seed ^ 0x6A09E667F3BCC909ull), funds_random_(seed ^ 0xBB67AE8584CAA73Bull),
+          options_random_(seed ^ 0x3C6EF372FE94F82Bull) {
         formulas_.semantics = detect_semantics<Engine>();
         if (options.water_filling) spec_.policy = PolicyKind::water_filling;
+        if (options.options) option_plan_ = make_option_plan(spec_, options_random_);
     }
 
     SwarmTally run() {
@@ -436,6 +463,7 @@ private:
             markets_.push_back(mm);
             base_marks_.push_back(m.mark);
         }
+        if (options_.options && !add_option_series()) return false;
         for (std::uint32_t a = 0; a < spec_.accounts; ++a) {
             if (!engine_->open_account()) {
                 fail("world_setup", "open_account");
@@ -469,7 +497,7 @@ private:
                 if (engine_->digest() != before) fail("refused_changed_state", "a first mark out of range: refused but the digest changed");
             }
         }
-        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+        for (std::uint32_t m = 0; m < spec_.markets.size(); ++m) {  // (a series' mark is its underlying's)
             Result<void> ok = with_asset(spec_.markets[m].asset, [&](auto tag) {
                 using B = decltype(tag);
                 return engine_->template set_mark<B>(MarketId{m}, Price<B, USDC>(base_marks_[m]), Timestamp{spec_.start_ms});
@@ -479,8 +507,9 @@ private:
                 return false;
             }
         }
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) markets_[m].mark_time = spec_.start_ms;
+        if (options_.options && !set_first_volatilities()) return false;
         resync();
-        for (std::uint32_t m = 0; m < markets_.size(); ++m) markets_[m].mark_time = now_;
         check_everything("set-up");
         return true;
     }
@@ -499,7 +528,7 @@ private:
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             ModelMarket& mm = markets_[m];
             mm.mark = to_big(engine_->mark(MarketId{m}));
-            mm.has_mark = mm.mark > 0;
+            mm.has_mark = mm.mark > 0 || mm.option_volatility != 0;  // a series' mark may be 0 (worthless)
             mm.index_long = to_big(engine_->funding_index_long(MarketId{m}));
             mm.index_short = to_big(engine_->funding_index_short(MarketId{m}));
             mm.config = engine_->market_config(MarketId{m}).value();
@@ -565,7 +594,28 @@ private:
         if (Big(engine_->now().ms) != now_) fail(kind, fmt::format("time {} (model {})", engine_->now().ms, now_.str()));
     }
 
-    ModelMetrics metrics_of(std::uint32_t a) const { return formulas_.metrics(collateral_[a], markets_, positions_[a]); }
+    ModelMetrics metrics_of(std::uint32_t a) const { return metrics_for(a, collateral_[a], positions_[a]); }
+    // The model's metrics of account `a` with these positions: in an option world the option
+    // metrics (swarm_options.hpp), their options summed in the engine's order (its book's slots,
+    // `traded`, a trade's market, last).
+    ModelMetrics metrics_for(std::uint32_t a, const Big& collateral, const std::vector<ModelPosition>& positions,
+                             std::uint32_t traded = detail::PositionBook::empty) const {
+        if (!options_.options || !holds_option(markets_, positions)) return formulas_.metrics(collateral, markets_, positions);
+        std::vector<std::uint32_t> order;
+        const detail::PositionBook& book = engine_->view().book;
+        for (std::uint32_t s = 0; a < account_count() && s < book.per_account; ++s) {
+            const std::uint16_t market = book.market[book.index(a, s)];
+            if (market != detail::PositionBook::empty && market != traded) order.push_back(market);
+        }
+        if (traded != detail::PositionBook::empty) order.push_back(traded);
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {  // (a position the book does not hold yet: last)
+            if (std::find(order.begin(), order.end(), m) == order.end()) order.push_back(m);
+        }
+        return option_metrics(formulas_, collateral, markets_, positions, order, option_models_, now_int());
+    }
+    int asset_of(std::uint32_t m) const {
+        return m < spec_.markets.size() ? spec_.markets[m].asset : spec_.markets[markets_[m].config.option.underlying].asset;
+    }
 
     // An account as the model sees it (for replays).
     std::string describe_account(std::uint32_t a) const {
@@ -639,6 +689,7 @@ private:
             }
         }
         ++probe_account_;
+        if (options_.options) check_options(context, model_due);
         due_.resize(account_count());
         const auto scanned = engine_->liquidatable_accounts(Span<AccountId>(due_.data(), due_.size()));
         bool same = scanned.size() == model_due.size();
@@ -672,7 +723,8 @@ private:
 
     Op generate() {
         Op op;
-        const auto market_count = static_cast<std::uint32_t>(markets_.size());
+        // The perpetuals (option series, markets from here on, have operations of their own).
+        const auto market_count = static_cast<std::uint32_t>(spec_.markets.size());
         if (options_.penalty_changes && penalty_random_.chance(40)) {
             op.kind = OpKind::penalty;
             op.market = static_cast<std::uint32_t>(penalty_random_.below(market_count + (penalty_random_.chance(20) ? 1 : 0)));
@@ -684,6 +736,7 @@ private:
             return op;
         }
         if (options_.fees_and_isolation && funds_random_.chance(40)) return generate_funds_op(market_count);
+        if (options_.options && options_random_.chance(8)) return generate_option_op();
         const std::uint64_t roll = random_.below(1000);
         if (roll < 80) {
             op.kind = OpKind::deposit;
@@ -931,6 +984,114 @@ private:
             }
             case OpKind::extreme_mark: return do_extreme_mark(op);
             case OpKind::funds: return do_funds(op);
+            case OpKind::option_volatility: return do_option_volatility(op);
+        }
+    }
+
+    // ---- option series (RunOptions::options; swarm_options.hpp) --------------------------------
+    // Set-up: the plan's series as markets after the perpetuals, and a portfolio model per market.
+    bool add_option_series() {
+        for (const SeriesSpec& series : option_plan_.series) {
+            const int asset = spec_.markets[series.underlying].asset;
+            Result<MarketId> id = with_asset(asset, [&](auto tag) { return engine_->template add_market<decltype(tag)>(series.config); });
+            if (!id) {
+                fail("world_setup", "add_market (an option series): " + error_text(id.error()));
+                return false;
+            }
+            ModelMarket mm = markets_[series.underlying];
+            mm.config = series.config;
+            markets_.push_back(mm);
+            base_marks_.push_back(0);
+        }
+        for (const ModelMarket& m : markets_) option_models_.push_back(reference_option_model(m.config.option_margin));
+        return true;
+    }
+    // After the first marks: every series' volatility.
+    bool set_first_volatilities() {
+        for (std::size_t k = 0; k < option_plan_.series.size(); ++k) {
+            const auto m = static_cast<std::uint32_t>(spec_.markets.size() + k);
+            const Result<void> ok = engine_->set_option_volatility(MarketId{m}, Ppm{option_plan_.series[k].volatility_ppm});
+            if (!ok) {
+                fail("world_setup", "set_option_volatility: " + error_text(ok.error()));
+                return false;
+            }
+            markets_[m].option_volatility = Ppm{option_plan_.series[k].volatility_ppm}.to_double();
+        }
+        return true;
+    }
+    // An underlying's mark at `at`, accepted as the model predicts (swarm_options.hpp); undone if
+    // the engine refuses it.
+    void predict_series_marks(std::uint32_t underlying, std::int64_t forward, std::int64_t at) {
+        tally_.expiries += backstop_swarm::predict_series_marks(markets_, underlying, forward, at);
+    }
+    void undo_series_marks(const std::vector<ModelMarket>& before) { tally_.expiries -= backstop_swarm::undo_series_marks(markets_, before); }
+    // One operation in 8 of an option world, drawn by swarm_options.hpp's draw_option_op.
+    Op generate_option_op() {
+        const OptionDraw d = draw_option_op(options_random_, option_plan_, spec_, markets_, collateral_, account_count(), base_marks_, now_int());
+        Op op;
+        op.market = d.market;
+        op.a = d.a;
+        op.b = d.b;
+        op.x = d.x;
+        op.y = d.y;
+        op.z = d.x;
+        op.t = d.t;
+        op.marks = d.marks;
+        switch (d.kind) {
+            case OptionDraw::trade: op.kind = OpKind::trade; break;
+            case OptionDraw::volatility: op.kind = OpKind::option_volatility; break;
+            case OptionDraw::time: op.kind = OpKind::advance_time; break;
+            case OptionDraw::underlying_marks: op.kind = OpKind::marks; break;
+            case OptionDraw::series_mark: op.kind = OpKind::extreme_mark; break;
+            case OptionDraw::series_funding: op.kind = OpKind::funding; break;
+        }
+        return op;
+    }
+    void do_option_volatility(const Op& op) {
+        const bool known = op.market < markets_.size();
+        const bool series = known && is_series(markets_[op.market]);
+        std::string reason = !known ? "unknown market" : !series ? "not an option series" : "";
+        bool ok = series;
+        const ModelMarket before_prediction = series ? markets_[op.market] : ModelMarket();
+        if (ok) {
+            const ModelMarket& base = markets_[markets_[op.market].config.option.underlying];
+            const OptionTerms& terms = markets_[op.market].config.option;
+            if (!base.has_mark) reason = "the underlying has no mark";
+            if (markets_[op.market].option_expired || now_ >= Big(terms.expiry_ms)) reason = "the series has expired";
+            if (op.x < 100 || op.x > 10'000'000) reason = "a volatility outside [0.01%, 1000%]";
+            ok = reason.empty();
+            if (ok) {
+                ModelMarket& m = markets_[op.market];
+                m.mark = model_option_mark(terms, Ppm{op.x}.to_double(), to_i64(base.mark), now_int());
+                m.option_volatility = Ppm{op.x}.to_double();
+                m.mark_time = base.mark_time;
+            }
+        }
+        std::optional<Error> refused;
+        step("option_volatility", [&] {
+            refused = outcome(engine_->set_option_volatility(MarketId{op.market}, Ppm{op.x}));
+            return refused;
+        }, ok, reason);
+        if (refused) ++tally_.option_refusals;
+        if (refused && ok) markets_[op.market] = before_prediction;
+        if (!refused) ++tally_.volatility_changes;
+    }
+    // After every check: the engine's series (expired or not, volatility) as the model keeps them,
+    // and is_liquidatable for every account against the model.
+    void check_options(const char* context, const std::vector<AccountId>& model_due) {
+        const auto view = engine_->view();
+        for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            const detail::MarketState& state = view.markets[m];
+            if (state.option_expired != markets_[m].option_expired || state.option_volatility != markets_[m].option_volatility) {
+                fail("option_series_state", fmt::format("{}: market {} expired {} volatility {} (model {} {})", context, m, state.option_expired,
+                                                        state.option_volatility, markets_[m].option_expired, markets_[m].option_volatility));
+            }
+        }
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            const bool due = std::find(model_due.begin(), model_due.end(), AccountId{a}) != model_due.end();
+            if (engine_->is_liquidatable(AccountId{a}) != due) {
+                fail("option_is_liquidatable", fmt::format("{}: account {} is_liquidatable {} (model {})", context, a, !due, due));
+            }
         }
     }
 
@@ -1194,7 +1355,7 @@ private:
         };
         const std::uint32_t market_count = static_cast<std::uint32_t>(markets_.size());
         if (op.market >= market_count) return refuse("unknown market");
-        if (op.asset >= 0 && op.asset != spec_.markets[op.market].asset) return refuse("asset mismatch");
+        if (op.asset >= 0 && op.asset != asset_of(op.market)) return refuse("asset mismatch");
         if (op.a >= account_count() || op.b >= account_count()) return refuse("unknown account");
         if (op.a == op.b) return refuse("self trade");
         const ModelMarket& mm = markets_[op.market];
@@ -1268,14 +1429,17 @@ private:
             if (collateral + s.fill.realised < fees[k]) {
                 return refuse(fmt::format("account {} cannot pay its realised loss {} and fee {}", s.account, s.fill.realised.str(), fees[k].str()));
             }
-            if (s.fill.reduces) continue;
+            if (s.fill.reduces && !(options_.options && holds_live_option(markets_, positions_[s.account]))) continue;
             // Issue 12: the margin check needs fresh marks for every market the account holds.
             std::vector<ModelPosition> after = positions_[s.account];
             after[op.market] = s.fill.after;
             for (std::uint32_t k = 0; k < market_count; ++k) {
                 if (after[k].size != 0 && !fresh(k)) return refuse(fmt::format("account {} holds market {} whose mark is not fresh", s.account, k));
             }
-            const ModelMetrics m = formulas_.metrics(collateral + s.fill.realised - fees[k], markets_, after);
+            const ModelMetrics m = metrics_for(s.account, collateral + s.fill.realised - fees[k], after, op.market);
+            // With live options a reducing fill is free of the initial check only if it does not
+            // raise maintenance (docs/options.md: closing a hedge leg can).
+            if (s.fill.reduces && m.maintenance <= metrics_of(s.account).maintenance) continue;
             if (m.equity < m.initial) {
                 return refuse(fmt::format("account {} equity {} < initial {} after the fill", s.account, m.equity.str(), m.initial.str()));
             }
@@ -1300,7 +1464,7 @@ private:
         std::string reason;
         std::string overflow;
         const bool ok = predict_trade(op, reason, overflow);
-        const int asset = op.asset >= 0 ? op.asset : spec_.markets[std::min<std::size_t>(op.market, markets_.size() - 1)].asset;
+        const int asset = op.asset >= 0 ? op.asset : asset_of(std::min(op.market, static_cast<std::uint32_t>(markets_.size() - 1)));
         step("trade", [&] {
             auto r = with_asset(asset, [&](auto tag) {
                 using B = decltype(tag);
@@ -1308,6 +1472,7 @@ private:
                                                   options_.fees_and_isolation && op.sub == 1 ? Taker::seller : Taker::buyer);
             });
             tally_.trades += r.has_value();
+            if (op.market < markets_.size() && is_series(markets_[op.market])) (r ? tally_.option_trades : tally_.option_refusals) += 1;
             return outcome(r);
         }, ok, reason, true, overflow);
     }
@@ -1317,17 +1482,23 @@ private:
     void set_mark(std::uint32_t m, int asset, std::int64_t price, std::int64_t at, std::optional<bool> decision, const char* reason,
                   bool check = true) {
         std::string why = reason;
-        if (!decision && asset == spec_.markets[m].asset && price > 0) {
+        if (is_series(markets_[m])) {
+            decision = false;
+            why = "an option's mark follows its underlying's";
+        }
+        if (!decision && asset == asset_of(m) && price > 0) {
             // A maximal position must be worth at most int64 max / 8 at the mark.
             const Big value_max = trunc_div(Big(markets_[m].config.position_max) * price, markets_[m].divisor);
             decision = value_max <= Big(std::numeric_limits<std::int64_t>::max() / 8);
             why = fmt::format("a maximal position would be worth {}", value_max.str());
         }
-        if (asset == spec_.markets[m].asset) {
+        if (asset == asset_of(m)) {
             markets_[m].mark = price;
             markets_[m].has_mark = true;
             now_ = at;
         }
+        const std::vector<ModelMarket> before_marks = options_.options ? markets_ : std::vector<ModelMarket>();
+        if (decision.value_or(false)) predict_series_marks(m, price, at);
         std::optional<Error> refused;
         step("set_mark", [&] {
             refused = outcome(with_asset(asset, [&](auto tag) {
@@ -1338,13 +1509,15 @@ private:
         }, decision, why, check);
         if (!refused) markets_[m].mark_time = at;  // not public: the model keeps it
         if (!refused) marks_accepted_ = true;
+        if (refused && options_.options) undo_series_marks(before_marks);
+        if (refused && is_series(markets_[m])) ++tally_.option_refusals;
     }
 
     void do_marks(const Op& op) {
         marks_accepted_ = false;
         for (std::uint32_t m = 0; m < op.marks.size(); ++m) {
             if (op.marks[m] == 0) continue;
-            set_mark(m, spec_.markets[m].asset, op.marks[m], op.t,
+            set_mark(m, asset_of(m), op.marks[m], op.t,
                      Big(op.t) >= now_ ? std::nullopt : std::optional<bool>(false), "time goes back", false);
         }
         if (op.t > now_int()) {  // markets without a new mark: time moves anyway
@@ -1355,9 +1528,9 @@ private:
     }
 
     void do_extreme_mark(const Op& op) {
-        const int asset = op.asset >= 0 ? op.asset : spec_.markets[op.market].asset;
+        const int asset = op.asset >= 0 ? op.asset : asset_of(op.market);
         std::optional<bool> decision;
-        if (Big(op.t) < now_ || op.y <= 0 || asset != spec_.markets[op.market].asset) decision = false;
+        if (Big(op.t) < now_ || op.y <= 0 || asset != asset_of(op.market)) decision = false;
         set_mark(op.market, asset, op.y, op.t, decision, "time goes back, price not positive or another asset");
     }
 
@@ -1365,9 +1538,10 @@ private:
         const bool known = op.market < markets_.size();
         const FundingDelta delta(clamp64(big_from_int128(op.z)).template convert_to<std::int64_t>());
         // The index's range: +-funding_index_max (128-bit indices), int64 before issue 12.
-        bool ok = known;
-        std::string reason = "unknown market";
-        if (known) {
+        const bool series = known && is_series(markets_[op.market]);
+        bool ok = known && !series;
+        std::string reason = series ? "an option series pays no funding" : "unknown market";
+        if (ok) {
             const Big longs = markets_[op.market].index_long + to_big(delta.value());
             const Big shorts = markets_[op.market].index_short + to_big(delta.value());
             const Big limit = formulas_.semantics.funding_per_whole_unit ? funding_index_max_big() : int64_max();
@@ -1386,7 +1560,8 @@ private:
             refused = outcome(engine_->update_funding(MarketId{op.market}, delta));
             return refused;
         }, ok, reason);
-        if (refused && known && !ok && refused->code != ErrorCode::overflow) fail("decision_funding", "refused with " + error_text(*refused));
+        if (refused && known && !ok && !series && refused->code != ErrorCode::overflow) fail("decision_funding", "refused with " + error_text(*refused));
+        if (refused && series) ++tally_.option_refusals;
     }
 
     // ---- liquidations ---------------------------------------------------------------------------
@@ -1565,6 +1740,17 @@ private:
         if (!model_liquidatable) fail("liquidatable_decision", what + ": carried out, the model finds the account healthy");
         resync();
         check_everything("liquidate");
+        // An account holding a live option is liquidated whole: nothing is left where a
+        // liquidation can close (docs/options.md).
+        if (options_.options && holds_live_option(pre_markets, pre_positions[a])) {
+            ++tally_.option_liquidations;
+            for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+                if (positions_[a][m].size != 0 && markets_[m].config.status != MarketStatus::halted && fresh(m)) {
+                    fail("option_book_not_whole", fmt::format("{}: account {} still holds {} in market {}, closable", what, a,
+                                                              positions_[a][m].size.str(), m));
+                }
+            }
+        }
         const Big penalty = to_big(r->penalty);
         const Big deficit = to_big(r->deficit);
         const Big fund_paid = to_big(r->fund_paid);
@@ -1718,6 +1904,9 @@ private:
     testing::TestRandom random_;
     testing::TestRandom penalty_random_;
     testing::TestRandom funds_random_;
+    testing::TestRandom options_random_;
+    OptionPlan option_plan_;
+    std::vector<std::optional<PortfolioMargin>> option_models_;  // per market: the reference model of one that lists options
     Formulas formulas_;
     std::optional<Engine> engine_;
     std::vector<ModelMarket> markets_;

@@ -133,7 +133,7 @@ TEST_CASE("swarm: the long run's findings", "[swarm][regression]") {
 
 // `full` operations (240,000 unless said, at full scale) over worlds from seed `first_seed` up,
 // with `options`.
-static void check_option_worlds(std::uint64_t first_seed, RunOptions options, std::uint64_t full = 240'000) {
+static SwarmTally check_option_worlds(std::uint64_t first_seed, RunOptions options, std::uint64_t full = 240'000) {
     SwarmTally tally;
     const std::uint64_t total = swarm_scaled(full);
     for (std::uint64_t k = 0; tally.ops < total; ++k) {
@@ -145,6 +145,7 @@ static void check_option_worlds(std::uint64_t first_seed, RunOptions options, st
     INFO(tally.report());
     CHECK(tally.hard_failures() == 0);
     CHECK(tally.liquidations > tally.ops / 4'000);
+    return tally;
 }
 
 // Worlds whose liquidation penalties change between operations (MarginEngine::
@@ -163,6 +164,21 @@ TEST_CASE("swarm: worlds with fees and isolated funds keep every promise and rep
     RunOptions options{0, false};
     options.fees_and_isolation = true;
     check_option_worlds(600'000, options);
+}
+
+// Worlds with option series (RunOptions::options, swarm_options.hpp): one or two perpetuals list
+// two to four calls and puts each; the series are traded, their volatilities changed, they
+// expire as the underlyings move; accounts holding them are margined by the portfolio requirement.
+TEST_CASE("swarm: worlds with option series keep every promise and replay", "[swarm][options]") {
+    if (replaying()) return;
+    RunOptions options{0, false};
+    options.options = true;
+    const SwarmTally tally = check_option_worlds(900'000, options);
+    CHECK(tally.option_trades > tally.ops / 200);
+    CHECK(tally.option_liquidations > 0);
+    CHECK(tally.volatility_changes > 0);
+    CHECK(tally.expiries > 0);
+    fmt::print("swarm options: {}", tally.report());
 }
 
 // Worlds whose socialized-loss policy is WaterFillingAdl (RunOptions::water_filling), static and
@@ -184,6 +200,7 @@ TEST_CASE("swarm: replay one world", "[swarm]") {
     options.penalty_changes = env_u64("BACKSTOP_SWARM_PENALTY_CHANGES", 0) != 0;  // worlds of "[penalty]"
     options.fees_and_isolation = env_u64("BACKSTOP_SWARM_FEES_AND_ISOLATION", 0) != 0;  // worlds of "[isolated][fees]"
     options.water_filling = env_u64("BACKSTOP_SWARM_WATER_FILLING", 0) != 0;  // worlds of "[water_filling]"
+    options.options = env_u64("BACKSTOP_SWARM_OPTIONS", 0) != 0;  // worlds of "[options]"
     const SwarmTally tally = run_seed(seed, options);
     fmt::print("{}", tally.report());
     CHECK(tally.hard_failures() == 0);
