@@ -57,6 +57,8 @@ inline OptionPlan make_option_plan(WorldSpec& w, testing::TestRandom& r) {
         terms.price_scan_range = Ppm{40'000 + static_cast<std::int64_t>(r.below(110'001))};      // 4% to 15%
         terms.volatility_scan_range = Ppm{80'000 + static_cast<std::int64_t>(r.below(40'001))};  // about ten points
         terms.short_option_minimum = Ppm{static_cast<std::int64_t>(r.below(20'001))};            // 0 to 2%
+        terms.per_position = r.chance(3);  // one underlying in three margins each position alone
+        terms.options_exempt_from_adl = r.chance(2);  // half exempt their series' holders from ADL
         const std::int64_t divisor = pow10_i64(asset_decimals(m.asset) + price_decimals(m.asset) - 6);
         const std::int64_t tick = m.config.tick_size;
         const int n = 2 + static_cast<int>(r.below(3));
@@ -148,7 +150,8 @@ inline Big unavailable_requirement() { return Big(1) << 100; }
 // tiers, nor a perpetual of which the account holds a live option; each such underlying needs the
 // portfolio requirement of its perpetual and live options (maintenance; initial: times tier 0's
 // initial over maintenance), in quote atoms with the rounding slack, rounded up, plus a large
-// perpetual's tier surcharge over tier 0. `order`: the markets in the order the options are summed
+// perpetual's tier surcharge over tier 0. An underlying with per-position margin: each option's
+// requirement alone, rounded up, summed; its perpetual keeps its tiers. `order`: the markets in the order the options are summed
 // (the engine's: its book's slots, a trade's market last), which can move the last ulp.
 inline ModelMetrics option_metrics(const Formulas& f, const Big& collateral, const std::vector<ModelMarket>& markets,
                                    const std::vector<ModelPosition>& positions, const std::vector<std::uint32_t>& order,
@@ -168,7 +171,7 @@ inline ModelMetrics option_metrics(const Formulas& f, const Big& collateral, con
         const ModelMarket& m = markets[k];
         r.equity += f.pnl(m, p);
         r.position_count += 1;
-        if (is_series(m) || covered(k)) continue;
+        if (is_series(m) || (covered(k) && !m.config.option_margin.per_position)) continue;
         const Big n = f.notional(m, p.size);
         r.initial += f.requirement(m, n, true);
         r.maintenance += f.requirement(m, n, false);
@@ -184,8 +187,23 @@ inline ModelMetrics option_metrics(const Formulas& f, const Big& collateral, con
                                              static_cast<double>(to_i64(positions[k].size)), markets[k].option_volatility});
         }
         const std::int64_t perpetual = to_i64(positions[u].size);
+        const bool per_position = base.config.option_margin.per_position;
         Big need = unavailable_requirement();
-        if (base.has_mark && models[u]) {
+        if (per_position && base.has_mark && models[u]) {
+            // Each option alone, its requirement rounded up; the perpetual kept its tiers above.
+            need = 0;
+            for (const OptionHolding& h : holdings) {
+                const Result<PortfolioRequirement> req = models[u]->requirement(
+                    OptionPortfolio{static_cast<double>(to_i64(base.mark)), 0.0, Span<const OptionHolding>(&h, 1)});
+                const Result<std::int64_t> atoms =
+                    req ? requirement_atoms(*req, 1.0 / static_cast<double>(to_i64(base.divisor))) : Result<std::int64_t>(req.error());
+                if (!atoms) {
+                    need = unavailable_requirement();
+                    break;
+                }
+                need += Big(*atoms);
+            }
+        } else if (base.has_mark && models[u]) {
             const Result<PortfolioRequirement> req = models[u]->requirement(OptionPortfolio{
                 static_cast<double>(to_i64(base.mark)), static_cast<double>(perpetual), Span<const OptionHolding>(holdings.data(), holdings.size())});
             if (req) {
@@ -196,7 +214,7 @@ inline ModelMetrics option_metrics(const Formulas& f, const Big& collateral, con
         const MarginTier& tier = base.config.tiers[0];
         r.maintenance += need;
         r.initial += ceil_div(need * tier.initial.count(), Big(tier.maintenance.count()));
-        if (perpetual != 0 && base.config.tier_count > 1) {
+        if (perpetual != 0 && base.config.tier_count > 1 && !per_position) {
             const Big n = f.notional(base, positions[u].size);
             r.maintenance += f.requirement(base, n, false) - ceil_div(n * tier.maintenance.count(), Big(1'000'000));
             r.initial += f.requirement(base, n, true) - ceil_div(n * tier.initial.count(), Big(1'000'000));

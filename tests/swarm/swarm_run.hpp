@@ -82,6 +82,7 @@ struct SwarmTally {
     std::uint64_t capped_draws = 0;    // deficits the shared fund left (in part) because of a draw cap
     std::uint64_t option_trades = 0;        // trades in an option series (RunOptions::options)
     std::uint64_t option_liquidations = 0;  // liquidations of an account holding a live option
+    std::uint64_t option_remainders_uncovered = 0;  // of them, a remainder nobody bore (exempt series among them)
     std::uint64_t option_refusals = 0;      // option operations refused (trades, volatilities, series marks, funding)
     std::uint64_t volatility_changes = 0;   // set_option_volatility accepted
     std::uint64_t expiries = 0;             // series whose mark an underlying mark fixed at the payoff
@@ -102,6 +103,7 @@ struct SwarmTally {
         capped_draws += o.capped_draws;
         option_trades += o.option_trades;
         option_liquidations += o.option_liquidations;
+        option_remainders_uncovered += o.option_remainders_uncovered;
         option_refusals += o.option_refusals;
         volatility_changes += o.volatility_changes;
         expiries += o.expiries;
@@ -127,9 +129,10 @@ struct SwarmTally {
             text += fmt::format("{} paid in part by an isolated fund, {} with the shared fund held back by a draw cap\n", isolated_draws, capped_draws);
         }
         if (option_trades + option_liquidations + volatility_changes > 0) {
-            text += fmt::format("{} option trades, {} liquidations of option books, {} volatility changes, {} expiries, {} option "
-                                "operations refused\n",
-                                option_trades, option_liquidations, volatility_changes, expiries, option_refusals);
+            text += fmt::format("{} option trades, {} liquidations of option books ({} with a remainder nobody bore), {} volatility "
+                                "changes, {} expiries, {} option operations refused\n",
+                                option_trades, option_liquidations, option_remainders_uncovered, volatility_changes, expiries,
+                                option_refusals);
         }
         for (const auto& [kind, record] : kinds) {
             text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
@@ -1744,6 +1747,7 @@ private:
         // liquidation can close (docs/options.md).
         if (options_.options && holds_live_option(pre_markets, pre_positions[a])) {
             ++tally_.option_liquidations;
+            tally_.option_remainders_uncovered += r->remainder.is_positive() && !r->socialized.is_positive() ? 1u : 0u;
             for (std::uint32_t m = 0; m < markets_.size(); ++m) {
                 if (positions_[a][m].size != 0 && markets_[m].config.status != MarketStatus::halted && fresh(m)) {
                     fail("option_book_not_whole", fmt::format("{}: account {} still holds {} in market {}, closable", what, a,
@@ -1817,6 +1821,9 @@ private:
         const bool funding = spec_.policy == PolicyKind::funding;
         std::vector<std::uint32_t> closed_markets;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
+            // A series whose underlying exempts its options from ADL: its holders bear nothing.
+            const MarketConfig& c = markets_[m].config;
+            if (c.option.is_option && markets_[c.option.underlying].config.option_margin.options_exempt_from_adl) continue;
             if (pre_positions[a][m].size != positions_[a][m].size) closed_markets.push_back(m);
         }
         for (std::uint32_t x = 0; x < n && !funding; ++x) {

@@ -79,6 +79,11 @@ struct OptionMarginTerms {
     // the requirements summed, the perpetual by its own tiers; no offsets (the lab's gamma study
     // compares the two).
     bool per_position = false;
+    // Holders of this underlying's option series never bear a socialized loss (Aevo exempts
+    // options from ADL): a default in a series that the funds cannot pay is left uncovered
+    // (MarginEngine::uncovered_total, for the venue to cover) instead of being taken from the
+    // series' profitable holders, whatever the socialized-loss policy.
+    bool options_exempt_from_adl = false;
 };
 
 // Everything about a market that the operator sets. Sizes are in base atoms, prices in the

@@ -45,7 +45,8 @@ PoolsAfterTakeover pools_after_takeover(const EngineView<LedgerType>& v, const L
     return pools;
 }
 
-// Positions in the defaulting market that can bear the remainder, in account order, never the
+// Positions in the defaulting market that can bear the remainder (none in an option series its
+// underlying exempts: OptionMarginTerms::options_exempt_from_adl), in account order, never the
 // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
 // funding (the liquidator's as it will be). A bearer's capacity is its profit there, and no more
 // than its account's equity above maintenance, so that bearing it leaves it healthy.
@@ -55,6 +56,8 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
     std::size_t count = 0;
     const std::uint32_t market = plan.defaulting_market.value;
     const MarketState& state = v.markets[market];
+    // A series whose underlying exempts its options: nobody in it bears the loss (it stays uncovered).
+    if (state.is_option() && v.markets[state.config.option.underlying].config.option_margin.options_exempt_from_adl) return 0;
     const bool funding = plan.kind == SocializationKind::funding_index;
     const std::uint32_t accounts = v.ledger.account_count();
     for (std::uint32_t a = 0; a < accounts; ++a) {

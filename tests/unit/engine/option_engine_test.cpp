@@ -359,6 +359,43 @@ TEST_CASE("options regression: ADL never leaves an option-holding bearer below m
     CHECK(w.engine.ledger().audit().balanced());
 }
 
+// OptionMarginTerms::options_exempt_from_adl: a naked call writer defaults beyond an empty fund;
+// with the exemption the call's holder keeps its whole gain and the remainder is uncovered;
+// without it the haircut takes it from that holder. Money is conserved either way.
+TEST_CASE("options exempt from ADL: a series' holders bear no socialized loss", "[options][engine][adl]") {
+    for (const bool exempt : {false, true}) {
+        MarketConfig underlying = perpetual_with_options();
+        underlying.option_margin.options_exempt_from_adl = exempt;
+        EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, underlying);
+        const std::int64_t expiry = 1'000 + 30 * day_ms;
+        const MarketId call = w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", expiry)).value();
+        w.mark("60000");
+        w.engine.set_option_volatility(call, Ppm{500'000}).value();
+        const AccountId holder = w.account("100000");
+        const AccountId writer = w.account("9000");
+        const AccountId keeper = w.account("1000000");
+        w.engine.trade(call, holder, writer, btc("1"), price("3428")).value();
+        w.mark("75000");  // the call is worth ~15,000: the writer owes far more than it holds
+        REQUIRE(w.engine.is_liquidatable(writer));
+        const std::int64_t holder_equity = w.summary(holder).equity.atoms();
+        const auto report = w.engine.liquidate(writer, keeper).value();
+        INFO("exempt " << exempt);
+        REQUIRE(report.remainder.is_positive());  // no fund: the whole deficit goes on
+        if (exempt) {
+            CHECK(report.socialized.atoms() == 0);
+            CHECK(report.allocation_count == 0);
+            CHECK(report.uncovered == report.remainder);
+            CHECK(w.summary(holder).equity.atoms() == holder_equity);  // its gain untouched
+            CHECK(w.engine.uncovered_total().atoms() == report.uncovered.atoms());
+        } else {
+            CHECK(report.socialized.is_positive());
+            CHECK(w.summary(holder).equity.atoms() < holder_equity);  // the haircut took from its gain
+        }
+        CHECK(w.engine.ledger().audit().balanced());
+        CHECK(w.engine.position(writer, call).size == 0);
+    }
+}
+
 // Random option books in the engine: one perpetual listing a call and a put of two expiries,
 // ten accounts trading the perpetual and the series at prices near their marks, the underlying
 // walking (gaps of up to 15%), volatilities changing, time passing the first expiry, and sweeps
