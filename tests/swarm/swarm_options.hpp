@@ -251,7 +251,7 @@ inline std::uint64_t undo_series_marks(std::vector<ModelMarket>& markets, const 
 
 // An operation of an option world (swarm_run.hpp makes it an Op).
 struct OptionDraw {
-    enum Kind { trade, volatility, time, underlying_marks, series_mark, series_funding } kind = trade;
+    enum Kind { trade, volatility, time, underlying_marks, series_mark, series_funding, settle } kind = trade;
     std::uint32_t market = 0;
     std::uint32_t a = 0;
     std::uint32_t b = 0;
@@ -322,11 +322,14 @@ inline OptionDraw draw_option_op(testing::TestRandom& r, const OptionPlan& plan,
     } else if (roll < 82) {  // time passes: 1 to 30 minutes (expiries come; marks age until the next)
         d.kind = OptionDraw::time;
         d.t = later(60'000 + static_cast<std::int64_t>(r.below(29 * 60'000)));
-    } else if (roll < 96) {  // a mark on a series: refused (it follows its underlying's)
+    } else if (roll < 94) {  // a mark on a series: refused (it follows its underlying's)
         d.kind = OptionDraw::series_mark;
         d.market = series;
         d.y = std::max<std::int64_t>(1, to_i64(markets[series].mark));
         d.t = later(1);
+    } else if (roll < 98) {  // a settlement: refused before the payoff is fixed, on a perpetual, or if a holder cannot pay
+        d.kind = OptionDraw::settle;
+        d.market = r.chance(20) ? plan.underlyings[0] : series;
     } else {  // funding on a series: refused
         d.kind = OptionDraw::series_funding;
         d.market = series;

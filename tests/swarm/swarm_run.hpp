@@ -64,7 +64,7 @@ inline bool is_soft(const std::string& kind) {
     static const std::set<std::string> soft{"assessment_made_liquidatable", "liquidation_refused_overflow",
                                             "trade_refused_overflow", "withdraw_refused_overflow",
                                             "isolated_fund_deposit_refused_overflow", "sweep_isolated_fund_refused_overflow",
-                                            "fund_withdraw_refused_overflow"};
+                                            "fund_withdraw_refused_overflow", "option_settle_refused_overflow"};
     return soft.count(kind) > 0;
 }
 
@@ -83,6 +83,7 @@ struct SwarmTally {
     std::uint64_t option_trades = 0;        // trades in an option series (RunOptions::options)
     std::uint64_t option_liquidations = 0;  // liquidations of an account holding a live option
     std::uint64_t option_remainders_uncovered = 0;  // of them, a remainder nobody bore (exempt series among them)
+    std::uint64_t settled_positions = 0;  // closed by settle_expired_series
     std::uint64_t option_refusals = 0;      // option operations refused (trades, volatilities, series marks, funding)
     std::uint64_t volatility_changes = 0;   // set_option_volatility accepted
     std::uint64_t expiries = 0;             // series whose mark an underlying mark fixed at the payoff
@@ -104,6 +105,7 @@ struct SwarmTally {
         option_trades += o.option_trades;
         option_liquidations += o.option_liquidations;
         option_remainders_uncovered += o.option_remainders_uncovered;
+        settled_positions += o.settled_positions;
         option_refusals += o.option_refusals;
         volatility_changes += o.volatility_changes;
         expiries += o.expiries;
@@ -130,9 +132,9 @@ struct SwarmTally {
         }
         if (option_trades + option_liquidations + volatility_changes > 0) {
             text += fmt::format("{} option trades, {} liquidations of option books ({} with a remainder nobody bore), {} volatility "
-                                "changes, {} expiries, {} option operations refused\n",
+                                "changes, {} expiries, {} positions settled, {} option operations refused\n",
                                 option_trades, option_liquidations, option_remainders_uncovered, volatility_changes, expiries,
-                                option_refusals);
+                                settled_positions, option_refusals);
         }
         for (const auto& [kind, record] : kinds) {
             text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
@@ -161,6 +163,7 @@ enum class OpKind : int {
     penalty,  // set_liquidation_penalty, only with RunOptions::penalty_changes
     funds,    // an isolated-fund deposit or sweep, a fee or draw-cap change: RunOptions::fees_and_isolation
     option_volatility,  // set_option_volatility, only with RunOptions::options
+    option_settle,      // settle_expired_series, only with RunOptions::options
 };
 
 struct Op {
@@ -202,6 +205,7 @@ inline std::string describe(const Op& op) {
         case OpKind::status: return fmt::format("set_market_status(market {}, {})", op.market, op.x);
         case OpKind::penalty: return fmt::format("set_liquidation_penalty(market {}, {} ppm)", op.market, op.x);
         case OpKind::option_volatility: return fmt::format("set_option_volatility(market {}, {} ppm)", op.market, op.x);
+        case OpKind::option_settle: return fmt::format("settle_expired_series(market {})", op.market);
         case OpKind::funds: {
             static const char* const names[] = {"isolated_fund_deposit", "sweep_isolated_fund", "shared_fund_draw_max", "taker_fee",
                                                 "maker_fee", "fee_to_fund", "fund_withdraw"};
@@ -988,6 +992,7 @@ private:
             case OpKind::extreme_mark: return do_extreme_mark(op);
             case OpKind::funds: return do_funds(op);
             case OpKind::option_volatility: return do_option_volatility(op);
+            case OpKind::option_settle: return do_option_settle(op);
         }
     }
 
@@ -1047,6 +1052,7 @@ private:
             case OptionDraw::underlying_marks: op.kind = OpKind::marks; break;
             case OptionDraw::series_mark: op.kind = OpKind::extreme_mark; break;
             case OptionDraw::series_funding: op.kind = OpKind::funding; break;
+            case OptionDraw::settle: op.kind = OpKind::option_settle; break;
         }
         return op;
     }
@@ -1079,6 +1085,47 @@ private:
         if (refused && ok) markets_[op.market] = before_prediction;
         if (!refused) ++tally_.volatility_changes;
     }
+    // settle_expired_series: once the payoff is fixed every holder closes at it, the long side
+    // receiving its value rounded down, the short side paying it rounded up (docs/options.md);
+    // refused if a holder's collateral cannot pay its loss.
+    void do_option_settle(const Op& op) {
+        const std::uint32_t m = op.market;
+        const bool series = m < markets_.size() && is_series(markets_[m]);
+        std::string reason = !series ? "not an option series" : !markets_[m].option_expired ? "the payoff is not fixed yet" : "";
+        std::string overflow;  // why an overflow refusal would be legitimate
+        std::uint32_t holders = 0;
+        if (reason.empty()) {
+            const ModelMarket& mm = markets_[m];
+            Big pool = to_big(engine_->ledger().balance_of(Place::pnl_pool()));
+            for (std::uint32_t a = 0; a < account_count(); ++a) {
+                const ModelPosition& p = positions_[a][m];
+                if (p.size == 0) continue;
+                const Big value = -formulas_.value(mm, p.size);
+                const Formulas::Fill fill = formulas_.fill(mm, p, -p.size, value);
+                pool -= fill.realised;
+                if (!fits64(value) || !fits64(fill.realised) || !fits64(collateral_[a] + fill.realised) || !fits64(pool)) {
+                    overflow = fmt::format("account {}: a settlement value, its collateral or the pnl_pool beyond int64", a);
+                }
+                if (collateral_[a] + fill.realised < 0 && reason.empty()) reason = fmt::format("account {} cannot pay its settlement", a);
+                collateral_[a] += fill.realised;
+                positions_[a][m] = fill.after;
+                ++holders;
+            }
+        }
+        std::optional<Error> refused;
+        step("option_settle", [&] {
+            const Result<SeriesSettlementReport<USDC>> r = engine_->settle_expired_series(MarketId{m});
+            refused = outcome(r);
+            if (r && r->holders != holders) {
+                fail("settlement_holders", fmt::format("market {}: {} holders settled, the model {}", m, r->holders, holders));
+            }
+            return refused;
+        }, reason.empty() && overflow.empty() ? std::optional<bool>(true) : (reason.empty() ? std::nullopt : std::optional<bool>(false)),
+             reason.empty() ? "every holder pays" : reason, true, overflow.empty() ? std::nullopt : std::optional<std::string>(overflow));
+        if (refused) ++tally_.option_refusals;
+        if (!refused) tally_.settled_positions += holders;
+    }
+
     // After every check: the engine's series (expired or not, volatility) as the model keeps them,
     // and is_liquidatable for every account against the model.
     void check_options(const char* context, const std::vector<AccountId>& model_due) {

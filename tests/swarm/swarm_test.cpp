@@ -168,7 +168,8 @@ TEST_CASE("swarm: worlds with fees and isolated funds keep every promise and rep
 
 // Worlds with option series (RunOptions::options, swarm_options.hpp): one or two perpetuals list
 // two to four calls and puts each; the series are traded, their volatilities changed, they
-// expire as the underlyings move; accounts holding them are margined by the portfolio requirement.
+// expire as the underlyings move and are settled; accounts holding them are margined by the
+// portfolio requirement (or per position).
 TEST_CASE("swarm: worlds with option series keep every promise and replay", "[swarm][options]") {
     if (replaying()) return;
     RunOptions options{0, false};
@@ -178,6 +179,7 @@ TEST_CASE("swarm: worlds with option series keep every promise and replay", "[sw
     CHECK(tally.option_liquidations > 0);
     CHECK(tally.volatility_changes > 0);
     CHECK(tally.expiries > 0);
+    CHECK(tally.settled_positions > 0);
     fmt::print("swarm options: {}", tally.report());
 }
 

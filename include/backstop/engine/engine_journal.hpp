@@ -40,6 +40,7 @@ enum class EngineCommandKind : std::uint8_t {
     sweep_isolated_fund = 16,    // market, value = atoms swept
     fund_withdraw = 17,          // value = atoms
     set_option_volatility = 18,  // market, value = volatility (ppm)
+    settle_expired_series = 19,  // market
 };
 
 struct EngineCommand {

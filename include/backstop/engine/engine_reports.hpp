@@ -16,6 +16,13 @@ namespace backstop {
 
 inline constexpr std::size_t positions_per_account_max = 8;
 
+// A MarginEngine's capacities, fixed at create (its buffers are sized once).
+struct EngineLimits {
+    std::uint32_t accounts_max = 1024;
+    std::uint32_t positions_per_account = 4;  // at most positions_per_account_max
+    std::uint32_t markets_max = 16;
+};
+
 // The ledger transfers an operation committed, in order (up to `capacity`; `dropped` counts the
 // rest, which only socializations over many bearers produce: those are in the allocations).
 template <class Asset>

@@ -149,5 +149,20 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
     return {};
 }
 
+// Validates liquidating `account` (known, as `liquidator`) and plans it whole into scratch.plan:
+// its metrics before.
+template <class LedgerType, class Fund, class Asset>
+Result<Metrics> plan_liquidation_checked(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
+                                         AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+    if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
+    const Metrics before = account_metrics(v, account, {}, 0);
+    if (!before.has_positions || before.equity >= before.maintenance) {
+        return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
+    }
+    if (Result<void> ok = check_any_closable(v, account); !ok) return ok.error();
+    if (Result<void> ok = plan_liquidation(v, fund, account, liquidator, before, scratch, scratch.plan); !ok) return ok.error();
+    return before;
+}
+
 }  // namespace detail
 }  // namespace backstop

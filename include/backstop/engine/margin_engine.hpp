@@ -38,6 +38,7 @@
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/market_setup.hpp"
 #include "backstop/engine/option_markets.hpp"
+#include "backstop/engine/option_settlement.hpp"
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
 #include "backstop/engine/trade_planner.hpp"
@@ -60,12 +61,6 @@
 #include <vector>
 
 namespace backstop {
-
-struct EngineLimits {
-    std::uint32_t accounts_max = 1024;
-    std::uint32_t positions_per_account = 4;  // at most positions_per_account_max
-    std::uint32_t markets_max = 16;
-};
 
 // `Journal` is the ledger's journal (its transfers); `CommandJournal` the engine's own, of the
 // commands (engine_journal.hpp): NullJournal, BasicRingJournal<EngineCommand> or
@@ -279,6 +274,17 @@ public:
         return {};
     }
 
+    // Cash-settles an expired series at its payoff: every holder's position closes, gains paid from
+    // the pnl_pool, losses into it, rounding residue to dust (option_settlement.hpp). Refused,
+    // changing nothing, before the payoff is fixed or if a holder cannot pay (liquidate it first).
+    Result<SeriesSettlementReport<Asset>> settle_expired_series(MarketId series) {
+        if (Result<void> ok = check_market(series); !ok) return ok.error();
+        const Result<detail::SeriesSettlementPlan> plan = detail::plan_series_settlement(view(), series.value, settlement_fills_);
+        if (!plan) return plan.error();
+        record_command(EngineCommandKind::settle_expired_series, series.value, 0);
+        return detail::commit_series_settlement<LedgerType, Asset>(ledger_, book_, markets_[series.value], settlement_fills_, *plan);
+    }
+
     // ---- trading ------------------------------------------------------------------------------
 
     // A fill of `size` between two accounts at `price` (the matching engine is outside). Funding
@@ -325,6 +331,7 @@ public:
             }
             case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}));
             case EngineCommandKind::set_option_volatility: return set_option_volatility(MarketId{c.market}, Ppm{c.value});
+            case EngineCommandKind::settle_expired_series: return replayed(settle_expired_series(MarketId{c.market}));
         }
         return make_error(ErrorCode::journal_corrupt, "unknown engine command");
     }
@@ -533,6 +540,7 @@ private:
           ledger_(LedgerLimits{limits.accounts_max, 4 + limits.markets_max, 1}, std::move(journal)),
           book_(limits.positions_per_account, limits.accounts_max),
           scratch_(limits.accounts_max),
+          settlement_fills_(limits.accounts_max),
           commands_(std::move(commands)) {
         markets_.reserve(limits.markets_max);
         option_models_.reserve(limits.markets_max);
@@ -543,17 +551,7 @@ private:
     Result<detail::Metrics> plan_liquidation_of(AccountId account, AccountId liquidator) {
         if (Result<void> ok = check_account(account); !ok) return ok.error();
         if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
-        if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
-        const detail::EngineView<LedgerType> v = view();
-        const detail::Metrics before = detail::account_metrics(v, account, {}, 0);
-        if (!before.has_positions || before.equity >= before.maintenance) {
-            return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
-        }
-        if (Result<void> ok = detail::check_any_closable(v, account); !ok) return ok.error();
-        if (Result<void> ok = detail::plan_liquidation(v, fund(), account, liquidator, before, scratch_, scratch_.plan); !ok) {
-            return ok.error();
-        }
-        return before;
+        return detail::plan_liquidation_checked(view(), fund(), account, liquidator, scratch_);
     }
 
     // Records a command that succeeded (nothing, not even the chain, with a NullJournal).
@@ -590,6 +588,7 @@ private:
     std::vector<std::int64_t> option_marks_;  // a mark update's planned series marks (-1: unchanged)
     detail::PositionBook book_;
     detail::LiquidationScratch<Asset> scratch_;
+    std::vector<detail::FillPlan> settlement_fills_;  // a series settlement's plan, one per holder
     std::int64_t now_ms_ = std::numeric_limits<std::int64_t>::min();
     detail::int128 uncovered_total_ = 0;
     CommandJournal commands_;

@@ -242,6 +242,90 @@ TEST_CASE("at expiry a series' mark is the payoff, exact and fixed", "[options][
     CHECK(w.engine.collateral(writer) == usdc("100000") + usdc("2600") - usdc("8001"));
 }
 
+// Cash settlement at expiry (option_settlement.hpp): every holder closes at the fixed payoff in
+// one operation; gains come from the pnl_pool, losses go into it, the roundings' residue to dust.
+TEST_CASE("an expired series settles every holder at its payoff, money conserved to the atom", "[options][engine][settlement]") {
+    OptionWorld w;
+    MarketConfig fine = option_series(OptionKind::call, "60000", w.expiry_ms);
+    fine.lot_size = 1;  // sizes to the atom: the payoff's value does not divide evenly
+    fine.position_max = 100'000'000'000;
+    const MarketId call = w.engine.add_market<BTC>(fine).value();
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    const AccountId buyer = w.account("100000");
+    const AccountId writer = w.account("100000");
+    const AccountId spread = w.account("100000");
+    w.engine.trade(call, buyer, writer, Btc(100'000'001), price("3000")).value();  // 1.00000001 BTC
+    w.engine.trade(call, buyer, spread, Btc(33'333'333), price("3100")).value();
+    w.engine.trade(call, spread, writer, Btc(11'111'111), price("2900")).value();
+    const auto size = [&](AccountId a) { return w.engine.position(a, call).size; };
+    REQUIRE(size(buyer) == 133'333'334);
+    REQUIRE(size(writer) == -111'111'112);
+    REQUIRE(size(spread) == -22'222'222);
+
+    // Before expiry, and at expiry before an underlying mark fixes the payoff: refused, unchanged.
+    std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.settle_expired_series(call).error().code == ErrorCode::invalid_argument);
+    CHECK(w.engine.settle_expired_series(w.market).error().code == ErrorCode::invalid_argument);  // a perpetual
+    CHECK(w.engine.settle_expired_series(MarketId{99}).error().code == ErrorCode::unknown_market);
+    CHECK(w.engine.digest() == digest);
+    w.now_ms = w.expiry_ms + 5'000;
+    w.mark("63333");  // payoff 3,333 USDC
+    REQUIRE(w.engine.mark(call) == price("3333").raw());
+
+    const std::int64_t buyer_before = w.engine.collateral(buyer).atoms();
+    const std::int64_t writer_before = w.engine.collateral(writer).atoms();
+    const std::int64_t spread_before = w.engine.collateral(spread).atoms();
+    const auto cost = [&](AccountId a) { return w.engine.position(a, call).cost; };
+    const std::int64_t buyer_cost = cost(buyer), writer_cost = cost(writer), spread_cost = cost(spread);
+    const std::int64_t dust_before = w.engine.ledger().balance_of(Place::dust()).atoms();
+    const auto report = w.engine.settle_expired_series(call).value();
+    w.check_all_markets();
+    CHECK(report.holders == 3);
+    CHECK(report.payoff == price("3333").raw());
+    // Each closes at size x 3,333 rounded against it: the long side down, the short side up.
+    const std::int64_t buyer_value = 133'333'334LL * 3'333 / 100;                // 4,444,000,022.22 -> down
+    const std::int64_t writer_value = -((111'111'112LL * 3'333 + 99) / 100);    // 3,703,333,362.96 -> up
+    const std::int64_t spread_value = -((22'222'222LL * 3'333 + 99) / 100);     // 740,666,659.26 -> up
+    CHECK(w.engine.collateral(buyer).atoms() == buyer_before + buyer_value - buyer_cost);
+    CHECK(w.engine.collateral(writer).atoms() == writer_before + writer_value - writer_cost);
+    CHECK(w.engine.collateral(spread).atoms() == spread_before + spread_value - spread_cost);
+    const std::int64_t residue = -(buyer_value + writer_value + spread_value);
+    CHECK(residue == 1);  // 0.22 + 0.04 + 0.74 of an atom, each in the protocol's favour
+    CHECK(report.dust.atoms() == residue);
+    CHECK(w.engine.ledger().balance_of(Place::dust()).atoms() == dust_before + residue);
+    CHECK(size(buyer) == 0);
+    CHECK(size(writer) == 0);
+    CHECK(size(spread) == 0);
+    CHECK(w.engine.open_interest(call) == 0);
+    // Settled once: again, nothing to close.
+    CHECK(w.engine.settle_expired_series(call).value().holders == 0);
+    w.check_all_markets();
+}
+
+TEST_CASE("a writer who cannot pay its settlement is liquidated first; then the series settles", "[options][engine][settlement]") {
+    OptionWorld w;
+    w.engine.fund_deposit(usdc("100000")).value();
+    const AccountId buyer = w.account("100000");
+    const AccountId writer = w.account("12000");
+    const AccountId keeper = w.account("1000000");
+    w.trade_option(buyer, writer, "1", "1300");
+    w.now_ms = w.expiry_ms + 1'000;
+    w.mark("80000");  // the 66,000 call pays 14,000: the writer holds 12,000 + 1,300 of premium
+    std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.settle_expired_series(w.call).error().code == ErrorCode::insufficient_collateral);
+    CHECK(w.engine.digest() == digest);
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const auto liquidation = w.engine.liquidate(writer, keeper).value();
+    CHECK(liquidation.deficit.is_positive());  // 700 short, paid by the fund
+    CHECK(liquidation.fund_paid == liquidation.deficit);
+    w.check_all_markets();
+    const std::int64_t buyer_before = w.engine.collateral(buyer).atoms();
+    const auto report = w.engine.settle_expired_series(w.call).value();
+    CHECK(report.holders == 2);  // the buyer and the keeper, who took the short over
+    CHECK(w.engine.collateral(buyer).atoms() == buyer_before + 14'000'000'000 - 1'300'000'000);
+    w.check_all_markets();
+}
+
 TEST_CASE("a journal of option commands replays to the same engine", "[options][engine][journal]") {
     using Journal = BasicVectorJournal<EngineCommand>;
     using Engine = MarginEngine<EngineFund<Haircut>, NullJournal, Journal>;
@@ -257,6 +341,8 @@ TEST_CASE("a journal of option commands replays to the same engine", "[options][
     engine.trade(put, a, b, btc("1.5"), price("1500")).value();
     engine.set_mark(perp, price("57000"), Timestamp{2'000}).value();
     engine.set_option_volatility(put, Ppm{800'000}).value();
+    engine.set_mark(perp, price("55000"), Timestamp{10 * day_ms}).value();  // at expiry: the payoff
+    REQUIRE(engine.settle_expired_series(put).value().holders == 2);
 
     Engine replayed = Engine::create(EngineLimits{16, 8, 4}, {}, {}, Haircut{}, NullJournal{}, Journal{}).value();
     REQUIRE(replay_commands(engine.command_journal().entries(), engine.command_seal(), replayed).has_value());
@@ -475,6 +561,7 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
     };
 
     int liquidated = 0, option_trades = 0, refused = 0;
+    std::uint32_t settled = 0;  // positions closed by settlement
     for (int step = 0; step < 1500; ++step) {
         const double u = d.uniform(0, 1);
         const AccountId a = accounts[d.next() % accounts.size()];
@@ -499,6 +586,16 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
             forward = std::max<std::int64_t>(1'000'000'000, (static_cast<std::int64_t>(static_cast<double>(forward) * (1 + move)) / 1'000'000) * 1'000'000);
             w.now_ms += static_cast<std::int64_t>(d.next() % (2 * 3'600'000));  // up to two hours
             w.engine.set_mark(w.market, BtcPrice::from_raw(forward), Timestamp{w.now_ms}).value();
+        } else if (u < 0.79) {  // a settlement: refused before the payoff is fixed or if a holder cannot pay
+            const MarketId m = series[d.next() % series.size()];
+            const auto r = w.engine.settle_expired_series(m);
+            if (r) {
+                settled += r->holders;
+                for (std::uint32_t a = 0; a < w.engine.ledger().account_count(); ++a) REQUIRE(w.engine.position(AccountId{a}, m).size == 0);
+            } else {
+                ++refused;
+                REQUIRE(w.engine.digest() == digest);
+            }
         } else if (u < 0.82) {  // a new volatility, or a refused one
             const MarketId m = series[d.next() % series.size()];
             const bool bad = d.uniform(0, 1) < 0.2;
@@ -531,8 +628,10 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
     }
     CHECK(option_trades > 100);
     CHECK(liquidated > 0);
+    CHECK(settled > 0);
     WARN("world " << operations << ": " << option_trades << " option trades, " << liquidated << " liquidations, "
-                  << refused << " refusals; first expiry " << (w.now_ms > near ? "passed" : "not reached"));
+                  << settled << " positions settled, " << refused << " refusals; first expiry "
+                  << (w.now_ms > near ? "passed" : "not reached"));
 }
 
 }  // namespace test_engine_option_engine_test
