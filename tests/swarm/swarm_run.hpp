@@ -13,7 +13,7 @@
 //                                                     penalty and no discount
 //   liquidated_account_still_liquidatable           4: healthy or closed after a liquidation
 //                                                     (positions in halted/stale markets aside)
-//   bearer_charged_beyond_capacity, bystander_touched, healthy_made_liquidatable
+//   bearer_charged_beyond_capacity, bystander_touched, healthy_made_liquidatable, exempt_series_bore_loss
 //                                                   4: the socialized loss
 //   liquidation_refused_by_waterfall, liquidation_blocked_by_halted_or_stale, liquidatable_decision
 //   waterfall_arithmetic, uncovered_total
@@ -1867,11 +1867,23 @@ private:
         // The socialized loss.
         const bool funding = spec_.policy == PolicyKind::funding;
         std::vector<std::uint32_t> closed_markets;
+        bool exempt_closes_only = true;  // every close in a series exempt from ADL
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             // A series whose underlying exempts its options from ADL: its holders bear nothing.
             const MarketConfig& c = markets_[m].config;
-            if (c.option.is_option && markets_[c.option.underlying].config.option_margin.options_exempt_from_adl) continue;
-            if (pre_positions[a][m].size != positions_[a][m].size) closed_markets.push_back(m);
+            const bool exempt = c.option.is_option && markets_[c.option.underlying].config.option_margin.options_exempt_from_adl;
+            if (pre_positions[a][m].size == positions_[a][m].size) continue;
+            exempt_closes_only = exempt_closes_only && exempt;
+            if (!exempt) closed_markets.push_back(m);
+        }
+        // Only exempt series closed: nobody bears the remainder (a clearing house's default fund,
+        // not a bearer, may still pay), no allocation, no funding index moved.
+        if (exempt_closes_only && (r->allocation_count != 0 || r->funding_delta_per_unit != 0 ||
+                                   (spec_.policy != PolicyKind::clearing && r->socialized.is_positive()))) {
+            fail("exempt_series_bore_loss", fmt::format("{}: only exempt series closed, yet {} allocations, funding delta {}, "
+                                                        "socialized {}",
+                                                        what, r->allocation_count, r->funding_delta_per_unit,
+                                                        to_big(r->socialized).str()));
         }
         for (std::uint32_t x = 0; x < n && !funding; ++x) {
             if (x == a || x == liquidator) continue;

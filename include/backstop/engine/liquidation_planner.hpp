@@ -14,6 +14,7 @@
 #include "backstop/engine/fills.hpp"
 #include "backstop/engine/liquidation_closes.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
+#include "backstop/engine/option_markets.hpp"
 #include "backstop/engine/transfer_check.hpp"
 #include "backstop/engine/waterfall.hpp"
 #include "backstop/fund/socialization_kind.hpp"
@@ -115,6 +116,7 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
 
     // The fills: the defaulter closes at the mark, the liquidator takes the other side.
     int128 defaulting_notional = -1;
+    bool defaulting_exempt = true;
     for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
         const std::int64_t close = plan.closes[s];
         if (close == 0) continue;
@@ -129,10 +131,14 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
         plan.liquidator_fills[plan.fill_count] = *taker;
         ++plan.fill_count;
         // The defaulting market (its bearers take a socialized loss) is where the most notional
-        // closes: sizes in different markets count different atoms.
+        // closes (sizes in different markets count different atoms), among the markets whose
+        // holders may bear it: an exempt series only when every close is in one.
         const int128 notional = closed_notional(state, close);
-        if (notional > defaulting_notional) {
+        const bool exempt = exempt_from_adl(v.markets, state);
+        if (defaulting_notional < 0 || (defaulting_exempt && !exempt) ||
+            (exempt == defaulting_exempt && notional > defaulting_notional)) {
             defaulting_notional = notional;
+            defaulting_exempt = exempt;
             plan.defaulting_market = MarketId{market};
             plan.defaulting_size = close < 0 ? -close : close;
             plan.defaulting_side = close > 0 ? 1 : -1;

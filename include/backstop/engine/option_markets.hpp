@@ -85,6 +85,12 @@ inline bool in_portfolio(const std::vector<MarketState>& markets, const HeldPosi
     return false;
 }
 
+// Whether the holders of `state` (an option series whose underlying exempts its options) bear no
+// socialized loss (OptionMarginTerms::options_exempt_from_adl).
+inline bool exempt_from_adl(const std::vector<MarketState>& markets, const MarketState& state) {
+    return state.is_option() && markets[state.config.option.underlying].config.option_margin.options_exempt_from_adl;
+}
+
 // Whether the account holds a live option (its margin is then a portfolio's, in which closing a
 // position, a hedge, can raise the requirement).
 template <class LedgerType>

@@ -15,6 +15,7 @@
 #include "backstop/engine/fills.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
+#include "backstop/engine/option_markets.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/socialization_kind.hpp"
 
@@ -57,7 +58,7 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
     const std::uint32_t market = plan.defaulting_market.value;
     const MarketState& state = v.markets[market];
     // A series whose underlying exempts its options: nobody in it bears the loss (it stays uncovered).
-    if (state.is_option() && v.markets[state.config.option.underlying].config.option_margin.options_exempt_from_adl) return 0;
+    if (exempt_from_adl(v.markets, state)) return 0;
     const bool funding = plan.kind == SocializationKind::funding_index;
     const std::uint32_t accounts = v.ledger.account_count();
     for (std::uint32_t a = 0; a < accounts; ++a) {

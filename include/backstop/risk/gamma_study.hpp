@@ -8,7 +8,8 @@
 // of writers, a call against a long perpetual of the same size (covered); a buyer holds the long
 // strangle. Every book is opened against a well-capitalised market maker, at its mark, and then
 // funded with `collateral_cushion` times its initial requirement. Each step moves the mark by a
-// Merton jump-diffusion draw (the same on every arm: it depends on the seed and the path only);
+// driftless Merton jump-diffusion draw (price_model/merton_jump.hpp, its compensator keeping the
+// mean price; the same on every arm: it depends on the seed and the path only);
 // the engine re-marks the options, the scan finds who is below maintenance, a keeper liquidates
 // them, and the waterfall runs (the fund, then a pro-rata haircut). A path is depleted when some
 // deficit was left to the haircut.
@@ -37,6 +38,7 @@
 #include "backstop/money/assets.hpp"
 #include "backstop/risk/lab_setup.hpp"
 #include "backstop/risk/penalty_comparison.hpp"
+#include "backstop/risk/price_model/merton_jump.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/statistics.hpp"
 
@@ -95,6 +97,7 @@ struct GammaArm {
     MeanInterval option_liquidations;  // of accounts holding options, per path
     MeanInterval bad_debt;             // deficits per path, USDC
     MeanInterval fund_paid;            // per path, USDC
+    std::uint32_t perpetual_traders_flat = 0;  // whose position a limit refused (they stay flat)
     std::uint64_t refused_liquidations = 0;  // the keeper's attempts the engine refused (expected 0)
     std::uint64_t unbalanced_paths = 0;      // ledger audits that failed (must be 0)
     std::vector<std::uint8_t> depleted;      // per path
@@ -123,7 +126,9 @@ inline Result<void> validate_gamma_setup(const GammaStudySetup& s) {
     auto finite_in = [](double x, double lo, double hi) { return std::isfinite(x) && x >= lo && x <= hi; };
     const double horizon_days = static_cast<double>(s.steps) * s.step_hours / 24.0;
     bool ok = s.paths >= 2 && s.paths <= 1'000'000 && s.steps >= 1 && s.steps <= 100'000 &&
-              finite_in(s.step_hours, 1.0 / 60.0, 24.0 * 30.0) && finite_in(s.price, 1.0, 1e7) &&
+              finite_in(s.step_hours, 1.0 / 60.0, 24.0 * 30.0) && finite_in(s.price, 1.0, 1e6) &&
+              // every option book's legs against the maker within the markets' 100,000 BTC limit
+              static_cast<double>(s.option_traders) * s.option_size * 1.5 <= 1e5 &&
               finite_in(s.realised_volatility, 0.0, 10.0) && finite_in(s.jumps_per_day, 0.0, 24.0) &&
               finite_in(s.jump_mean, -1.0, 1.0) && finite_in(s.jump_sigma, 0.0, 1.0) &&
               finite_in(s.implied_volatility, 0.01, 5.0) && finite_in(s.expiry_days, 0.0, 3650.0) &&
@@ -197,8 +202,11 @@ inline std::size_t gamma_book(const GammaTrader& t, double writer_fraction, Gamm
 
 class GammaPath {
 public:
-    static constexpr std::int64_t lot = 100'000;     // 0.001 BTC
-    static constexpr std::int64_t option_tick = 10'000;  // a cent
+    static constexpr std::int64_t lot = 100'000;         // 0.001 BTC
+    static constexpr std::int64_t tick = 10'000;         // a cent, the perpetual's and the options'
+    static constexpr std::int64_t position_max = 10'000'000'000'000;  // 100,000 BTC
+    // A maximal position's value within int64 max / 8 at this price (the engine's mark bound).
+    static constexpr double price_cap = 1.0e7;
 
     GammaPath(const GammaStudySetup& s, GammaEngine engine) : s_(s), engine_(std::move(engine)) {}
 
@@ -214,6 +222,7 @@ public:
     }
 
     double capital() const { return capital_; }
+    std::uint32_t traders_flat() const { return traders_flat_; }
     double net_dollar_gamma() const { return net_dollar_gamma_; }
 
     struct Outcome {
@@ -227,15 +236,15 @@ public:
         Outcome out;
         RandomStream rng(s_.seed, path);
         const double dt = s_.step_hours / (24.0 * 365.0);
-        const double lambda_dt = s_.jumps_per_day * s_.step_hours / 24.0;
+        // Driftless: the compensator keeps the mean price where it is, so the arms differ by their
+        // gamma, not by a direction of the market.
+        const MertonJump model{0.0, s_.realised_volatility, s_.jumps_per_day * 365.0, s_.jump_mean, s_.jump_sigma};
+        MertonJump::State state = model.initial_state();
         double price = s_.price;
         std::vector<AccountId> found(engine_.ledger().account_count());
         for (std::uint32_t step = 1; step <= s_.steps; ++step) {
             rng.at_step(step);
-            double r = -0.5 * s_.realised_volatility * s_.realised_volatility * dt +
-                       s_.realised_volatility * std::sqrt(dt) * rng.normal();
-            if (rng.uniform() < lambda_dt) r += s_.jump_mean + s_.jump_sigma * rng.normal();
-            price = std::clamp(price * std::exp(r), s_.price * 1e-3, s_.price * 1e3);
+            price = std::clamp(price * std::exp(model.log_return(state, rng, dt)), price_min(), price_max());
             now_ms_ += step_ms();
             const Result<void> marked = engine_.set_mark(perpetual_, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms_});
             if (!marked) return marked.error();  // a price beyond the markets' limits
@@ -262,13 +271,17 @@ public:
 private:
     std::int64_t step_ms() const { return static_cast<std::int64_t>(std::llround(s_.step_hours * 3'600'000.0)); }
     static std::int64_t price_raw(double price) {
-        return std::max<std::int64_t>(1'000'000, to_atoms(price, 6) / 1'000'000 * 1'000'000);  // on the dollar
+        return std::max<std::int64_t>(tick, to_atoms(price, 6) / tick * tick);  // on the cent
     }
+    // The path stays within [F0 / 1000, min(1000 F0, price_cap)]: marks the markets accept.
+    double price_min() const { return std::max(0.01, s_.price * 1e-3); }
+    double price_max() const { return std::min(s_.price * 1e3, price_cap); }
 
     MarketConfig perpetual_config(bool per_position) const {
         MarketConfig config = presets::dydx_v4::large_cap();  // 5% initial, 3% maintenance at tier 0
         config.lot_size = lot;
-        config.tick_size = 1'000'000;
+        config.tick_size = tick;
+        config.position_max = position_max;
         config.staleness_max_ms = 2 * step_ms();
         config.taker_fee = Ppm{0};
         config.maker_fee = Ppm{0};
@@ -279,14 +292,13 @@ private:
         return config;
     }
     MarketConfig series_config(OptionKind kind, double strike) const {
-        MarketConfig config = perpetual_config(false);
+        MarketConfig config = perpetual_config(false);  // its lot, tick and limits
         config.option_margin = OptionMarginTerms{};
         config.option.is_option = true;
         config.option.kind = kind;
         config.option.underlying = static_cast<std::uint16_t>(perpetual_.value);
         config.option.strike = price_raw(strike);
         config.option.expiry_ms = now_ms_ + std::llround(s_.expiry_days * 86'400'000.0);
-        config.tick_size = option_tick;
         config.liquidator_discount = Ppm{20'000};  // taken over at the model price -/+ 2%
         return config;
     }
@@ -320,7 +332,7 @@ private:
             if (!t.option) {  // a perpetual trader: its collateral, a position at the mark
                 Result<AccountId> a = open(t.collateral);
                 if (!a) return a.error();
-                (void)fill(*a, 0, t.is_long ? 1 : -1, size);  // beyond its margin: it stays flat
+                if (!fill(*a, 0, t.is_long ? 1 : -1, size)) ++traders_flat_;  // beyond a limit: it stays flat
                 continue;
             }
             GammaLeg legs[2];
@@ -351,7 +363,6 @@ private:
     // The account's fill of `sign` x size in market k against the maker, at the mark on the tick.
     bool fill(AccountId a, int k, int sign, std::int64_t size) {
         const MarketId m = markets_[k];
-        const std::int64_t tick = k == 0 ? 1'000'000 : option_tick;
         const std::int64_t at = std::max(tick, engine_.mark(m) / tick * tick);
         const Result<TradeReport<USDC>> r = sign > 0 ? engine_.trade(m, a, maker_, Quantity<BTC>(size), Price<BTC, USDC>(at))
                                                      : engine_.trade(m, maker_, a, Quantity<BTC>(size), Price<BTC, USDC>(at));
@@ -374,6 +385,8 @@ private:
         const std::int64_t excess = summary->equity.atoms() - static_cast<std::int64_t>(target);
         if (excess > 0) {
             if (Result<void> ok = engine_.withdraw(*a, Amount<USDC>(excess)); !ok) return ok;
+        } else if (excess < 0) {  // a cushion above the first deposit: the rest
+            if (Result<void> ok = engine_.deposit(*a, Amount<USDC>(-excess)); !ok) return ok;
         }
         capital_ += to_units(engine_.ledger().balance_of(Place::collateral(*a)).atoms(), 6);
         return {};
@@ -388,6 +401,7 @@ private:
     std::int64_t now_ms_ = 1'000;
     double capital_ = 0.0;
     double net_dollar_gamma_ = 0.0;
+    std::uint32_t traders_flat_ = 0;
 };
 
 inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
@@ -412,6 +426,7 @@ inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vecto
         if (path == 0) {
             arm.capital = runner->capital();
             arm.net_dollar_gamma = runner->net_dollar_gamma();
+            arm.perpetual_traders_flat = runner->traders_flat();
         }
         const Result<GammaPath::Outcome> outcome = runner->run(path);
         if (!outcome) return outcome.error();

@@ -482,6 +482,41 @@ TEST_CASE("options exempt from ADL: a series' holders bear no socialized loss", 
     }
 }
 
+// A review's counterexample: a defaulter long the perpetual beside a near delta-neutral pair of
+// deep in-the-money exempt options (whose premiums are the largest closed notional) sent the
+// perpetual's loss to `uncovered` while the perpetual's short kept its whole gain. The defaulting
+// market is now the largest close among markets whose holders may bear the loss.
+TEST_CASE("options regression: an exempt series does not shield a perpetual's default", "[options][engine][adl]") {
+    MarketConfig underlying = perpetual_with_options();
+    underlying.option_margin.options_exempt_from_adl = true;
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, underlying);
+    const std::int64_t expiry = 1'000 + 30 * day_ms;
+    const MarketId call = w.engine.add_market<BTC>(option_series(OptionKind::call, "10000", expiry)).value();
+    const MarketId put = w.engine.add_market<BTC>(option_series(OptionKind::put, "70000", expiry)).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    w.engine.set_option_volatility(put, Ppm{500'000}).value();
+    const AccountId d = w.account("60000");
+    const AccountId perp_short = w.account("200000");
+    const AccountId call_writer = w.account("400000");
+    const AccountId put_writer = w.account("400000");
+    const AccountId keeper = w.account("5000000");
+    w.trade(d, perp_short, "3", "60000");
+    w.engine.trade(put, d, put_writer, btc("5"), BtcPrice::from_raw(w.engine.mark(put) / 10'000 * 10'000)).value();
+    w.engine.trade(call, d, call_writer, btc("5"), BtcPrice::from_raw(w.engine.mark(call) / 10'000 * 10'000)).value();
+    const std::int64_t short_before = w.summary(perp_short).equity.atoms();
+    for (const char* m : {"55000", "50000", "45000", "41000"}) w.mark(m);
+    REQUIRE(w.engine.is_liquidatable(d));
+    const auto r = w.engine.liquidate(d, keeper).value();
+    REQUIRE(r.remainder.is_positive());
+    CHECK(r.uncovered.atoms() == 0);           // (was the whole remainder)
+    CHECK(r.socialized == r.remainder);        // taken from the perpetual's winner
+    CHECK(w.summary(perp_short).equity.atoms() - short_before < 3 * 19'000'000'000LL);  // less than its whole gain
+    CHECK(w.engine.collateral(call_writer) == usdc("400000"));  // the exempt series' holders bear nothing
+    CHECK(w.engine.collateral(put_writer) == usdc("400000"));
+    CHECK(w.engine.ledger().audit().balanced());
+}
+
 // Random option books in the engine: one perpetual listing a call and a put of two expiries,
 // ten accounts trading the perpetual and the series at prices near their marks, the underlying
 // walking (gaps of up to 15%), volatilities changing, time passing the first expiry, and sweeps

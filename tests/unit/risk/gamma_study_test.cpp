@@ -144,6 +144,20 @@ TEST_CASE("gamma study: the stress report carries it when asked", "[options][gam
     CHECK_FALSE(build_stress_report(testing::small_wild_market(), options).has_value());
 }
 
+// A review's findings: a cushion above the first deposit was silently under-funded (capital per
+// unit of cushion fell at 100), and a price path could leave the marks the market accepts.
+TEST_CASE("gamma study: capital follows the cushion to the top of its range", "[options][gamma_study]") {
+    GammaStudySetup s = small_study();
+    s.paths = 2;
+    s.steps = 4;
+    s.writer_fractions = {1.0};
+    s.capital_cushions = {10.0, 100.0};
+    const GammaStudy study = run_gamma_study(s).value();
+    const double per_unit_10 = study.capital_arms[0].capital / 10.0;
+    const double per_unit_100 = study.capital_arms[1].capital / 100.0;
+    CHECK(per_unit_100 == Approx(per_unit_10).epsilon(1e-3));
+}
+
 TEST_CASE("gamma study: a set-up out of range is refused with a typed error", "[options][gamma_study]") {
     auto refused = [](GammaStudySetup s) {
         const Result<GammaStudy> r = run_gamma_study(s);
@@ -166,6 +180,13 @@ TEST_CASE("gamma study: a set-up out of range is refused with a typed error", "[
     CHECK(refused(s));
     s = small_study();
     s.perpetual_leverage_max = 25.0;  // beyond the perpetual's 20x
+    CHECK(refused(s));
+    s = small_study();
+    s.price = 2e6;  // a path could leave the marks the markets accept
+    CHECK(refused(s));
+    s = small_study();
+    s.option_traders = 10'000;
+    s.option_size = 10.0;  // the maker's side beyond the 100,000 BTC limit
     CHECK(refused(s));
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -41,34 +43,6 @@ inline const char* const gamma_columns[] = {"arm",
                                             "of option books",
                                             "bad debt per path (USDC)"};
 
-inline std::string gamma_study_notes(const GammaStudy& s) {
-    const GammaStudySetup& u = s.setup;
-    std::string out = fmt::format(
-        "{} paths per arm, seed {}, the same price moves on every arm, {:.0f}% intervals (Wilson for depletion, normal "
-        "for the means over paths). {} hourly steps of a Merton jump-diffusion (volatility {:.0f}%, {:.2f} jumps a day, "
-        "log jump N({:.2f}, {:.2f})); options at {:.0f}% implied, strikes {:.0f}% out of the money, {:.0f} days to expiry; "
-        "{} perpetual traders (2x to {:.0f}x) and {} option books of {:.1f} BTC a leg (median), each funded with its "
-        "cushion times its initial requirement; SPAN's sixteen scenarios on +/-{:.0f}% and {:.0f} volatility points; "
-        "fund {:.0f} USDC, then a pro-rata haircut. ",
-        u.paths, u.seed, 100.0 * u.confidence, u.steps, 100.0 * u.realised_volatility, u.jumps_per_day, u.jump_mean,
-        u.jump_sigma, 100.0 * u.implied_volatility, 100.0 * u.strike_offset, u.expiry_days, u.perpetual_traders,
-        u.perpetual_leverage_max, u.option_traders, u.option_size, 100.0 * u.price_scan_range,
-        100.0 * u.volatility_scan_range, u.fund);
-    if (s.matched) {
-        const GammaArm& m = s.capital_arms[s.matched_arm];
-        out += fmt::format(
-            "Portfolio margin at cushion {:.2f} depletes no more often than per-position margin at {:.2f} "
-            "({:.1f}% against {:.1f}%) with {:.1f}% less capital ({:.0f} against {:.0f} USDC); depleted in one arm "
-            "only: portfolio {}, per-position {} (McNemar exact p = {:.3g}).",
-            m.cushion, s.per_position.cushion, 100.0 * m.depletion.estimate, 100.0 * s.per_position.depletion.estimate,
-            100.0 * s.capital_saved, m.capital, s.per_position.capital, s.matched_only, s.per_position_only,
-            s.mcnemar_p_value);
-    } else {
-        out += "No portfolio cushion tried depletes as rarely as per-position margin: try larger cushions.";
-    }
-    return out;
-}
-
 inline std::string gamma_markdown_table(const std::vector<const GammaArm*>& arms, bool by_capital) {
     std::string out = "|";
     for (const char* c : gamma_columns) out += fmt::format(" {} |", c);
@@ -102,6 +76,49 @@ inline std::vector<const GammaArm*> capital_arms_of(const GammaStudy& s) {
     std::vector<const GammaArm*> arms{&s.per_position};
     for (const GammaArm& a : s.capital_arms) arms.push_back(&a);
     return arms;
+}
+
+inline std::string gamma_study_notes(const GammaStudy& s) {
+    const GammaStudySetup& u = s.setup;
+    std::string out = fmt::format(
+        "{} paths per arm, seed {}, the same price moves on every arm, {:.0f}% intervals (Wilson for depletion, normal "
+        "for the means over paths). {} steps of {:.3g} hours of a driftless Merton jump-diffusion (volatility {:.0f}%, "
+        "{:.2f} jumps a day, log jump N({:.2f}, {:.2f})); options at {:.0f}% implied, strikes {:.0f}% out of the money, {:.0f} days to expiry; "
+        "{} perpetual traders (2x to {:.0f}x) and {} option books of {:.1f} BTC a leg (median), each funded with its "
+        "cushion times its initial requirement; SPAN's sixteen scenarios on +/-{:.0f}% and {:.0f} volatility points; "
+        "fund {:.0f} USDC, then a pro-rata haircut. ",
+        u.paths, u.seed, 100.0 * u.confidence, u.steps, u.step_hours, 100.0 * u.realised_volatility, u.jumps_per_day, u.jump_mean,
+        u.jump_sigma, 100.0 * u.implied_volatility, 100.0 * u.strike_offset, u.expiry_days, u.perpetual_traders,
+        u.perpetual_leverage_max, u.option_traders, u.option_size, 100.0 * u.price_scan_range,
+        100.0 * u.volatility_scan_range, u.fund);
+    if (s.matched) {
+        const GammaArm& m = s.capital_arms[s.matched_arm];
+        out += fmt::format(
+            "The least portfolio capital that depletes no more often than per-position margin at cushion {:.2f} is "
+            "cushion {:.2f} ({:.1f}% against {:.1f}%): {:.0f} against {:.0f} USDC, {:.1f}% {} (on the cushions tried: "
+            "a bound, not an estimate, when it depletes less often); depleted in one arm only: portfolio {}, "
+            "per-position {} (McNemar exact p = {:.3g}).",
+            s.per_position.cushion, m.cushion, 100.0 * m.depletion.estimate, 100.0 * s.per_position.depletion.estimate,
+            m.capital, s.per_position.capital, 100.0 * std::abs(s.capital_saved), s.capital_saved >= 0 ? "less" : "more",
+            s.matched_only, s.per_position_only, s.mcnemar_p_value);
+    } else {
+        out += "No portfolio cushion tried depletes as rarely as per-position margin: try larger cushions.";
+    }
+    // What would make the tables wrong, said where they are read.
+    std::uint64_t refused = 0, unbalanced = 0, flat = 0;
+    std::vector<const GammaArm*> all = gamma_arms_of(s);
+    for (const GammaArm* a : capital_arms_of(s)) all.push_back(a);
+    for (const GammaArm* a : all) {
+        refused += a->refused_liquidations;
+        unbalanced += a->unbalanced_paths;
+        flat = std::max<std::uint64_t>(flat, a->perpetual_traders_flat);
+    }
+    if (refused + unbalanced + flat > 0) {
+        out += fmt::format(" Warning: {} liquidations refused, {} paths whose ledger audit failed, {} perpetual traders left "
+                           "flat by a limit.",
+                           refused, unbalanced, flat);
+    }
+    return out;
 }
 
 }  // namespace detail
