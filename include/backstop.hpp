@@ -75,6 +75,7 @@
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/market_setup.hpp"
 #include "backstop/engine/option_markets.hpp"
+#include "backstop/engine/option_settlement.hpp"
 #include "backstop/engine/options/black76.hpp"
 #include "backstop/engine/options/portfolio_margin.hpp"
 #include "backstop/engine/options/scenario_grid.hpp"

@@ -295,6 +295,13 @@ inline OptionDraw draw_option_op(testing::TestRandom& r, const OptionPlan& plan,
     } else if (roll < 55) {  // a trade in a series near its mark, on its tick (sometimes off it)
         d.kind = OptionDraw::trade;
         d.market = series;
+        // Mostly a live series: an expired one only winds down (reducing trades), then settles.
+        std::vector<std::uint32_t> live;
+        for (std::uint32_t k = 0; k < series_count; ++k) {
+            if (!markets[perps + k].option_expired) live.push_back(perps + k);
+        }
+        if (!live.empty() && !r.chance(8)) d.market = live[r.below(live.size())];
+        const std::uint32_t series = d.market;  // (shadows the drawn one from here on)
         d.a = trader();
         d.b = trader();
         const ModelMarket& mm = markets[series];

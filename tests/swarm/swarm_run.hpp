@@ -1327,6 +1327,10 @@ private:
     }
 
     bool fresh(std::uint32_t m) const { return formulas_.fresh(markets_[m], now_); }
+    // A liquidation can close here: not halted (an expired series always: its payoff is fixed), fresh.
+    bool closable(std::uint32_t m) const {
+        return (markets_[m].config.status != MarketStatus::halted || markets_[m].option_expired) && fresh(m);
+    }
 
     void do_withdraw(const Op& op) {
         std::string reason;
@@ -1460,7 +1464,9 @@ private:
             }
             open_interest_after += (s.fill.after.size > 0 ? s.fill.after.size : Big(0)) - (before.size > 0 ? before.size : Big(0));
         }
-        if (mm.config.status == MarketStatus::reduce_only && (!sides[0].fill.reduces || !sides[1].fill.reduces)) return refuse("reduce only");
+        if ((mm.config.status == MarketStatus::reduce_only || mm.option_expired) && (!sides[0].fill.reduces || !sides[1].fill.reduces)) {
+            return refuse("reduce only (or an expired series)");
+        }
         if (open_interest_after > Big(mm.config.open_interest_max) && open_interest_after > open_interest) return refuse("open interest limit");
         // Each side's fee: of the fill's value at its rate (the taker's or the maker's), rounded up;
         // the fund's share of it rounded down.
@@ -1637,7 +1643,7 @@ private:
 
     bool has_closable_position(std::uint32_t a) const {
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
-            if (positions_[a][m].size != 0 && markets_[m].config.status != MarketStatus::halted && fresh(m)) return true;
+            if (positions_[a][m].size != 0 && closable(m)) return true;
         }
         return false;
     }
@@ -1655,7 +1661,7 @@ private:
         Big gains = 0;  // the defaulter's realised gains, if every closable position closed
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             const ModelPosition& p = positions_[a][m];
-            if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
+            if (p.size == 0 || !closable(m)) continue;
             const ModelMarket& mm = markets_[m];
             const ModelPosition& t = positions_[liquidator][m];
             const Big value = formulas_.close_value(mm, p.size, p.size, t.size);
@@ -1715,7 +1721,7 @@ private:
         Big losses = 0;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
             const ModelPosition& p = positions_[a][m];
-            if (p.size == 0 || markets_[m].config.status == MarketStatus::halted || !fresh(m)) continue;
+            if (p.size == 0 || !closable(m)) continue;
             const ModelPosition& t = positions_[liquidator][m];
             const Big value = formulas_.close_value(markets_[m], p.size, p.size, t.size);
             const Big realised = formulas_.fill(markets_[m], t, p.size, -value).realised;
@@ -1796,7 +1802,7 @@ private:
             ++tally_.option_liquidations;
             tally_.option_remainders_uncovered += r->remainder.is_positive() && !r->socialized.is_positive() ? 1u : 0u;
             for (std::uint32_t m = 0; m < markets_.size(); ++m) {
-                if (positions_[a][m].size != 0 && markets_[m].config.status != MarketStatus::halted && fresh(m)) {
+                if (positions_[a][m].size != 0 && closable(m)) {
                     fail("option_book_not_whole", fmt::format("{}: account {} still holds {} in market {}, closable", what, a,
                                                               positions_[a][m].size.str(), m));
                 }

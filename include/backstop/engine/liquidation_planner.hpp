@@ -115,8 +115,17 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
     plan.full = !plan.effect.positions_left;
 
     // The fills: the defaulter closes at the mark, the liquidator takes the other side.
-    int128 defaulting_notional = -1;
-    bool defaulting_exempt = true;
+    // The defaulting market (its bearers take a socialized loss; its fund pays) is where the most
+    // notional closes (sizes in different markets count different atoms). With closes in series
+    // exempt from ADL, it is the largest close of the group, exempt series or the rest, whose net
+    // realised loss is the larger: a small position in the other group cannot move the loss.
+    struct Candidate {
+        int128 notional = -1;
+        std::uint32_t market = 0;
+        std::int64_t close = 0;
+        int128 realised = 0;  // the group's net realised PnL
+    };
+    Candidate groups[2];  // [0]: markets whose holders may bear a loss; [1]: exempt series
     for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
         const std::int64_t close = plan.closes[s];
         if (close == 0) continue;
@@ -130,21 +139,21 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
         plan.defaulter_fills[plan.fill_count] = *defaulter;
         plan.liquidator_fills[plan.fill_count] = *taker;
         ++plan.fill_count;
-        // The defaulting market (its bearers take a socialized loss) is where the most notional
-        // closes (sizes in different markets count different atoms), among the markets whose
-        // holders may bear it: an exempt series only when every close is in one.
+        Candidate& group = groups[exempt_from_adl(v.markets, state) ? 1 : 0];
+        group.realised += defaulter->realised;
         const int128 notional = closed_notional(state, close);
-        const bool exempt = exempt_from_adl(v.markets, state);
-        if (defaulting_notional < 0 || (defaulting_exempt && !exempt) ||
-            (exempt == defaulting_exempt && notional > defaulting_notional)) {
-            defaulting_notional = notional;
-            defaulting_exempt = exempt;
-            plan.defaulting_market = MarketId{market};
-            plan.defaulting_size = close < 0 ? -close : close;
-            plan.defaulting_side = close > 0 ? 1 : -1;
+        if (notional > group.notional) {
+            group.notional = notional;
+            group.market = market;
+            group.close = close;
         }
     }
     BACKSTOP_ASSERT(plan.fill_count > 0, "a liquidation plan closes nothing");
+    const bool exempt_group = groups[0].notional < 0 || (groups[1].notional >= 0 && groups[1].realised < groups[0].realised);
+    const Candidate& chosen = groups[exempt_group ? 1 : 0];
+    plan.defaulting_market = MarketId{chosen.market};
+    plan.defaulting_size = chosen.close < 0 ? -chosen.close : chosen.close;
+    plan.defaulting_side = chosen.close > 0 ? 1 : -1;
 
     plan_waterfall(v, fund, plan, account, liquidator, scratch);
 

@@ -80,8 +80,8 @@ struct OptionMarginTerms {
     // compares the two).
     bool per_position = false;
     // Holders of this underlying's option series never bear a socialized loss (Aevo exempts
-    // options from ADL): a liquidation's defaulting market is an exempt series only when every
-    // close is in one, and then what the funds cannot pay is left uncovered
+    // options from ADL): when the exempt series' closes realise the larger net loss of a
+    // liquidation, its defaulting market is one of them, and what the funds cannot pay is left uncovered
     // (MarginEngine::uncovered_total, for the venue to cover; a clearing house's default fund
     // still pays its layer) instead of being taken from the series' profitable holders.
     bool options_exempt_from_adl = false;

@@ -22,9 +22,11 @@ inline Result<void> check_mark_fresh(const MarketState& state, std::int64_t now_
     return {};
 }
 
-// A liquidation can close positions here: not halted, with a fresh mark.
+// A liquidation can close positions here: not halted, with a fresh mark. An expired series'
+// payoff is fixed, so a halt protects nothing there: it stays closable (a writer who cannot pay
+// its settlement is liquidated even once the venue halted the series).
 inline bool is_closable(const MarketState& state, std::int64_t now_ms) {
-    return state.config.status != MarketStatus::halted && check_mark_fresh(state, now_ms).has_value();
+    return (state.config.status != MarketStatus::halted || state.option_expired) && check_mark_fresh(state, now_ms).has_value();
 }
 
 }  // namespace detail

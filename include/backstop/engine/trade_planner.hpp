@@ -82,7 +82,9 @@ Result<TradePlan> plan_trade(const EngineView<LedgerType>& v, Place shared_fund,
     if (!sell) return sell.error();
     plan.buy = *buy;
     plan.sell = *sell;
-    if (state.config.status == MarketStatus::reduce_only && (!plan.buy.reduces || !plan.sell.reduces)) {
+    // An expired series only winds down (its payoff fixed, its positions need no margin): reducing
+    // fills until settle_expired_series closes what is left.
+    if ((state.config.status == MarketStatus::reduce_only || state.option_expired) && (!plan.buy.reduces || !plan.sell.reduces)) {
         return make_error(ErrorCode::market_reduce_only, "market accepts only reducing trades");
     }
     // Sizes are below 2^63 each: the sum of three fits in 128 bits.

@@ -326,6 +326,39 @@ TEST_CASE("a writer who cannot pay its settlement is liquidated first; then the 
     w.check_all_markets();
 }
 
+// A third review's findings: after expiry a series kept trading (a position opened after
+// settlement, at any price, with no margin), and a halted expired series blocked the liquidation
+// of a writer who could not pay (so neither settlement nor liquidation could go on).
+TEST_CASE("options regression: an expired series only winds down, halted or not", "[options][engine][settlement]") {
+    OptionWorld w;
+    w.engine.fund_deposit(usdc("100000")).value();
+    const AccountId buyer = w.account("100000");
+    const AccountId writer = w.account("12000");
+    const AccountId other = w.account("100000");
+    const AccountId keeper = w.account("1000000");
+    w.trade_option(buyer, writer, "1", "1300");
+    w.trade_option(other, buyer, "0.5", "1300");  // the buyer sells half on
+    w.now_ms = w.expiry_ms + 1'000;
+    w.mark("80000");  // payoff 14,000
+    // Opening or adding is refused; reducing at the payoff is not.
+    CHECK(w.engine.trade(w.call, other, keeper, btc("1"), price("14000")).error().code == ErrorCode::market_reduce_only);
+    w.engine.trade(w.call, writer, other, btc("0.1"), price("14000")).value();  // the writer buys back 0.1 from `other`
+    // The venue halts the series; the writer cannot pay its settlement, and is still liquidated.
+    w.engine.set_market_status(w.call, MarketStatus::halted).value();
+    CHECK(w.engine.settle_expired_series(w.call).error().code == ErrorCode::insufficient_collateral);
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const auto liquidation = w.engine.liquidate(writer, keeper).value();
+    CHECK(liquidation.full);
+    w.check_all_markets();
+    const auto report = w.engine.settle_expired_series(w.call).value();
+    CHECK(report.holders == 3);  // buyer, other, keeper
+    w.check_all_markets();
+    // Settled: nothing reopens.
+    w.engine.set_market_status(w.call, MarketStatus::active).value();
+    CHECK(w.engine.trade(w.call, buyer, other, btc("1"), price("20000")).error().code == ErrorCode::market_reduce_only);
+    CHECK(w.engine.open_interest(w.call) == 0);
+}
+
 TEST_CASE("a journal of option commands replays to the same engine", "[options][engine][journal]") {
     using Journal = BasicVectorJournal<EngineCommand>;
     using Engine = MarginEngine<EngineFund<Haircut>, NullJournal, Journal>;
@@ -515,6 +548,38 @@ TEST_CASE("options regression: an exempt series does not shield a perpetual's de
     CHECK(w.engine.collateral(call_writer) == usdc("400000"));  // the exempt series' holders bear nothing
     CHECK(w.engine.collateral(put_writer) == usdc("400000"));
     CHECK(w.engine.ledger().audit().balanced());
+}
+
+// The third review's counterexample to the fix above: a writer short an exempt put added 0.001
+// BTC of the perpetual, and the put's whole loss went to the perpetual's holders. The defaulting
+// market is now chosen in the group (exempt series, or the rest) whose net realised loss is the
+// larger: the put's.
+TEST_CASE("options regression: a small perpetual leg does not move an exempt series' loss", "[options][engine][adl]") {
+    for (const bool tiny : {false, true}) {
+        MarketConfig underlying = perpetual_with_options();
+        underlying.option_margin.options_exempt_from_adl = true;
+        EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, underlying);
+        const MarketId put = w.engine.add_market<BTC>(option_series(OptionKind::put, "60000", 1'000 + 30 * day_ms)).value();
+        w.mark("60000");
+        w.engine.set_option_volatility(put, Ppm{500'000}).value();
+        const AccountId writer = w.account("9000");
+        const AccountId maker = w.account("1000000");
+        const AccountId keeper = w.account("1000000");
+        const AccountId perp_long = w.account("100000");
+        const AccountId perp_short = w.account("100000");
+        w.trade(perp_long, perp_short, "1", "60000");
+        w.engine.trade(put, maker, writer, btc("1"), BtcPrice::from_raw(w.engine.mark(put) / 10'000 * 10'000)).value();
+        if (tiny) w.trade(writer, maker, "0.001", "60000");
+        w.mark("42000");
+        REQUIRE(w.engine.is_liquidatable(writer));
+        const auto r = w.engine.liquidate(writer, keeper).value();
+        INFO("with a tiny perpetual leg: " << tiny);
+        REQUIRE(r.remainder.is_positive());
+        CHECK(r.socialized.atoms() == 0);
+        CHECK(r.uncovered == r.remainder);
+        CHECK(w.engine.collateral(perp_short) == usdc("100000"));  // the perpetual's winner bore nothing
+        CHECK(w.engine.ledger().audit().balanced());
+    }
 }
 
 // Random option books in the engine: one perpetual listing a call and a put of two expiries,
