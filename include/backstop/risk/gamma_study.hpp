@@ -200,6 +200,32 @@ inline std::size_t gamma_book(const GammaTrader& t, double writer_fraction, Gamm
     return 2;
 }
 
+// A path's underlying price, step by step: a driftless Merton jump-diffusion (its compensator
+// keeps the mean price where it is, so the arms differ by their gamma, not by a direction of the
+// market), drawn from the seed and path alone: the same on every arm. Call next() once per step,
+// in order.
+class GammaPricePath {
+public:
+    GammaPricePath(const GammaStudySetup& s, std::uint64_t path)
+        : rng_(s.seed, path),
+          model_{0.0, s.realised_volatility, s.jumps_per_day * 365.0, s.jump_mean, s.jump_sigma},
+          dt_(s.step_hours / (24.0 * 365.0)),
+          price_(s.price) {}
+    // Kept within [low, high] (the marks the markets accept), the bound carried to the next step.
+    double next(std::uint32_t step, double low, double high) {
+        rng_.at_step(step);
+        price_ = std::clamp(price_ * std::exp(model_.log_return(state_, rng_, dt_)), low, high);
+        return price_;
+    }
+
+private:
+    RandomStream rng_;
+    MertonJump model_;
+    MertonJump::State state_{};
+    double dt_;
+    double price_;
+};
+
 class GammaPath {
 public:
     static constexpr std::int64_t lot = 100'000;         // 0.001 BTC
@@ -234,17 +260,10 @@ public:
 
     Result<Outcome> run(std::uint64_t path) {
         Outcome out;
-        RandomStream rng(s_.seed, path);
-        const double dt = s_.step_hours / (24.0 * 365.0);
-        // Driftless: the compensator keeps the mean price where it is, so the arms differ by their
-        // gamma, not by a direction of the market.
-        const MertonJump model{0.0, s_.realised_volatility, s_.jumps_per_day * 365.0, s_.jump_mean, s_.jump_sigma};
-        MertonJump::State state = model.initial_state();
-        double price = s_.price;
+        GammaPricePath prices(s_, path);
         std::vector<AccountId> found(engine_.ledger().account_count());
         for (std::uint32_t step = 1; step <= s_.steps; ++step) {
-            rng.at_step(step);
-            price = std::clamp(price * std::exp(model.log_return(state, rng, dt)), price_min(), price_max());
+            const double price = prices.next(step, price_min(), price_max());
             now_ms_ += step_ms();
             const Result<void> marked = engine_.set_mark(perpetual_, Price<BTC, USDC>(price_raw(price)), Timestamp{now_ms_});
             if (!marked) return marked.error();  // a price beyond the markets' limits
