@@ -488,6 +488,14 @@ inline Result<GammaStudy> run_gamma_study(const GammaStudySetup& setup) {
     if (!per_position) return per_position.error();
     study.per_position = std::move(*per_position);
     for (const double c : setup.capital_cushions) {
+        // The gamma arm of the same writers at the same cushion is this arm already: not run twice.
+        const auto same = std::find_if(study.gamma_arms.begin(), study.gamma_arms.end(), [&](const GammaArm& g) {
+            return g.writer_fraction == setup.capital_writer_fraction && g.cushion == c;
+        });
+        if (same != study.gamma_arms.end()) {
+            study.capital_arms.push_back(*same);
+            continue;
+        }
         Result<GammaArm> arm = detail::run_gamma_arm(setup, traders, setup.capital_writer_fraction, false, c);
         if (!arm) return arm.error();
         study.capital_arms.push_back(std::move(*arm));
