@@ -59,6 +59,7 @@ inline OptionPlan make_option_plan(WorldSpec& w, testing::TestRandom& r) {
         terms.short_option_minimum = Ppm{static_cast<std::int64_t>(r.below(20'001))};            // 0 to 2%
         terms.per_position = r.chance(3);  // one underlying in three margins each position alone
         terms.options_exempt_from_adl = r.chance(2);  // half exempt their series' holders from ADL
+        terms.liquidate_books_whole = r.chance(3);    // one in three liquidates option books whole
         const std::int64_t divisor = pow10_i64(asset_decimals(m.asset) + price_decimals(m.asset) - 6);
         const std::int64_t tick = m.config.tick_size;
         const int n = 2 + static_cast<int>(r.below(3));

@@ -25,8 +25,9 @@
 //                                                     refused with overflow (docs: insufficient_collateral)
 //   invalid_setup_accepted, invalid_setup_error     an invalid set-up attempt accepted / wrong error
 //   option_series_state, option_is_liquidatable,    option worlds (swarm_options.hpp): series expiry and
-//   option_book_not_whole                             volatility, is_liquidatable of every account, an
-//                                                     option book liquidated whole
+//   option_book_not_restored, option_book_not_whole   volatility, is_liquidatable of every account, an
+//                                                     option book liquidated by risk reduction not meeting
+//                                                     its initial, one whose underlying says "whole" not whole
 //   nondeterministic                                5: same seed, same digests
 #pragma once
 
@@ -83,7 +84,9 @@ struct SwarmTally {
     std::uint64_t option_trades = 0;        // trades in an option series (RunOptions::options)
     std::uint64_t option_liquidations = 0;  // liquidations of an account holding a live option
     std::uint64_t option_remainders_uncovered = 0;  // of them, a remainder nobody bore (exempt series among them)
+    std::uint64_t option_partial_liquidations = 0;  // of them, by risk reduction (positions left)
     std::uint64_t settled_positions = 0;  // closed by settle_expired_series
+    std::uint64_t settlement_realisations = 0;  // gains realised in settlements for holders short of collateral
     std::uint64_t option_refusals = 0;      // option operations refused (trades, volatilities, series marks, funding)
     std::uint64_t volatility_changes = 0;   // set_option_volatility accepted
     std::uint64_t expiries = 0;             // series whose mark an underlying mark fixed at the payoff
@@ -105,7 +108,9 @@ struct SwarmTally {
         option_trades += o.option_trades;
         option_liquidations += o.option_liquidations;
         option_remainders_uncovered += o.option_remainders_uncovered;
+        option_partial_liquidations += o.option_partial_liquidations;
         settled_positions += o.settled_positions;
+        settlement_realisations += o.settlement_realisations;
         option_refusals += o.option_refusals;
         volatility_changes += o.volatility_changes;
         expiries += o.expiries;
@@ -131,10 +136,11 @@ struct SwarmTally {
             text += fmt::format("{} paid in part by an isolated fund, {} with the shared fund held back by a draw cap\n", isolated_draws, capped_draws);
         }
         if (option_trades + option_liquidations + volatility_changes > 0) {
-            text += fmt::format("{} option trades, {} liquidations of option books ({} with a remainder nobody bore), {} volatility "
-                                "changes, {} expiries, {} positions settled, {} option operations refused\n",
-                                option_trades, option_liquidations, option_remainders_uncovered, volatility_changes, expiries,
-                                settled_positions, option_refusals);
+            text += fmt::format("{} option trades, {} liquidations of option books ({} by risk reduction, {} with a remainder "
+                                "nobody bore), {} volatility changes, {} expiries, {} positions settled ({} with gains realised for holders "
+                                "short of collateral), {} option operations refused\n",
+                                option_trades, option_liquidations, option_partial_liquidations, option_remainders_uncovered,
+                                volatility_changes, expiries, settled_positions, settlement_realisations, option_refusals);
         }
         for (const auto& [kind, record] : kinds) {
             text += fmt::format("{}{}: {} times; first: {}\n", is_soft(kind) ? "(soft) " : "", kind, record.count, record.first);
@@ -1086,14 +1092,16 @@ private:
         if (!refused) ++tally_.volatility_changes;
     }
     // settle_expired_series: once the payoff is fixed every holder closes at it, the long side
-    // receiving its value rounded down, the short side paying it rounded up (docs/options.md);
-    // refused if a holder's collateral cannot pay its loss.
+    // receiving its value rounded down, the short side paying it rounded up (docs/options.md); a
+    // holder short of collateral realises gains of its other positions first; refused if they
+    // cannot pay its loss either.
     void do_option_settle(const Op& op) {
         const std::uint32_t m = op.market;
         const bool series = m < markets_.size() && is_series(markets_[m]);
         std::string reason = !series ? "not an option series" : !markets_[m].option_expired ? "the payoff is not fixed yet" : "";
         std::string overflow;  // why an overflow refusal would be legitimate
         std::uint32_t holders = 0;
+        std::uint64_t realisations = 0;
         if (reason.empty()) {
             const ModelMarket& mm = markets_[m];
             Big pool = to_big(engine_->ledger().balance_of(Place::pnl_pool()));
@@ -1106,7 +1114,24 @@ private:
                 if (!fits64(value) || !fits64(fill.realised) || !fits64(collateral_[a] + fill.realised) || !fits64(pool)) {
                     overflow = fmt::format("account {}: a settlement value, its collateral or the pnl_pool beyond int64", a);
                 }
-                if (collateral_[a] + fill.realised < 0 && reason.empty()) reason = fmt::format("account {} cannot pay its settlement", a);
+                // Short of collateral: the gains of its other positions in closable markets, in
+                // the engine's slot order, realised up to the shortfall (cost raised as much).
+                Big shortfall = -(collateral_[a] + fill.realised);
+                const detail::PositionBook& book = engine_->view().book;
+                for (std::uint32_t s = 0; s < book.per_account && shortfall > 0; ++s) {
+                    const std::uint16_t x = book.market[book.index(a, s)];
+                    if (x == detail::PositionBook::empty || x == m || positions_[a][x].size == 0 || !closable(x)) continue;
+                    ModelPosition& other = positions_[a][x];
+                    const Big gain = formulas_.pnl(markets_[x], other);
+                    if (gain <= 0 || !fits64(other.cost + std::min(gain, shortfall))) continue;
+                    const Big amount = std::min(gain, shortfall);
+                    other.cost += amount;
+                    collateral_[a] += amount;
+                    pool -= amount;
+                    shortfall -= amount;
+                    ++realisations;
+                }
+                if (shortfall > 0 && reason.empty()) reason = fmt::format("account {} cannot pay its settlement", a);
                 collateral_[a] += fill.realised;
                 positions_[a][m] = fill.after;
                 ++holders;
@@ -1124,6 +1149,7 @@ private:
              reason.empty() ? "every holder pays" : reason, true, overflow.empty() ? std::nullopt : std::optional<std::string>(overflow));
         if (refused) ++tally_.option_refusals;
         if (!refused) tally_.settled_positions += holders;
+        if (!refused) tally_.settlement_realisations += realisations;
     }
 
     // After every check: the engine's series (expired or not, volatility) as the model keeps them,
@@ -1796,15 +1822,30 @@ private:
         if (!model_liquidatable) fail("liquidatable_decision", what + ": carried out, the model finds the account healthy");
         resync();
         check_everything("liquidate");
-        // An account holding a live option is liquidated whole: nothing is left where a
-        // liquidation can close (docs/options.md).
+        // An account holding a live option (docs/options.md): by risk reduction (a position left
+        // where a liquidation can close), it meets its initial requirement; otherwise, when the
+        // liquidation had to close everything, nothing is left where it can close.
         if (options_.options && holds_live_option(pre_markets, pre_positions[a])) {
             ++tally_.option_liquidations;
             tally_.option_remainders_uncovered += r->remainder.is_positive() && !r->socialized.is_positive() ? 1u : 0u;
+            bool closable_left = false;
+            bool whole = false;  // an underlying of its live options liquidates books whole
             for (std::uint32_t m = 0; m < markets_.size(); ++m) {
-                if (positions_[a][m].size != 0 && closable(m)) {
-                    fail("option_book_not_whole", fmt::format("{}: account {} still holds {} in market {}, closable", what, a,
-                                                              positions_[a][m].size.str(), m));
+                closable_left = closable_left || (positions_[a][m].size != 0 && closable(m));
+                const MarketConfig& c = pre_markets[m].config;
+                whole = whole || (pre_positions[a][m].size != 0 && c.option.is_option && !pre_markets[m].option_expired &&
+                                  markets_[c.option.underlying].config.option_margin.liquidate_books_whole);
+            }
+            if (whole && closable_left) {
+                fail("option_book_not_whole", fmt::format("{}: account {} keeps a closable position although its underlying "
+                                                          "liquidates option books whole", what, a));
+            } else if (closable_left) {
+                ++tally_.option_partial_liquidations;
+                const ModelMetrics after = metrics_of(a);
+                if (after.equity < after.initial || r->deficit.is_positive()) {
+                    fail("option_book_not_restored", fmt::format("{}: a liquidation by risk reduction left equity {} (deficit {}) below the "
+                                                                 "initial requirement {}",
+                                                                 what, after.equity.str(), to_big(r->deficit).str(), after.initial.str()));
                 }
             }
         }

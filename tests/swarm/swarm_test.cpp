@@ -177,9 +177,11 @@ TEST_CASE("swarm: worlds with option series keep every promise and replay", "[sw
     const SwarmTally tally = check_option_worlds(900'000, options);
     CHECK(tally.option_trades > tally.ops / 400);  // 1,275 at full scale: expired series only wind down
     CHECK(tally.option_liquidations > 0);
+    CHECK(tally.option_partial_liquidations > 0);
     CHECK(tally.volatility_changes > 0);
     CHECK(tally.expiries > 0);
     CHECK(tally.settled_positions > 0);
+    CHECK(tally.settlement_realisations > 0);
     fmt::print("swarm options: {}", tally.report());
 }
 

@@ -1,6 +1,7 @@
 // Which positions a liquidation closes, and how much of each: what a set of closes at the mark
 // does to the account (evaluate_closes), the least partial close of one position that restores
-// the target (partial_close_of), and the choice over positions (choose_closes). Pure functions of
+// the target (partial_close_of), the choice over positions (choose_closes), and for an account
+// holding live options the choice by risk reduction (choose_option_closes). Pure functions of
 // the view.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include "backstop/engine/fills.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
+#include "backstop/engine/option_markets.hpp"
 #include "backstop/money/rate.hpp"
 
 #include <algorithm>
@@ -18,6 +20,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <utility>
 
 namespace backstop {
@@ -148,6 +151,101 @@ std::int64_t partial_close_of(const EngineView<LedgerType>& v, AccountId account
     return 0;
 }
 
+// What closing `closes` does to an account holding live options: evaluate_closes(), with the
+// target the account's initial requirement after the closes (its portfolio requirement covers
+// what its options hedge, so no position's tiers bound it alone).
+template <class LedgerType>
+CloseEffect evaluate_option_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator,
+                                   const Closes& closes) {
+    CloseEffect effect = evaluate_closes(v, account, liquidator, closes);
+    std::array<SlotOverride, positions_per_account_max> left{};
+    std::size_t count = 0;
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        if (closes[s] == 0) continue;
+        const std::size_t i = v.book.index(account.value, s);
+        left[count++] = SlotOverride{v.book.market[i], v.book.size[i] - closes[s], 0};  // requirements ignore cost
+    }
+    effect.target = account_metrics(v, account, Span<const SlotOverride>(left.data(), count), 0).initial;
+    return effect;
+}
+
+// The closes of an account holding live options, by risk reduction: each round closes in full
+// the position whose close lowers the requirement most per unit of penalty and discount it
+// costs (only closes that lower it by more than they cost; ties: the larger reduction, then slot
+// order), until the target is restored; then each close, the last first, is cut to the fewest
+// lots that restore it with the others as they are (bisection, each answer confirmed exactly: an
+// earlier close may be needed only for the cash a later one frees). `order`: the closable slots.
+// Sets `full` when no such sequence restores the target (then everything closable closes).
+template <class LedgerType>
+Closes choose_option_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator,
+                            const std::array<std::uint32_t, positions_per_account_max>& order, std::size_t count,
+                            bool& full) {
+    const PositionBook& book = v.book;
+    Closes closes{};
+    std::array<std::uint32_t, positions_per_account_max> chosen{};
+    std::size_t chosen_count = 0;
+    for (std::size_t round = 0; round < count; ++round) {
+        const CloseEffect base = evaluate_option_closes(v, account, liquidator, closes);
+        const int128 base_cost = base.penalty + base.discount;
+        std::uint32_t best = positions_per_account_max;
+        int128 best_reduction = 0;
+        int128 best_cost = 0;
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::uint32_t s = order[k];
+            const std::int64_t size = book.size[book.index(account.value, s)];
+            if (closes[s] == size) continue;
+            Closes trial = closes;
+            trial[s] = size;
+            const CloseEffect e = evaluate_option_closes(v, account, liquidator, trial);
+            if (e.unrepresentable) continue;
+            // Both clamped to int64 so that their cross products fit (a requirement the model
+            // cannot compute reads as 2^100): beyond 9.2e18 atoms only the order matters.
+            const int128 reduction = std::min<int128>(base.target - e.target, std::numeric_limits<std::int64_t>::max());
+            const int128 cost = std::min<int128>(e.penalty + e.discount - base_cost, std::numeric_limits<std::int64_t>::max());
+            if (reduction <= cost) continue;
+            // reduction / cost > best_reduction / best_cost, in integers (costs >= 0).
+            const int128 left_side = reduction * best_cost;
+            const int128 right_side = best_reduction * cost;
+            if (best == positions_per_account_max || left_side > right_side ||
+                (left_side == right_side && reduction > best_reduction)) {
+                best = s;
+                best_reduction = reduction;
+                best_cost = cost;
+            }
+        }
+        if (best == positions_per_account_max) break;
+        chosen[chosen_count++] = best;
+        closes[best] = book.size[book.index(account.value, best)];
+        if (!evaluate_option_closes(v, account, liquidator, closes).restores()) continue;
+        // Restored: each close cut to the fewest lots that keep it restored, the last chosen first.
+        for (std::size_t k = chosen_count; k-- > 0;) {
+            const std::uint32_t s = chosen[k];
+            const std::int64_t size = book.size[book.index(account.value, s)];
+            const std::int64_t lot = v.markets[book.market[book.index(account.value, s)]].config.lot_size;
+            const std::int64_t magnitude = size < 0 ? -size : size;
+            // Closing `lots` lots, the last one whatever is left below a lot.
+            auto with_lots = [&](std::int64_t lots) {
+                const std::int64_t closed = lots >= magnitude / lot + (magnitude % lot != 0) ? magnitude : lots * lot;
+                return size > 0 ? closed : -closed;
+            };
+            std::int64_t low = 0;  // closing `low` lots does not restore, `high` lots do
+            std::int64_t high = magnitude / lot + (magnitude % lot != 0);
+            closes[s] = 0;
+            if (k + 1 != chosen_count && evaluate_option_closes(v, account, liquidator, closes).restores()) continue;
+            while (high - low > 1) {
+                const std::int64_t middle = low + (high - low) / 2;
+                closes[s] = with_lots(middle);
+                (evaluate_option_closes(v, account, liquidator, closes).restores() ? high : low) = middle;
+            }
+            closes[s] = with_lots(high);
+        }
+        return closes;
+    }
+    full = true;
+    for (std::size_t k = 0; k < count; ++k) closes[order[k]] = book.size[book.index(account.value, order[k])];
+    return closes;
+}
+
 // Which positions a liquidation closes and how much: everything a liquidation can close when it
 // is full; otherwise, the positions that restore the target with the least penalty per unit of
 // relief, each in full but the last, the last to the lot. Sets `full`.
@@ -158,10 +256,15 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
     Closes closes{};
     std::array<std::uint32_t, positions_per_account_max> order{};
     std::size_t count = 0;
+    bool options = false;  // holds a live option (holds_live_option, in this loop)
     for (std::uint32_t s = 0; s < book.per_account; ++s) {
         const std::size_t i = book.index(account.value, s);
         if (book.market[i] == PositionBook::empty) continue;
         const MarketState& state = v.markets[book.market[i]];
+        if (book.size[i] != 0 && state.is_option() && !state.option_expired) {
+            options = true;
+            full = full || v.markets[state.config.option.underlying].config.option_margin.liquidate_books_whole;
+        }
         if (!v.closable(state)) continue;
         order[count++] = s;
         // Equity can be far beyond int64 (funding owed is 128-bit): scaled past int128 it is far
@@ -174,12 +277,10 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
         }
     }
     if (before.equity <= 0) full = true;
-    // An account with options is liquidated whole: its requirement is its book's worst scenario,
-    // which closing part of one position does not bound (tiers do).
-    for (std::uint32_t s = 0; s < book.per_account && !full; ++s) {
-        const std::uint16_t market = book.market[book.index(account.value, s)];
-        full = market != PositionBook::empty && v.markets[market].is_option() && !v.markets[market].option_expired;
-    }
+    // An account with live options: its requirement is its book's worst scenario, which no
+    // position's tiers bound alone; closed by risk reduction (or whole, where its underlying's
+    // OptionMarginTerms::liquidate_books_whole says so: above).
+    if (!full && options) return choose_option_closes(v, account, liquidator, order, count, full);
     if (!full) {
         // Least penalty per unit of relief first; ties in slot order (stable).
         auto relief_of = [&](std::uint32_t s) {

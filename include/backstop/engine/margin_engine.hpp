@@ -279,10 +279,10 @@ public:
     // changing nothing, before the payoff is fixed or if a holder cannot pay (liquidate it first).
     Result<SeriesSettlementReport<Asset>> settle_expired_series(MarketId series) {
         if (Result<void> ok = check_market(series); !ok) return ok.error();
-        const Result<detail::SeriesSettlementPlan> plan = detail::plan_series_settlement(view(), series.value, settlement_fills_);
+        const Result<detail::SeriesSettlementPlan> plan = detail::plan_series_settlement(view(), series.value, settlement_);
         if (!plan) return plan.error();
         record_command(EngineCommandKind::settle_expired_series, series.value, 0);
-        return detail::commit_series_settlement<LedgerType, Asset>(ledger_, book_, markets_[series.value], settlement_fills_, *plan);
+        return detail::commit_series_settlement<LedgerType, Asset>(ledger_, book_, markets_[series.value], settlement_, *plan);
     }
 
     // ---- trading ------------------------------------------------------------------------------
@@ -540,7 +540,7 @@ private:
           ledger_(LedgerLimits{limits.accounts_max, 4 + limits.markets_max, 1}, std::move(journal)),
           book_(limits.positions_per_account, limits.accounts_max),
           scratch_(limits.accounts_max),
-          settlement_fills_(limits.accounts_max),
+          settlement_(limits.accounts_max),
           commands_(std::move(commands)) {
         markets_.reserve(limits.markets_max);
         option_models_.reserve(limits.markets_max);
@@ -588,7 +588,7 @@ private:
     std::vector<std::int64_t> option_marks_;  // a mark update's planned series marks (-1: unchanged)
     detail::PositionBook book_;
     detail::LiquidationScratch<Asset> scratch_;
-    std::vector<detail::FillPlan> settlement_fills_;  // a series settlement's plan, one per holder
+    detail::SettlementScratch settlement_;  // a series settlement's plan
     std::int64_t now_ms_ = std::numeric_limits<std::int64_t>::min();
     detail::int128 uncovered_total_ = 0;
     CommandJournal commands_;

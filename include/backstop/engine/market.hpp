@@ -85,6 +85,11 @@ struct OptionMarginTerms {
     // (MarginEngine::uncovered_total, for the venue to cover; a clearing house's default fund
     // still pays its layer) instead of being taken from the series' profitable holders.
     bool options_exempt_from_adl = false;
+    // An account holding this underlying's live options is liquidated whole (every position it can
+    // close), not by risk reduction (liquidation_closes.hpp: the positions whose close lowers the
+    // requirement most per unit of penalty, to the fewest lots that restore the initial
+    // requirement). Whole books leave no short gamma behind; the gamma study compares the two.
+    bool liquidate_books_whole = false;
 };
 
 // Everything about a market that the operator sets. Sizes are in base atoms, prices in the

@@ -22,7 +22,10 @@
 //                  scenarios, the perpetual by its tiers, the requirements summed; equity
 //                  pooled as before), at the same cushion;
 //   capital arms   portfolio margin at the same fraction, at each of `capital_cushions`: the
-//                  least capital whose depletion is at most the per-position arm's is the match.
+//                  least capital whose depletion is at most the per-position arm's is the match;
+//   whole books    at `capital_writer_fraction` and the same cushion, portfolio margin with option
+//                  books liquidated whole (OptionMarginTerms::liquidate_books_whole) instead of by
+//                  risk reduction, against the gamma arm of the same writers.
 // The population is drawn once per study (the same books on every path): capital is one figure per
 // arm, and the intervals are over price paths. Research figures: doubles, the engine's own money
 // exact inside.
@@ -84,6 +87,7 @@ struct GammaStudySetup {
 struct GammaArm {
     double writer_fraction = 0.0;
     bool per_position = false;
+    bool whole_books = false;  // option books liquidated whole, not by risk reduction
     double cushion = 0.0;
     std::uint32_t writers = 0;
     std::uint32_t covered = 0;
@@ -114,6 +118,12 @@ struct GammaStudy {
     std::uint64_t matched_only = 0;       // paths depleted by the matched arm only
     std::uint64_t per_position_only = 0;  // and by the per-position arm only
     double mcnemar_p_value = 1.0;
+    GammaArm whole_books;                  // books liquidated whole (run when the gamma arm exists)
+    bool has_whole_books = false;
+    std::size_t whole_books_paired_arm = 0;  // the gamma arm it pairs with
+    std::uint64_t risk_reduction_only = 0;  // paths depleted by the gamma arm of its writers only
+    std::uint64_t whole_books_only = 0;     // and by the whole-books arm only
+    double whole_books_p_value = 1.0;       // McNemar, exact
 };
 
 namespace detail {
@@ -238,12 +248,12 @@ public:
 
     // A fresh engine with the study's markets, fund and books (the arm's writers, margin and cushion).
     static Result<GammaPath> create(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
-                                    double writer_fraction, bool per_position, double cushion) {
+                                    double writer_fraction, bool per_position, double cushion, bool whole_books = false) {
         const auto accounts = static_cast<std::uint32_t>(traders.size() + 2);  // the maker and the keeper too
         Result<GammaEngine> engine = GammaEngine::create(EngineLimits{accounts, 3, 3}, {}, {}, {});
         if (!engine) return engine.error();
         Result<GammaPath> path(std::in_place, s, std::move(*engine));
-        if (Result<void> ok = path->set_up(traders, writer_fraction, per_position, cushion); !ok) return ok.error();
+        if (Result<void> ok = path->set_up(traders, writer_fraction, per_position, cushion, whole_books); !ok) return ok.error();
         return path;
     }
 
@@ -296,7 +306,7 @@ private:
     double price_min() const { return std::max(0.01, s_.price * 1e-3); }
     double price_max() const { return std::min(s_.price * 1e3, price_cap); }
 
-    MarketConfig perpetual_config(bool per_position) const {
+    MarketConfig perpetual_config(bool per_position, bool whole_books = false) const {
         MarketConfig config = presets::dydx_v4::large_cap();  // 5% initial, 3% maintenance at tier 0
         config.lot_size = lot;
         config.tick_size = tick;
@@ -308,6 +318,7 @@ private:
         config.option_margin.volatility_scan_range = Ppm{std::llround(s_.volatility_scan_range * 1e6)};
         config.option_margin.short_option_minimum = Ppm{std::llround(s_.short_option_minimum * 1e6)};
         config.option_margin.per_position = per_position;
+        config.option_margin.liquidate_books_whole = whole_books;
         return config;
     }
     MarketConfig series_config(OptionKind kind, double strike) const {
@@ -322,8 +333,9 @@ private:
         return config;
     }
 
-    Result<void> set_up(const std::vector<GammaTrader>& traders, double writer_fraction, bool per_position, double cushion) {
-        Result<MarketId> perpetual = engine_.add_market<BTC>(perpetual_config(per_position));
+    Result<void> set_up(const std::vector<GammaTrader>& traders, double writer_fraction, bool per_position, double cushion,
+                        bool whole_books) {
+        Result<MarketId> perpetual = engine_.add_market<BTC>(perpetual_config(per_position, whole_books));
         if (!perpetual) return perpetual.error();
         perpetual_ = markets_[0] = *perpetual;
         const Result<MarketId> call = engine_.add_market<BTC>(series_config(OptionKind::call, s_.price * (1 + s_.strike_offset)));
@@ -424,10 +436,11 @@ private:
 };
 
 inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
-                                      double writer_fraction, bool per_position, double cushion) {
+                                      double writer_fraction, bool per_position, double cushion, bool whole_books = false) {
     GammaArm arm;
     arm.writer_fraction = writer_fraction;
     arm.per_position = per_position;
+    arm.whole_books = whole_books;
     arm.cushion = cushion;
     for (const GammaTrader& t : traders) {
         if (!t.option) continue;
@@ -440,7 +453,7 @@ inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vecto
     }
     std::vector<double> liquidations, option_liquidations, bad_debt, fund_paid;
     for (std::uint64_t path = 0; path < s.paths; ++path) {
-        Result<GammaPath> runner = GammaPath::create(s, traders, writer_fraction, per_position, cushion);
+        Result<GammaPath> runner = GammaPath::create(s, traders, writer_fraction, per_position, cushion, whole_books);
         if (!runner) return runner.error();
         if (path == 0) {
             arm.capital = runner->capital();
@@ -514,6 +527,23 @@ inline Result<GammaStudy> run_gamma_study(const GammaStudySetup& setup) {
             study.per_position_only += study.per_position.depleted[p] && !arm.depleted[p] ? 1u : 0u;
         }
         study.mcnemar_p_value = mcnemar_exact_p(study.matched_only, study.per_position_only);
+    }
+    // Whole books against risk reduction, paired with the gamma arm of the same writers and cushion.
+    const auto reduction = std::find_if(study.gamma_arms.begin(), study.gamma_arms.end(), [&](const GammaArm& g) {
+        return g.writer_fraction == setup.capital_writer_fraction && g.cushion == setup.collateral_cushion;
+    });
+    if (reduction != study.gamma_arms.end()) {
+        Result<GammaArm> whole = detail::run_gamma_arm(setup, traders, setup.capital_writer_fraction, false,
+                                                       setup.collateral_cushion, /*whole_books*/ true);
+        if (!whole) return whole.error();
+        study.whole_books = std::move(*whole);
+        study.has_whole_books = true;
+        study.whole_books_paired_arm = static_cast<std::size_t>(reduction - study.gamma_arms.begin());
+        for (std::size_t p = 0; p < study.whole_books.depleted.size(); ++p) {
+            study.risk_reduction_only += reduction->depleted[p] && !study.whole_books.depleted[p] ? 1u : 0u;
+            study.whole_books_only += study.whole_books.depleted[p] && !reduction->depleted[p] ? 1u : 0u;
+        }
+        study.whole_books_p_value = mcnemar_exact_p(study.risk_reduction_only, study.whole_books_only);
     }
     return study;
 }

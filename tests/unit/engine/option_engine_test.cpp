@@ -188,8 +188,12 @@ TEST_CASE("per-position margin sums the call's own requirement and the perpetual
     CHECK(portfolio.summary(writer2).maintenance_requirement.atoms() == together);
 }
 
-TEST_CASE("an option book falls below maintenance and is liquidated whole, money conserved at every step",
-          "[options][engine]") {
+// A liquidation of an account holding options closes, round by round, the position whose close
+// lowers its (initial) requirement most per unit of the penalty and discount it costs, until the
+// account meets its initial requirement again; then each close is cut to the fewest lots that
+// keep it so (docs/options.md).
+TEST_CASE("a covered call below maintenance is liquidated by risk reduction, money conserved at every step",
+          "[options][engine][liquidation]") {
     OptionWorld w;
     const AccountId writer = w.account("4500");
     const AccountId perp_short = w.account("100000");
@@ -206,14 +210,160 @@ TEST_CASE("an option book falls below maintenance and is liquidated whole, money
     REQUIRE(w.engine.is_liquidatable(writer));
     AccountId found[4];
     CHECK(w.engine.liquidatable_accounts(Span<AccountId>(found, 4)).size() == 1);
+    const AccountSummary<USDC> before = w.summary(writer);
+    // Closing the call leaves the perpetual on its own 5% / 3% tiers (1,320 initial on 26,400),
+    // where the portfolio scans it over +-8%: a 3,633 initial requirement falls by 2,313 for a
+    // penalty and discount of 3.5% of a 109-dollar premium. Closing the perpetual instead would
+    // leave a naked short call, needing more than it frees.
+    const std::int64_t call_value = w.engine.mark(w.call) / 2;  // of 0.5 BTC
+    const auto report = w.engine.liquidate(writer, liquidator).value();
+    CHECK(!report.full);
+    w.check_all_markets();
+    CHECK(w.engine.position(writer, w.call).size == 0);
+    CHECK(w.engine.position(writer, w.market).size == 50'000'000);  // the perpetual stays
+    CHECK(w.engine.position(liquidator, w.call).size == -50'000'000);
+    CHECK(report.penalty.atoms() == (call_value * 15 + 999) / 1000);  // 1.5% of the premium, rounded up
+    CHECK(report.discount.atoms() == call_value * 20 / 1000);         // 2%, rounded down
+    const AccountSummary<USDC> after = w.summary(writer);
+    CHECK(after.initial_requirement.atoms() == 1'320'000'000);
+    CHECK(after.equity >= after.initial_requirement);
+    CHECK(after.equity.atoms() == before.equity.atoms() - report.penalty.atoms() - report.discount.atoms());
+    CHECK(!w.engine.is_liquidatable(writer));
+    CHECK(!w.engine.is_liquidatable(liquidator));
+}
+
+// OptionMarginTerms::liquidate_books_whole: the venue's choice to leave no short gamma behind.
+TEST_CASE("an underlying that liquidates option books whole closes the covered call's both legs", "[options][engine][liquidation]") {
+    MarketConfig whole = perpetual_with_options();
+    whole.option_margin.liquidate_books_whole = true;
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, whole);
+    const std::int64_t expiry_ms = 1'000 + 30 * day_ms;
+    const MarketId call = w.engine.add_market<BTC>(option_series(OptionKind::call, "66000", expiry_ms)).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    const AccountId writer = w.account("4500");
+    const AccountId perp_short = w.account("100000");
+    const AccountId buyer = w.account("100000");
+    const AccountId liquidator = w.account("1000000");
+    w.trade(writer, perp_short, "0.5", "60000");
+    w.engine.trade(call, buyer, writer, btc("0.5"), price("1300")).value();
+    w.mark("52800");
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const auto report = w.engine.liquidate(writer, liquidator).value();
+    CHECK(report.full);
+    CHECK(w.engine.position(writer, w.market).size == 0);
+    CHECK(w.engine.position(writer, call).size == 0);
+    CHECK(w.engine.position(liquidator, w.market).size == 50'000'000);
+    CHECK(w.engine.position(liquidator, call).size == -50'000'000);
+    CHECK(w.engine.ledger().audit().balanced());
+}
+
+TEST_CASE("a short strangle is liquidated by risk reduction: the best ratio first, to the fewest lots",
+          "[options][engine][liquidation]") {
+    OptionWorld w;
+    const MarketId put = w.engine.add_market<BTC>(option_series(OptionKind::put, "54000", w.expiry_ms)).value();
+    w.engine.set_option_volatility(put, Ppm{500'000}).value();
+    const AccountId writer = w.account("6000");
+    const AccountId buyer = w.account("100000");
+    const AccountId liquidator = w.account("1000000");
+    w.trade_option(buyer, writer, "1", "1300");
+    w.engine.trade(put, buyer, writer, btc("1"), price("900")).value();
+    w.mark("56000");
+    w.mark("51000");  // a 15% fall: the put is in the money
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const AccountSummary<USDC> before = w.summary(writer);
+
+    // The reference: each close's reduction of the initial requirement (the portfolio's, times
+    // 5/3, rounded up) against its penalty and discount (3.5% of the premium closed).
+    const double years = w.years_left();
+    auto initial_of = [&](double call_size, double put_size) {
+        const OptionHolding book[] = {{OptionKind::call, 66'000e6, years, call_size, 0.5},
+                                      {OptionKind::put, 54'000e6, years, put_size, 0.5}};
+        const std::int64_t need = requirement_atoms(reference_model().requirement(OptionPortfolio{51'000e6, 0, book}).value(), 1e-8).value();
+        return (need * 5 + 2) / 3;
+    };
+    const double call_mark = static_cast<double>(w.engine.mark(w.call));
+    const double put_mark = static_cast<double>(w.engine.mark(put));
+    const std::int64_t both = initial_of(-1e8, -1e8);
+    CHECK(both == before.initial_requirement.atoms());
+    const double call_ratio = static_cast<double>(both - initial_of(0, -1e8)) / (0.035 * call_mark);
+    const double put_ratio = static_cast<double>(both - initial_of(-1e8, 0)) / (0.035 * put_mark);
+    REQUIRE(put_ratio > call_ratio);  // the put first
+    // The fewest lots (0.001 BTC) of the put whose close restores the initial requirement.
+    std::int64_t fewest = 0;
+    for (std::int64_t lots = 1; lots <= 1000 && fewest == 0; ++lots) {
+        const double cost = 0.035 * static_cast<double>(lots) * 1e5 * put_mark / 1e8;
+        if (static_cast<double>(before.equity.atoms()) - cost >= static_cast<double>(initial_of(-1e8, -1e8 + static_cast<double>(lots) * 1e5))) {
+            fewest = lots;
+        }
+    }
+    REQUIRE(fewest > 0);
+
+    const auto report = w.engine.liquidate(writer, liquidator).value();
+    CHECK(!report.full);
+    w.check_all_markets();
+    CHECK(w.engine.position(writer, w.call).size == -100'000'000);  // untouched
+    const std::int64_t closed_lots = (w.engine.position(writer, put).size + 100'000'000) / 100'000;
+    CHECK(closed_lots >= fewest - 1);  // the reference rounds the penalty in double: a lot either way
+    CHECK(closed_lots <= fewest + 1);
+    CHECK(closed_lots < 1000);
+    const AccountSummary<USDC> after = w.summary(writer);
+    CHECK(after.equity >= after.initial_requirement);
+    CHECK(!w.engine.is_liquidatable(writer));
+}
+
+// Closing the put alone would realise a loss beyond the writer's collateral: its gain on the
+// perpetual hedge pays for it, so the hedge is closed in part too, and every close is cut back.
+TEST_CASE("a hedged option book short of cash closes its hedge only as far as the cash needs",
+          "[options][engine][liquidation]") {
+    OptionWorld w;
+    const MarketId put = w.engine.add_market<BTC>(option_series(OptionKind::put, "54000", w.expiry_ms)).value();
+    w.engine.set_option_volatility(put, Ppm{500'000}).value();
+    const AccountId writer = w.account("7000");
+    const AccountId buyer = w.account("100000");
+    const AccountId liquidator = w.account("1000000");
+    const AccountId perp_long = w.account("100000");
+    w.trade_option(buyer, writer, "1", "1300");
+    w.engine.trade(put, buyer, writer, btc("1"), price("900")).value();
+    w.trade(perp_long, writer, "0.3", "60000");
+    for (const char* m : {"50000", "46000", "43000", "41000"}) w.mark(m);
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const AccountSummary<USDC> before = w.summary(writer);
+    const auto report = w.engine.liquidate(writer, liquidator).value();
+    CHECK(!report.full);
+    w.check_all_markets();
+    const std::int64_t put_left = w.engine.position(writer, put).size;
+    const std::int64_t perp_left = w.engine.position(writer, w.market).size;
+    CHECK(put_left < 0);
+    CHECK(put_left > -100'000'000);
+    CHECK(perp_left < 0);
+    CHECK(perp_left > -30'000'000);
+    const AccountSummary<USDC> after = w.summary(writer);
+    CHECK(after.equity >= after.initial_requirement);
+    CHECK(after.collateral.is_positive());
+    // The cut: the equity left above the initial requirement is within a lot's penalty and
+    // discount of the put (3.5% of 0.001 BTC at 13,070) plus the requirement a lot moves.
+    CHECK((after.equity - after.initial_requirement).atoms() < 2'000'000);
+    CHECK(report.penalty.atoms() + report.discount.atoms() < (before.equity - after.equity).atoms() + 1);
+    CHECK(!w.engine.is_liquidatable(liquidator));
+}
+
+// An account whose equity is gone closes everything it can: nothing is left to protect.
+TEST_CASE("an option book with no equity left is liquidated whole", "[options][engine][liquidation]") {
+    OptionWorld w;
+    const AccountId writer = w.account("6000");
+    const AccountId buyer = w.account("100000");
+    const AccountId liquidator = w.account("1000000");
+    w.engine.fund_deposit(usdc("100000")).value();
+    w.trade_option(buyer, writer, "1", "1300");
+    for (const char* m : {"64000", "68000", "72000", "76000", "80000"}) w.mark(m);
+    REQUIRE(w.summary(writer).equity.atoms() <= 0);
     const auto report = w.engine.liquidate(writer, liquidator).value();
     CHECK(report.full);
     w.check_all_markets();
-    CHECK(w.engine.position(writer, w.market).size == 0);
     CHECK(w.engine.position(writer, w.call).size == 0);
-    CHECK(w.engine.position(liquidator, w.call).size == -50'000'000);  // the short call taken over
-    CHECK(w.engine.position(liquidator, w.market).size == 50'000'000);
-    CHECK(!w.engine.is_liquidatable(liquidator));
+    CHECK(w.engine.position(liquidator, w.call).size == -100'000'000);
+    CHECK(report.deficit.is_positive());
 }
 
 TEST_CASE("at expiry a series' mark is the payoff, exact and fixed", "[options][engine]") {
@@ -323,6 +473,71 @@ TEST_CASE("a writer who cannot pay its settlement is liquidated first; then the 
     const auto report = w.engine.settle_expired_series(w.call).value();
     CHECK(report.holders == 2);  // the buyer and the keeper, who took the short over
     CHECK(w.engine.collateral(buyer).atoms() == buyer_before + 14'000'000'000 - 1'300'000'000);
+    w.check_all_markets();
+}
+
+// Settlement from equity: a holder whose loss exceeds its collateral but not its equity (a covered
+// call's gain sits in its perpetual) has that gain realised inside the settlement's plan, never
+// more than the shortfall, from positions in open markets with fresh marks only.
+TEST_CASE("a covered call's writer settles from its perpetual's gain, realised in the same plan", "[options][engine][settlement]") {
+    OptionWorld w;
+    const AccountId buyer = w.account("100000");
+    const AccountId writer = w.account("8000");
+    const AccountId perp_short = w.account("100000");
+    w.trade(writer, perp_short, "1", "60000");
+    w.trade_option(buyer, writer, "1", "1300");
+    w.now_ms = w.expiry_ms + 1'000;
+    w.mark("80000");  // the call pays 14,000; the perpetual gained 20,000
+    REQUIRE(w.engine.mark(w.call) == price("14000").raw());
+    const AccountSummary<USDC> before = w.summary(writer);
+    CHECK(before.equity == usdc("8000") + usdc("20000") + usdc("1300") - usdc("14000"));
+    CHECK(!before.liquidatable);
+    const std::int64_t perp_cost = w.engine.position(writer, w.market).cost;
+
+    // The perpetual halted: its gain cannot be realised; refused, nothing changed.
+    w.engine.set_market_status(w.market, MarketStatus::halted).value();
+    const std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.settle_expired_series(w.call).error().code == ErrorCode::insufficient_collateral);
+    CHECK(w.engine.digest() == digest);
+    w.engine.set_market_status(w.market, MarketStatus::active).value();
+
+    const auto report = w.engine.settle_expired_series(w.call).value();
+    CHECK(report.holders == 2);
+    w.check_all_markets();
+    // The writer pays 14,000 - 1,300 = 12,700 from 8,000 of collateral and 4,700 of the
+    // perpetual's gain, realised: its cost rises by exactly that much, its size is unchanged.
+    CHECK(w.engine.collateral(writer) == usdc("0"));
+    CHECK(w.engine.position(writer, w.market).size == 100'000'000);
+    CHECK(w.engine.position(writer, w.market).cost == perp_cost + 4'700'000'000);
+    CHECK(w.engine.position(writer, w.call).size == 0);
+    CHECK(w.summary(writer).equity == before.equity);  // settlement moves no value, only where it sits
+    CHECK(report.realised_from_other_positions == Amount<USDC, Int128>(Int128(4'700'000'000)));
+    CHECK(w.engine.collateral(buyer) == usdc("100000") - usdc("1300") + usdc("14000"));
+}
+
+// The gain realised is what the shortfall needs, from no position whose mark is stale; a holder
+// whose gains all sit in stale markets still blocks settlement (until it deposits or the mark
+// comes back).
+TEST_CASE("settlement realises no gain at a stale mark", "[options][engine][settlement]") {
+    OptionWorld w;
+    MarketConfig eth = test_market();
+    const MarketId other = w.engine.add_market<BTC>(eth).value();
+    w.engine.set_mark(other, price("60000"), Timestamp{w.now_ms}).value();
+    const AccountId buyer = w.account("100000");
+    const AccountId writer = w.account("10000");
+    const AccountId counterparty = w.account("100000");
+    w.engine.trade(other, writer, counterparty, btc("1"), price("60000")).value();
+    w.trade_option(buyer, writer, "1", "1300");
+    w.engine.set_mark(other, price("80000"), Timestamp{w.now_ms + 500}).value();  // +20,000 in the other perpetual
+    w.now_ms = w.expiry_ms + 1'000;  // its mark, set long before, is stale now
+    w.mark("80000");
+    const std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.settle_expired_series(w.call).error().code == ErrorCode::insufficient_collateral);
+    CHECK(w.engine.digest() == digest);
+    w.engine.set_mark(other, price("80000"), Timestamp{w.now_ms}).value();  // fresh again
+    const auto report = w.engine.settle_expired_series(w.call).value();
+    CHECK(report.realised_from_other_positions == Amount<USDC, Int128>(Int128(2'700'000'000)));  // 12,700 - 10,000
+    CHECK(w.engine.collateral(writer) == usdc("0"));
     w.check_all_markets();
 }
 
@@ -660,7 +875,7 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
         REQUIRE(k == listed.size());
     };
 
-    int liquidated = 0, option_trades = 0, refused = 0;
+    int liquidated = 0, option_trades = 0, refused = 0, partial_option_liquidations = 0;
     std::uint32_t settled = 0;  // positions closed by settlement
     for (int step = 0; step < 1500; ++step) {
         const double u = d.uniform(0, 1);
@@ -718,9 +933,12 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
                 for (std::size_t c = 0; c < report->closed_count; ++c) {
                     had_options = had_options || w.engine.view().markets[report->closed[c].market.value].is_option();
                 }
-                if (had_options) {
-                    CHECK(report->full);
+                if (had_options && report->full) {
                     for (MarketId m : series) CHECK(w.engine.position(victim, m).size == 0);
+                } else if (had_options) {  // by risk reduction: restored to the initial requirement
+                    ++partial_option_liquidations;
+                    const AccountSummary<USDC> after = w.summary(victim);
+                    CHECK(after.equity >= after.initial_requirement);
                 }
             }
         }
@@ -729,7 +947,8 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
     CHECK(option_trades > 100);
     CHECK(liquidated > 0);
     CHECK(settled > 0);
-    WARN("world " << operations << ": " << option_trades << " option trades, " << liquidated << " liquidations, "
+    WARN("world " << operations << ": " << option_trades << " option trades, " << liquidated << " liquidations ("
+                  << partial_option_liquidations << " of option books by risk reduction), "
                   << settled << " positions settled, " << refused << " refusals; first expiry "
                   << (w.now_ms > near ? "passed" : "not reached"));
 }

@@ -59,6 +59,8 @@ TEST_CASE("gamma study: every arm conserves money and carries its intervals", "[
     for (const GammaArm& a : s.gamma_arms) check_intervals(a);
     for (const GammaArm& a : s.capital_arms) check_intervals(a);
     check_intervals(s.per_position);
+    REQUIRE(s.has_whole_books);
+    check_intervals(s.whole_books);
 }
 
 TEST_CASE("gamma study: the same set-up gives the same figures", "[options][gamma_study]") {
@@ -120,6 +122,33 @@ TEST_CASE("gamma study: portfolio margin asks less capital than per-position mar
     CHECK(markdown.find("per-position") != std::string::npos);
     CHECK(markdown.find("net gamma") != std::string::npos);
     CHECK(gamma_study_html(s).find("<table") != std::string::npos);
+}
+
+// OptionMarginTerms::liquidate_books_whole against risk reduction, on the same books and paths:
+// whole books close at least as much, so no option liquidation of that arm leaves a book behind
+// to be liquidated again; paired depletion counts and McNemar's p in the notes.
+TEST_CASE("gamma study: option books liquidated whole against risk reduction, paired", "[options][gamma_study][liquidation]") {
+    const GammaStudy& s = study();
+    REQUIRE(s.has_whole_books);
+    const GammaArm& whole = s.whole_books;
+    const GammaArm& reduction = s.gamma_arms[s.whole_books_paired_arm];
+    CHECK(whole.whole_books);
+    CHECK(!reduction.whole_books);
+    CHECK(reduction.writer_fraction == s.setup.capital_writer_fraction);
+    CHECK(whole.cushion == reduction.cushion);
+    CHECK(whole.capital == reduction.capital);  // the same books, the same collateral
+    // Risk reduction leaves part of a book to be liquidated again: more option liquidations.
+    CHECK(reduction.option_liquidations.mean > whole.option_liquidations.mean);
+    std::uint64_t whole_only = 0, reduction_only = 0;
+    for (std::size_t p = 0; p < whole.depleted.size(); ++p) {
+        whole_only += whole.depleted[p] && !reduction.depleted[p] ? 1u : 0u;
+        reduction_only += reduction.depleted[p] && !whole.depleted[p] ? 1u : 0u;
+    }
+    CHECK(s.whole_books_only == whole_only);
+    CHECK(s.risk_reduction_only == reduction_only);
+    CHECK(s.whole_books_p_value > 0.0);
+    CHECK(s.whole_books_p_value <= 1.0);
+    CHECK(gamma_study_markdown(s).find("books liquidated whole") != std::string::npos);
 }
 
 // stress_test --gamma-study: the study's tables in the console summary, the HTML and the JSON.

@@ -117,6 +117,11 @@ inline std::string console_summary(const StressReport& report) {
                             100.0 * g.capital_saved, probability(m.depletion), probability(g.per_position.depletion),
                             g.mcnemar_p_value));
         }
+        if (g.has_whole_books) {
+            row("options: books liquidated whole",
+                fmt::format("depletion {} against {} by risk reduction (McNemar p = {:.3g})", probability(g.whole_books.depletion),
+                            probability(g.gamma_arms[g.whole_books_paired_arm].depletion), g.whole_books_p_value));
+        }
     }
     if (report.adl) {
         // A synthetic event (risk/adl_event.hpp), the same in every report; the queue's figure

@@ -23,7 +23,8 @@ inline std::vector<std::string> gamma_arm_cells(const GammaArm& a, bool by_capit
     };
     auto count = [](const MeanInterval& m) { return fmt::format("{:.1f} [{:.1f}, {:.1f}]", m.mean, m.lower, m.upper); };
     auto money = [](const MeanInterval& m) { return fmt::format("{:.0f} [{:.0f}, {:.0f}]", m.mean, m.lower, m.upper); };
-    std::string arm = by_capital ? fmt::format("{} margin, cushion {:.2f}", a.per_position ? "per-position" : "portfolio", a.cushion)
+    std::string arm = by_capital ? fmt::format("{} margin{}, cushion {:.2f}", a.per_position ? "per-position" : "portfolio",
+                                               a.whole_books ? ", books liquidated whole" : "", a.cushion)
                                  : fmt::format("{:.0f}% write ({} covered, {} naked), {} buy", 100.0 * a.writer_fraction,
                                                a.covered, a.writers - a.covered, a.buyers);
     return {arm,
@@ -75,6 +76,7 @@ inline std::vector<const GammaArm*> gamma_arms_of(const GammaStudy& s) {
 inline std::vector<const GammaArm*> capital_arms_of(const GammaStudy& s) {
     std::vector<const GammaArm*> arms{&s.per_position};
     for (const GammaArm& a : s.capital_arms) arms.push_back(&a);
+    if (s.has_whole_books) arms.push_back(&s.whole_books);
     return arms;
 }
 
@@ -103,6 +105,16 @@ inline std::string gamma_study_notes(const GammaStudy& s) {
             s.matched_only, s.per_position_only, s.mcnemar_p_value);
     } else {
         out += "No portfolio cushion tried depletes as rarely as per-position margin: try larger cushions.";
+    }
+    if (s.has_whole_books) {
+        const GammaArm& w = s.whole_books;
+        const GammaArm& r = s.gamma_arms[s.whole_books_paired_arm];
+        out += fmt::format(
+            " Option books liquidated whole instead of by risk reduction (cushion {:.2f}, the same writers): depletion "
+            "{:.1f}% against {:.1f}%, {:.1f} liquidations of option books per path against {:.1f}; depleted in one arm "
+            "only: whole books {}, risk reduction {} (McNemar exact p = {:.3g}).",
+            w.cushion, 100.0 * w.depletion.estimate, 100.0 * r.depletion.estimate, w.option_liquidations.mean,
+            r.option_liquidations.mean, s.whole_books_only, s.risk_reduction_only, s.whole_books_p_value);
     }
     // What would make the tables wrong, said where they are read.
     std::uint64_t refused = 0, unbalanced = 0, flat = 0;

@@ -27,6 +27,7 @@ inline nlohmann::json gamma_study_json(const GammaStudy& s) {
     auto arm = [](const GammaArm& a) {
         return nlohmann::json{{"writer_fraction", a.writer_fraction},
                               {"per_position", a.per_position},
+                              {"whole_books", a.whole_books},
                               {"cushion", a.cushion},
                               {"writers", a.writers},
                               {"covered", a.covered},
@@ -47,7 +48,16 @@ inline nlohmann::json gamma_study_json(const GammaStudy& s) {
     nlohmann::json capital = nlohmann::json::array();
     for (const GammaArm& a : s.gamma_arms) gamma.push_back(arm(a));
     for (const GammaArm& a : s.capital_arms) capital.push_back(arm(a));
+    nlohmann::json whole = nullptr;
+    if (s.has_whole_books) {
+        whole = {{"arm", arm(s.whole_books)},
+                 {"paired_gamma_arm", s.whole_books_paired_arm},
+                 {"whole_books_only", s.whole_books_only},
+                 {"risk_reduction_only", s.risk_reduction_only},
+                 {"mcnemar_p_value", s.whole_books_p_value}};
+    }
     return {{"seed", s.setup.seed},
+            {"whole_books", whole},
             {"gamma_arms", gamma},
             {"per_position", arm(s.per_position)},
             {"capital_arms", capital},
