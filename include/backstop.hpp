@@ -89,6 +89,7 @@
 #include "backstop/engine/waterfall.hpp"
 
 #include "backstop/management/dynamic_penalty.hpp"
+#include "backstop/management/fund_backstop.hpp"
 #include "backstop/management/fund_hedge.hpp"
 #include "backstop/management/fund_staking.hpp"
 #include "backstop/management/fund_target.hpp"

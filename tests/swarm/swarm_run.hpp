@@ -1110,9 +1110,8 @@ private:
                 if (p.size == 0) continue;
                 const Big value = -formulas_.value(mm, p.size);
                 const Formulas::Fill fill = formulas_.fill(mm, p, -p.size, value);
-                pool -= fill.realised;
-                if (!fits64(value) || !fits64(fill.realised) || !fits64(collateral_[a] + fill.realised) || !fits64(pool)) {
-                    overflow = fmt::format("account {}: a settlement value, its collateral or the pnl_pool beyond int64", a);
+                if (!fits64(value) || !fits64(fill.realised) || !fits64(collateral_[a] + fill.realised)) {
+                    overflow = fmt::format("account {}: a settlement value or its collateral beyond int64", a);
                 }
                 // Short of collateral: the gains of its other positions in closable markets, in
                 // the engine's slot order, realised up to the shortfall (cost raised as much).
@@ -1127,10 +1126,13 @@ private:
                     const Big amount = std::min(gain, shortfall);
                     other.cost += amount;
                     collateral_[a] += amount;
-                    pool -= amount;
+                    pool -= amount;  // in the engine's order: each realisation, then the holder's close
+                    if (!fits64(pool)) overflow = fmt::format("account {}: the pnl_pool beyond int64 after a realisation", a);
                     shortfall -= amount;
                     ++realisations;
                 }
+                pool -= fill.realised;
+                if (!fits64(pool)) overflow = fmt::format("account {}: the pnl_pool beyond int64 after its close", a);
                 if (shortfall > 0 && reason.empty()) reason = fmt::format("account {} cannot pay its settlement", a);
                 collateral_[a] += fill.realised;
                 positions_[a][m] = fill.after;

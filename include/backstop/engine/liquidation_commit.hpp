@@ -124,6 +124,7 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
                                     Span<const Allocation<Asset>>(scratch.allocations.data(), plan.allocation_count), social,
                                     context);
     }
+    move(ledger, fund.place(), Place::collateral(liquidator), plan.backing, TransferReason::backstop_backing, report.transfers);
 }
 
 // The report's account of a committed plan; the allocations are copied to `allocations` (as

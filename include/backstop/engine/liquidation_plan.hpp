@@ -84,6 +84,7 @@ template <class Asset>
 struct LiquidationPlanTotals {
     bool full = false;
     std::size_t fill_count = 0;
+    std::int64_t backing = 0;          // the fund's capital to the liquidator's collateral, last
     std::int64_t discount = 0;
     std::int64_t penalty = 0;
     PenaltySplit<Asset> split;

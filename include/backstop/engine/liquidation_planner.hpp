@@ -28,12 +28,12 @@ namespace detail {
 
 // The liquidator needs free slots, cash for the losses its takeover realises, and its initial
 // requirement after taking over (its positions in halted or stale markets count their losses,
-// not their profits).
+// not their profits); the fund's backing, which arrives last, counts towards the requirement only.
 template <class LedgerType, class Asset>
 Result<void> check_liquidator(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, AccountId liquidator) {
     std::array<SlotOverride, positions_per_account_max> taken{};
     std::int32_t new_slots = 0;
-    int128 cash = plan.discount + plan.split.to_liquidator.atoms();
+    int128 cash = plan.discount + plan.split.to_liquidator.atoms() + plan.backing;
     for (std::size_t k = 0; k < plan.fill_count; ++k) {
         const FillPlan& fill = plan.liquidator_fills[k];
         FillPlan final_fill = fill;
@@ -95,19 +95,18 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
         }
     }
     if (plan.kind == SocializationKind::funding_index) check.apply(Place::funding_pool(), Place::pnl_pool(), plan.covered);
+    check.apply(fund.place(), Place::collateral(liquidator), plan.backing);
     return check.ok();
 }
 
-// The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
-// `liquidator` taking over what is closed, written to `plan` (restarted here, then planned in
-// place: a Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot
-// be done (what `plan` then holds is meaningless).
+// plan_liquidation() with the closes chosen.
 template <class LedgerType, class Fund, class Asset>
-Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account, AccountId liquidator,
-                              const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan) {
+Result<void> plan_liquidation_of_closes(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
+                                        AccountId liquidator, const Closes& closes, LiquidationScratch<Asset>& scratch,
+                                        LiquidationPlan<Asset>& plan, std::int64_t backing) {
     plan.restart();
-    bool full = false;
-    plan.closes = choose_closes(v, account, liquidator, before, full);
+    plan.backing = backing;
+    plan.closes = closes;
     plan.effect = evaluate_closes(v, account, liquidator, plan.closes);
     if (plan.effect.unrepresentable) {
         return make_error(ErrorCode::overflow, "a position's funding debt does not fit the ledger's int64");
@@ -159,23 +158,53 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
 
     if (Result<void> ok = check_liquidator(v, plan, liquidator); !ok) return ok.error();
     if (!transfers_fit(v, fund, plan, account, liquidator, scratch)) {
+        plan.backing = 0;  // the fund short of the backing, once it has paid its part of the waterfall?
+        if (backing > 0 && transfers_fit(v, fund, plan, account, liquidator, scratch)) {
+            return make_error(ErrorCode::insufficient_balance, "the fund cannot back the takeover after paying the deficit");
+        }
         return make_error(ErrorCode::overflow, "the liquidation would overflow a balance");
     }
     return {};
 }
 
-// Validates liquidating `account` (known, as `liquidator`) and plans it whole into scratch.plan:
-// its metrics before.
+// The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
+// `liquidator` taking over what is closed, written to `plan` (restarted here, then planned in
+// place: a Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot
+// be done (what `plan` then holds is meaningless). A partial plan the liquidator cannot take (one
+// leg of a book without its hedge can need more margin than the whole book) falls back to closing
+// everything closable.
+template <class LedgerType, class Fund, class Asset>
+Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account, AccountId liquidator,
+                              const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan,
+                              std::int64_t backing = 0) {
+    bool full = false;
+    const Closes closes = choose_closes(v, account, liquidator, before, full);
+    Result<void> planned = plan_liquidation_of_closes(v, fund, account, liquidator, closes, scratch, plan, backing);
+    if (planned || full) return planned;
+    Closes all{};
+    for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
+        const std::size_t i = v.book.index(account.value, s);
+        if (v.book.market[i] != PositionBook::empty && v.closable(v.markets[v.book.market[i]])) all[s] = v.book.size[i];
+    }
+    if (all == closes) return planned;
+    return plan_liquidation_of_closes(v, fund, account, liquidator, all, scratch, plan, backing);
+}
+
+// Validates liquidating `account` (known, as `liquidator`, backed with `backing` atoms of the
+// fund's capital) and plans it whole into scratch.plan: its metrics before.
 template <class LedgerType, class Fund, class Asset>
 Result<Metrics> plan_liquidation_checked(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
-                                         AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+                                         AccountId liquidator, LiquidationScratch<Asset>& scratch, std::int64_t backing = 0) {
     if (account == liquidator) return make_error(ErrorCode::self_trade, "an account cannot liquidate itself");
+    if (backing < 0) return make_error(ErrorCode::amount_not_positive, "the fund's backing cannot be negative");
     const Metrics before = account_metrics(v, account, {}, 0);
     if (!before.has_positions || before.equity >= before.maintenance) {
         return make_error(ErrorCode::not_liquidatable, "account meets its maintenance requirement");
     }
     if (Result<void> ok = check_any_closable(v, account); !ok) return ok.error();
-    if (Result<void> ok = plan_liquidation(v, fund, account, liquidator, before, scratch, scratch.plan); !ok) return ok.error();
+    if (Result<void> ok = plan_liquidation(v, fund, account, liquidator, before, scratch, scratch.plan, backing); !ok) {
+        return ok.error();
+    }
     return before;
 }
 

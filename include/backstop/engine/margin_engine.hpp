@@ -329,7 +329,7 @@ public:
                 if (swept && swept->atoms() != c.value) return make_error(ErrorCode::journal_corrupt, "a sweep moved another amount");
                 return replayed(swept);
             }
-            case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}));
+            case EngineCommandKind::liquidate: return replayed(liquidate(AccountId{c.account}, AccountId{c.counterparty}, {}, Money(c.value)));
             case EngineCommandKind::set_option_volatility: return set_option_volatility(MarketId{c.market}, Ppm{c.value});
             case EngineCommandKind::settle_expired_series: return replayed(settle_expired_series(MarketId{c.market}));
         }
@@ -369,17 +369,20 @@ public:
     // Liquidates `account`: `liquidator` takes over what is closed, at the mark. Partial when
     // closing part of the account's positions restores the target (the initial requirement, or
     // with a buffer, maintenance + buffer x notional) after the penalty and the discount: the
-    // positions with the least penalty per unit of relief first, the last one to the lot. Full
+    // positions with the least penalty per unit of relief first, the last one to the lot (with
+    // live options: by risk reduction, liquidation_closes.hpp's choose_option_closes). Full
     // when equity is not positive, below the markets' full-liquidation fraction of maintenance,
     // or no partial close restores it. Positions in halted or stale markets cannot be closed,
     // count no profit, and do not block the others. A deficit goes down the waterfall: the fund,
     // then the socialized-loss policy, then uncovered; that part never refuses. Allocations are
     // copied to `allocations` (as many as fit; report.allocation_count says how many there were).
-    Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator,
-                                               Span<Allocation<Asset>> allocations = {}) {
+    // `fund_backing`: the fund's capital moved to the liquidator's collateral last, once the fund
+    // has paid its part (the fund as backstop liquidator: management/fund_backstop.hpp).
+    Result<LiquidationReport<Asset>> liquidate(AccountId account, AccountId liquidator, Span<Allocation<Asset>> allocations = {},
+                                               const Money& fund_backing = Money(0)) {
         // Filled where the caller receives it (every path returns `result`): 1.1 KB not copied.
         Result<LiquidationReport<Asset>> result(std::in_place);
-        const Result<detail::Metrics> before = plan_liquidation_of(account, liquidator);
+        const Result<detail::Metrics> before = plan_liquidation_of(account, liquidator, fund_backing.atoms());
         if (!before) {
             result = before.error();
             return result;
@@ -393,7 +396,7 @@ public:
         report.equity_before = Money(detail::clamp_int64(before->equity));
         detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
         uncovered_total_ += detail::uncovered_of(plan);
-        record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value);
+        record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value, fund_backing.atoms());
         detail::report_plan(plan, scratch_, allocations, report);
         // A full liquidation leaves no position, not even in a market that cannot close: its
         // equity is its collateral.
@@ -548,10 +551,10 @@ private:
     }
 
     // Validates liquidating `account` and plans it whole into scratch_.plan: its metrics before.
-    Result<detail::Metrics> plan_liquidation_of(AccountId account, AccountId liquidator) {
+    Result<detail::Metrics> plan_liquidation_of(AccountId account, AccountId liquidator, std::int64_t backing) {
         if (Result<void> ok = check_account(account); !ok) return ok.error();
         if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
-        return detail::plan_liquidation_checked(view(), fund(), account, liquidator, scratch_);
+        return detail::plan_liquidation_checked(view(), fund(), account, liquidator, scratch_, backing);
     }
 
     // Records a command that succeeded (nothing, not even the chain, with a NullJournal).
@@ -567,12 +570,10 @@ private:
     void record(EngineCommand& command) { record_chained(commands_, command_seal_, command, &engine_command_chain); }
 
     Result<void> check_account(AccountId account) const {
-        if (account.value >= ledger_.account_count()) return make_error(ErrorCode::unknown_account, "no such account");
-        return {};
+        return account.value < ledger_.account_count() ? Result<void>{} : make_error(ErrorCode::unknown_account, "no such account");
     }
     Result<void> check_market(MarketId market) const {
-        if (market.value >= markets_.size()) return make_error(ErrorCode::unknown_market, "no such market");
-        return {};
+        return market.value < markets_.size() ? Result<void>{} : make_error(ErrorCode::unknown_market, "no such market");
     }
     template <class Base>
     Result<void> check_market_base(MarketId market) const {

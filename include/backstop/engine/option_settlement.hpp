@@ -4,10 +4,11 @@
 // receives its value rounded down, the short side pays it rounded up: the protocol's favour), so
 // its realised PnL moves between the pnl_pool and its collateral as any close's does; what the
 // roundings leave in the pnl_pool goes to the dust place. A holder whose loss exceeds its
-// collateral pays the rest from its equity: gains of its other positions (in open markets at fresh
-// marks, in slot order, never more than the shortfall) are realised first, each from the pnl_pool
-// into its collateral with the position's cost raised as much (its size unchanged; value moves
-// nowhere, only where it sits). Planned whole from a const view, then committed: refused, changing
+// collateral pays the rest from the gains of its other positions (in open markets at fresh marks,
+// in slot order, never more than the shortfall), realised first, each from the pnl_pool into its
+// collateral with the position's cost raised as much (its size unchanged: its equity does not
+// move, only where the value sits). A settlement whose holders realise more gains than the scratch
+// reserved (one per account) allocates: settlement is not a hot path. Planned whole from a const view, then committed: refused, changing
 // nothing, before expiry or when a holder's collateral and realisable gains cannot pay its loss (a
 // writer who cannot pay is liquidated first, or deposits).
 #pragma once

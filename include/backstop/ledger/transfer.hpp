@@ -40,6 +40,7 @@ enum class TransferReason : std::uint16_t {
     pool_contribution = 62,    // a member fund's contribution to a risk-sharing pool
     pool_payout = 63,          // a pool's payment of a member's loss
     hedge_margin = 70,         // collateral moved between a fund and the account that carries its hedge
+    backstop_backing = 71,     // the fund's capital behind the account that takes a liquidation over for it
     other = 99,
 };
 
@@ -73,6 +74,7 @@ constexpr std::string_view transfer_reason_name(TransferReason reason) noexcept 
         case TransferReason::pool_contribution: return "pool_contribution";
         case TransferReason::pool_payout: return "pool_payout";
         case TransferReason::hedge_margin: return "hedge_margin";
+        case TransferReason::backstop_backing: return "backstop_backing";
         case TransferReason::other: return "other";
     }
     return "unknown";

@@ -258,6 +258,29 @@ TEST_CASE("an underlying that liquidates option books whole closes the covered c
     CHECK(w.engine.ledger().audit().balanced());
 }
 
+// A review's counterexample: the partial plan hands a keeper the call without its hedge, which
+// its 3,000 cannot margin, while the whole book (the perpetual offsetting its own short) it can
+// take: the liquidation falls back to the whole book instead of being refused.
+TEST_CASE("options regression: a partial plan the liquidator cannot take falls back to the whole book",
+          "[options][engine][liquidation]") {
+    OptionWorld w;
+    const AccountId writer = w.account("4500");
+    const AccountId perp_short = w.account("100000");
+    const AccountId buyer = w.account("100000");
+    const AccountId keeper = w.account("3000");
+    w.trade(writer, perp_short, "0.5", "60000");
+    w.trade_option(buyer, writer, "0.5", "1300");
+    w.mark("52800");
+    w.trade(buyer, keeper, "0.5", "52800");  // the keeper: short 0.5 of the perpetual
+    REQUIRE(w.engine.is_liquidatable(writer));
+    const auto report = w.engine.liquidate(writer, keeper).value();
+    CHECK(report.full);
+    w.check_all_markets();
+    CHECK(w.engine.position(keeper, w.market).size == 0);  // its short met the writer's long
+    CHECK(w.engine.position(keeper, w.call).size == -50'000'000);
+    CHECK(!w.engine.is_liquidatable(keeper));
+}
+
 TEST_CASE("a short strangle is liquidated by risk reduction: the best ratio first, to the fewest lots",
           "[options][engine][liquidation]") {
     OptionWorld w;
@@ -476,7 +499,7 @@ TEST_CASE("a writer who cannot pay its settlement is liquidated first; then the 
     w.check_all_markets();
 }
 
-// Settlement from equity: a holder whose loss exceeds its collateral but not its equity (a covered
+// Settlement from gains held elsewhere: a holder whose loss exceeds its collateral (a covered
 // call's gain sits in its perpetual) has that gain realised inside the settlement's plan, never
 // more than the shortfall, from positions in open markets with fresh marks only.
 TEST_CASE("a covered call's writer settles from its perpetual's gain, realised in the same plan", "[options][engine][settlement]") {
@@ -923,16 +946,13 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
             std::array<AccountId, 64> found{};
             for (AccountId victim : w.engine.liquidatable_accounts(Span<AccountId>(found.data(), found.size()))) {
                 if (victim == keeper) continue;
+                const bool had_options = detail::holds_live_option(w.engine.view(), victim);
                 const auto report = w.engine.liquidate(victim, keeper);
                 if (!report) {
                     ++refused;
                     continue;
                 }
                 ++liquidated;
-                bool had_options = false;
-                for (std::size_t c = 0; c < report->closed_count; ++c) {
-                    had_options = had_options || w.engine.view().markets[report->closed[c].market.value].is_option();
-                }
                 if (had_options && report->full) {
                     for (MarketId m : series) CHECK(w.engine.position(victim, m).size == 0);
                 } else if (had_options) {  // by risk reduction: restored to the initial requirement
