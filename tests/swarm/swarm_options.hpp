@@ -76,6 +76,7 @@ inline OptionPlan make_option_plan(WorldSpec& w, testing::TestRandom& r) {
             c.option.expiry_ms = w.start_ms + (r.chance(2) ? option_hour_ms / 2 + static_cast<std::int64_t>(r.below(4 * option_hour_ms))
                                                            : option_hour_ms + static_cast<std::int64_t>(r.below(60 * option_day_ms)));
             c.liquidator_discount = Ppm{static_cast<std::int64_t>(r.below(30'001))};
+            c.option.premium_style = r.chance(2);  // half move the premium in cash at every fill
             // Premiums: a tick of 1 price unit, or a power of ten well below the underlying's mark.
             c.tick_size = r.chance(4) ? 1 : pow10_i64(std::max(0, decimal_digits(m.mark) - 5 - static_cast<int>(r.below(2))));
             // check_option_series: at most the underlying's limit, the strike's value within int64 max / 8.

@@ -117,6 +117,7 @@ inline std::uint64_t engine_command_chain(std::uint64_t previous_chain, const En
         hash.add_signed(c.option_margin.short_option_minimum.count()).add_signed(c.option_margin.volatility_floor.count());
         hash.add(c.option_margin.per_position ? 1u : 0u).add(c.option_margin.options_exempt_from_adl ? 1u : 0u);
         if (c.option_margin.liquidate_books_whole) hash.add(1u);  // only where set: earlier chains unchanged
+        if (c.option.premium_style) hash.add(2u);
     }
     hash.add_signed(command.base_decimals).add_signed(command.price_decimals).add(command.base_symbol_hash);
     return hash.value();

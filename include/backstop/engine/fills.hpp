@@ -105,6 +105,13 @@ Result<FillPlan> plan_fill_on(const EngineView<LedgerType>& v, AccountId account
     // A position closed in full leaves no cost, save what a fill with no size carries (none).
     BACKSTOP_ASSERT(plan.size_after != 0 || plan.cost_after == 0 || delta == 0, "a closed position keeps a cost");
     plan.collateral_change = plan.realised;
+    if (state.config.option.premium_style && plan.cost_after != 0) {
+        // Premium-style: what the fill paid or received for the position moves in cash now.
+        const int128 cash = int128(plan.realised) - plan.cost_after;
+        if (!fits_int64(cash)) return make_error(ErrorCode::overflow, "fill value overflow");
+        plan.collateral_change = static_cast<std::int64_t>(cash);
+        plan.cost_after = 0;
+    }
     return plan;
 }
 

@@ -41,7 +41,8 @@ struct FillPlan {
     std::int64_t cost_after = 0;
     std::int64_t funding = 0;           // owed (+) or due (-), settled into the cost first
     std::int64_t realised = 0;          // realised PnL of the fill
-    std::int64_t collateral_change = 0; // realised PnL actually moved (may be capped: bad debt)
+    std::int64_t collateral_change = 0; // realised PnL actually moved (may be capped: bad debt), and a
+                                        // premium-style series' premium
     bool new_slot = false;              // the account has no position in the market yet
     bool reduces = false;               // |size_after| <= |size_before| on the same side
 

@@ -64,6 +64,11 @@ struct OptionTerms {
     std::uint16_t underlying = 0;  // a perpetual market with option margin terms
     std::int64_t strike = 0;       // price units, > 0
     std::int64_t expiry_ms = 0;
+    // Premium-style: the premium moves in cash at every fill (Deribit's, and CME's options on
+    // futures), so a position keeps no cost and its value is all unrealised PnL. Otherwise
+    // futures-style (Eurex's other kind, and a perpetual's entry price): the premium waits in the
+    // positions' cost until they close or settle. Equity and margin are the same either way.
+    bool premium_style = false;
 };
 
 // An underlying's portfolio margin (engine/options/portfolio_margin.hpp), for the accounts that
@@ -170,6 +175,7 @@ inline Result<void> validate_market_config(const MarketConfig& config) {
         return fail("option margin: a price range within [0, 33%], volatility range and short minimum within [0, "
                     "100%], a volatility floor within [0.01%, 100%]");
     }
+    if (config.option.premium_style && !config.option.is_option) return fail("only an option series is premium-style");
     if (config.option.is_option) {
         if (config.option.kind != OptionKind::call && config.option.kind != OptionKind::put) {
             return fail("an option is a call or a put");

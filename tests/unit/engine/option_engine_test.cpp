@@ -54,6 +54,12 @@ MarketConfig option_series(OptionKind kind, const char* strike, std::int64_t exp
     return config;
 }
 
+// The same series, premium-style: the premium moves in cash at every fill.
+MarketConfig premium_style(MarketConfig config) {
+    config.option.premium_style = true;
+    return config;
+}
+
 // The same portfolio model the engine builds for the perpetual above.
 PortfolioMargin reference_model() {
     return PortfolioMargin::create(ScenarioGrid::span_style(0.08, 0.10).value(), VolatilitySurface::flat(1.0).value(),
@@ -413,6 +419,61 @@ TEST_CASE("at expiry a series' mark is the payoff, exact and fixed", "[options][
     w.check_all_markets();
     CHECK(w.engine.collateral(buyer) == usdc("100000") - usdc("2600") + usdc("8001"));
     CHECK(w.engine.collateral(writer) == usdc("100000") + usdc("2600") - usdc("8001"));
+}
+
+// Premium-style series (OptionTerms::premium_style): the premium moves in cash at the trade, the
+// positions keep no cost; equity, margin and every later step are the futures-style series'.
+TEST_CASE("a premium-style series moves the premium in cash at the trade", "[options][engine][premium]") {
+    OptionWorld futures;  // the same book, futures-style, for comparison
+    EngineWorld<Haircut> w(Haircut{}, EngineLimits{64, 8, 8}, perpetual_with_options());
+    const MarketId call = w.engine.add_market<BTC>(premium_style(option_series(OptionKind::call, "66000", futures.expiry_ms))).value();
+    w.mark("60000");
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    const AccountId buyer = w.account("2000");
+    const AccountId writer = w.account("10000");
+    const AccountId poor = w.account("1000");
+    const AccountId buyer2 = futures.account("2000");
+    const AccountId writer2 = futures.account("10000");
+
+    // Refused, unchanged: the buyer's collateral cannot pay a 1,300-dollar premium.
+    const std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.trade(call, poor, writer, btc("1"), price("1300")).error().code == ErrorCode::insufficient_collateral);
+    CHECK(w.engine.digest() == digest);
+
+    w.engine.trade(call, buyer, writer, btc("1"), price("1300")).value();
+    futures.trade_option(buyer2, writer2, "1", "1300");
+    CHECK(w.engine.collateral(buyer) == usdc("700"));      // paid
+    CHECK(w.engine.collateral(writer) == usdc("11300"));   // received
+    CHECK(w.engine.position(buyer, call).cost == 0);
+    CHECK(w.engine.position(writer, call).cost == 0);
+    CHECK(futures.engine.collateral(buyer2) == usdc("2000"));  // futures-style: in the cost
+    // Equity and margin are the same either way.
+    for (const auto& [a, b] : {std::pair{buyer, buyer2}, std::pair{writer, writer2}}) {
+        CHECK(w.summary(a).equity == futures.summary(b).equity);
+        CHECK(w.summary(a).maintenance_requirement == futures.summary(b).maintenance_requirement);
+        CHECK(w.summary(a).initial_requirement == futures.summary(b).initial_requirement);
+    }
+    // Half closed at 1,500: the buyer receives 750 in cash; still no cost.
+    w.engine.trade(call, writer, buyer, btc("0.5"), price("1500")).value();
+    CHECK(w.engine.collateral(buyer) == usdc("1450"));
+    CHECK(w.engine.position(buyer, call).cost == 0);
+    // At expiry the rest settles at the whole payoff.
+    w.now_ms = futures.expiry_ms + 1'000;
+    w.mark("70000");  // pays 4,000 a BTC
+    const auto report = w.engine.settle_expired_series(call).value();
+    CHECK(report.holders == 2);
+    CHECK(w.engine.collateral(buyer) == usdc("1450") + usdc("2000"));
+    CHECK(w.engine.collateral(writer) == usdc("11300") - usdc("750") - usdc("2000"));
+    CHECK(w.engine.ledger().audit().balanced());
+    detail::int128 costs = 0;
+    for (std::uint32_t m = 0; m < w.engine.market_count(); ++m) {
+        for (std::uint32_t a = 0; a < w.engine.ledger().account_count(); ++a) costs += w.engine.position(AccountId{a}, MarketId{m}).cost;
+    }
+    CHECK(w.engine.ledger().balance_of(Place::pnl_pool()).atoms() + costs == 0);
+    // Only a series is premium-style.
+    MarketConfig not_a_series = perpetual_with_options();
+    not_a_series.option.premium_style = true;
+    CHECK(w.engine.add_market<BTC>(not_a_series).error().code == ErrorCode::invalid_market_config);
 }
 
 // Cash settlement at expiry (option_settlement.hpp): every holder closes at the fixed payoff in
@@ -826,8 +887,8 @@ TEST_CASE("options regression: a small perpetual leg does not move an exempt ser
 // liquidating what the scan finds. After every operation: money conserved, every market
 // zero-sum, pnl_pool + costs = -uncovered; every account's maintenance equal to the portfolio
 // requirement recomputed here from its positions (a reference grouping of its own); the scan
-// equal to is_liquidatable; a liquidated option book left empty; a refused operation changing
-// nothing.
+// equal to is_liquidatable; a liquidated option book left empty or back at its initial
+// requirement; a refused operation changing nothing. Two of the four series are premium-style.
 TEST_CASE("random option books keep every promise after every operation", "[options][engine][portfolio_margin]") {
     const int operations = GENERATE(0, 1, 2);  // three worlds
     testing::TestRandom d{static_cast<std::uint64_t>(1000 + operations)};
@@ -836,8 +897,8 @@ TEST_CASE("random option books keep every promise after every operation", "[opti
     const std::int64_t near = 1'000 + 5 * day_ms, far = 1'000 + 40 * day_ms;
     const std::array<MarketId, 4> series = {
         w.engine.add_market<BTC>(option_series(OptionKind::call, "63000", near)).value(),
-        w.engine.add_market<BTC>(option_series(OptionKind::put, "57000", near)).value(),
-        w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", far)).value(),
+        w.engine.add_market<BTC>(premium_style(option_series(OptionKind::put, "57000", near))).value(),
+        w.engine.add_market<BTC>(premium_style(option_series(OptionKind::call, "60000", far))).value(),
         w.engine.add_market<BTC>(option_series(OptionKind::put, "60000", far)).value()};
     std::int64_t forward = 60'000'000'000;
     w.now_ms += 1'000;
