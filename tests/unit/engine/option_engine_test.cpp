@@ -4,6 +4,7 @@
 // perpetual and options together; a liquidation of it closes everything; money is conserved
 // after every step, and a refused operation changes nothing.
 #include "unit/engine/engine_world.hpp"
+#include "unit/engine/option_configs.hpp"
 
 #include <backstop/engine/engine_journal.hpp>
 #include <backstop/engine/options/black76.hpp>
@@ -27,32 +28,6 @@ using namespace backstop::testing;
 using Haircut = socialized_loss::ProRataHaircut<USDC>;
 
 constexpr std::int64_t day_ms = 86'400'000;
-
-// BTC-PERP listing options: SPAN's sixteen on an 8% range and ten volatility points, a 1%
-// short-option minimum; the perpetual's own tiers are dYdX's 5% / 3%.
-MarketConfig perpetual_with_options() {
-    MarketConfig config = test_market();
-    config.option_margin.price_scan_range = Ppm{80'000};
-    config.option_margin.volatility_scan_range = Ppm{100'000};
-    config.option_margin.short_option_minimum = Ppm{10'000};
-    config.taker_fee = Ppm{0};
-    config.maker_fee = Ppm{0};
-    return config;
-}
-
-MarketConfig option_series(OptionKind kind, const char* strike, std::int64_t expiry_ms) {
-    MarketConfig config = test_market();
-    config.option.is_option = true;
-    config.option.kind = kind;
-    config.option.underlying = 0;
-    config.option.strike = price(strike).raw();
-    config.option.expiry_ms = expiry_ms;
-    config.liquidator_discount = Ppm{20'000};  // the liquidator takes over at the model price -/+ 2%
-    config.tick_size = 10'000;                 // premiums to the cent
-    config.taker_fee = Ppm{0};                 // (no fees: the arithmetic below is the premiums')
-    config.maker_fee = Ppm{0};
-    return config;
-}
 
 // The same series, premium-style: the premium moves in cash at every fill.
 MarketConfig premium_style(MarketConfig config) {

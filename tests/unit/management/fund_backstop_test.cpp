@@ -4,6 +4,7 @@
 // nothing; what the account holds beyond its goal returns to the fund; a journal with a backed
 // liquidation replays to the same engine.
 #include "unit/engine/engine_world.hpp"
+#include "unit/engine/option_configs.hpp"
 
 #include <backstop/engine/engine_journal.hpp>
 #include <backstop/fund/socialized_loss/pro_rata_haircut.hpp>
@@ -24,29 +25,7 @@ using Backstop = FundBackstop<World::Engine>;
 
 constexpr std::int64_t day_ms = 86'400'000;
 
-MarketConfig perpetual_with_options() {
-    MarketConfig config = test_market();
-    config.option_margin.price_scan_range = Ppm{80'000};
-    config.option_margin.volatility_scan_range = Ppm{100'000};
-    config.option_margin.short_option_minimum = Ppm{10'000};
-    config.taker_fee = Ppm{0};
-    config.maker_fee = Ppm{0};
-    return config;
-}
-
-MarketConfig call_series(std::int64_t expiry_ms) {
-    MarketConfig config = test_market();
-    config.option.is_option = true;
-    config.option.kind = OptionKind::call;
-    config.option.underlying = 0;
-    config.option.strike = price("66000").raw();
-    config.option.expiry_ms = expiry_ms;
-    config.liquidator_discount = Ppm{20'000};
-    config.tick_size = 10'000;
-    config.taker_fee = Ppm{0};
-    config.maker_fee = Ppm{0};
-    return config;
-}
+MarketConfig call_series(std::int64_t expiry_ms) { return option_series(OptionKind::call, "66000", expiry_ms); }
 
 // A naked call writer gone below maintenance after a rally; a keeper with 500 USDC.
 struct BackstopWorld : World {
