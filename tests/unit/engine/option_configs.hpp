@@ -1,6 +1,6 @@
 // Option markets for engine tests (option_engine_test.cpp, management/fund_backstop_test.cpp): a
 // BTC perpetual listing options and its series, on engine_world.hpp's test market, without fees
-// so that each test reads as the premiums' arithmetic.
+// so that each test reads as the premiums' arithmetic; and the check of every market.
 #pragma once
 
 #include "unit/engine/engine_world.hpp"
@@ -34,6 +34,24 @@ inline MarketConfig option_series(OptionKind kind, const char* strike, std::int6
     config.taker_fee = Ppm{0};                 // (no fees: the arithmetic is the premiums')
     config.maker_fee = Ppm{0};
     return config;
+}
+
+// Every market's sizes sum to zero, the ledger balances, and pnl_pool + every cost = -uncovered.
+template <class Engine>
+void check_every_market(const Engine& engine) {
+    CHECK(engine.ledger().audit().balanced());
+    detail::int128 cost_sum = 0;
+    for (std::uint32_t m = 0; m < engine.market_count(); ++m) {
+        detail::int128 size_sum = 0;
+        for (std::uint32_t a = 0; a < engine.ledger().account_count(); ++a) {
+            const auto view = engine.position(AccountId{a}, MarketId{m});
+            size_sum += view.size;
+            cost_sum += view.cost;
+        }
+        CHECK(size_sum == 0);
+    }
+    const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
+    CHECK(pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) == 0);
 }
 
 }  // namespace backstop::testing
