@@ -256,9 +256,9 @@ struct Formulas {
         f.after.size = size_after;
         f.after.cost = cost - cost_removed + (value - value_closed);  // 0 when the position closes
         f.after.snapshot = size_after > 0 ? m.index_long : (size_after < 0 ? m.index_short : Big(0));
-        if (m.config.option.premium_style) {  // the premium in cash now: no cost kept
-            f.realised -= f.after.cost;
-            f.after.cost = 0;
+        if (m.config.option.premium_style) {  // the premium of what the fill opens in cash now
+            f.realised -= value - value_closed;
+            f.after.cost -= value - value_closed;
         }
         return f;
     }

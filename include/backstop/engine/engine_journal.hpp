@@ -34,7 +34,7 @@ enum class EngineCommandKind : std::uint8_t {
     update_funding = 11,         // market, value = delta
     trade = 12,                  // market, account = buyer, counterparty = seller, value = size, value2 = price,
                                  // taker
-    liquidate = 13,              // account, counterparty = liquidator
+    liquidate = 13,              // account, counterparty = liquidator, value = fund backing
     isolate_market = 14,         // market, account = the id of the fund it got
     isolated_fund_deposit = 15,  // market, value = atoms
     sweep_isolated_fund = 16,    // market, value = atoms swept

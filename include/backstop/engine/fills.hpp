@@ -105,12 +105,15 @@ Result<FillPlan> plan_fill_on(const EngineView<LedgerType>& v, AccountId account
     // A position closed in full leaves no cost, save what a fill with no size carries (none).
     BACKSTOP_ASSERT(plan.size_after != 0 || plan.cost_after == 0 || delta == 0, "a closed position keeps a cost");
     plan.collateral_change = plan.realised;
-    if (state.config.option.premium_style && plan.cost_after != 0) {
-        // Premium-style: what the fill paid or received for the position moves in cash now.
-        const int128 cash = int128(plan.realised) - plan.cost_after;
+    const int128 opened = value - value_closed;  // paid (+) or received (-) for what the fill opens
+    if (state.config.option.premium_style && opened != 0) {
+        // Premium-style: that premium moves in cash now instead of into the cost. A reducing fill
+        // keeps the proportional cost as any fill does (a premium-style position has a cost only
+        // when a settlement realised its gain or funding socialization charged it).
+        const int128 cash = realised - opened;
         if (!fits_int64(cash)) return make_error(ErrorCode::overflow, "fill value overflow");
         plan.collateral_change = static_cast<std::int64_t>(cash);
-        plan.cost_after = 0;
+        plan.cost_after = static_cast<std::int64_t>(cost_after - opened);  // = cost - cost_removed: fits
     }
     return plan;
 }

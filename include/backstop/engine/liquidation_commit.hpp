@@ -36,6 +36,10 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
     auto commit = [&](const FillPlan& fill) {
         return commit_fill(ledger, book, markets[fill.market], fill, report.transfers);
     };
+    // The fund's backing of a backstop liquidator, first: it pays for what the takeover opens.
+    fund.commit_backing(ledger, Place::collateral(liquidator), Amount<Asset>(plan.backing));
+    log_if_positive(report.transfers, fund.place(), Place::collateral(liquidator), Amount<Asset>(plan.backing),
+                    TransferReason::backstop_backing);
     gains_then_losses(plan.defaulter_fills, plan.fill_count,
                       [&](const FillPlan& fill) { report.closed[report.closed_count++] = commit(fill); });
     gains_then_losses(plan.liquidator_fills, plan.fill_count, [&](const FillPlan& fill) { (void)commit(fill); });
@@ -124,7 +128,6 @@ void commit_liquidation(LedgerType& ledger, PositionBook& book, std::vector<Mark
                                     Span<const Allocation<Asset>>(scratch.allocations.data(), plan.allocation_count), social,
                                     context);
     }
-    move(ledger, fund.place(), Place::collateral(liquidator), plan.backing, TransferReason::backstop_backing, report.transfers);
 }
 
 // The report's account of a committed plan; the allocations are copied to `allocations` (as

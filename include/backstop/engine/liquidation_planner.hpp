@@ -28,7 +28,7 @@ namespace detail {
 
 // The liquidator needs free slots, cash for the losses its takeover realises, and its initial
 // requirement after taking over (its positions in halted or stale markets count their losses,
-// not their profits); the fund's backing, which arrives last, counts towards the requirement only.
+// not their profits); the fund's backing arrives first and counts towards both.
 template <class LedgerType, class Asset>
 Result<void> check_liquidator(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, AccountId liquidator) {
     std::array<SlotOverride, positions_per_account_max> taken{};
@@ -49,13 +49,14 @@ Result<void> check_liquidator(const EngineView<LedgerType>& v, const Liquidation
     if (new_slots > v.book.free_slot_count(liquidator.value)) {
         return make_error(ErrorCode::position_slots_full, "liquidator has no free slot");
     }
-    // Its cash pays the losses its fills realise (gains are credited first), before its reward.
-    int128 running = v.collateral(liquidator);
+    // Its cash (and the backing) pays the losses its fills realise (gains are credited first),
+    // before its reward.
+    int128 running = int128(v.collateral(liquidator)) + plan.backing;
     for (std::size_t k = 0; k < plan.fill_count; ++k) running += plan.liquidator_fills[k].collateral_change;
     const int128 after_takeover = running;
     if (plan.has_adl_fill) running += plan.adl_liquidator_fill.collateral_change;
     if (after_takeover < 0 || running < 0) {
-        return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay the loss its takeover realises");
+        return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay the loss its takeover realises (or the premium it opens)");
     }
     const Metrics after = account_metrics(v, liquidator, Span<const SlotOverride>(taken.data(), plan.fill_count), cash,
                                           /*conservative*/ true);
@@ -70,6 +71,7 @@ template <class LedgerType, class Fund, class Asset>
 bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const LiquidationPlan<Asset>& plan, AccountId account,
                    AccountId liquidator, const LiquidationScratch<Asset>& scratch) {
     TransferCheck<LedgerType> check(v.ledger);
+    check.apply(fund.place(), Place::collateral(liquidator), plan.backing);
     gains_then_losses(plan.defaulter_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
     gains_then_losses(plan.liquidator_fills, plan.fill_count, [&](const FillPlan& f) { check_fill(check, f); });
     for (std::size_t k = 0; k < plan.bearer_fill_count; ++k) {
@@ -95,7 +97,6 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
         }
     }
     if (plan.kind == SocializationKind::funding_index) check.apply(Place::funding_pool(), Place::pnl_pool(), plan.covered);
-    check.apply(fund.place(), Place::collateral(liquidator), plan.backing);
     return check.ok();
 }
 
@@ -170,9 +171,10 @@ Result<void> plan_liquidation_of_closes(const EngineView<LedgerType>& v, const F
 // The whole plan of liquidating `account` (below maintenance, `before` its metrics) with
 // `liquidator` taking over what is closed, written to `plan` (restarted here, then planned in
 // place: a Result<LiquidationPlan> would copy its 1.5 KB once more), or the typed reason it cannot
-// be done (what `plan` then holds is meaningless). A partial plan the liquidator cannot take (one
-// leg of a book without its hedge can need more margin than the whole book) falls back to closing
-// everything closable.
+// be done (what `plan` then holds is meaningless). For an account holding live options, a partial
+// plan the liquidator cannot take (one leg of a book without its hedge can need more margin or
+// cash than the whole book) falls back to closing everything closable; a perpetual-only account's
+// partial plan is never widened (docs/engine.md: a partial whenever one restores the target).
 template <class LedgerType, class Fund, class Asset>
 Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund, AccountId account, AccountId liquidator,
                               const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan,
@@ -181,6 +183,12 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
     const Closes closes = choose_closes(v, account, liquidator, before, full);
     Result<void> planned = plan_liquidation_of_closes(v, fund, account, liquidator, closes, scratch, plan, backing);
     if (planned || full) return planned;
+    const ErrorCode refused = planned.error().code;
+    if ((refused != ErrorCode::insufficient_margin && refused != ErrorCode::insufficient_collateral &&
+         refused != ErrorCode::position_slots_full) ||
+        !holds_live_option(v, account)) {
+        return planned;
+    }
     Closes all{};
     for (std::uint32_t s = 0; s < v.book.per_account; ++s) {
         const std::size_t i = v.book.index(account.value, s);

@@ -65,7 +65,9 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
     plan.isolated = defaulting.isolated();
     plan.market_fund = plan.isolated ? Place::fund(FundId{defaulting.isolated_fund}) : fund.place();
     if (plan.penalty > 0) {
-        plan.split = fund.fee_capture().split(Amount<Asset>(plan.penalty), fund.state(v.ledger));
+        FundState<Asset> state = fund.state(v.ledger);  // less the backing, which left first
+        state.balance = Amount<Asset>(std::max<std::int64_t>(0, state.balance.atoms() - plan.backing));
+        plan.split = fund.fee_capture().split(Amount<Asset>(plan.penalty), state);
         BACKSTOP_ASSERT(plan.split.total() == Amount<Asset>(plan.penalty), "fee capture split does not add up to the penalty");
     }
     // 4. An isolated market's own fund pays first, all it holds; then the shared fund what its
@@ -86,6 +88,7 @@ void plan_waterfall(const EngineView<LedgerType>& v, const Fund& fund, Liquidati
         if (rest > 0) {
             SettleContext context{Place::pnl_pool(), plan.defaulting_market};
             context.check_target_room = false;
+            context.committed_atoms = plan.backing;  // the shared fund backed the liquidator first
             Result<Amount<Asset>> paid = fund.plan_settle(v.ledger, Amount<Asset>(rest), context);
             plan.shared_room = shared_draw_room(v.markets, plan);
             // A fund that cannot pay leaves it to the next layer.

@@ -23,6 +23,7 @@ struct FundStatistics {
     Total uncovered_total;     // remainders nobody could bear
     Total deposited_total;
     Total withdrawn_total;
+    Total backed_total;        // capital moved to a backstop liquidator's account (FundBackstop)
     Money largest_payout;
     Money high_water_mark;     // highest balance seen after any fund operation
     Money drawdown_max;        // largest fall from the high-water mark

@@ -71,6 +71,9 @@ struct SettleContext {
     // false: plan_settle does not check that the target can hold the payment in its present
     // balance (the engine pays after other transfers of the same plan, and checks them all).
     bool check_target_room = true;
+    // What leaves the fund earlier in the same plan (a backstop liquidator's backing): the
+    // policy settles against the balance less this (atoms, >= 0).
+    std::int64_t committed_atoms = 0;
 };
 
 template <class Asset>

@@ -119,6 +119,16 @@ public:
         return {};
     }
 
+    // Commits a planned backing of a backstop liquidator (the engine's liquidation plan checked it:
+    // cannot fail): capital from the fund to `target`, counted apart from withdrawals.
+    template <class Ledger>
+    void commit_backing(Ledger& ledger, Place target, const Money& amount) {
+        if (!amount.is_positive()) return;
+        ledger.commit(place(), target, amount, TransferReason::backstop_backing);
+        FundStatistics<Asset>::add(statistics_.backed_total, amount);
+        statistics_.observe_balance(balance(ledger));
+    }
+
     template <class Ledger>
     Result<void> withdraw(Ledger& ledger, Place target, const Money& amount) {
         Result<void> moved = ledger.transfer(place(), target, amount, TransferReason::fund_withdrawal);
@@ -228,7 +238,9 @@ public:
         }
         if (context.target == place()) return make_error(ErrorCode::same_place, "fund pays itself");
         if (Result<void> market = check_market(context.market); !market) return market.error();
-        const FundState<Asset> fund = state(ledger);
+        if (context.committed_atoms < 0) return make_error(ErrorCode::amount_negative, "committed outflow below zero");
+        FundState<Asset> fund = state(ledger);
+        fund.balance = Money(std::max<std::int64_t>(0, fund.balance.atoms() - context.committed_atoms));  // (balance >= 0)
         const Money paid = settlement_.payable(deficit, context, fund);
         BACKSTOP_ASSERT(!paid.is_negative() && paid <= deficit && paid <= std::max(fund.balance, Money::zero()),
                         "settlement policy pays more than the deficit or the balance");

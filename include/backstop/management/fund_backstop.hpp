@@ -2,15 +2,20 @@
 // option book no keeper will take over). The fund owns an engine account; a takeover is one engine
 // liquidation with that account as liquidator and the fund's capital behind it, moved inside the
 // liquidation's own plan (MarginEngine::liquidate's fund_backing: the fund's place to the
-// account's collateral, last, once the fund has paid its part of the waterfall), so a takeover
-// happens whole or changes nothing. What the account holds beyond its goal returns to the fund
-// later (withdraw, then fund_deposit: two engine commands, both checked before the first).
+// account's collateral, first, counted by the fund's statistics as backing; the fund settles the
+// deficit from what remains), so a takeover happens whole or changes nothing. What the account
+// holds beyond its goal returns to the fund later (withdraw, then fund_deposit: two engine
+// commands, both checked before the first; the fund counts it as a deposit).
+//
+// The engine moves backing for whoever calls liquidate with it: a venue gives keepers a liquidate
+// without that argument and keeps the backed one to its operator (docs/management.md).
 //
 //   goal     = ceil((initial of the account + initial of the defaulter) x (1 + margin_buffer)):
 //              the worst-scenario part of a requirement is subadditive, so the sum bounds the
 //              account's requirement after taking part or all of the book over (tiers may not be:
 //              the engine checks the takeover exactly and refuses it, unchanged, when short)
-//   backing  = min(goal - the account's equity, the fund's balance - fund_floor), at least 0
+//   backing  = min(goal - the account's equity, the fund's balance - fund_floor - the defaulter's
+//              deficit at the marks), at least 0
 //   release  = min(collateral, equity - ceil(initial x (1 + margin_buffer))), when positive
 #pragma once
 
@@ -65,6 +70,13 @@ public:
         return FundBackstop(*account, policy);
     }
 
+    // The fund's existing account again (after a restart or a replay): `account` must exist.
+    static Result<FundBackstop> attach(const Engine& engine, AccountId account, const BackstopPolicy<Asset>& policy) {
+        if (Result<void> ok = policy.validate(); !ok) return ok.error();
+        if (const auto known = engine.summary(account); !known) return known.error();
+        return FundBackstop(account, policy);
+    }
+
     AccountId account() const { return account_; }
     const BackstopPolicy<Asset>& policy() const { return policy_; }
     const Money& backing_total() const { return backing_total_; }
@@ -79,8 +91,11 @@ public:
         if (!book) return book.error();
         const detail::int128 initial = detail::int128(own->initial_requirement.atoms()) + book->initial_requirement.atoms();
         const detail::int128 goal = initial + detail::ceil_div(initial * policy_.margin_buffer.count(), Ppm::denominator);
+        // The backing leaves the fund first; the fund settles the defaulter's deficit from what
+        // remains, so the backing leaves room for it (its equity below zero, at the marks).
+        const detail::int128 deficit = std::max<detail::int128>(0, -detail::int128(book->equity.atoms()));
         const detail::int128 available =
-            detail::int128(engine.ledger().balance_of(engine.fund().place()).atoms()) - policy_.fund_floor.atoms();
+            detail::int128(engine.ledger().balance_of(engine.fund().place()).atoms()) - policy_.fund_floor.atoms() - deficit;
         const detail::int128 backing = std::max<detail::int128>(0, std::min(goal - own->equity.atoms(), available));
         return Money(static_cast<std::int64_t>(std::min<detail::int128>(backing, std::numeric_limits<std::int64_t>::max())));
     }

@@ -247,6 +247,32 @@ TEST_CASE("options regression: a partial plan the liquidator cannot take falls b
     CHECK(!w.engine.is_liquidatable(keeper));
 }
 
+// A second review's counterexample: the fallback widened a perpetual-only partial liquidation to
+// a full one for a keeper that could not take the partial (it held the opposite position just
+// under its initial requirement), so the keeper chose how much the defaulter lost. A perpetual
+// account's partial plan is never widened: the keeper is refused, and a keeper that can take it
+// gets the partial.
+TEST_CASE("options regression: a perpetual-only partial liquidation is never widened to a full one",
+          "[options][engine][liquidation]") {
+    EngineWorld<Haircut> w;
+    w.engine.fund_deposit(usdc("100000")).value();
+    const AccountId third = w.account("100000");
+    const AccountId keeper = w.account("3200");
+    const AccountId funded = w.account("100000");
+    const AccountId defaulter = w.account("3500");
+    w.mark("64000");
+    w.trade(keeper, third, "1", "64000");  // the keeper: long 1 at 64,000
+    w.mark("60000");
+    w.trade(third, defaulter, "1", "60000");  // the defaulter: short 1 at 60,000
+    w.mark("61800");
+    REQUIRE(w.engine.is_liquidatable(defaulter));
+    const std::uint64_t digest = w.engine.digest();
+    CHECK(w.engine.liquidate(defaulter, keeper).error().code == ErrorCode::insufficient_margin);
+    CHECK(w.engine.digest() == digest);
+    const auto report = w.engine.liquidate(defaulter, funded).value();
+    CHECK(!report.full);
+}
+
 TEST_CASE("a short strangle is liquidated by risk reduction: the best ratio first, to the fewest lots",
           "[options][engine][liquidation]") {
     OptionWorld w;
@@ -434,6 +460,56 @@ TEST_CASE("a premium-style series moves the premium in cash at the trade", "[opt
     MarketConfig not_a_series = perpetual_with_options();
     not_a_series.option.premium_style = true;
     CHECK(w.engine.add_market<BTC>(not_a_series).error().code == ErrorCode::invalid_market_config);
+}
+
+// A second review's counterexample: a premium-style position whose gain a settlement realised
+// carries a cost; a partial close moved all of it into cash, while the liquidation's estimate
+// moved only the part closed, so the same book liquidated fully (or was refused as an overflow)
+// where its futures-style twin was partial. A reducing fill now keeps the proportional cost in
+// both styles: the two books liquidate alike.
+TEST_CASE("options regression: a premium-style position with a cost liquidates as its futures-style twin",
+          "[options][engine][premium][liquidation]") {
+    struct Outcome {
+        bool full = false;
+        std::int64_t left = 0, penalty = 0, cost = 0;
+    };
+    auto run = [](bool premium) {
+        EngineWorld<Haircut> w(Haircut{}, EngineLimits{16, 8, 4}, perpetual_with_options());
+        MarketConfig far = option_series(OptionKind::call, "60000", 1'000 + 60 * day_ms);
+        far.option.premium_style = premium;
+        const MarketId near_call = w.engine.add_market<BTC>(option_series(OptionKind::call, "60000", 1'000 + 10 * day_ms)).value();
+        const MarketId far_call = w.engine.add_market<BTC>(far).value();
+        w.mark("60000");
+        w.engine.set_option_volatility(near_call, Ppm{500'000}).value();
+        w.engine.set_option_volatility(far_call, Ppm{500'000}).value();
+        w.engine.fund_deposit(usdc("100000")).value();
+        const AccountId spread = w.account("8000");
+        const AccountId other = w.account("1000000");
+        const AccountId keeper = w.account("1000000");
+        auto on_tick = [&](MarketId m) { return Price<BTC, USDC>::from_raw(w.engine.mark(m) / 10'000 * 10'000); };
+        w.engine.trade(far_call, spread, other, btc("1"), on_tick(far_call)).value();   // long the far call
+        w.engine.trade(near_call, other, spread, btc("1"), on_tick(near_call)).value();  // short the near one
+        w.now_ms = 1'000 + 10 * day_ms + 1'000;
+        w.mark("80000");
+        // The short pays 20,000 at expiry: part of it from the far call's gain, realised.
+        REQUIRE(w.engine.settle_expired_series(near_call).value().realised_from_other_positions.is_positive());
+        Outcome o;
+        o.cost = w.engine.position(spread, far_call).cost;
+        REQUIRE(w.engine.is_liquidatable(spread));
+        const auto report = w.engine.liquidate(spread, keeper).value();
+        o.full = report.full;
+        o.left = w.engine.position(spread, far_call).size;
+        o.penalty = report.penalty.atoms();
+        check_every_market(w.engine);
+        return o;
+    };
+    const Outcome premium = run(true);
+    const Outcome futures = run(false);
+    CHECK(premium.cost != 0);
+    CHECK(premium.full == futures.full);
+    CHECK(!premium.full);
+    CHECK(premium.left == futures.left);
+    CHECK(premium.penalty == futures.penalty);
 }
 
 // Cash settlement at expiry (option_settlement.hpp): every holder closes at the fixed payoff in

@@ -130,6 +130,66 @@ TEST_CASE("the backstop account returns what it holds beyond its goal to the fun
     w.check_all_markets();
 }
 
+// A second review's counterexamples. (1) The backing arrived after the takeover's fills, so the
+// fund's empty account could not pay the premium of a long premium-style call it took over; it
+// arrives first now. (2) backing_for offered the fund's whole balance although the fund settles
+// the defaulter's deficit from what the backing leaves; it leaves room for it now.
+TEST_CASE("fund backstop regression: the backing pays what the takeover opens, and leaves room for the deficit",
+          "[options][fund_backstop][liquidation][premium]") {
+    SECTION("a long premium-style call taken over") {
+        World w(Haircut{}, EngineLimits{16, 8, 4}, perpetual_with_options());
+        MarketConfig premium_call = option_series(OptionKind::call, "60000", 1'000 + 30 * day_ms);
+        premium_call.option.premium_style = true;
+        const MarketId call = w.engine.add_market<BTC>(premium_call).value();
+        w.mark("60000");
+        w.engine.set_option_volatility(call, Ppm{500'000}).value();
+        w.engine.fund_deposit(usdc("100000")).value();
+        const AccountId holder = w.account("16000");
+        const AccountId other = w.account("100000");
+        const std::int64_t premium = w.engine.mark(call) / 10'000 * 10'000;
+        w.engine.trade(call, holder, other, btc("1"), Price<BTC, USDC>::from_raw(premium)).value();  // long the call
+        w.trade(holder, other, "1", "60000");                                                        // long the perpetual
+        for (const char* p : {"57000", "54000", "52000", "51000"}) w.mark(p);
+        REQUIRE(w.engine.is_liquidatable(holder));
+        Backstop backstop = Backstop::open(w.engine, BackstopPolicy<USDC>{Ppm{200'000}, usdc("10000")}).value();
+        const auto takeover = backstop.take_over(w.engine, holder).value();
+        CHECK(w.engine.position(backstop.account(), call).size > 0);  // it took the long call over, paying its premium
+        CHECK(w.engine.position(backstop.account(), call).cost == 0);
+        check_every_market(w.engine);
+        CHECK(w.engine.fund().statistics().backed_total == Amount<USDC, Int128>(Int128(takeover.backing.atoms())));
+    }
+    SECTION("a writer with no equity left") {
+        World w(Haircut{}, EngineLimits{16, 8, 4}, perpetual_with_options());
+        const MarketId call = w.engine.add_market<BTC>(call_series(1'000 + 30 * day_ms)).value();
+        w.mark("60000");
+        w.engine.set_option_volatility(call, Ppm{500'000}).value();
+        w.engine.fund_deposit(usdc("11000")).value();
+        const AccountId writer = w.account("7000");
+        const AccountId buyer = w.account("100000");
+        w.engine.trade(call, buyer, writer, btc("1"), price("1300")).value();
+        for (const char* p : {"64000", "68000", "72000", "74000"}) w.mark(p);
+        const Usdc equity = w.summary(writer).equity;
+        REQUIRE(equity.is_negative());
+        Backstop backstop = Backstop::open(w.engine, BackstopPolicy<USDC>{Ppm{200'000}, usdc("0")}).value();
+        const Usdc backing = backstop.backing_for(w.engine, writer).value();
+        CHECK(backing.atoms() <= 11'000'000'000 + equity.atoms());  // the deficit's room kept
+        const auto takeover = backstop.take_over(w.engine, writer).value();
+        CHECK(takeover.liquidation.deficit.is_positive());
+        CHECK(takeover.liquidation.fund_paid == takeover.liquidation.deficit);  // the fund still covers it
+        check_every_market(w.engine);
+    }
+}
+
+TEST_CASE("a backstop reattaches to the fund's existing account", "[fund_backstop]") {
+    BackstopWorld w;
+    Backstop first = Backstop::open(w.engine, BackstopPolicy<USDC>{Ppm{200'000}, usdc("10000")}).value();
+    const Backstop again = Backstop::attach(w.engine, first.account(), first.policy()).value();
+    CHECK(again.account() == first.account());
+    CHECK(Backstop::attach(w.engine, AccountId{99}, first.policy()).error().code == ErrorCode::unknown_account);
+    CHECK(Backstop::attach(w.engine, first.account(), BackstopPolicy<USDC>{Ppm{-1}, usdc("0")}).error().code ==
+          ErrorCode::invalid_policy_parameter);
+}
+
 TEST_CASE("a journal with a backed liquidation replays to the same engine", "[options][fund_backstop][journal]") {
     using Journal = BasicVectorJournal<EngineCommand>;
     using Engine = MarginEngine<EngineFund<Haircut>, NullJournal, Journal>;
