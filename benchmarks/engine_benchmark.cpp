@@ -12,12 +12,15 @@
 //   BM_engine_liquidate_*   one liquidate() call: a gap leaves the account with negative equity
 //                           and the fund covers the deficit; a partial liquidation; and a
 //                           deficit beyond the fund, auto-deleveraged over 10^3 and 10^5 bearers
+//   BM_option_book_*        a short strangle's liquidation by risk reduction, whole, and one
+//                           margin evaluation of such an account (the search's unit)
 //
 // Times are CPU time (the machine is shared; see docs/benchmarks.md). The ratio counters use the
 // thread CPU time of the timed loop, which is what Google Benchmark's CPU column measures.
 #include <backstop/engine/margin_engine.hpp>
 #include <backstop/engine/presets.hpp>
 #include <backstop/fund/insurance_fund.hpp>
+#include <backstop/fund/socialized_loss/pro_rata_haircut.hpp>
 #include <backstop/fund/socialized_loss/ranked_adl.hpp>
 #include <backstop/money/assets.hpp>
 
@@ -540,5 +543,105 @@ void BM_engine_liquidate_adl(benchmark::State& state) {
     state.counters["bearers"] = bearers;
 }
 BENCHMARK(BM_engine_liquidate_adl)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+// ---- an option book's liquidation in the engine ----------------------------------------------
+
+namespace option_books {
+using Fund = InsuranceFund<USDC, fee_capture::FixedShares<USDC>, settlement::CoverUpToBalance<USDC>,
+                           socialized_loss::ProRataHaircut<USDC>>;
+using Engine = MarginEngine<Fund>;
+constexpr std::int64_t usdc = 1'000'000;
+constexpr std::int64_t one_btc = 100'000'000;
+constexpr std::int64_t day_ms = 86'400'000;
+
+// 200 short strangles (a 66,000 call and a 54,000 put at 60,000, 30 days, 50% volatility) with
+// 6,000 USDC each; the perpetual falls to 51,000: every book is below maintenance with equity
+// left (option_engine_test.cpp's strangle, which closes part of the put).
+struct StrangleBooks {
+    Engine engine;
+    std::vector<AccountId> writers;
+    AccountId keeper;
+};
+
+StrangleBooks strangle_books(bool whole) {
+    constexpr std::uint32_t books = 200;
+    StrangleBooks w{Engine::create(EngineLimits{books + 2, 4, 4}, {}, {}, {}).value(), {}, AccountId{}};
+    MarketConfig perpetual = presets::dydx_v4::large_cap();
+    perpetual.lot_size = 100'000;
+    perpetual.tick_size = usdc;
+    perpetual.staleness_max_ms = 60'000;
+    perpetual.option_margin.price_scan_range = Ppm{80'000};
+    perpetual.option_margin.volatility_scan_range = Ppm{100'000};
+    perpetual.option_margin.short_option_minimum = Ppm{10'000};
+    perpetual.option_margin.liquidate_books_whole = whole;
+    const MarketId market = w.engine.add_market<assets::BTC>(perpetual).value();
+    auto series = [&](OptionKind kind, std::int64_t strike) {
+        MarketConfig c = presets::dydx_v4::large_cap();
+        c.lot_size = 100'000;
+        c.tick_size = 10'000;
+        c.staleness_max_ms = 60'000;
+        c.option.is_option = true;
+        c.option.kind = kind;
+        c.option.underlying = static_cast<std::uint16_t>(market.value);
+        c.option.strike = strike * usdc;
+        c.option.expiry_ms = 1'000 + 30 * day_ms;
+        c.liquidator_discount = Ppm{20'000};
+        return w.engine.add_market<assets::BTC>(c).value();
+    };
+    const MarketId call = series(OptionKind::call, 66'000);
+    const MarketId put = series(OptionKind::put, 54'000);
+    w.engine.set_mark(market, Price<assets::BTC, USDC>(60'000 * usdc), Timestamp{1'000}).value();
+    w.engine.set_option_volatility(call, Ppm{500'000}).value();
+    w.engine.set_option_volatility(put, Ppm{500'000}).value();
+    const AccountId buyer = w.engine.open_account().value();
+    w.engine.deposit(buyer, Amount<USDC>(1'000'000'000 * usdc)).value();
+    w.keeper = w.engine.open_account().value();
+    w.engine.deposit(w.keeper, Amount<USDC>(1'000'000'000 * usdc)).value();
+    for (std::uint32_t i = 0; i < books; ++i) {
+        const AccountId writer = w.engine.open_account().value();
+        w.engine.deposit(writer, Amount<USDC>(6'000 * usdc)).value();
+        w.engine.trade(call, buyer, writer, Quantity<assets::BTC>(one_btc), Price<assets::BTC, USDC>(1'300 * usdc)).value();
+        w.engine.trade(put, buyer, writer, Quantity<assets::BTC>(one_btc), Price<assets::BTC, USDC>(900 * usdc)).value();
+        w.writers.push_back(writer);
+    }
+    w.engine.set_mark(market, Price<assets::BTC, USDC>(56'000 * usdc), Timestamp{2'000}).value();
+    w.engine.set_mark(market, Price<assets::BTC, USDC>(51'000 * usdc), Timestamp{3'000}).value();
+    return w;
+}
+
+void option_liquidation(benchmark::State& state, bool whole) {
+    const StrangleBooks prototype = strangle_books(whole);
+    Engine engine = prototype.engine;
+    std::size_t next = 0;
+    std::size_t refused = 0, partial = 0;
+    for (auto _ : state) {
+        if (next == prototype.writers.size()) {
+            state.PauseTiming();
+            engine = prototype.engine;
+            next = 0;
+            state.ResumeTiming();
+        }
+        Result<LiquidationReport<USDC>> report = engine.liquidate(prototype.writers[next++], prototype.keeper);
+        if (!report) ++refused;
+        if (report && !report->full) ++partial;
+        benchmark::DoNotOptimize(report);
+    }
+    if (refused != 0) state.SkipWithError("a liquidation was refused");
+    if (!whole && partial == 0) state.SkipWithError("expected liquidations by risk reduction");
+    state.SetItemsProcessed(state.iterations());
+}
+// By risk reduction: the closes chosen by their reduction per unit of penalty, then bisected.
+void BM_option_book_liquidation_risk_reduction(benchmark::State& state) { option_liquidation(state, false); }
+BENCHMARK(BM_option_book_liquidation_risk_reduction)->Unit(benchmark::kMicrosecond);
+// Whole (OptionMarginTerms::liquidate_books_whole).
+void BM_option_book_liquidation_whole(benchmark::State& state) { option_liquidation(state, true); }
+BENCHMARK(BM_option_book_liquidation_whole)->Unit(benchmark::kMicrosecond);
+// The unit of the search: one margin evaluation of such an account (its summary).
+void BM_option_book_summary(benchmark::State& state) {
+    const StrangleBooks w = strangle_books(false);
+    for (auto _ : state) benchmark::DoNotOptimize(w.engine.summary(w.writers[0]));
+}
+BENCHMARK(BM_option_book_summary)->Unit(benchmark::kMicrosecond);
+}  // namespace option_books
 
 }  // namespace

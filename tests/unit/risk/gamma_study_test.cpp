@@ -52,103 +52,105 @@ void check_intervals(const GammaArm& a) {
     CHECK(a.depleted.size() == a.paths);
 }
 
-TEST_CASE("gamma study: every arm conserves money and carries its intervals", "[options][gamma_study]") {
-    const GammaStudy& s = study();
-    REQUIRE(s.gamma_arms.size() == 3);
-    REQUIRE(s.capital_arms.size() == 3);
-    for (const GammaArm& a : s.gamma_arms) check_intervals(a);
-    for (const GammaArm& a : s.capital_arms) check_intervals(a);
-    check_intervals(s.per_position);
-    REQUIRE(s.has_whole_books);
-    check_intervals(s.whole_books);
+// One study for these checks (each test case is its own process under ctest: one case, one study).
+TEST_CASE("gamma study: the small study's arms", "[options][gamma_study][portfolio_margin][liquidation]") {
+    SECTION("every arm conserves money and carries its intervals") {
+        const GammaStudy& s = study();
+        REQUIRE(s.gamma_arms.size() == 3);
+        REQUIRE(s.capital_arms.size() == 3);
+        for (const GammaArm& a : s.gamma_arms) check_intervals(a);
+        for (const GammaArm& a : s.capital_arms) check_intervals(a);
+        check_intervals(s.per_position);
+        REQUIRE(s.has_whole_books);
+        check_intervals(s.whole_books);
+    }
+    SECTION("selling gamma brings liquidations and bad debt") {
+        const GammaStudy& s = study();
+        const GammaArm& buyers = s.gamma_arms.front();
+        const GammaArm& writers = s.gamma_arms.back();
+        // Nested arms: the net gamma goes from long (all buy strangles) to short (all write).
+        CHECK(buyers.writers == 0);
+        CHECK(writers.buyers == 0);
+        CHECK(buyers.net_dollar_gamma > 0);
+        CHECK(writers.net_dollar_gamma < 0);
+        CHECK(s.gamma_arms[1].net_dollar_gamma < buyers.net_dollar_gamma);
+        CHECK(s.gamma_arms[1].net_dollar_gamma > writers.net_dollar_gamma);
+        // Every path's price moves are the same on each arm (they depend on the seed and path only):
+        // the writers' books add liquidations and deficits to the perpetual traders'.
+        CHECK(writers.option_liquidations.mean > 0);
+        CHECK(writers.liquidations.mean > buyers.liquidations.mean);
+        CHECK(writers.bad_debt.mean > buyers.bad_debt.mean);
+        CHECK(writers.depleted_paths >= buyers.depleted_paths);
+    }
+    SECTION("portfolio margin asks less capital than per-position margin for the same books") {
+        const GammaStudy& s = study();
+        // The per-position arm holds the capital arms' books at the set-up's cushion.
+        CHECK(s.per_position.per_position);
+        CHECK(s.per_position.writers == s.capital_arms.front().writers);
+        CHECK(s.per_position.net_dollar_gamma == s.capital_arms.front().net_dollar_gamma);
+        // At the same cushion, the covered writers' offsets make portfolio capital smaller.
+        const GammaArm& same_cushion = s.gamma_arms.back();  // writer fraction 1 = capital_writer_fraction
+        CHECK(same_cushion.cushion == s.per_position.cushion);
+        CHECK(same_cushion.capital < s.per_position.capital);
+        // Capital grows with the cushion; the match is the least capital depleting no more often.
+        for (std::size_t k = 1; k < s.capital_arms.size(); ++k) CHECK(s.capital_arms[k].capital > s.capital_arms[k - 1].capital);
+        if (s.matched) {
+            const GammaArm& m = s.capital_arms[s.matched_arm];
+            CHECK(m.depleted_paths <= s.per_position.depleted_paths);
+            for (std::size_t k = 0; k < s.capital_arms.size(); ++k) {
+                if (s.capital_arms[k].depleted_paths <= s.per_position.depleted_paths) CHECK(m.capital <= s.capital_arms[k].capital);
+            }
+            CHECK(s.capital_saved == Approx(1.0 - m.capital / s.per_position.capital));
+            CHECK(s.mcnemar_p_value > 0.0);
+            CHECK(s.mcnemar_p_value <= 1.0);
+        }
+        // The report's tables carry every arm and its intervals.
+        const std::string markdown = gamma_study_markdown(s);
+        CHECK(markdown.find("per-position") != std::string::npos);
+        CHECK(markdown.find("net gamma") != std::string::npos);
+        CHECK(gamma_study_html(s).find("<table") != std::string::npos);
+    }
+    // OptionMarginTerms::liquidate_books_whole against risk reduction, on the same books and
+    // paths: paired depletion counts and McNemar's p in the notes.
+    SECTION("option books liquidated whole against risk reduction, paired") {
+        const GammaStudy& s = study();
+        REQUIRE(s.has_whole_books);
+        const GammaArm& whole = s.whole_books;
+        const GammaArm& reduction = s.gamma_arms[s.whole_books_paired_arm];
+        CHECK(whole.whole_books);
+        CHECK(!reduction.whole_books);
+        CHECK(reduction.writer_fraction == s.setup.capital_writer_fraction);
+        CHECK(whole.cushion == reduction.cushion);
+        CHECK(whole.capital == reduction.capital);  // the same books, the same collateral
+        // Risk reduction leaves part of a book to be liquidated again: more option liquidations.
+        CHECK(reduction.option_liquidations.mean > whole.option_liquidations.mean);
+        std::uint64_t whole_only = 0, reduction_only = 0;
+        for (std::size_t p = 0; p < whole.depleted.size(); ++p) {
+            whole_only += whole.depleted[p] && !reduction.depleted[p] ? 1u : 0u;
+            reduction_only += reduction.depleted[p] && !whole.depleted[p] ? 1u : 0u;
+        }
+        CHECK(s.whole_books_only == whole_only);
+        CHECK(s.risk_reduction_only == reduction_only);
+        CHECK(s.whole_books_p_value > 0.0);
+        CHECK(s.whole_books_p_value <= 1.0);
+        CHECK(gamma_study_markdown(s).find("books liquidated whole") != std::string::npos);
+    }
 }
 
 TEST_CASE("gamma study: the same set-up gives the same figures", "[options][gamma_study]") {
-    const GammaStudy again = run_gamma_study(small_study()).value();
-    const GammaStudy& s = study();
-    for (std::size_t k = 0; k < s.gamma_arms.size(); ++k) {
-        CHECK(again.gamma_arms[k].depleted == s.gamma_arms[k].depleted);
-        CHECK(again.gamma_arms[k].bad_debt.mean == s.gamma_arms[k].bad_debt.mean);
-        CHECK(again.gamma_arms[k].liquidations.mean == s.gamma_arms[k].liquidations.mean);
+    GammaStudySetup tiny = small_study();  // smaller than the others' study: it runs twice
+    tiny.paths = 16;
+    tiny.steps = 24;
+    const GammaStudy first = run_gamma_study(tiny).value();
+    const GammaStudy again = run_gamma_study(tiny).value();
+    for (std::size_t k = 0; k < first.gamma_arms.size(); ++k) {
+        CHECK(again.gamma_arms[k].depleted == first.gamma_arms[k].depleted);
+        CHECK(again.gamma_arms[k].bad_debt.mean == first.gamma_arms[k].bad_debt.mean);
+        CHECK(again.gamma_arms[k].liquidations.mean == first.gamma_arms[k].liquidations.mean);
     }
-    CHECK(again.per_position.depleted == s.per_position.depleted);
-    CHECK(again.capital_saved == s.capital_saved);
-}
-
-TEST_CASE("gamma study: selling gamma brings liquidations and bad debt", "[options][gamma_study]") {
-    const GammaStudy& s = study();
-    const GammaArm& buyers = s.gamma_arms.front();
-    const GammaArm& writers = s.gamma_arms.back();
-    // Nested arms: the net gamma goes from long (all buy strangles) to short (all write).
-    CHECK(buyers.writers == 0);
-    CHECK(writers.buyers == 0);
-    CHECK(buyers.net_dollar_gamma > 0);
-    CHECK(writers.net_dollar_gamma < 0);
-    CHECK(s.gamma_arms[1].net_dollar_gamma < buyers.net_dollar_gamma);
-    CHECK(s.gamma_arms[1].net_dollar_gamma > writers.net_dollar_gamma);
-    // Every path's price moves are the same on each arm (they depend on the seed and path only):
-    // the writers' books add liquidations and deficits to the perpetual traders'.
-    CHECK(writers.option_liquidations.mean > 0);
-    CHECK(writers.liquidations.mean > buyers.liquidations.mean);
-    CHECK(writers.bad_debt.mean > buyers.bad_debt.mean);
-    CHECK(writers.depleted_paths >= buyers.depleted_paths);
-}
-
-TEST_CASE("gamma study: portfolio margin asks less capital than per-position margin for the same books",
-          "[options][gamma_study][portfolio_margin]") {
-    const GammaStudy& s = study();
-    // The per-position arm holds the capital arms' books at the set-up's cushion.
-    CHECK(s.per_position.per_position);
-    CHECK(s.per_position.writers == s.capital_arms.front().writers);
-    CHECK(s.per_position.net_dollar_gamma == s.capital_arms.front().net_dollar_gamma);
-    // At the same cushion, the covered writers' offsets make portfolio capital smaller.
-    const GammaArm& same_cushion = s.gamma_arms.back();  // writer fraction 1 = capital_writer_fraction
-    CHECK(same_cushion.cushion == s.per_position.cushion);
-    CHECK(same_cushion.capital < s.per_position.capital);
-    // Capital grows with the cushion; the match is the least capital depleting no more often.
-    for (std::size_t k = 1; k < s.capital_arms.size(); ++k) CHECK(s.capital_arms[k].capital > s.capital_arms[k - 1].capital);
-    if (s.matched) {
-        const GammaArm& m = s.capital_arms[s.matched_arm];
-        CHECK(m.depleted_paths <= s.per_position.depleted_paths);
-        for (std::size_t k = 0; k < s.capital_arms.size(); ++k) {
-            if (s.capital_arms[k].depleted_paths <= s.per_position.depleted_paths) CHECK(m.capital <= s.capital_arms[k].capital);
-        }
-        CHECK(s.capital_saved == Approx(1.0 - m.capital / s.per_position.capital));
-        CHECK(s.mcnemar_p_value > 0.0);
-        CHECK(s.mcnemar_p_value <= 1.0);
-    }
-    // The report's tables carry every arm and its intervals.
-    const std::string markdown = gamma_study_markdown(s);
-    CHECK(markdown.find("per-position") != std::string::npos);
-    CHECK(markdown.find("net gamma") != std::string::npos);
-    CHECK(gamma_study_html(s).find("<table") != std::string::npos);
-}
-
-// OptionMarginTerms::liquidate_books_whole against risk reduction, on the same books and paths:
-// whole books close at least as much, so no option liquidation of that arm leaves a book behind
-// to be liquidated again; paired depletion counts and McNemar's p in the notes.
-TEST_CASE("gamma study: option books liquidated whole against risk reduction, paired", "[options][gamma_study][liquidation]") {
-    const GammaStudy& s = study();
-    REQUIRE(s.has_whole_books);
-    const GammaArm& whole = s.whole_books;
-    const GammaArm& reduction = s.gamma_arms[s.whole_books_paired_arm];
-    CHECK(whole.whole_books);
-    CHECK(!reduction.whole_books);
-    CHECK(reduction.writer_fraction == s.setup.capital_writer_fraction);
-    CHECK(whole.cushion == reduction.cushion);
-    CHECK(whole.capital == reduction.capital);  // the same books, the same collateral
-    // Risk reduction leaves part of a book to be liquidated again: more option liquidations.
-    CHECK(reduction.option_liquidations.mean > whole.option_liquidations.mean);
-    std::uint64_t whole_only = 0, reduction_only = 0;
-    for (std::size_t p = 0; p < whole.depleted.size(); ++p) {
-        whole_only += whole.depleted[p] && !reduction.depleted[p] ? 1u : 0u;
-        reduction_only += reduction.depleted[p] && !whole.depleted[p] ? 1u : 0u;
-    }
-    CHECK(s.whole_books_only == whole_only);
-    CHECK(s.risk_reduction_only == reduction_only);
-    CHECK(s.whole_books_p_value > 0.0);
-    CHECK(s.whole_books_p_value <= 1.0);
-    CHECK(gamma_study_markdown(s).find("books liquidated whole") != std::string::npos);
+    CHECK(again.per_position.depleted == first.per_position.depleted);
+    CHECK(again.whole_books.liquidations.mean == first.whole_books.liquidations.mean);
+    CHECK(again.capital_saved == first.capital_saved);
 }
 
 // stress_test --gamma-study: the study's tables in the console summary, the HTML and the JSON.
