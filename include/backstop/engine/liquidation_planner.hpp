@@ -56,7 +56,8 @@ Result<void> check_liquidator(const EngineView<LedgerType>& v, const Liquidation
     const int128 after_takeover = running;
     if (plan.has_adl_fill) running += plan.adl_liquidator_fill.collateral_change;
     if (after_takeover < 0 || running < 0) {
-        return make_error(ErrorCode::insufficient_collateral, "liquidator cannot pay the loss its takeover realises (or the premium it opens)");
+        return make_error(ErrorCode::insufficient_collateral,
+                          "liquidator cannot pay the loss its takeover realises (or the premium it opens)");
     }
     const Metrics after = account_metrics(v, liquidator, Span<const SlotOverride>(taken.data(), plan.fill_count), cash,
                                           /*conservative*/ true);
@@ -159,9 +160,9 @@ Result<void> plan_liquidation_of_closes(const EngineView<LedgerType>& v, const F
 
     if (Result<void> ok = check_liquidator(v, plan, liquidator); !ok) return ok.error();
     if (!transfers_fit(v, fund, plan, account, liquidator, scratch)) {
-        plan.backing = 0;  // the fund short of the backing, once it has paid its part of the waterfall?
+        plan.backing = 0;  // is it the fund, short of the backing? (the plan is refused either way)
         if (backing > 0 && transfers_fit(v, fund, plan, account, liquidator, scratch)) {
-            return make_error(ErrorCode::insufficient_balance, "the fund cannot back the takeover after paying the deficit");
+            return make_error(ErrorCode::insufficient_balance, "the fund cannot back the takeover");
         }
         return make_error(ErrorCode::overflow, "the liquidation would overflow a balance");
     }
