@@ -200,6 +200,64 @@ void BM_MulDivCore(benchmark::State& state) {
     });
 }
 
+// The peer of BM_MulDivCore<int64>, in the same run: the compiler's bare a * b / c on __int128
+// (one widening multiply, libgcc's 128-bit division, truncation), with no rounding, no zero or
+// range check. Issue 19's bound: the checked, rounded mul_div within 1.2 times this.
+void BM_MulDivBareInt128(benchmark::State& state) {
+    run<int64>(state, [](const Sample<int64>& s) {
+        __extension__ using wide = __int128;
+        return static_cast<std::int64_t>(static_cast<wide>(s.x) * s.y / s.z);
+    });
+}
+
+// The same pair on inputs whose every product exceeds 64 bits (the 64-bit division cannot serve):
+// a with 12 to 13 digits times n with 8 to 9 digits, over d >= n, so the quotient fits int64.
+struct WideSample {
+    std::int64_t a;
+    std::int64_t n;
+    std::int64_t d;
+};
+const std::vector<WideSample>& wide_samples() {
+    static const std::vector<WideSample> generated = [] {
+        SplitMix64 random(20261206);
+        std::vector<WideSample> samples(kSamples);
+        for (WideSample& s : samples) {
+            s.a = random.sign() * random.uniform(100'000'000'000, 9'999'999'999'999);
+            s.n = random.uniform(100'000'000, 999'999'999);
+            s.d = random.sign() * random.uniform(s.n, 999'999'999);
+        }
+        return samples;
+    }();
+    return generated;
+}
+template <class Operation>
+void run_wide(benchmark::State& state, Operation operation) {
+    const std::vector<WideSample>& inputs = wide_samples();
+    for (const WideSample& s : inputs) {
+        __extension__ using wide = __int128;
+        if (static_cast<wide>(s.a) * s.n == static_cast<std::int64_t>(static_cast<wide>(s.a) * s.n) ||
+            !succeeded(backstop::mul_div(s.a, s.n, s.d, backstop::round_half_even))) {
+            state.SkipWithError("an input's product fits 64 bits, or mul_div fails on it");
+            return;
+        }
+    }
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto result = operation(inputs[i++ & kMask]);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+void BM_MulDivCoreWideProducts(benchmark::State& state) {
+    run_wide(state, [](const WideSample& s) { return backstop::mul_div(s.a, s.n, s.d, backstop::round_half_even); });
+}
+void BM_MulDivBareInt128WideProducts(benchmark::State& state) {
+    run_wide(state, [](const WideSample& s) {
+        __extension__ using wide = __int128;
+        return static_cast<std::int64_t>(static_cast<wide>(s.a) * s.n / s.d);
+    });
+}
+
 template <class Rep>
 void BM_Notional(benchmark::State& state) {
     run<Rep>(state, [](const Sample<Rep>& s) {
@@ -224,6 +282,9 @@ BACKSTOP_BENCHMARK_EACH_REP(BM_AmountAdd);
 BACKSTOP_BENCHMARK_EACH_REP(BM_CheckedAdd);
 BACKSTOP_BENCHMARK_EACH_REP(BM_MulDivAmount);
 BACKSTOP_BENCHMARK_EACH_REP(BM_MulDivCore);
+BENCHMARK(BM_MulDivBareInt128);
+BENCHMARK(BM_MulDivCoreWideProducts);
+BENCHMARK(BM_MulDivBareInt128WideProducts);
 BACKSTOP_BENCHMARK_EACH_REP(BM_Notional);
 BACKSTOP_BENCHMARK_EACH_REP(BM_ApplyRate);
 

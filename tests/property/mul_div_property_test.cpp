@@ -809,6 +809,114 @@ TEST_CASE("mul_div int64 matches an exact cpp_int reference on random edge-biase
     CHECK(tally.rounding_decides >= 100);
 }
 
+// ---- the fast int64 path against the exact one -------------------------------------------------
+// mul_div(int64) divides magnitudes with one 128-by-64 division; detail::mul_div_exact is the plain
+// __int128 product, divide_rounded_128 and range check it replaced. Same value or same error code,
+// in every rounding, on the random triples above, the edge cube, and quotients at 2^63 and 2^64.
+
+namespace {
+
+std::uint64_t compare_fast_with_exact(std::int64_t a, std::int64_t b, std::int64_t c) {
+    std::uint64_t mismatches = 0;
+    for (Rounding rounding : all_roundings) {
+        const Result<std::int64_t> fast = mul_div(a, b, c, rounding);
+        const Result<std::int64_t> exact = detail::mul_div_exact(a, b, c, rounding);
+        const bool same = fast.has_value() == exact.has_value() &&
+                          (fast.has_value() ? *fast == *exact : fast.error().code == exact.error().code);
+        if (!same) {
+            ++mismatches;
+            UNSCOPED_INFO(a << " * " << b << " / " << c << " " << rounding_name(rounding));
+        }
+    }
+    return mismatches;
+}
+
+}  // namespace
+
+TEST_CASE("mul_div int64: the fast path agrees with the exact path bit for bit",
+          "[money][mul_div][perf_equivalence]") {
+    std::uint64_t mismatches = 0;
+    std::uint64_t cases = 0;
+    TestRandom random(0x666173745f6d6431ull);
+    for (int i = 0; i < 400'000; ++i) {
+        const Triple t = random_triple<std::int64_t>(random);
+        mismatches += compare_fast_with_exact(RepTraits<std::int64_t>::from_big(t.a),
+                                              RepTraits<std::int64_t>::from_big(t.b),
+                                              RepTraits<std::int64_t>::from_big(t.c));
+        ++cases;
+    }
+    const std::vector<std::int64_t> edges = int64_edge_set();
+    for (std::int64_t a : edges) {
+        for (std::int64_t b : edges) {
+            for (std::int64_t c : edges) {
+                mismatches += compare_fast_with_exact(a, b, c);
+                ++cases;
+            }
+        }
+    }
+    // Quotient magnitudes around 2^63 (the int64 limits) and 2^64 (the division's own limit):
+    // a * b = 2^k * m with c = 2^j * m' spread around them, and +-1 and +-2 off each.
+    constexpr std::int64_t two_31 = std::int64_t{1} << 31;
+    for (std::int64_t a : {two_31, two_31 + 1, two_31 - 1, 3 * two_31}) {
+        for (std::int64_t b : {two_31 * 2, two_31 * 2 + 1, two_31 * 2 - 1, two_31 * 4, two_31 * 8}) {
+            for (std::int64_t c : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, std::int64_t{4}}) {
+                for (std::int64_t sa : {1, -1}) {
+                    for (std::int64_t sc : {1, -1}) {
+                        mismatches += compare_fast_with_exact(sa * a, b, sc * c);
+                        ++cases;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(cases == 400'000 + 30 * 30 * 30 + 4 * 5 * 4 * 4);
+}
+
+TEST_CASE("divide_rounded_128: the 128-by-64 path agrees with the general 128-bit division",
+          "[money][mul_div][perf_equivalence]") {
+    using detail::int128;
+    const int128 int128_max = int128(std::numeric_limits<detail::uint128>::max() >> 1);
+    const int128 two_64 = int128(1) << 64;
+    constexpr std::int64_t i64_max = std::numeric_limits<std::int64_t>::max();
+    constexpr std::int64_t i64_min = std::numeric_limits<std::int64_t>::min();
+    // Numerators and divisors at the boundaries of each path: the 64-bit range, a quotient of
+    // exactly 2^64 - 1 and 2^64, divisors just inside and outside 64 bits.
+    std::vector<int128> numerators = {0, 1, -1, 7, -7, i64_max, i64_min, int128(i64_max) + 1,
+                                      two_64 - 1, two_64, -two_64, two_64 * i64_max, two_64 * i64_max - 1,
+                                      int128_max, -int128_max, int128_max / 3, -(int128_max / 3)};
+    std::vector<int128> divisors = {1, -1, 2, -2, 3, 10, -10, i64_max, i64_min, i64_max - 1, i64_min + 1,
+                                    int128(i64_max) + 1, -int128(i64_max) - 2, two_64, -two_64,
+                                    int128_max / 2, -(int128_max / 2)};  // the general path needs 2|d| in 128 bits
+    TestRandom random(0x646976323132385full);
+    const auto random_int128 = [&](std::uint64_t max_bits) {  // magnitude bits spread evenly
+        const auto bits = static_cast<unsigned>(random.below(max_bits + 1));
+        const int128 magnitude = bits == 0 ? int128(0)
+                                           : int128((static_cast<detail::uint128>(random.next()) << 64 | random.next()) >>
+                                                    (128 - bits));
+        return random.chance(2) ? -magnitude : magnitude;
+    };
+    for (int i = 0; i < 1'000; ++i) {
+        numerators.push_back(random_int128(126));
+        const int128 d = random_int128(random.chance(2) ? 64 : 126);  // the fast path half the time
+        if (d != 0) divisors.push_back(d);
+    }
+    std::uint64_t mismatches = 0;
+    std::uint64_t cases = 0;
+    for (int128 n : numerators) {
+        for (int128 d : divisors) {
+            for (Rounding rounding : all_roundings) {
+                ++cases;
+                if (detail::divide_rounded_128(n, d, rounding) != detail::divide_rounded_128_exact(n, d, rounding)) {
+                    ++mismatches;
+                }
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(cases >= 1'000 * 990 * 5);
+}
+
 // ---- random Int128 -----------------------------------------------------------------------------
 
 TEST_CASE("mul_div Int128 matches an exact cpp_int reference on random edge-biased inputs",
