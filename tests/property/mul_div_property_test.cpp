@@ -936,6 +936,122 @@ TEST_CASE("mul_div Int128 matches an exact cpp_int reference on random edge-bias
     CHECK(tally.rounding_decides >= 20);
 }
 
+// ---- the native Int128 path against Boost's 256-bit one ----------------------------------------
+
+TEST_CASE("mul_div Int128: the native 256-by-128 division agrees with Boost's 256-bit path bit for bit",
+          "[money][mul_div][perf_equivalence]") {
+    std::uint64_t mismatches = 0;
+    std::uint64_t cases = 0;
+    const auto compare = [&](const Int128& a, const Int128& b, const Int128& c) {
+        for (Rounding rounding : all_roundings) {
+            ++cases;
+            const Result<Int128> fast = mul_div(a, b, c, rounding);
+            const Result<Int128> exact = detail::mul_div_exact(a, b, c, rounding);
+            const bool same = fast.has_value() == exact.has_value() &&
+                              (fast.has_value() ? *fast == *exact : fast.error().code == exact.error().code);
+            if (!same) {
+                ++mismatches;
+                UNSCOPED_INFO(a.str() << " * " << b.str() << " / " << c.str() << " " << rounding_name(rounding));
+            }
+        }
+    };
+    TestRandom random(0x6e61746976653132ull);
+    for (int i = 0; i < 100'000; ++i) {
+        const Triple t = random_triple<Int128>(random);
+        compare(Int128(t.a), Int128(t.b), Int128(t.c));
+    }
+    const std::vector<Int128> edges = int128_edge_set();
+    for (const Int128& a : edges) {
+        for (const Int128& b : edges) {
+            for (const Int128& c : edges) compare(a, b, c);
+        }
+    }
+    CHECK(mismatches == 0);
+    CHECK(cases == (100'000 + edges.size() * edges.size() * edges.size()) * 5);
+}
+
+TEST_CASE("Int128 checked_add, checked_sub and checked_mul agree with Boost's 256-bit paths bit for bit",
+          "[money][perf_equivalence]") {
+    std::uint64_t mismatches = 0;
+    std::uint64_t cases = 0;
+    const auto same = [](const Result<Int128>& x, const Result<Int128>& y) {
+        return x.has_value() == y.has_value() && (x.has_value() ? *x == *y : x.error().code == y.error().code);
+    };
+    const auto compare = [&](const Int128& a, const Int128& b) {
+        cases += 3;
+        if (!same(checked_add(a, b), detail::checked_add_exact(a, b))) {
+            ++mismatches;
+            UNSCOPED_INFO(a.str() << " + " << b.str());
+        }
+        if (!same(checked_sub(a, b), detail::checked_sub_exact(a, b))) {
+            ++mismatches;
+            UNSCOPED_INFO(a.str() << " - " << b.str());
+        }
+        if (!same(checked_mul(a, b), detail::checked_mul_exact(a, b))) {
+            ++mismatches;
+            UNSCOPED_INFO(a.str() << " * " << b.str());
+        }
+    };
+    TestRandom random(0x6164645f73756231ull);
+    for (int i = 0; i < 200'000; ++i) compare(RepTraits<Int128>::edge(random), RepTraits<Int128>::edge(random));
+    const std::vector<Int128> edges = int128_edge_set();
+    for (const Int128& a : edges) {
+        for (const Int128& b : edges) compare(a, b);
+    }
+    // A zero result carries no sign: x - x and x + (-x) are +0, equal to Int128(0) in every way.
+    for (const Int128& a : edges) {
+        const Int128 zero = checked_sub(a, a).value();
+        CHECK_FALSE(zero.backend().sign());
+        CHECK(zero == Int128(0));
+    }
+    CHECK(mismatches == 0);
+    CHECK(cases == (200'000 + edges.size() * edges.size()) * 3);
+}
+
+TEST_CASE("detail::divide_256_by_128 matches cpp_int on random and adversarial digits",
+          "[money][mul_div][perf_equivalence]") {
+    // Digits drawn from the values that make Knuth's estimates wrong: 0, 1, all ones, the top bit
+    // alone or missing, and random ones; divisors of one and two digits, normalised or not.
+    TestRandom random(0x6b6e7574685f6400ull);
+    const auto digit = [&]() -> std::uint64_t {
+        switch (random.below(6)) {
+            case 0: return 0;
+            case 1: return 1;
+            case 2: return ~std::uint64_t{0};
+            case 3: return std::uint64_t{1} << 63;
+            case 4: return ~std::uint64_t{0} >> 1;
+            default: return random.next() >> random.below(64);
+        }
+    };
+    const auto big = [](const detail::U256& n) {
+        cpp_int value = 0;
+        for (int k = 3; k >= 0; --k) value = (value << 64) + n.digit[k];
+        return value;
+    };
+    const auto big128 = [](detail::uint128 x) {
+        return (cpp_int(static_cast<std::uint64_t>(x >> 64)) << 64) + static_cast<std::uint64_t>(x);
+    };
+    std::uint64_t mismatches = 0;
+    std::uint64_t cases = 0;
+    for (int i = 0; i < 300'000; ++i) {
+        detail::uint128 d = (static_cast<detail::uint128>(random.chance(3) ? 0 : digit()) << 64) | digit();
+        if (d == 0) d = 1;
+        detail::U256 n{{digit(), digit(), digit(), digit()}};
+        // Keep the quotient within 128 bits: the high half below d.
+        const detail::uint128 high = n.high() % d;
+        n.digit[2] = static_cast<std::uint64_t>(high);
+        n.digit[3] = static_cast<std::uint64_t>(high >> 64);
+        detail::uint128 remainder = 0;
+        const detail::uint128 q = detail::divide_256_by_128(n, d, remainder);
+        const cpp_int expected_q = big(n) / big128(d);
+        const cpp_int expected_r = big(n) % big128(d);
+        ++cases;
+        if (big128(q) != expected_q || big128(remainder) != expected_r) ++mismatches;
+    }
+    CHECK(mismatches == 0);
+    CHECK(cases == 300'000);
+}
+
 // ---- exhaustive small domains ------------------------------------------------------------------
 
 TEST_CASE("mul_div int64 over every triple of an edge set", "[money][mul_div]") {

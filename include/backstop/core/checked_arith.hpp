@@ -12,6 +12,7 @@
 #include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
+#include "backstop/core/wide_division.hpp"
 #include "backstop/core/wide_int.hpp"
 
 #include <cmath>
@@ -124,22 +125,6 @@ constexpr bool fits_int64_open(int128 x) noexcept {
     return int128(low) == x && low != std::numeric_limits<std::int64_t>::min();
 }
 
-// hi:lo / d for hi < d (so the quotient fits 64 bits): x86-64's one 128-by-64 division, where the
-// compiler would call libgcc's general 128-bit __divti3. Elsewhere the portable division.
-BACKSTOP_ALWAYS_INLINE std::uint64_t divide_u128_by_u64(std::uint64_t hi, std::uint64_t lo, std::uint64_t d,
-                                        std::uint64_t& remainder) noexcept {
-    BACKSTOP_ASSERT(hi < d, "the quotient must fit 64 bits");
-#if defined(__x86_64__)
-    std::uint64_t quotient = 0;
-    __asm__("divq %[d]" : "=a"(quotient), "=d"(remainder) : [d] "r"(d), "a"(lo), "d"(hi) : "cc");
-    return quotient;
-#else
-    const uint128 n = (static_cast<uint128>(hi) << 64) | lo;
-    remainder = static_cast<std::uint64_t>(n % d);
-    return static_cast<std::uint64_t>(n / d);
-#endif
-}
-
 inline std::uint64_t magnitude_64(std::int64_t x) noexcept {
     return x < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(x) : static_cast<std::uint64_t>(x);
 }
@@ -152,23 +137,9 @@ BACKSTOP_ALWAYS_INLINE bool divide_magnitude_rounded(uint128 n, std::uint64_t d,
     if (hi >= d) return false;
     std::uint64_t remainder = 0;
     std::uint64_t q = divide_u128_by_u64(hi, static_cast<std::uint64_t>(n), d, remainder);
-    if (remainder != 0) {
-        bool up = false;  // the magnitude rounds up
-        switch (rounding) {
-            case Rounding::down: up = negative; break;
-            case Rounding::up: up = !negative; break;
-            case Rounding::toward_zero: break;
-            case Rounding::away_from_zero: up = true; break;
-            case Rounding::half_even: {
-                const std::uint64_t rest = d - remainder;  // 2r > d  <=>  r > d - r
-                up = remainder > rest || (remainder == rest && (q & 1) != 0);
-                break;
-            }
-        }
-        if (up) {
-            if (q == std::numeric_limits<std::uint64_t>::max()) return false;
-            ++q;
-        }
+    if (remainder != 0 && magnitude_rounds_up(q, remainder, d, negative, rounding)) {
+        if (q == std::numeric_limits<std::uint64_t>::max()) return false;
+        ++q;
     }
     quotient = q;
     return true;
@@ -248,8 +219,9 @@ inline Result<std::int64_t> mul_div(std::int64_t a, std::int64_t b, std::int64_t
 }
 
 // ---- Int128 ------------------------------------------------------------------------------------
-// Boost's checked type throws on overflow; we compute in Int256 and range-check instead, so no
-// exception ever crosses an engine path.
+// Boost's checked type throws on overflow; these read its sign and magnitude and compute on the
+// compiler's 128-bit integers (the 256-bit intermediates in wide_division.hpp), so no exception
+// ever crosses an engine path and no Boost arithmetic runs.
 
 namespace detail {
 
@@ -267,41 +239,95 @@ inline bool native_int128(const Int128& x, int128& out) noexcept {
 
 }  // namespace detail
 
-// + and - on Int128 take the native path when both operands and the result are within +-2^127
-// (every sum of money a fund or engine meets: several times cheaper than the 256-bit detour).
-inline Result<Int128> checked_add(const Int128& a, const Int128& b) {
-    detail::int128 x = 0;
-    detail::int128 y = 0;
-    detail::int128 native_sum = 0;
-    if (detail::native_int128(a, x) && detail::native_int128(b, y) && !__builtin_add_overflow(x, y, &native_sum)) {
-        return Int128(native_sum);
+namespace detail {
+
+// Boost's 128-bit cpp_int is "trivial" where __int128 exists: a sign and one 128-bit magnitude,
+// read and written here without Boost's arithmetic.
+inline uint128 magnitude_of(const Int128& x) noexcept { return *x.backend().limbs(); }
+inline bool is_negative(const Int128& x) noexcept { return x.backend().sign(); }
+inline Int128 signed_int128(uint128 magnitude, bool negative) {
+    Int128 result(magnitude);
+    if (negative && magnitude != 0) result.backend().negate();
+    return result;
+}
+
+// a + (b with its sign flipped when flip_b) on sign and magnitude: Int128's range is
+// +-(2^128 - 1), so only a sum of two magnitudes of one sign can overflow (a carry).
+inline Result<Int128> add_signed_magnitudes(const Int128& a, const Int128& b, bool flip_b) {
+    const uint128 x = magnitude_of(a);
+    const uint128 y = magnitude_of(b);
+    const bool x_negative = is_negative(a);
+    const bool y_negative = is_negative(b) != flip_b;
+    if (x_negative == y_negative) {
+        const uint128 sum = x + y;
+        if (sum < x) return overflow_error();
+        return signed_int128(sum, x_negative);
     }
+    return x >= y ? signed_int128(x - y, x_negative) : signed_int128(y - x, y_negative);
+}
+
+// Boost's 256-bit paths: the exact references of the native operations ([perf_equivalence]).
+inline Result<Int128> checked_add_exact(const Int128& a, const Int128& b) {
     const Int256 sum = Int256(a) + Int256(b);
-    if (!detail::fits_int128(sum)) return detail::overflow_error();
+    if (!fits_int128(sum)) return overflow_error();
     return Int128(sum);
 }
-inline Result<Int128> checked_sub(const Int128& a, const Int128& b) {
-    detail::int128 x = 0;
-    detail::int128 y = 0;
-    detail::int128 native_difference = 0;
-    if (detail::native_int128(a, x) && detail::native_int128(b, y) && !__builtin_sub_overflow(x, y, &native_difference)) {
-        return Int128(native_difference);
-    }
+inline Result<Int128> checked_sub_exact(const Int128& a, const Int128& b) {
     const Int256 difference = Int256(a) - Int256(b);
-    if (!detail::fits_int128(difference)) return detail::overflow_error();
+    if (!fits_int128(difference)) return overflow_error();
     return Int128(difference);
 }
-inline Result<Int128> checked_mul(const Int128& a, const Int128& b) {
+inline Result<Int128> checked_mul_exact(const Int128& a, const Int128& b) {
     const Int256 product = Int256(a) * Int256(b);  // |a*b| < 2^256
-    if (!detail::fits_int128(product)) return detail::overflow_error();
+    if (!fits_int128(product)) return overflow_error();
     return Int128(product);
 }
-inline Result<Int128> mul_div(const Int128& a, const Int128& b, const Int128& c,
-                              Rounding rounding) {
-    if (c == 0) return detail::division_by_zero_error();
-    const Int256 q = detail::divide_rounded<Int256>(Int256(a) * Int256(b), Int256(c), rounding);
-    if (!detail::fits_int128(q)) return detail::overflow_error();
+
+}  // namespace detail
+
+// +, - and * on Int128 work on the sign and magnitude directly (no 256-bit detour).
+inline Result<Int128> checked_add(const Int128& a, const Int128& b) {
+    return detail::add_signed_magnitudes(a, b, false);
+}
+inline Result<Int128> checked_sub(const Int128& a, const Int128& b) {
+    return detail::add_signed_magnitudes(a, b, true);
+}
+inline Result<Int128> checked_mul(const Int128& a, const Int128& b) {
+    const detail::U256 product = detail::multiply_128_by_128(detail::magnitude_of(a), detail::magnitude_of(b));
+    if (product.high() != 0) return detail::overflow_error();
+    return detail::signed_int128((static_cast<detail::uint128>(product.digit[1]) << 64) | product.digit[0],
+                                 detail::is_negative(a) != detail::is_negative(b));
+}
+
+namespace detail {
+
+// The plain exact path: the product and the rounded quotient in Boost's 256 bits, a range check.
+// The native mul_div below must agree with it bit for bit ([perf_equivalence]).
+inline Result<Int128> mul_div_exact(const Int128& a, const Int128& b, const Int128& c, Rounding rounding) {
+    if (c == 0) return division_by_zero_error();
+    const Int256 q = divide_rounded<Int256>(Int256(a) * Int256(b), Int256(c), rounding);
+    if (!fits_int128(q)) return overflow_error();
     return Int128(q);
+}
+
+}  // namespace detail
+
+// a * b / c on the magnitudes: their 256-bit product, one division by c's magnitude whose quotient
+// must fit 128 bits (a larger one is beyond Int128's +-(2^128 - 1) whatever the rounding), the
+// rounding on the remainder. No Boost arithmetic: only its sign and magnitude are read.
+BACKSTOP_ALWAYS_INLINE Result<Int128> mul_div(const Int128& a, const Int128& b, const Int128& c, Rounding rounding) {
+    const detail::uint128 divisor = detail::magnitude_of(c);
+    if (divisor == 0) return detail::division_by_zero_error();
+    const bool negative = (detail::is_negative(a) != detail::is_negative(b)) != detail::is_negative(c);
+    const detail::U256 product = detail::multiply_128_by_128(detail::magnitude_of(a), detail::magnitude_of(b));
+    if (product.high() >= divisor) return detail::overflow_error();
+    detail::uint128 remainder = 0;
+    detail::uint128 q = detail::divide_256_by_128(product, divisor, remainder);
+    if (remainder != 0 && detail::magnitude_rounds_up(q, remainder, divisor, negative, rounding)) {
+        if (q == ~detail::uint128(0)) return detail::overflow_error();
+        ++q;
+    }
+    return detail::signed_int128(q, negative);
 }
 
 // ---- double (research) -------------------------------------------------------------------------
