@@ -17,6 +17,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/core/wide_division.hpp"
 #include "backstop/core/wide_int.hpp"
 
 #include "backstop/money/amount.hpp"
