@@ -46,6 +46,25 @@ PoolsAfterTakeover pools_after_takeover(const EngineView<LedgerType>& v, const L
     return pools;
 }
 
+// A bearer's account_metrics(conservative), from the position in hand when it is the account's
+// only one and not an option (almost every bearer): the same add_position() on the same figures,
+// without walking the slots again.
+template <class LedgerType>
+BACKSTOP_ALWAYS_INLINE Metrics bearer_metrics(const EngineView<LedgerType>& v, AccountId account, const MarketState& state,
+                                              const PositionState& position) {
+    const PositionBook& book = v.book;
+    bool alone = position.slot >= 0 && !state.is_option();
+    for (std::uint32_t s = 0; alone && s < book.per_account; ++s) {
+        alone = static_cast<int>(s) == position.slot || book.market[book.index(account.value, s)] == PositionBook::empty;
+    }
+    if (!alone) return account_metrics(v, account, {}, 0, /*conservative*/ true);
+    Metrics m;
+    m.equity = int128(v.collateral(account));
+    add_position(m, state, position.size, position.cost, funding_owed(state, position.size, position.snapshot),
+                 /*conservative*/ true, v.closable(state));
+    return m;
+}
+
 // Positions in the defaulting market that can bear the remainder (none in an option series its
 // underlying exempts: OptionMarginTerms::options_exempt_from_adl), in account order, never the
 // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
@@ -91,7 +110,7 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
             bearer.collateral = Amount<Asset>(collateral);
             continue;
         }
-        const Metrics m = account_metrics(v, AccountId{a}, {}, 0, /*conservative*/ true);
+        const Metrics m = bearer_metrics(v, AccountId{a}, state, position);
         const int128 headroom = std::max<int128>(m.equity - m.maintenance, 0);
         const int128 capacity = std::min(std::max<int128>(pnl, 0), headroom);
         bearer.unrealised_pnl = Amount<Asset>(clamp_int64(capacity));

@@ -14,6 +14,25 @@ namespace test_engine_engine_randomized_test {
 using namespace backstop;
 using namespace backstop::testing;
 
+TEST_CASE("an ADL bearer's fast metrics agree with account_metrics bit for bit", "[engine][perf_equivalence]") {
+    // Two markets (one goes stale), funding, several slots an account: after every sweep's step
+    // every held position is compared (engine_scenario.hpp).
+    EngineRunOutcome total;
+    for (std::uint64_t seed = 1; seed <= 4; ++seed) {
+        const EngineRunOutcome outcome = run_engine_scenario(seed, scaled(20'000));
+        total.failures += outcome.failures;
+        total.bearer_metrics_checked += outcome.bearer_metrics_checked;
+        total.bearer_metrics_alone += outcome.bearer_metrics_alone;
+        total.bearer_metrics_unclosable += outcome.bearer_metrics_unclosable;
+    }
+    INFO(total.bearer_metrics_checked << " compared, " << total.bearer_metrics_alone << " alone, "
+                                      << total.bearer_metrics_unclosable << " in a stale market");
+    CHECK(total.failures == 0);
+    CHECK(total.bearer_metrics_alone > 100);                                        // the fast path
+    CHECK(total.bearer_metrics_checked - total.bearer_metrics_alone > 100);         // the slow one
+    CHECK(total.bearer_metrics_unclosable > 10);                                   // conservative valuation
+}
+
 TEST_CASE("random engine operations keep every invariant", "[engine][randomized]") {
     const std::uint64_t steps = scaled(100'000);
     EngineRunOutcome total;

@@ -34,6 +34,11 @@ struct EngineRunOutcome {
     std::uint64_t socializations = 0;
     std::uint64_t failures = 0;
     std::uint64_t digest = 0;
+    // The ADL bearer's fast metrics against account_metrics ([perf_equivalence]): positions
+    // compared, and of them those alone in their account (the fast path) and stale or halted.
+    std::uint64_t bearer_metrics_checked = 0;
+    std::uint64_t bearer_metrics_alone = 0;
+    std::uint64_t bearer_metrics_unclosable = 0;
 };
 
 inline socialized_loss::AnySocializedLoss<USDC> random_socialized_loss(std::uint64_t seed, std::uint32_t bearers_max) {
@@ -158,6 +163,28 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             const std::size_t m = random_market();
             note(engine.update_funding(markets[m], FundingDelta(static_cast<std::int64_t>(random.below(2'000'001)) - 1'000'000)));
         } else if (kind < 97) {  // liquidation sweep
+            // The bearer's fast metrics (socialization_plan.hpp) equal account_metrics(conservative)
+            // for every position the waterfall could collect, bit for bit.
+            const auto view = engine.view();
+            for (std::uint32_t a = 0; a < accounts; ++a) {
+                std::uint32_t held = 0;
+                for (const MarketId market : markets) held += view.book.position(AccountId{a}, market.value).size != 0 ? 1u : 0u;
+                for (const MarketId market : markets) {
+                    const detail::PositionState position = view.book.position(AccountId{a}, market.value);
+                    if (position.size == 0) continue;
+                    const detail::MarketState& state = view.markets[market.value];
+                    const detail::Metrics fast = detail::bearer_metrics(view, AccountId{a}, state, position);
+                    const detail::Metrics exact = detail::account_metrics(view, AccountId{a}, {}, 0, /*conservative*/ true);
+                    ++outcome.bearer_metrics_checked;
+                    outcome.bearer_metrics_alone += held == 1 ? 1u : 0u;
+                    outcome.bearer_metrics_unclosable += view.closable(state) ? 0u : 1u;
+                    if (fast.equity != exact.equity || fast.initial != exact.initial || fast.maintenance != exact.maintenance ||
+                        fast.notional != exact.notional || fast.position_count != exact.position_count ||
+                        fast.has_positions != exact.has_positions) {
+                        fail("a bearer's fast metrics differ from account_metrics");
+                    }
+                }
+            }
             const auto found = engine.liquidatable_accounts(due);
             // The scan (a fast pass, exact near the boundary) agrees with the exact test.
             std::size_t listed = 0;

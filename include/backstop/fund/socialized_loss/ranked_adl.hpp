@@ -71,13 +71,16 @@ public:
             }
             scratch_.push_back(Ranked{Rank::key(bearer), bearer.account, i});
         }
-        std::make_heap(scratch_.begin(), scratch_.end(), ranks_below);
+        // Through a lambda, not the function's address: the comparison is inlined into the heap's
+        // loops (as a pointer it was a call per comparison, a third of the heap's time).
+        const auto below = [](const Ranked& a, const Ranked& b) { return ranks_below(a, b); };
+        std::make_heap(scratch_.begin(), scratch_.end(), below);
 
         SocializePlan<Asset> result;
         std::int64_t closed = 0;
         auto heap_end = scratch_.end();
         while (heap_end != scratch_.begin() && closed < context.defaulter_size_atoms) {
-            std::pop_heap(scratch_.begin(), heap_end, ranks_below);
+            std::pop_heap(scratch_.begin(), heap_end, below);
             --heap_end;
             const auto& bearer = bearers[heap_end->bearer_index];
             const std::int64_t quantity =
