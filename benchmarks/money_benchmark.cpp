@@ -154,6 +154,16 @@ bool succeeded(const T&) {
 }
 
 // One operation per iteration on input i mod kSamples; the result is kept by DoNotOptimize.
+template <class Input, class Operation>
+void timed_loop(benchmark::State& state, const std::vector<Input>& inputs, Operation operation) {
+    std::size_t i = 0;
+    for (auto _ : state) {
+        auto result = operation(inputs[i++ & kMask]);
+        benchmark::DoNotOptimize(result);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 template <class Rep, class Operation>
 void run(benchmark::State& state, Operation operation) {
     const std::vector<Sample<Rep>>& inputs = samples<Rep>();
@@ -163,12 +173,7 @@ void run(benchmark::State& state, Operation operation) {
             return;
         }
     }
-    std::size_t i = 0;
-    for (auto _ : state) {
-        auto result = operation(inputs[i++ & kMask]);
-        benchmark::DoNotOptimize(result);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    timed_loop(state, inputs, operation);
 }
 
 template <class Rep>
@@ -241,12 +246,7 @@ void run_wide(benchmark::State& state, Operation operation) {
             return;
         }
     }
-    std::size_t i = 0;
-    for (auto _ : state) {
-        auto result = operation(inputs[i++ & kMask]);
-        benchmark::DoNotOptimize(result);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+    timed_loop(state, inputs, operation);
 }
 void BM_MulDivCoreWideProducts(benchmark::State& state) {
     run_wide(state, [](const WideSample& s) { return backstop::mul_div(s.a, s.n, s.d, backstop::round_half_even); });

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""The GarchJump price model (include/backstop/risk/price_model/garch_jump.hpp) in vectorised
+"""The GarchJump and GarchT price models (include/backstop/risk/price_model/) in vectorised
 numpy: the yardstick for the C++ path generation (benchmarks/price_paths_vs_numpy.sh).
+--model garch_t is GarchJump without jumps, with GarchT's omega.
 
 Same model, same defaults, same per-step semantics as the C++ struct. Per step of dt years:
     r_t = mean + sigma_t e_t + J_t,    e_t = t_nu * sqrt((nu - 2) / nu)   (unit variance),
@@ -32,7 +33,7 @@ HOUR = 1.0 / 8760.0
 
 
 class GarchJump:
-    """The C++ defaults of backstop::risk::GarchJump."""
+    """The C++ defaults of backstop::risk::GarchJump (price_model/garch_jump.hpp)."""
 
     mean_per_step = 0.0
     omega = 5.7e-7
@@ -52,6 +53,17 @@ class GarchJump:
     def log_return_variance(self, dt):
         return self.unconditional_variance() + self.jump_intensity_per_year * dt * (
             self.jump_volatility ** 2 + self.jump_mean ** 2)
+
+
+class GarchT(GarchJump):
+    """The C++ defaults of backstop::risk::GarchT (price_model/garch.hpp): GARCH(1,1) with
+    unit-variance Student-t shocks, no jumps (so no Poisson draws either)."""
+
+    omega = 2.0e-6
+    jump_intensity_per_year = 0.0
+
+
+MODELS = {"garch_jump": GarchJump, "garch_t": GarchT}
 
 
 def simulate(model, rng, paths, steps, dt, collect=False):
@@ -80,9 +92,9 @@ def simulate(model, rng, paths, steps, dt, collect=False):
         r = innovation
         if model.mean_per_step != 0.0:
             r += model.mean_per_step
-        jumps = rng.poisson(jump_rate, size=paths)
-        jumping = np.flatnonzero(jumps)
-        if jumping.size:
+        jumps = rng.poisson(jump_rate, size=paths) if jump_rate > 0.0 else None
+        jumping = np.flatnonzero(jumps) if jumps is not None else ()
+        if len(jumping):
             n = jumps[jumping].astype(np.float64)
             r[jumping] += n * model.jump_mean + np.sqrt(n) * model.jump_volatility * \
                 rng.standard_normal(jumping.size)
@@ -125,6 +137,7 @@ def check_moments(model, seed, paths, steps, dt):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", choices=sorted(MODELS), default="garch_jump")
     parser.add_argument("--paths", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=720)
     parser.add_argument("--repeats", type=int, default=5)
@@ -132,7 +145,7 @@ def main():
     parser.add_argument("--no-check", action="store_true")
     args = parser.parse_args()
 
-    model = GarchJump()
+    model = MODELS[args.model]()
     best = math.inf
     for repeat in range(args.repeats):
         rng = np.random.Generator(np.random.Philox(args.seed + repeat))
@@ -144,7 +157,7 @@ def main():
             print("non-finite log prices", file=sys.stderr)
             return 1
     ns = best * 1e9 / (args.paths * args.steps)
-    print(f"numpy {np.__version__}, {args.paths} paths x {args.steps} steps, "
+    print(f"numpy {np.__version__}, {args.model}, {args.paths} paths x {args.steps} steps, "
           f"best of {args.repeats} (CPU time)")
     print(f"numpy_ns_per_path_step={ns:.2f}")
     if args.no_check:

@@ -167,8 +167,10 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
             // for every position the waterfall could collect, bit for bit.
             const auto view = engine.view();
             for (std::uint32_t a = 0; a < accounts; ++a) {
-                std::uint32_t held = 0;
-                for (const MarketId market : markets) held += view.book.position(AccountId{a}, market.value).size != 0 ? 1u : 0u;
+                std::uint32_t held = 0;  // slots in use: the fast path's own test
+                for (std::uint32_t s = 0; s < view.book.per_account; ++s) {
+                    held += view.book.market[view.book.index(a, s)] != detail::PositionBook::empty ? 1u : 0u;
+                }
                 for (const MarketId market : markets) {
                     const detail::PositionState position = view.book.position(AccountId{a}, market.value);
                     if (position.size == 0) continue;
