@@ -3,7 +3,12 @@
 // 0.000001). Where a figure comes from a real venue, domain.md's section is named.
 #include <catch2/catch.hpp>
 
+#include "support/random.hpp"
 #include "unit/fund/fund_world.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
 
 namespace test_fund_policies_test {
 
@@ -309,6 +314,96 @@ TEMPLATE_TEST_CASE("ranked auto-deleveraging closes the highest-ranked winners f
     CHECK(report.covered == usdc("300"));
     CHECK(out[0].layer == LossLayer::auto_deleveraging);
     CHECK(world.ledger.audit().balanced());
+}
+
+namespace {
+
+// RankedAdl's plan as it was before the selection pass: one heap over every eligible bearer,
+// popped in rank order (the reference of the [perf_equivalence] test below).
+template <class Rank>
+std::vector<Allocation<USDC>> ranked_adl_by_heap(const Amount<USDC>& remainder, const std::vector<LossBearer<USDC>>& bearers,
+                                                 std::int64_t defaulter_size) {
+    struct Ranked {
+        double key;
+        AccountId account;
+        std::uint32_t index;
+    };
+    const auto below = [](const Ranked& a, const Ranked& b) {
+        if (a.key != b.key) return a.key < b.key;
+        return b.account < a.account;
+    };
+    std::vector<Ranked> heap;
+    for (std::uint32_t i = 0; i < bearers.size(); ++i) {
+        if (bearers[i].size_atoms <= 0 || !detail::profit_capacity(bearers[i]).is_positive()) continue;
+        heap.push_back(Ranked{Rank::key(bearers[i]), bearers[i].account, i});
+    }
+    std::make_heap(heap.begin(), heap.end(), below);
+    std::vector<Allocation<USDC>> out;
+    std::int64_t closed = 0;
+    auto end = heap.end();
+    while (end != heap.begin() && closed < defaulter_size) {
+        std::pop_heap(heap.begin(), end, below);
+        --end;
+        const LossBearer<USDC>& bearer = bearers[end->index];
+        const std::int64_t quantity = std::min(bearer.size_atoms, defaulter_size - closed);
+        const Amount<USDC> share = detail::share_of_close(remainder, defaulter_size, closed, closed + quantity);
+        closed += quantity;
+        const Amount<USDC> amount = std::min(share, detail::profit_capacity(bearer));
+        if (!amount.is_positive()) continue;
+        out.push_back(Allocation<USDC>{end->index, bearer.account, Place::collateral(bearer.account), amount, quantity,
+                                       LossLayer::auto_deleveraging});
+    }
+    return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("ranked auto-deleveraging: the selection pass deleverages in the order a heap over all pops",
+                   "[fund][policy][perf_equivalence]", adl_rank::PnlTimesLeverage, adl_rank::BinanceLeveragePnl) {
+    // Worlds of 1 to 300 bearers with few distinct figures (ties in the key are common, broken by
+    // the account id), and defaulters large enough that more than the first 32 are needed half
+    // the time (the heap fallback).
+    FundWorld<> world;
+    TestRandom random(0x72616e6b65645f31ull);
+    std::uint64_t compared = 0;
+    std::uint64_t beyond_first_pass = 0;
+    for (int world_index = 0; world_index < 400; ++world_index) {
+        const auto count = static_cast<std::uint32_t>(1 + random.below(300));
+        std::vector<LossBearer<USDC>> bearers(count);
+        for (std::uint32_t i = 0; i < count; ++i) {
+            LossBearer<USDC>& b = bearers[i];
+            b.account = AccountId{static_cast<std::uint32_t>((i * 7919u) % 1000u)};  // not in index order
+            b.side = Side::short_side;
+            b.size_atoms = static_cast<std::int64_t>(random.below(4)) * 1'000;  // some 0: not eligible
+            b.unrealised_pnl = Amount<USDC>(static_cast<std::int64_t>(random.below(5)) * 1'000'000 - 1'000'000);
+            b.collateral = Amount<USDC>(static_cast<std::int64_t>(1 + random.below(3)) * 1'000'000);
+            b.position_value = Amount<USDC>(static_cast<std::int64_t>(1 + random.below(3)) * 10'000'000);
+            b.entry_value = Amount<USDC>(static_cast<std::int64_t>(1 + random.below(3)) * 10'000'000);
+            b.maintenance = Amount<USDC>(static_cast<std::int64_t>(random.below(3)) * 300'000);
+        }
+        const std::int64_t defaulter = static_cast<std::int64_t>(1 + random.below(static_cast<std::uint64_t>(count) * 3'000));
+        const Amount<USDC> remainder(static_cast<std::int64_t>(1 + random.below(100'000'000)));
+        SocializeContext context{Place::socialized_loss(), MarketId{0}};
+        context.defaulter_size_atoms = defaulter;
+        Allocations out(count);
+        const socialized_loss::RankedAdl<USDC, TestType> policy(1'000);
+        const SocializePlan<USDC> plan =
+            policy.plan(remainder, Span<const LossBearer<USDC>>(bearers.data(), bearers.size()),
+                        Span<Allocation<USDC>>(out.data(), out.size()), context, world.ledger)
+                .value();
+        const std::vector<Allocation<USDC>> expected = ranked_adl_by_heap<TestType>(remainder, bearers, defaulter);
+        REQUIRE(plan.allocation_count == expected.size());
+        for (std::size_t k = 0; k < expected.size(); ++k) {
+            CHECK(out[k].bearer_index == expected[k].bearer_index);
+            CHECK(out[k].account == expected[k].account);
+            CHECK(out[k].amount == expected[k].amount);
+            CHECK(out[k].quantity_atoms == expected[k].quantity_atoms);
+        }
+        ++compared;
+        beyond_first_pass += expected.size() > 32 ? 1u : 0u;
+    }
+    CHECK(compared == 400);
+    CHECK(beyond_first_pass > 40);
 }
 
 TEST_CASE("ranked auto-deleveraging breaks ties by the lower account id", "[fund][policy]") {

@@ -4,7 +4,9 @@
 // bears its share of the remainder for those units (cumulative shares round up, so together
 // they are exactly the remainder), never more than its profit or collateral.
 //
-// Cost: O(n) to heapify the eligible bearers plus O(log n) per bearer actually deleveraged.
+// Cost: one selection pass over the eligible bearers for the 32 highest-ranked (about one
+// comparison each), and only if those do not cover the defaulter, a heap over the rest: O(n),
+// plus O(log n) per bearer deleveraged beyond the first 32.
 // The heap lives in scratch storage sized once (bearers_max): nothing is allocated per event.
 #pragma once
 
@@ -71,33 +73,45 @@ public:
             }
             scratch_.push_back(Ranked{Rank::key(bearer), bearer.account, i});
         }
-        // Through a lambda, not the function's address: the comparison is inlined into the heap's
-        // loops (as a pointer it was a call per comparison, a third of the heap's time).
-        const auto below = [](const Ranked& a, const Ranked& b) { return ranks_below(a, b); };
-        std::make_heap(scratch_.begin(), scratch_.end(), below);
-
         SocializePlan<Asset> result;
         std::int64_t closed = 0;
-        auto heap_end = scratch_.end();
-        while (heap_end != scratch_.begin() && closed < context.defaulter_size_atoms) {
-            std::pop_heap(scratch_.begin(), heap_end, below);
-            --heap_end;
-            const auto& bearer = bearers[heap_end->bearer_index];
-            const std::int64_t quantity =
-                std::min(bearer.size_atoms, context.defaulter_size_atoms - closed);
-            const Money share = detail::share_of_close(remainder, context.defaulter_size_atoms,
-                                                       closed, closed + quantity);
+        // Deleverages one bearer, the next in rank order; false on a full allocation buffer.
+        const auto take = [&](const Ranked& ranked) {
+            const auto& bearer = bearers[ranked.bearer_index];
+            const std::int64_t quantity = std::min(bearer.size_atoms, context.defaulter_size_atoms - closed);
+            const Money share = detail::share_of_close(remainder, context.defaulter_size_atoms, closed, closed + quantity);
             closed += quantity;
             const Money amount = std::min(share, detail::profit_capacity(bearer));
-            if (!amount.is_positive()) continue;
-            if (result.allocation_count == out.size()) {
-                return make_error(ErrorCode::allocation_capacity, "allocation buffer too small");
-            }
-            out[result.allocation_count++] =
-                Allocation<Asset>{heap_end->bearer_index, bearer.account,
-                                  Place::collateral(bearer.account), amount, quantity,
-                                  LossLayer::auto_deleveraging};
+            if (!amount.is_positive()) return true;
+            if (result.allocation_count == out.size()) return false;
+            out[result.allocation_count++] = Allocation<Asset>{ranked.bearer_index, bearer.account,
+                                                               Place::collateral(bearer.account), amount, quantity,
+                                                               LossLayer::auto_deleveraging};
             result.covered += amount;
+            return true;
+        };
+        const auto buffer_full = [] { return make_error(ErrorCode::allocation_capacity, "allocation buffer too small"); };
+        // The comparisons go through lambdas, not the function's address, so they are inlined.
+        const auto below = [](const Ranked& x, const Ranked& y) { return ranks_below(x, y); };
+        const auto above = [](const Ranked& x, const Ranked& y) { return ranks_below(y, x); };
+        // First the highest-ranked few, sorted by one selection pass (about one comparison a
+        // bearer): they cover the defaulter almost always. The order is total (ties go to the
+        // account id), so this is the order a heap over all of them pops.
+        const std::size_t head = std::min<std::size_t>(first_pass, scratch_.size());
+        std::partial_sort(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(head), scratch_.end(), above);
+        for (std::size_t k = 0; k < head && closed < context.defaulter_size_atoms; ++k) {
+            if (!take(scratch_[k])) return buffer_full();
+        }
+        // The rest, if needed, from a heap: O(log n) a bearer actually deleveraged.
+        const auto rest = scratch_.begin() + static_cast<std::ptrdiff_t>(head);
+        if (closed < context.defaulter_size_atoms && rest != scratch_.end()) {
+            std::make_heap(rest, scratch_.end(), below);
+            auto heap_end = scratch_.end();
+            while (heap_end != rest && closed < context.defaulter_size_atoms) {
+                std::pop_heap(rest, heap_end, below);
+                --heap_end;
+                if (!take(*heap_end)) return buffer_full();
+            }
         }
         return result;
     }
@@ -113,6 +127,8 @@ private:
         if (a.key != b.key) return a.key < b.key;
         return b.account < a.account;
     }
+
+    static constexpr std::size_t first_pass = 32;  // bearers sorted before falling back to a heap
 
     std::uint32_t bearers_max_;
     mutable std::vector<Ranked> scratch_;
