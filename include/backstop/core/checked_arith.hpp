@@ -132,7 +132,7 @@ inline std::uint64_t magnitude_64(std::int64_t x) noexcept {
 // n / d on magnitudes (d != 0), rounded as asked for a quotient of the given sign: one 128-by-64
 // division. False when the rounded magnitude reaches 2^64 (hi >= d, or the rounding carries).
 BACKSTOP_ALWAYS_INLINE bool divide_magnitude_rounded(uint128 n, std::uint64_t d, bool negative, Rounding rounding,
-                                     std::uint64_t& quotient) noexcept {
+                                                     std::uint64_t& quotient) noexcept {
     const auto hi = static_cast<std::uint64_t>(n >> 64);
     if (hi >= d) return false;
     std::uint64_t remainder = 0;

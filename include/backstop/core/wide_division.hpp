@@ -80,7 +80,8 @@ __attribute__((noinline)) inline uint128 divide_256_by_two_digits(const U256& n,
     const auto d1 = static_cast<std::uint64_t>(d >> 64);
     const auto d0 = static_cast<std::uint64_t>(d);
     // Normalise: shift both until the divisor's top bit is set (its estimates are then at most 2
-    // too large). u gets a fifth digit for what the shift pushes out.
+    // too large). u's fifth digit, what the shift pushes out, is zero since n.high() < d: the
+    // quotient has the two digits j = 1, 0.
     const int s = __builtin_clzll(d1);
     const auto shift_left = [s](std::uint64_t high, std::uint64_t low) {
         return s == 0 ? high : (high << s) | (low >> (64 - s));
