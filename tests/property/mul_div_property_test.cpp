@@ -816,14 +816,16 @@ TEST_CASE("mul_div int64 matches an exact cpp_int reference on random edge-biase
 
 namespace {
 
+// The same value, or the same error code.
+template <class T>
+bool same_result(const Result<T>& x, const Result<T>& y) {
+    return x.has_value() == y.has_value() && (x.has_value() ? *x == *y : x.error().code == y.error().code);
+}
+
 std::uint64_t compare_fast_with_exact(std::int64_t a, std::int64_t b, std::int64_t c) {
     std::uint64_t mismatches = 0;
     for (Rounding rounding : all_roundings) {
-        const Result<std::int64_t> fast = mul_div(a, b, c, rounding);
-        const Result<std::int64_t> exact = detail::mul_div_exact(a, b, c, rounding);
-        const bool same = fast.has_value() == exact.has_value() &&
-                          (fast.has_value() ? *fast == *exact : fast.error().code == exact.error().code);
-        if (!same) {
+        if (!same_result(mul_div(a, b, c, rounding), detail::mul_div_exact(a, b, c, rounding))) {
             ++mismatches;
             UNSCOPED_INFO(a << " * " << b << " / " << c << " " << rounding_name(rounding));
         }
@@ -945,11 +947,7 @@ TEST_CASE("mul_div Int128: the native 256-by-128 division agrees with Boost's 25
     const auto compare = [&](const Int128& a, const Int128& b, const Int128& c) {
         for (Rounding rounding : all_roundings) {
             ++cases;
-            const Result<Int128> fast = mul_div(a, b, c, rounding);
-            const Result<Int128> exact = detail::mul_div_exact(a, b, c, rounding);
-            const bool same = fast.has_value() == exact.has_value() &&
-                              (fast.has_value() ? *fast == *exact : fast.error().code == exact.error().code);
-            if (!same) {
+            if (!same_result(mul_div(a, b, c, rounding), detail::mul_div_exact(a, b, c, rounding))) {
                 ++mismatches;
                 UNSCOPED_INFO(a.str() << " * " << b.str() << " / " << c.str() << " " << rounding_name(rounding));
             }
@@ -974,20 +972,17 @@ TEST_CASE("Int128 checked_add, checked_sub and checked_mul agree with Boost's 25
           "[money][perf_equivalence]") {
     std::uint64_t mismatches = 0;
     std::uint64_t cases = 0;
-    const auto same = [](const Result<Int128>& x, const Result<Int128>& y) {
-        return x.has_value() == y.has_value() && (x.has_value() ? *x == *y : x.error().code == y.error().code);
-    };
     const auto compare = [&](const Int128& a, const Int128& b) {
         cases += 3;
-        if (!same(checked_add(a, b), detail::checked_add_exact(a, b))) {
+        if (!same_result(checked_add(a, b), detail::checked_add_exact(a, b))) {
             ++mismatches;
             UNSCOPED_INFO(a.str() << " + " << b.str());
         }
-        if (!same(checked_sub(a, b), detail::checked_sub_exact(a, b))) {
+        if (!same_result(checked_sub(a, b), detail::checked_sub_exact(a, b))) {
             ++mismatches;
             UNSCOPED_INFO(a.str() << " - " << b.str());
         }
-        if (!same(checked_mul(a, b), detail::checked_mul_exact(a, b))) {
+        if (!same_result(checked_mul(a, b), detail::checked_mul_exact(a, b))) {
             ++mismatches;
             UNSCOPED_INFO(a.str() << " * " << b.str());
         }

@@ -137,10 +137,7 @@ BACKSTOP_ALWAYS_INLINE bool divide_magnitude_rounded(uint128 n, std::uint64_t d,
     if (hi >= d) return false;
     std::uint64_t remainder = 0;
     std::uint64_t q = divide_u128_by_u64(hi, static_cast<std::uint64_t>(n), d, remainder);
-    if (remainder != 0 && magnitude_rounds_up(q, remainder, d, negative, rounding)) {
-        if (q == std::numeric_limits<std::uint64_t>::max()) return false;
-        ++q;
-    }
+    if (!round_magnitude(q, remainder, d, negative, rounding)) return false;
     quotient = q;
     return true;
 }
@@ -223,27 +220,16 @@ inline Result<std::int64_t> mul_div(std::int64_t a, std::int64_t b, std::int64_t
 // compiler's 128-bit integers (the 256-bit intermediates in wide_division.hpp), so no exception
 // ever crosses an engine path and no Boost arithmetic runs.
 
-namespace detail {
-
-// An Int128 whose magnitude is below 2^127 as the compiler's __int128 (two's complement), or
-// false. Boost's 128-bit cpp_int is "trivial" where __int128 exists: a sign and one 128-bit
-// magnitude, read here without a conversion.
-inline bool native_int128(const Int128& x, int128& out) noexcept {
-    static_assert(boost::multiprecision::backends::is_trivial_cpp_int<Int128::backend_type>::value,
-                  "Int128 is expected to hold one unsigned __int128 magnitude");
-    const uint128 magnitude = *x.backend().limbs();
-    if ((magnitude >> 127) != 0) return false;
-    out = x.backend().sign() ? -static_cast<int128>(magnitude) : static_cast<int128>(magnitude);
-    return true;
-}
-
-}  // namespace detail
 
 namespace detail {
 
 // Boost's 128-bit cpp_int is "trivial" where __int128 exists: a sign and one 128-bit magnitude,
 // read and written here without Boost's arithmetic.
-inline uint128 magnitude_of(const Int128& x) noexcept { return *x.backend().limbs(); }
+inline uint128 magnitude_of(const Int128& x) noexcept {
+    static_assert(boost::multiprecision::backends::is_trivial_cpp_int<Int128::backend_type>::value,
+                  "Int128 is expected to hold one unsigned __int128 magnitude");
+    return *x.backend().limbs();
+}
 inline bool is_negative(const Int128& x) noexcept { return x.backend().sign(); }
 inline Int128 signed_int128(uint128 magnitude, bool negative) {
     Int128 result(magnitude);
@@ -323,10 +309,7 @@ BACKSTOP_ALWAYS_INLINE Result<Int128> mul_div(const Int128& a, const Int128& b, 
     if (product.high() >= divisor) return detail::overflow_error();
     detail::uint128 remainder = 0;
     detail::uint128 q = detail::divide_256_by_128(product, divisor, remainder);
-    if (remainder != 0 && detail::magnitude_rounds_up(q, remainder, divisor, negative, rounding)) {
-        if (q == ~detail::uint128(0)) return detail::overflow_error();
-        ++q;
-    }
+    if (!detail::round_magnitude(q, remainder, divisor, negative, rounding)) return detail::overflow_error();
     return detail::signed_int128(q, negative);
 }
 

@@ -38,9 +38,10 @@ constexpr std::int64_t one = 1'000'000;  // 1 USDC in atoms
 
 Wide wide(std::int64_t atoms) { return Wide(Int128(atoms)); }
 detail::int128 native(const Wide& x) {
-    detail::int128 out = 0;
-    REQUIRE(detail::native_int128(x.atoms(), out));
-    return out;
+    const detail::uint128 magnitude = detail::magnitude_of(x.atoms());
+    REQUIRE((magnitude >> 127) == 0);  // fits the compiler's __int128
+    const auto value = static_cast<detail::int128>(magnitude);
+    return detail::is_negative(x.atoms()) ? -value : value;
 }
 
 bool same_strategy(const YieldStrategy<USDC>& a, const YieldStrategy<USDC>& b) {
