@@ -57,7 +57,7 @@ BigInt pow10_big(int exponent) {
 }
 
 BigInt to_big(std::int64_t value) { return BigInt(value); }
-BigInt to_big(const Int128& value) { return BigInt(value.str()); }
+BigInt to_big(const Int128& value) { return BigInt(to_string(value)); }
 
 // n / d rounded as asked, d != 0, computed with floor and ceiling on exact integers.
 BigInt divide_big(const BigInt& n, const BigInt& d, Rounding rounding) {
@@ -91,8 +91,8 @@ bool fits(const BigInt& value) {
         return value >= std::numeric_limits<std::int64_t>::min() &&
                value <= std::numeric_limits<std::int64_t>::max();
     } else {
-        // Boost's Int128 is signed-magnitude: +-(2^128 - 1).
-        static const BigInt bound = (BigInt(1) << 128) - 1;
+        // Int128 is symmetric: +-(2^127 - 1).
+        static const BigInt bound = (BigInt(1) << 127) - 1;
         return value >= -bound && value <= bound;
     }
 }
@@ -102,7 +102,7 @@ Rep from_big(const BigInt& value) {
     if constexpr (std::is_same<Rep, std::int64_t>::value) {
         return value.convert_to<std::int64_t>();
     } else {
-        return Int128(value.str());
+        return Int128(value.convert_to<detail::int128>());
     }
 }
 

@@ -93,12 +93,14 @@ public:
         const std::uint8_t shape = byte();
         Int128 magnitude;
         switch (shape % 4) {
-            case 0: magnitude = (Int128(1) << 127) - 1 + (Int128(1) << 127); break;  // 2^128 - 1
+            case 0: magnitude = std::numeric_limits<Int128>::max(); break;  // 2^127 - 1
             case 1: magnitude = (Int128(1) << 64) + Int128(byte()) - 128; break;
-            default:
-                magnitude = Int128(bits64());
-                magnitude <<= 64;
-                magnitude += Int128(bits64());
+            default: {
+                // 127 random bits: every magnitude Int128 holds (two statements: a fixed draw order).
+                const auto high = static_cast<backstop::detail::uint128>(bits64());
+                const backstop::detail::uint128 bits = (high << 64) | bits64();
+                magnitude = Int128(static_cast<backstop::detail::int128>(bits >> 1));
+            }
         }
         if (shape & 0x10) magnitude -= Int128(byte() % 4);
         return (shape & 0x80) ? Int128(-magnitude) : magnitude;

@@ -39,7 +39,7 @@ using BigInt = boost::multiprecision::cpp_int;
 namespace {
 
 BigInt to_big(std::int64_t value) { return BigInt(value); }
-BigInt to_big(const Int128& value) { return BigInt(value.str()); }
+BigInt to_big(const Int128& value) { return BigInt(to_string(value)); }
 BigInt to_big(const Int256& value) { return BigInt(value.str()); }
 
 template <class Rep>
@@ -47,7 +47,7 @@ BigInt rep_max() {
     if constexpr (std::is_same<Rep, std::int64_t>::value) {
         return BigInt(std::numeric_limits<std::int64_t>::max());
     } else {
-        return (BigInt(1) << 128) - 1;
+        return (BigInt(1) << 127) - 1;  // Int128 is symmetric: +-(2^127 - 1)
     }
 }
 template <class Rep>

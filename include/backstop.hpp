@@ -18,6 +18,7 @@
 #include "backstop/core/rounding.hpp"
 #include "backstop/core/span.hpp"
 #include "backstop/core/wide_division.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/core/wide_int.hpp"
 
 #include "backstop/money/amount.hpp"

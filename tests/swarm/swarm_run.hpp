@@ -1183,7 +1183,7 @@ private:
     FundDraws fund_draws() const {
         FundDraws draws;
         for (std::uint32_t m = 0; m < markets_.size(); ++m) {
-            draws.shared_paid.push_back(Big(engine_->fund().paid_in(MarketId{m}).atoms().str()));
+            draws.shared_paid.push_back(Big(to_string(engine_->fund().paid_in(MarketId{m}).atoms())));
             draws.drawn.push_back(to_big(engine_->shared_fund_drawn(MarketId{m})));
             if (engine_->isolated_fund_place(MarketId{m})) draws.isolated_held += to_big(engine_->ledger().balance_of(isolated_place(m)));
         }

@@ -13,7 +13,7 @@
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
 #include "backstop/core/wide_division.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -84,15 +84,6 @@ inline double double_round(double x, Rounding rounding) noexcept {
         }
     }
     return x;
-}
-
-inline const Int256& int128_magnitude_max() {
-    static const Int256 value = Int256(std::numeric_limits<Int128>::max());
-    return value;
-}
-
-inline bool fits_int128(const Int256& x) {
-    return x <= int128_magnitude_max() && x >= -int128_magnitude_max();
 }
 
 inline Error overflow_error() noexcept {
@@ -216,100 +207,79 @@ inline Result<std::int64_t> mul_div(std::int64_t a, std::int64_t b, std::int64_t
 }
 
 // ---- Int128 ------------------------------------------------------------------------------------
-// Boost's checked type throws on overflow; these read its sign and magnitude and compute on the
-// compiler's 128-bit integers (the 256-bit intermediates in wide_division.hpp), so no exception
-// ever crosses an engine path and no Boost arithmetic runs.
-
+// On the raw __int128 (core/int128.hpp): the compiler's overflow checks for + and -, the
+// magnitudes' 256-bit product for * and mul_div (wide_division.hpp). Int128 excludes -2^127, so
+// a result equal to it is an overflow too.
 
 namespace detail {
 
-// Boost's 128-bit cpp_int is "trivial" where __int128 exists: a sign and one 128-bit magnitude,
-// read and written here without Boost's arithmetic.
-inline uint128 magnitude_of(const Int128& x) noexcept {
-    static_assert(boost::multiprecision::backends::is_trivial_cpp_int<Int128::backend_type>::value,
-                  "Int128 is expected to hold one unsigned __int128 magnitude");
-    return *x.backend().limbs();
+inline uint128 magnitude_128(int128 x) noexcept {
+    return x < 0 ? uint128{0} - static_cast<uint128>(x) : static_cast<uint128>(x);
 }
-inline bool is_negative(const Int128& x) noexcept { return x.backend().sign(); }
-inline Int128 signed_int128(uint128 magnitude, bool negative) {
-    Int128 result(magnitude);
-    if (negative && magnitude != 0) result.backend().negate();
-    return result;
-}
-
-// a + (b with its sign flipped when flip_b) on sign and magnitude: Int128's range is
-// +-(2^128 - 1), so only a sum of two magnitudes of one sign can overflow (a carry).
-inline Result<Int128> add_signed_magnitudes(const Int128& a, const Int128& b, bool flip_b) {
-    const uint128 x = magnitude_of(a);
-    const uint128 y = magnitude_of(b);
-    const bool x_negative = is_negative(a);
-    const bool y_negative = is_negative(b) != flip_b;
-    if (x_negative == y_negative) {
-        const uint128 sum = x + y;
-        if (sum < x) return overflow_error();
-        return signed_int128(sum, x_negative);
-    }
-    return x >= y ? signed_int128(x - y, x_negative) : signed_int128(y - x, y_negative);
-}
-
-// Boost's 256-bit paths: the exact references of the native operations ([perf_equivalence]).
-inline Result<Int128> checked_add_exact(const Int128& a, const Int128& b) {
-    const Int256 sum = Int256(a) + Int256(b);
-    if (!fits_int128(sum)) return overflow_error();
-    return Int128(sum);
-}
-inline Result<Int128> checked_sub_exact(const Int128& a, const Int128& b) {
-    const Int256 difference = Int256(a) - Int256(b);
-    if (!fits_int128(difference)) return overflow_error();
-    return Int128(difference);
-}
-inline Result<Int128> checked_mul_exact(const Int128& a, const Int128& b) {
-    const Int256 product = Int256(a) * Int256(b);  // |a*b| < 2^256
-    if (!fits_int128(product)) return overflow_error();
-    return Int128(product);
+// The Int128 of a magnitude and a sign, or an overflow beyond 2^127 - 1.
+BACKSTOP_ALWAYS_INLINE Result<Int128> signed_int128(uint128 magnitude, bool negative) noexcept {
+    if (magnitude > static_cast<uint128>(int128_raw_max)) return overflow_error();
+    // The sign applied without a branch, (m ^ mask) - mask: a conditional negation makes gcc
+    // negate the two halves in memory and reload them whole, a store-forwarding stall that
+    // doubled mul_div's time.
+    const uint128 mask = uint128{0} - static_cast<uint128>(negative);
+    return int128_from_raw(static_cast<int128>((magnitude ^ mask) - mask));
 }
 
 }  // namespace detail
 
-// +, - and * on Int128 work on the sign and magnitude directly (no 256-bit detour).
-inline Result<Int128> checked_add(const Int128& a, const Int128& b) {
-    return detail::add_signed_magnitudes(a, b, false);
+inline Result<Int128> checked_add(Int128 a, Int128 b) noexcept {
+    detail::int128 sum = 0;
+    if (__builtin_add_overflow(a.raw(), b.raw(), &sum) || sum == detail::int128_raw_excluded) {
+        return detail::overflow_error();
+    }
+    return detail::int128_from_raw(sum);
 }
-inline Result<Int128> checked_sub(const Int128& a, const Int128& b) {
-    return detail::add_signed_magnitudes(a, b, true);
+inline Result<Int128> checked_sub(Int128 a, Int128 b) noexcept {
+    detail::int128 difference = 0;
+    if (__builtin_sub_overflow(a.raw(), b.raw(), &difference) || difference == detail::int128_raw_excluded) {
+        return detail::overflow_error();
+    }
+    return detail::int128_from_raw(difference);
 }
-inline Result<Int128> checked_mul(const Int128& a, const Int128& b) {
-    const detail::U256 product = detail::multiply_128_by_128(detail::magnitude_of(a), detail::magnitude_of(b));
+inline Result<Int128> checked_mul(Int128 a, Int128 b) noexcept {
+    const detail::U256 product =
+        detail::multiply_128_by_128(detail::magnitude_128(a.raw()), detail::magnitude_128(b.raw()));
     if (product.high() != 0) return detail::overflow_error();
     return detail::signed_int128((static_cast<detail::uint128>(product.digit[1]) << 64) | product.digit[0],
-                                 detail::is_negative(a) != detail::is_negative(b));
+                                 (a.raw() < 0) != (b.raw() < 0));
 }
 
-namespace detail {
-
-// The plain exact path: the product and the rounded quotient in Boost's 256 bits, a range check.
-// The native mul_div below must agree with it bit for bit ([perf_equivalence]).
-inline Result<Int128> mul_div_exact(const Int128& a, const Int128& b, const Int128& c, Rounding rounding) {
-    if (c == 0) return division_by_zero_error();
-    const Int256 q = divide_rounded<Int256>(Int256(a) * Int256(b), Int256(c), rounding);
-    if (!fits_int128(q)) return overflow_error();
-    return Int128(q);
-}
-
-}  // namespace detail
-
-// a * b / c on the magnitudes: their 256-bit product, one division by c's magnitude whose quotient
-// must fit 128 bits (a larger one is beyond Int128's +-(2^128 - 1) whatever the rounding), the
-// rounding on the remainder. No Boost arithmetic: only its sign and magnitude are read.
-BACKSTOP_ALWAYS_INLINE Result<Int128> mul_div(const Int128& a, const Int128& b, const Int128& c, Rounding rounding) {
-    const detail::uint128 divisor = detail::magnitude_of(c);
+// a * b / c on the magnitudes: their 256-bit product, a division by c's magnitude whose quotient
+// must fit 128 bits, the rounding on the remainder, a range check against 2^127 - 1. A divisor
+// below 2^64 (money's usual one) divides digit by digit and rounds on a 64-bit remainder.
+BACKSTOP_ALWAYS_INLINE Result<Int128> mul_div(Int128 a, Int128 b, Int128 c, Rounding rounding) noexcept {
+    const detail::uint128 divisor = detail::magnitude_128(c.raw());
     if (divisor == 0) return detail::division_by_zero_error();
-    const bool negative = (detail::is_negative(a) != detail::is_negative(b)) != detail::is_negative(c);
-    const detail::U256 product = detail::multiply_128_by_128(detail::magnitude_of(a), detail::magnitude_of(b));
+    const bool negative = ((a.raw() < 0) != (b.raw() < 0)) != (c.raw() < 0);
+    const detail::U256 product =
+        detail::multiply_128_by_128(detail::magnitude_128(a.raw()), detail::magnitude_128(b.raw()));
     if (product.high() >= divisor) return detail::overflow_error();
-    detail::uint128 remainder = 0;
-    detail::uint128 q = detail::divide_256_by_128(product, divisor, remainder);
-    if (!detail::round_magnitude(q, remainder, divisor, negative, rounding)) return detail::overflow_error();
+    detail::uint128 q = 0;
+    if ((divisor >> 64) == 0) {
+        // product.digit[3] is 0 and product.digit[2] < d, so each digit of the quotient fits 64 bits.
+        const auto d = static_cast<std::uint64_t>(divisor);
+        std::uint64_t remainder = product.digit[1];
+        std::uint64_t q1 = 0;
+        if (product.digit[2] != 0 || product.digit[1] >= d) {
+            q1 = detail::divide_u128_by_u64(product.digit[2], product.digit[1], d, remainder);
+        }
+        const std::uint64_t q0 = detail::divide_u128_by_u64(remainder, product.digit[0], d, remainder);
+        q = (static_cast<detail::uint128>(q1) << 64) | q0;
+        if (detail::magnitude_rounds_up(remainder, d, (q0 & 1) != 0, negative, rounding)) {
+            if (q >= static_cast<detail::uint128>(detail::int128_raw_max)) return detail::overflow_error();
+            ++q;
+        }
+    } else {
+        detail::uint128 remainder = 0;
+        q = detail::divide_256_by_two_digits(product, divisor, remainder);
+        if (!detail::round_magnitude(q, remainder, divisor, negative, rounding)) return detail::overflow_error();
+    }
     return detail::signed_int128(q, negative);
 }
 
@@ -340,13 +310,19 @@ inline Result<double> mul_div(double a, double b, double c, Rounding rounding) n
 // ---- powers of ten -----------------------------------------------------------------------------
 
 // 10^exponent in Rep, for the scales of assets and prices: up to 10^18 in int64, 10^38 in Int128.
+// On the raw integers (10^38 < 2^127), so that a constant exponent folds to a constant.
 template <class Rep>
-inline Rep pow10(int exponent) {
+constexpr Rep pow10(int exponent) {
     const int exponent_max = std::is_same<Rep, std::int64_t>::value ? 18 : 38;
     BACKSTOP_ASSERT(exponent >= 0 && exponent <= exponent_max, "pow10 exponent out of range");
-    Rep value = Rep(1);
+    using Raw = std::conditional_t<std::is_same<Rep, Int128>::value, detail::int128, Rep>;
+    Raw value = 1;
     for (int i = 0; i < exponent; ++i) value *= 10;
-    return value;
+    if constexpr (std::is_same<Rep, Int128>::value) {
+        return detail::int128_from_raw(value);
+    } else {
+        return value;
+    }
 }
 
 }  // namespace backstop

@@ -44,13 +44,13 @@ struct fmt::formatter<backstop::Rounding> : fmt::formatter<std::string_view> {
     }
 };
 
-// Boost's numbers print through iostreams only, which fmt 9 no longer picks up by itself; these
-// go through str() instead, exact at any width, with the string options (fill, align, width).
+// The wide integers print as exact decimal text, with the string options (fill, align, width).
+// Boost's Int256 prints through iostreams only, which fmt 9 no longer picks up by itself.
 template <>
 struct fmt::formatter<backstop::Int128> : fmt::formatter<std::string_view> {
     template <class FormatContext>
-    auto format(const backstop::Int128& value, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(value.str(), ctx);
+    auto format(backstop::Int128 value, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(backstop::to_string(value), ctx);
     }
 };
 

@@ -2,7 +2,7 @@
 // values (not memory bytes), so it is the same on every platform, compiler and run.
 #pragma once
 
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 
 #include <cstdint>
 #include <type_traits>
@@ -25,12 +25,12 @@ public:
         return add(static_cast<std::uint64_t>(value));
     }
     // Int128 by sign and the two 64-bit halves of its magnitude.
-    StableHash& add_signed(const Int128& value) {
-        const bool negative = value < 0;
-        const boost::multiprecision::uint128_t magnitude =
-            static_cast<boost::multiprecision::uint128_t>(negative ? Int128(-value) : value);
-        add(negative ? 1u : 0u);
-        add(static_cast<std::uint64_t>(magnitude & 0xFFFFFFFFFFFFFFFFull));
+    constexpr StableHash& add_signed(Int128 value) noexcept {
+        const detail::int128 raw = value.raw();
+        const detail::uint128 magnitude = raw < 0 ? detail::uint128{0} - static_cast<detail::uint128>(raw)
+                                                  : static_cast<detail::uint128>(raw);
+        add(raw < 0 ? 1u : 0u);
+        add(static_cast<std::uint64_t>(magnitude));
         return add(static_cast<std::uint64_t>(magnitude >> 64));
     }
 

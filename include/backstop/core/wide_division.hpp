@@ -31,24 +31,29 @@ BACKSTOP_ALWAYS_INLINE std::uint64_t divide_u128_by_u64(std::uint64_t hi, std::u
 #endif
 }
 
+// Whether a quotient's magnitude, truncated with this remainder (< d), rounds up (one more) for a
+// quotient of the given sign and parity. U is unsigned.
+template <class U>
+BACKSTOP_ALWAYS_INLINE bool magnitude_rounds_up(U remainder, U d, bool odd, bool negative, Rounding rounding) noexcept {
+    if (remainder == 0) return false;
+    switch (rounding) {
+        case Rounding::down: return negative;
+        case Rounding::up: return !negative;
+        case Rounding::toward_zero: return false;
+        case Rounding::away_from_zero: return true;
+        case Rounding::half_even: {
+            const U rest = d - remainder;  // 2r > d  <=>  r > d - r, without overflowing 2r
+            return remainder > rest || (remainder == rest && odd);
+        }
+    }
+    return false;
+}
+
 // Rounds a quotient's magnitude q, truncated with this remainder, as asked for a quotient of the
 // given sign: q + 1 or q. False when that carries past U's maximum. U is unsigned; remainder < d.
 template <class U>
 BACKSTOP_ALWAYS_INLINE bool round_magnitude(U& q, U remainder, U d, bool negative, Rounding rounding) noexcept {
-    if (remainder == 0) return true;
-    bool up = false;
-    switch (rounding) {
-        case Rounding::down: up = negative; break;
-        case Rounding::up: up = !negative; break;
-        case Rounding::toward_zero: break;
-        case Rounding::away_from_zero: up = true; break;
-        case Rounding::half_even: {
-            const U rest = d - remainder;  // 2r > d  <=>  r > d - r, without overflowing 2r
-            up = remainder > rest || (remainder == rest && (q & 1) != 0);
-            break;
-        }
-    }
-    if (!up) return true;
+    if (!magnitude_rounds_up(remainder, d, (q & 1) != 0, negative, rounding)) return true;
     if (q == static_cast<U>(~U(0))) return false;
     ++q;
     return true;

@@ -24,7 +24,7 @@
 #include "backstop/core/hash.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/contract_spec.hpp"
 #include "backstop/engine/engine_journal.hpp"

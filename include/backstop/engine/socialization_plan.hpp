@@ -10,6 +10,7 @@
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/hash.hpp"
 #include "backstop/core/span.hpp"
+#include "backstop/core/wide_division.hpp"
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/fills.hpp"
@@ -135,9 +136,15 @@ void plan_funding_socialization(LiquidationPlan<Asset>& plan, Span<const LossBea
     // What the pools cannot move stays uncovered.
     const int128 target = std::min<int128>(plan.remainder, room);
     if (total == 0 || target <= 0) return;
-    const Int256 delta_wide = (Int256(target) * Int256(state.funding_divisor) + Int256(total) - 1) / Int256(total);
-    if (delta_wide > Int256(funding_index_max)) return;
-    const int128 delta = static_cast<int128>(static_cast<std::int64_t>(delta_wide));
+    // ceil(target x divisor / total) on 256-bit magnitudes (all three are positive).
+    const U256 product = multiply_128_by_128(static_cast<uint128>(target), static_cast<uint128>(state.funding_divisor));
+    const auto divisor = static_cast<uint128>(total);
+    if (product.high() >= divisor) return;  // a quotient of 2^128 or more: far beyond funding_index_max
+    uint128 remainder = 0;
+    const uint128 quotient = divide_256_by_128(product, divisor, remainder);
+    const auto max = static_cast<uint128>(funding_index_max);
+    if (quotient > max || (quotient == max && remainder != 0)) return;
+    const int128 delta = static_cast<int128>(quotient) + (remainder != 0 ? 1 : 0);
     if (abs128(state.funding_index_long + delta) > funding_index_max ||
         abs128(state.funding_index_short - delta) > funding_index_max) {
         return;

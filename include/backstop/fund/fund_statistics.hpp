@@ -1,7 +1,7 @@
 // The history a fund keeps of itself, for reports and the risk lab.
 #pragma once
 
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/money/amount.hpp"
 
 #include <algorithm>

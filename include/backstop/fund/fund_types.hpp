@@ -5,7 +5,7 @@
 
 #include "backstop/ledger/place.hpp"
 #include "backstop/ledger/transfer.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/money/amount.hpp"
 
 #include <cstddef>

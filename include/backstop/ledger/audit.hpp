@@ -24,6 +24,10 @@ struct wide_sum<Int128> {
 template <class Rep>
 using wide_sum_t = typename wide_sum<Rep>::type;
 
+// A balance widened to its sum type.
+inline Int128 to_wide_sum(std::int64_t balance) { return Int128(balance); }
+inline Int256 to_wide_sum(Int128 balance) { return to_int256(balance); }
+
 template <class Rep>
 struct Audit {
     using Wide = wide_sum_t<Rep>;

@@ -173,7 +173,7 @@ public:
         Audit<Rep> result;
         auto add = [&result](PlaceKind kind, const Rep& value) {
             const auto k = static_cast<std::size_t>(kind);
-            result.sum_by_kind[k] += typename Audit<Rep>::Wide(value);
+            result.sum_by_kind[k] += to_wide_sum(value);
             result.places_by_kind[k] += 1;
         };
         add(PlaceKind::external, external_);

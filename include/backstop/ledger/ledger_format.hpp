@@ -78,7 +78,7 @@ inline std::string place_label(Place place) {
 // Exact decimal text of a whole number of atoms of any width: digits, then the point inserted.
 template <class Wide>
 std::string wide_decimal_text(const Wide& atoms, int decimals) {
-    std::string digits = atoms.str();
+    std::string digits = fmt::format("{}", atoms);
     std::string sign;
     if (!digits.empty() && digits.front() == '-') {
         sign = "-";

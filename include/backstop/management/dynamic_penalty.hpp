@@ -19,7 +19,7 @@
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/money/rate.hpp"
 
 #include <algorithm>

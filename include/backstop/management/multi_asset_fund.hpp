@@ -15,7 +15,7 @@
 
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/result.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/ledger/ledger.hpp"
 #include "backstop/ledger/place.hpp"
 #include "backstop/ledger/transfer.hpp"

@@ -14,7 +14,7 @@
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 
 namespace backstop {
 

@@ -6,7 +6,7 @@
 #include "backstop/core/assert.hpp"
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/rounding.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 #include "backstop/management/share_math.hpp"
 #include "backstop/management/staking_types.hpp"
 #include "backstop/money/rate.hpp"

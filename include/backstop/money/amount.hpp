@@ -175,7 +175,7 @@ Result<Amount<Asset, To>> rep_cast(const Amount<Asset, From>& amount) {
             atoms < std::numeric_limits<std::int64_t>::min()) {
             return make_error(ErrorCode::not_representable, "amount does not fit in int64");
         }
-        return Amount<Asset, std::int64_t>(atoms.template convert_to<std::int64_t>());
+        return Amount<Asset, std::int64_t>(static_cast<std::int64_t>(atoms));
     }
 }
 
@@ -186,7 +186,7 @@ Result<Amount<Asset, To>> rep_cast(const Amount<Asset, double>& amount, Rounding
     const double atoms = detail::double_round(amount.atoms(), rounding);
     // Both bounds are powers of two, so they are exact in double.
     const double bound = std::is_same<To, std::int64_t>::value ? 9223372036854775808.0
-                                                               : 340282366920938463463374607431768211456.0;
+                                                               : 170141183460469231731687303715884105728.0;
     if (!std::isfinite(atoms) || atoms >= bound || atoms < -bound) {
         return make_error(ErrorCode::not_representable, "value does not fit the representation");
     }

@@ -1,7 +1,7 @@
 // Example assets. Users declare their own the same way (see asset.hpp).
 #pragma once
 
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 
 #include <string_view>
 

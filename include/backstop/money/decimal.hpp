@@ -89,7 +89,7 @@ Result<Rep> parse_decimal(std::string_view text, int decimals) {
         if (!fits_int128(value)) {
             return make_error(ErrorCode::parse_out_of_range, "number does not fit in Int128");
         }
-        return Int128(value);
+        return to_int128(value);
     } else {
         static_assert(std::is_same<Rep, double>::value, "unsupported representation");
         return value.template convert_to<double>();
@@ -102,7 +102,7 @@ inline std::string integer_text(std::int64_t value) {
     const auto converted = std::to_chars(buffer, buffer + sizeof buffer, value);
     return std::string(buffer, converted.ptr);
 }
-inline std::string integer_text(const Int128& value) { return value.str(); }
+inline std::string integer_text(Int128 value) { return to_string(value); }
 
 template <class Rep>
 std::string format_decimal(const Rep& atoms, int decimals) {

@@ -163,7 +163,7 @@ ScenarioOutcome run_fund_scenario(FundWorld<Journal>& world, Fund& fund, std::ui
         const auto audit = world.ledger.audit();
         if (!audit.balanced()) {
             ++outcome.failures;
-            FAIL(fmt::format("seed {} step {}: ledger out of balance by {}", seed, step, audit.total.str()));
+            FAIL(fmt::format("seed {} step {}: ledger out of balance by {}", seed, step, audit.total));
         }
     }
     outcome.trace = trace.value();

@@ -32,9 +32,9 @@ std::string describe(const Audit<Rep>& audit) {
     std::string text;
     for (int k = 0; k < place_kind_count; ++k) {
         text += fmt::format("{}={} ", place_kind_name(static_cast<PlaceKind>(k)),
-                            audit.sum_by_kind[static_cast<std::size_t>(k)].str());
+                            audit.sum_by_kind[static_cast<std::size_t>(k)]);
     }
-    return text + "total=" + audit.total.str();
+    return text + fmt::format("total={}", audit.total);
 }
 
 }  // namespace

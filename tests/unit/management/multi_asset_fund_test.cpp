@@ -121,10 +121,10 @@ TEST_CASE("multi-asset fund: a value beyond Int128 is refused with overflow", "[
     // threw past the API.
     using Wide = MultiAssetFund<USDC, ETH, WETH>;
     Wide fund = Wide::open({HoldingConfig{}, HoldingConfig{}}, {0, 1}).value();
-    const Int128 huge = Int128(3) * pow10<Int128>(38);  // 3e38 wei
+    const Int128 huge = Int128(15) * pow10<Int128>(37);  // 1.5e38 wei: one fits Int128, two do not
     fund.deposit(Amount<ETH>(huge)).value();
     fund.deposit(Amount<WETH>(huge)).value();
-    fund.set_price(Price<ETH, USDC>::from_raw(1'000'000'000'000'000'000)).value();  // each worth 3e38 atoms
+    fund.set_price(Price<ETH, USDC>::from_raw(1'000'000'000'000'000'000)).value();  // each worth 1.5e38 atoms
     fund.set_price(Price<WETH, USDC>::from_raw(1'000'000'000'000'000'000)).value();
     Ledger<USDC> ledger{LedgerLimits{1, 1, 1}};
     const Place place = Place::fund(ledger.open_fund().value());

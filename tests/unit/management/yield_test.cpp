@@ -37,12 +37,7 @@ constexpr std::int64_t t0 = 1'000'000;  // any start: the component has no clock
 constexpr std::int64_t one = 1'000'000;  // 1 USDC in atoms
 
 Wide wide(std::int64_t atoms) { return Wide(Int128(atoms)); }
-detail::int128 native(const Wide& x) {
-    const detail::uint128 magnitude = detail::magnitude_of(x.atoms());
-    REQUIRE((magnitude >> 127) == 0);  // fits the compiler's __int128
-    const auto value = static_cast<detail::int128>(magnitude);
-    return detail::is_negative(x.atoms()) ? -value : value;
-}
+detail::int128 native(const Wide& x) { return x.atoms().raw(); }
 
 bool same_strategy(const YieldStrategy<USDC>& a, const YieldStrategy<USDC>& b) {
     return a.id == b.id && a.accrued_to_ms == b.accrued_to_ms && a.lockup_end_ms == b.lockup_end_ms &&

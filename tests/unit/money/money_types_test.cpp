@@ -228,13 +228,13 @@ TEST_CASE("Amount construction", "[money]") {
         CHECK(outcome(Amount<BTC>::from_units(std::int64_t{92'233'720'368})) ==
               "value 92233720368.00000000 BTC");
         CHECK(outcome(Amount<BTC>::from_units(std::int64_t{92'233'720'369})) == "overflow");
-        // ETH in Int128 holds +-(2^128 - 1) wei, about 3.4 * 10^20 ETH: 10^20 fits, 10^21 does not.
+        // ETH in Int128 holds +-(2^127 - 1) wei, about 1.7 * 10^20 ETH: 10^20 fits, 10^21 does not.
         CHECK(outcome(Amount<ETH>::from_units(int64_max)) ==
               "value 9223372036854775807.000000000000000000 ETH");
-        CHECK(outcome(Amount<ETH>::from_units(Int128("100000000000000000000"))) ==
+        CHECK(outcome(Amount<ETH>::from_units(Int128(100'000'000'000) * 1'000'000'000)) ==
               "value 100000000000000000000.000000000000000000 ETH");
-        CHECK(outcome(Amount<ETH>::from_units(Int128("1000000000000000000000"))) == "overflow");
-        CHECK(outcome(Amount<ETH>::from_units(Int128("-1000000000000000000000"))) == "overflow");
+        CHECK(outcome(Amount<ETH>::from_units(Int128(1'000'000'000'000) * 1'000'000'000)) == "overflow");
+        CHECK(outcome(Amount<ETH>::from_units(Int128(-1'000'000'000'000) * 1'000'000'000)) == "overflow");
     }
     SECTION("widening to Int128 is an explicit constructor") {
         const Amount<ETH, std::int64_t> narrow(int64_min);
@@ -277,8 +277,8 @@ TEST_CASE("Amount arithmetic and comparisons", "[money]") {
     // The same in Int128, beyond int64.
     const Amount<ETH> eth_max(std::numeric_limits<Int128>::max());
     const Amount<ETH> one_wei(1);
-    CHECK((eth_max - one_wei).to_string() == "340282366920938463463.374607431768211454");
-    CHECK((-eth_max).to_string() == "-340282366920938463463.374607431768211455");
+    CHECK((eth_max - one_wei).to_string() == "170141183460469231731.687303715884105726");
+    CHECK((-eth_max).to_string() == "-170141183460469231731.687303715884105727");
     CHECK(-eth_max < one_wei);
     CHECK((one_wei + one_wei).atoms() == 2);
 }
@@ -316,31 +316,33 @@ TEST_CASE("checked_add and checked_sub report overflow at the limits and nothing
     CHECK_FALSE(overflowed.error().detail.empty());
     CHECK_THROWS_AS(overflowed.value(), BadResultAccess);
 
-    // Int128 overflows at +-(2^128 - 1).
+    // Int128 overflows at +-(2^127 - 1).
     const Amount<ETH> eth_max(std::numeric_limits<Int128>::max());
     CHECK(outcome(checked_add(eth_max, Amount<ETH>(1))) == "overflow");
     CHECK(outcome(checked_sub(-eth_max, Amount<ETH>(1))) == "overflow");
     CHECK(outcome(checked_sub(eth_max, eth_max)) == "value 0.000000000000000000 ETH");
-    // Around 2^127, where the native 128-bit fast path hands over to the 256-bit one: exact on
-    // both sides, whichever operand is the wide one.
-    const Int128 two_127 = Int128(1) << 127;
-    const Int128 below = two_127 - 1;  // the native __int128's max
-    for (const Int128& a : {below, two_127, Int128(-below), Int128(-two_127), Int128(5), Int128(-5)}) {
-        for (const Int128& b : {Int128(1), Int128(-1), below, Int128(-below), two_127}) {
-            const Int256 sum = Int256(a) + Int256(b);
-            const Int256 difference = Int256(a) - Int256(b);
-            const Int256 limit(std::numeric_limits<Int128>::max());
+    // Around the limits, where the compiler's __int128 would reach -2^127 (which Int128 excludes)
+    // or wrap: exact on both sides, against 256 bits.
+    const Int128 top = std::numeric_limits<Int128>::max();  // 2^127 - 1
+    const Int128 half = Int128(1) << 126;
+    for (const Int128& a : {top, Int128(top - 1), Int128(-top), Int128(1 - top), half, Int128(-half), Int128(5), Int128(-5)}) {
+        for (const Int128& b : {Int128(1), Int128(-1), top, Int128(-top), half, Int128(-half)}) {
+            const Int256 sum = to_int256(a) + to_int256(b);
+            const Int256 difference = to_int256(a) - to_int256(b);
+            const Int256 limit = to_int256(top);
             const Result<Int128> added = checked_add(a, b);
             const Result<Int128> subtracted = checked_sub(a, b);
             CHECK(added.has_value() == (sum <= limit && sum >= -limit));
-            if (added) CHECK(Int256(*added) == sum);
+            if (added) CHECK(to_int256(*added) == sum);
             CHECK(subtracted.has_value() == (difference <= limit && difference >= -limit));
-            if (subtracted) CHECK(Int256(*subtracted) == difference);
+            if (subtracted) CHECK(to_int256(*subtracted) == difference);
         }
     }
-    CHECK(checked_add(below, Int128(1)).value() == two_127);
-    CHECK(checked_sub(Int128(-below), Int128(1)).value() == -two_127);
-    CHECK(checked_add(two_127, below).value() == std::numeric_limits<Int128>::max());
+    CHECK(checked_add(half, half - 1).value() == top);
+    CHECK(outcome(checked_add(half, half)) == "overflow");               // 2^127: past the maximum
+    CHECK(outcome(checked_sub(Int128(-half), half)) == "overflow");      // -2^127: excluded
+    CHECK(outcome(checked_sub(Int128(1) - top, Int128(2))) == "overflow");  // -2^127 again
+    CHECK(checked_sub(Int128(1) - top, Int128(1)).value() == -top);
 
     // Quantities too.
     CHECK(outcome(checked_add(Quantity<BTC>(int64_max), Quantity<BTC>(1))) == "overflow");
@@ -471,11 +473,14 @@ TEST_CASE("rep_cast changes representation explicitly, never losing value silent
         CHECK(outcome(rep_cast<Int128>(Research(1267650600228229401496703205376.0), round_down)) ==
               "value 1267650600228229401496703.205376 USDC");
         CHECK(outcome(rep_cast<Int128>(Research(-2.5), round_half_even)) == "value -0.000002 USDC");
-        // 2^128 does not fit in Int128 (+-(2^128 - 1)), nor does its negation.
-        CHECK(outcome(rep_cast<Int128>(Research(340282366920938463463374607431768211456.0), round_down)) ==
+        // 2^127 does not fit in Int128 (+-(2^127 - 1)), nor does its negation; the next double
+        // below, 2^127 - 2^74, does.
+        CHECK(outcome(rep_cast<Int128>(Research(170141183460469231731687303715884105728.0), round_down)) ==
               "not_representable");
-        CHECK(outcome(rep_cast<Int128>(Research(-340282366920938463463374607431768211456.0), round_down)) ==
+        CHECK(outcome(rep_cast<Int128>(Research(-170141183460469231731687303715884105728.0), round_down)) ==
               "not_representable");
+        CHECK(outcome(rep_cast<Int128>(Research(170141183460469212842221372237303250944.0), round_down)) ==
+              "value 170141183460469212842221372237303.250944 USDC");
         CHECK(outcome(rep_cast<Int128>(Research(std::nan("")), round_down)) == "not_representable");
         CHECK(outcome(rep_cast<Int128>(Research(HUGE_VAL), round_up)) == "not_representable");
     }
@@ -536,7 +541,7 @@ TEST_CASE("Quantity is a signed position size", "[money]") {
 
     // Int128 quantities of an 18-decimal asset.
     const Quantity<ETH> eth = Quantity<ETH>::parse("-2.5").value();
-    CHECK(eth.atoms() == Int128("-2500000000000000000"));
+    CHECK(eth.atoms() == Int128(-2'500'000'000'000'000'000));
     CHECK(eth.abs().to_string() == "2.500000000000000000");
     CHECK(eth.is_short());
 }

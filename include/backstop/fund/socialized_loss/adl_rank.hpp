@@ -22,7 +22,7 @@ double equity_as_double(const LossBearer<Asset>& bearer) {
     if constexpr (std::is_same<typename Amount<Asset>::rep, std::int64_t>::value) {
         return static_cast<double>(int128(bearer.collateral.atoms()) + bearer.unrealised_pnl.atoms());
     } else {
-        return bearer.equity().atoms().template convert_to<double>();
+        return static_cast<double>(bearer.equity().atoms());
     }
 }
 }  // namespace detail
