@@ -8,7 +8,7 @@
 // overflow bugs live, the rest are small numbers or raw bits.
 #pragma once
 
-#include <backstop/core/wide_int.hpp>
+#include <backstop/core/int128.hpp>
 
 #include <cstddef>
 #include <cstdint>

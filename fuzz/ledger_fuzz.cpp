@@ -40,7 +40,7 @@ namespace {
 
 BigInt to_big(std::int64_t value) { return BigInt(value); }
 BigInt to_big(const Int128& value) { return BigInt(to_string(value)); }
-BigInt to_big(const Int256& value) { return BigInt(value.str()); }
+BigInt to_big(const Int192& value) { return BigInt(to_string(value)); }
 
 template <class Rep>
 BigInt rep_max() {

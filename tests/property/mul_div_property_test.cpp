@@ -18,7 +18,6 @@
 #include <backstop/core/error_code.hpp>
 #include <backstop/core/result.hpp>
 #include <backstop/core/rounding.hpp>
-#include <backstop/core/wide_int.hpp>
 #include <backstop/money/amount.hpp>
 #include <backstop/money/assets.hpp>
 #include <backstop/money/price.hpp>
@@ -947,18 +946,18 @@ TEST_CASE("mul_div Int128 matches an exact cpp_int reference on random edge-bias
 
 // ---- the native Int128 path against Boost's 256-bit one ----------------------------------------
 
-// Boost's 256-bit paths: the exact references of the native operations.
+// cpp_int's arbitrary precision: the exact references of the native operations.
 namespace reference {
-inline Result<Int128> narrowed(const Int256& x) {
-    if (!detail::fits_int128(x)) return detail::overflow_error();
-    return to_int128(x);
+inline Result<Int128> narrowed(const cpp_int& x) {
+    if (!fits<Int128>(x)) return detail::overflow_error();
+    return int128_of(x);
 }
-inline Result<Int128> checked_add(const Int128& a, const Int128& b) { return narrowed(to_int256(a) + to_int256(b)); }
-inline Result<Int128> checked_sub(const Int128& a, const Int128& b) { return narrowed(to_int256(a) - to_int256(b)); }
-inline Result<Int128> checked_mul(const Int128& a, const Int128& b) { return narrowed(to_int256(a) * to_int256(b)); }
+inline Result<Int128> checked_add(const Int128& a, const Int128& b) { return narrowed(big_of(a) + big_of(b)); }
+inline Result<Int128> checked_sub(const Int128& a, const Int128& b) { return narrowed(big_of(a) - big_of(b)); }
+inline Result<Int128> checked_mul(const Int128& a, const Int128& b) { return narrowed(big_of(a) * big_of(b)); }
 inline Result<Int128> mul_div(const Int128& a, const Int128& b, const Int128& c, Rounding rounding) {
     if (c == 0) return detail::division_by_zero_error();
-    return narrowed(detail::divide_rounded<Int256>(to_int256(a) * to_int256(b), to_int256(c), rounding));
+    return narrowed(detail::divide_rounded<cpp_int>(big_of(a) * big_of(b), big_of(c), rounding));
 }
 }  // namespace reference
 
@@ -990,7 +989,7 @@ TEST_CASE("mul_div Int128: the native 256-by-128 division agrees with Boost's 25
     CHECK(cases == (100'000 + edges.size() * edges.size() * edges.size()) * 5);
 }
 
-TEST_CASE("Int128 checked_add, checked_sub and checked_mul agree with Boost's 256-bit paths bit for bit",
+TEST_CASE("Int128 checked_add, checked_sub and checked_mul agree with exact cpp_int paths bit for bit",
           "[money][perf_equivalence]") {
     std::uint64_t mismatches = 0;
     std::uint64_t cases = 0;

@@ -1,13 +1,14 @@
 // fmt formatters for the core vocabulary: ErrorCode ("overflow"), Error
 // ("overflow (2): result does not fit the representation"), Rounding ("half_even") and the wide
-// integers Int128 and Int256 (decimal digits, "-170141183460469231731687303715884105727").
+// integers Int128 and Int192 (decimal digits, "-170141183460469231731687303715884105727").
 // They accept the usual string options (width, fill, alignment): fmt::format("{:>12}", code).
 #pragma once
 
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
+#include "backstop/core/int192.hpp"
 
 #include <fmt/format.h>
 
@@ -45,7 +46,6 @@ struct fmt::formatter<backstop::Rounding> : fmt::formatter<std::string_view> {
 };
 
 // The wide integers print as exact decimal text, with the string options (fill, align, width).
-// Boost's Int256 prints through iostreams only, which fmt 9 no longer picks up by itself.
 template <>
 struct fmt::formatter<backstop::Int128> : fmt::formatter<std::string_view> {
     template <class FormatContext>
@@ -55,9 +55,9 @@ struct fmt::formatter<backstop::Int128> : fmt::formatter<std::string_view> {
 };
 
 template <>
-struct fmt::formatter<backstop::Int256> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::Int192> : fmt::formatter<std::string_view> {
     template <class FormatContext>
-    auto format(const backstop::Int256& value, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(value.str(), ctx);
+    auto format(backstop::Int192 value, FormatContext& ctx) const {
+        return fmt::formatter<std::string_view>::format(to_string(value), ctx);
     }
 };

@@ -20,7 +20,8 @@
 #include "backstop/core/config.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/span.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
+#include "backstop/core/int192.hpp"
 #include "backstop/fund/fund_statistics.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/policy_traits.hpp"
@@ -390,8 +391,8 @@ private:
     using Rep = typename Money::rep;
     using Total = Amount<Asset, Int128>;
     // Sums of many amounts, wide enough that no count of them overflows: __int128 for int64
-    // money (it is on the liquidation path, and cheap), Int256 for Int128 money.
-    using WideSum = std::conditional_t<std::is_same<Rep, std::int64_t>::value, detail::int128, Int256>;
+    // money (it is on the liquidation path, and cheap), Int192 for Int128 money.
+    using WideSum = std::conditional_t<std::is_same<Rep, std::int64_t>::value, detail::int128, Int192>;
 
     struct Receipt {
         Place place;
@@ -403,10 +404,16 @@ private:
             return value >= std::numeric_limits<std::int64_t>::min() &&
                    value <= std::numeric_limits<std::int64_t>::max();
         } else {
-            return detail::fits_int128(value);
+            return value.fits_int128();
         }
     }
-    static Rep narrow(const WideSum& value) { return static_cast<Rep>(value); }
+    static Rep narrow(const WideSum& value) {
+        if constexpr (std::is_same<Rep, std::int64_t>::value) {
+            return static_cast<Rep>(value);
+        } else {
+            return value.to_int128();
+        }
+    }
 
     InsuranceFund(FundId id, FeeCapture fee_capture, BadDebtSettlement settlement,
                   SocializedLoss socialized_loss, FundLimits limits)

@@ -2,7 +2,8 @@
 // included, is zero at all times; when it is not, the terms show where value went.
 #pragma once
 
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
+#include "backstop/core/int192.hpp"
 #include "backstop/ledger/place.hpp"
 
 #include <array>
@@ -19,14 +20,14 @@ struct wide_sum {
 };
 template <>
 struct wide_sum<Int128> {
-    using type = Int256;
+    using type = Int192;
 };
 template <class Rep>
 using wide_sum_t = typename wide_sum<Rep>::type;
 
 // A balance widened to its sum type.
 inline Int128 to_wide_sum(std::int64_t balance) { return Int128(balance); }
-inline Int256 to_wide_sum(Int128 balance) { return to_int256(balance); }
+inline Int192 to_wide_sum(Int128 balance) { return Int192(balance); }
 
 template <class Rep>
 struct Audit {

@@ -8,7 +8,7 @@
 
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/result.hpp"
-#include "backstop/core/wide_int.hpp"
+#include "backstop/core/int128.hpp"
 
 #include <charconv>
 #include <cstddef>
@@ -16,11 +16,13 @@
 #include <limits>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace backstop {
 namespace detail {
 
-// Digits beyond this cannot be in range of any representation (Int128 has 39 digits).
+// Digits beyond this cannot be in range of any representation (Int128 has 39 digits; the research
+// double parses up to 10^60).
 inline constexpr std::size_t decimal_digits_max = 60;
 
 template <class Rep>
@@ -67,32 +69,42 @@ Result<Rep> parse_decimal(std::string_view text, int decimals) {
         return make_error(ErrorCode::parse_out_of_range, "number too large");
     }
 
-    Int256 magnitude = 0;
-    for (std::size_t i = significant_begin; i < integer_end; ++i) {
-        magnitude = magnitude * 10 + (text[i] - '0');
-    }
-    for (std::size_t i = fraction_begin; i < fraction_end; ++i) {
-        magnitude = magnitude * 10 + (text[i] - '0');
-    }
-    for (std::size_t i = fraction_digits; i < static_cast<std::size_t>(decimals); ++i) {
-        magnitude *= 10;
-    }
-    const Int256 value = negative ? Int256(-magnitude) : magnitude;
+    // The digits of the atoms: the integer part, the fraction, then zeros up to the decimals.
+    char digits[decimal_digits_max];
+    std::size_t count = 0;
+    for (std::size_t i = significant_begin; i < integer_end; ++i) digits[count++] = text[i];
+    for (std::size_t i = fraction_begin; i < fraction_end; ++i) digits[count++] = text[i];
+    for (std::size_t i = fraction_digits; i < static_cast<std::size_t>(decimals); ++i) digits[count++] = '0';
 
-    if constexpr (std::is_same<Rep, std::int64_t>::value) {
-        if (value > std::numeric_limits<std::int64_t>::max() ||
-            value < std::numeric_limits<std::int64_t>::min()) {
-            return make_error(ErrorCode::parse_out_of_range, "number does not fit in int64");
-        }
-        return value.template convert_to<std::int64_t>();
-    } else if constexpr (std::is_same<Rep, Int128>::value) {
-        if (!fits_int128(value)) {
-            return make_error(ErrorCode::parse_out_of_range, "number does not fit in Int128");
-        }
-        return to_int128(value);
+    if constexpr (std::is_same<Rep, double>::value) {
+        // Research values: the nearest double to the whole number of atoms.
+        double value = 0;
+        std::from_chars(digits, digits + count, value);  // at most 60 digits: always in range
+        return negative ? -value + 0.0 : value;          // -0 atoms are +0.0, as in the exact reps
     } else {
-        static_assert(std::is_same<Rep, double>::value, "unsupported representation");
-        return value.template convert_to<double>();
+        static_assert(is_exact_rep_v<Rep>, "unsupported representation");
+        // The magnitude in 128 bits; more is out of range of either exact representation.
+        uint128 magnitude = 0;
+        for (std::size_t i = 0; i < count; ++i) {
+            if (__builtin_mul_overflow(magnitude, uint128{10}, &magnitude) ||
+                __builtin_add_overflow(magnitude, static_cast<uint128>(digits[i] - '0'), &magnitude)) {
+                return make_error(ErrorCode::parse_out_of_range, "number too large");
+            }
+        }
+        if constexpr (std::is_same<Rep, std::int64_t>::value) {
+            constexpr auto max = static_cast<uint128>(std::numeric_limits<std::int64_t>::max());
+            if (magnitude > max + (negative ? 1 : 0)) {
+                return make_error(ErrorCode::parse_out_of_range, "number does not fit in int64");
+            }
+            const auto bits = static_cast<std::uint64_t>(magnitude);
+            return static_cast<std::int64_t>(negative ? std::uint64_t{0} - bits : bits);
+        } else {
+            if (magnitude > static_cast<uint128>(int128_raw_max)) {
+                return make_error(ErrorCode::parse_out_of_range, "number does not fit in Int128");
+            }
+            const auto value = static_cast<int128>(magnitude);
+            return int128_from_raw(negative ? -value : value);
+        }
     }
 }
 

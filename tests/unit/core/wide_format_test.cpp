@@ -19,7 +19,7 @@ namespace test_core_wide_format_test {
 using namespace backstop;
 using namespace backstop::assets;
 
-TEST_CASE("Int128 and Int256 print their decimal digits", "[docs][format][core]") {
+TEST_CASE("Int128 and Int192 print their decimal digits", "[docs][format][core]") {
     CHECK(fmt::format("{}", Int128(0)) == "0");
     CHECK(fmt::format("{}", Int128(-42)) == "-42");
     // Beyond int64: 2^100.
@@ -29,11 +29,17 @@ TEST_CASE("Int128 and Int256 print their decimal digits", "[docs][format][core]"
     // Int128's range is symmetric: +-(2^127 - 1).
     CHECK(fmt::format("{}", std::numeric_limits<Int128>::max()) == "170141183460469231731687303715884105727");
     CHECK(fmt::format("{}", std::numeric_limits<Int128>::min()) == "-170141183460469231731687303715884105727");
-    CHECK(fmt::format("{}", Int256(1) << 200) ==
-          "1606938044258990275541962092341162602522202993782792835301376");
+    Int192 sum = 0;  // 2^189: 2^126 doubled 63 times
+    sum += Int128(1) << 126;
+    for (int i = 0; i < 63; ++i) sum += sum;
+    CHECK(fmt::format("{}", sum) == "784637716923335095479473677900958302012794430558004314112");
+    CHECK(fmt::format("{}", -sum) == "-784637716923335095479473677900958302012794430558004314112");
+    CHECK(fmt::format("{}", sum - sum + Int192(-42)) == "-42");
+    CHECK(fmt::format("{}", Int192(std::numeric_limits<Int128>::max()) + Int192(1)) ==
+          "170141183460469231731687303715884105728");  // 2^127, past Int128
     // The string options apply to the digits.
     CHECK(fmt::format("[{:>6}]", Int128(42)) == "[    42]");
-    CHECK(fmt::format("[{:*<6}]", Int256(-7)) == "[-7****]");
+    CHECK(fmt::format("[{:*<6}]", Int192(-7)) == "[-7****]");
 }
 
 TEST_CASE("Wide amounts print like narrow ones", "[docs][format][money]") {
