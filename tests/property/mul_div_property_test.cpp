@@ -17,6 +17,7 @@
 #include <backstop/core/checked_arith.hpp>
 #include <backstop/core/error_code.hpp>
 #include <backstop/core/result.hpp>
+#include <backstop/core/int192.hpp>
 #include <backstop/core/rounding.hpp>
 #include <backstop/money/amount.hpp>
 #include <backstop/money/assets.hpp>
@@ -1335,4 +1336,51 @@ TEST_CASE("mul_div on double rounds like int64 where double is exact", "[money][
     CHECK(inexact >= cases / 10);
     CHECK(ties >= cases / 100);
     CHECK(divisions_by_zero > 0);
+}
+
+// ---- Int192, the exact sum of Int128 values -----------------------------------------------------
+
+TEST_CASE("Int192 sums, compares, narrows and prints like cpp_int", "[core][int192]") {
+    TestRandom random(0x696e743139327375ull);
+    std::uint64_t mismatches = 0;
+    for (int run = 0; run < 400; ++run) {
+        Int192 sum = 0;
+        cpp_int expected = 0;
+        Int192 previous = 0;
+        cpp_int previous_expected = 0;
+        for (int step = 0; step < 200; ++step) {
+            const Int128 x = RepTraits<Int128>::edge(random);
+            if (random.chance(3)) {
+                sum -= x;
+                expected -= big_of(x);
+            } else {
+                sum += x;
+                expected += big_of(x);
+            }
+            const bool in_range = fits<Int128>(expected);
+            bool same = to_string(sum) == expected.str() && sum.fits_int128() == in_range &&
+                        (sum < previous) == (expected < previous_expected) &&
+                        (sum == previous) == (expected == previous_expected) &&
+                        (-sum).is_negative() == (expected > 0) && to_string(-sum) == cpp_int(-expected).str();
+            if (in_range) same = same && big_of(sum.to_int128()) == expected;
+            if (!same) {
+                ++mismatches;
+                UNSCOPED_INFO("run " << run << " step " << step << ": " << to_string(sum) << " vs " << expected.str());
+            }
+            if (random.chance(4)) {
+                previous = sum;
+                previous_expected = expected;
+            }
+        }
+    }
+    CHECK(mismatches == 0);
+    // The edges of the narrowing: +-(2^127 - 1) fit, +-2^127 do not.
+    const Int192 max(std::numeric_limits<Int128>::max());
+    CHECK(max.fits_int128());
+    CHECK((-max).fits_int128());
+    CHECK_FALSE((max + Int192(1)).fits_int128());
+    CHECK_FALSE((-max - Int192(1)).fits_int128());
+    CHECK((-max - Int192(1)) < -max);
+    CHECK(Int192(-1) < Int192(0));
+    CHECK(Int192(0) < max + max);
 }
