@@ -47,23 +47,46 @@ PoolsAfterTakeover pools_after_takeover(const EngineView<LedgerType>& v, const L
     return pools;
 }
 
-// A bearer's account_metrics(conservative), from the position in hand when it is the account's
-// only one and not an option (almost every bearer): the same add_position() on the same figures,
-// without walking the slots again.
+// What collect_bearers computes of a bearer's position: its value, PnL after funding, notional and
+// maintenance requirement.
+struct BearerFigures {
+    int128 value = 0;
+    int128 pnl = 0;
+    int128 notional = 0;
+    int128 maintenance = 0;
+};
+BACKSTOP_ALWAYS_INLINE BearerFigures bearer_figures(const MarketState& state, const PositionState& position) {
+    BearerFigures f;
+    f.value = position_value(state, position.size);
+    f.pnl = f.value - position.cost - funding_owed(state, position.size, position.snapshot);
+    f.notional = position_notional(state, position.size);
+    f.maintenance = maintenance_requirement(state, f.notional);
+    return f;
+}
+
+// A bearer account's conservative equity and maintenance requirement, as account_metrics gives
+// them. When the position is the account's only one and not an option (almost every bearer) they
+// are the position's own figures, as add_position() takes them, without walking the account again
+// or computing anything twice.
+struct BearerMargin {
+    int128 equity = 0;
+    int128 maintenance = 0;
+};
 template <class LedgerType>
-BACKSTOP_ALWAYS_INLINE Metrics bearer_metrics(const EngineView<LedgerType>& v, AccountId account, const MarketState& state,
-                                              const PositionState& position) {
+BACKSTOP_ALWAYS_INLINE BearerMargin bearer_margin(const EngineView<LedgerType>& v, AccountId account, const MarketState& state,
+                                                  const PositionState& position, const BearerFigures& figures) {
     const PositionBook& book = v.book;
     bool alone = position.slot >= 0 && !state.is_option();
     for (std::uint32_t s = 0; alone && s < book.per_account; ++s) {
         alone = static_cast<int>(s) == position.slot || book.market[book.index(account.value, s)] == PositionBook::empty;
     }
-    if (!alone) return account_metrics(v, account, {}, 0, /*conservative*/ true);
-    Metrics m;
-    m.equity = int128(v.collateral(account));
-    add_position(m, state, position.size, position.cost, funding_owed(state, position.size, position.snapshot),
-                 /*conservative*/ true, v.closable(state));
-    return m;
+    if (!alone) {
+        const Metrics m = account_metrics(v, account, {}, 0, /*conservative*/ true);
+        return BearerMargin{m.equity, m.maintenance};
+    }
+    // add_position(conservative): a profit that cannot be closed counts as nothing.
+    const int128 pnl = figures.pnl > 0 && !v.closable(state) ? 0 : figures.pnl;
+    return BearerMargin{int128(v.collateral(account)) + pnl, figures.maintenance};
 }
 
 // Positions in the defaulting market that can bear the remainder (none in an option series its
@@ -98,21 +121,21 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
         if (!funding && long_side == (plan.defaulting_side > 0)) continue;
         LossBearer<Asset>& bearer = scratch.bearers[count++];
         const std::int64_t collateral = v.collateral(AccountId{a});
-        const int128 value = position_value(state, position.size);
-        const int128 pnl = value - position.cost - funding_owed(state, position.size, position.snapshot);
+        const BearerFigures figures = bearer_figures(state, position);
+        const int128 pnl = figures.pnl;
         bearer.account = AccountId{a};
         bearer.side = long_side ? Side::long_side : Side::short_side;
         bearer.size_atoms = position.size < 0 ? -position.size : position.size;
-        bearer.position_value = Amount<Asset>(clamp_int64(abs128(value)));
+        bearer.position_value = Amount<Asset>(clamp_int64(abs128(figures.value)));
         bearer.entry_value = Amount<Asset>(clamp_int64(abs128(position.cost)));
-        bearer.maintenance = Amount<Asset>(clamp_int64(maintenance_requirement(state, position_notional(state, position.size))));
+        bearer.maintenance = Amount<Asset>(clamp_int64(figures.maintenance));
         if (funding) {
             bearer.unrealised_pnl = Amount<Asset>(clamp_int64(pnl));
             bearer.collateral = Amount<Asset>(collateral);
             continue;
         }
-        const Metrics m = bearer_metrics(v, AccountId{a}, state, position);
-        const int128 headroom = std::max<int128>(m.equity - m.maintenance, 0);
+        const BearerMargin margin = bearer_margin(v, AccountId{a}, state, position, figures);
+        const int128 headroom = std::max<int128>(margin.equity - margin.maintenance, 0);
         const int128 capacity = std::min(std::max<int128>(pnl, 0), headroom);
         bearer.unrealised_pnl = Amount<Asset>(clamp_int64(capacity));
         // ADL pays from the profit its close realises; a charge comes from collateral.
