@@ -86,7 +86,7 @@ public:
         return value == std::numeric_limits<std::int64_t>::min() ? 0 : -value;
     }
 
-    // Edge-biased Int128 (Boost's, signed-magnitude: +-(2^128 - 1)): its maximum magnitude,
+    // Edge-biased Int128 (symmetric: +-(2^127 - 1)): its maximum magnitude,
     // 2^64 +- small (where a 64-bit half carries), or raw bits; either sign.
     backstop::Int128 int128() {
         using backstop::Int128;

@@ -55,7 +55,7 @@ BigInt rep_min() {
     if constexpr (std::is_same<Rep, std::int64_t>::value) {
         return BigInt(std::numeric_limits<std::int64_t>::min());
     } else {
-        return -((BigInt(1) << 128) - 1);  // signed-magnitude
+        return -((BigInt(1) << 127) - 1);
     }
 }
 
