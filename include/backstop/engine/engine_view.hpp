@@ -29,7 +29,7 @@ struct EngineView {
     // default: a view built without it would read every option holder as unmargined.
     const std::optional<PortfolioMargin>* option_models;
 
-    std::int64_t collateral(AccountId account) const { return ledger.balance_of(Place::collateral(account)).atoms(); }
+    std::int64_t collateral(AccountId account) const { return ledger.collateral_of(account).atoms(); }
     const MarketState& market_of_slot(std::size_t i) const { return markets[book.market[i]]; }
     Result<void> check_mark_fresh(const MarketState& state) const { return detail::check_mark_fresh(state, now_ms); }
     bool closable(const MarketState& state) const { return is_closable(state, now_ms); }

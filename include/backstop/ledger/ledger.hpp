@@ -95,6 +95,12 @@ public:
         BACKSTOP_ASSERT(value != nullptr, "balance_of an unknown place");
         return Money(*value);
     }
+    // balance_of(Place::collateral(account)) without the switch over kinds: the engine reads a
+    // collateral per account on its hot paths (the scan, every ADL bearer).
+    Money collateral_of(AccountId account) const {
+        BACKSTOP_ASSERT(account.value < accounts_.size(), "collateral_of an unknown account");
+        return Money(accounts_[account.value]);
+    }
 
     // ---- transfers ------------------------------------------------------------------------
 
