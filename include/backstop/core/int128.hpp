@@ -61,7 +61,8 @@ public:
     // Narrowing: throws when the value does not fit T.
     template <class T, std::enable_if_t<detail::is_builtin_integer<T>::value, int> = 0>
     explicit constexpr operator T() const {
-        if (std::is_unsigned<T>::value) {
+        // is_unsigned<unsigned __int128> is false in strict ISO mode: the 128-bit type by name.
+        if constexpr (std::is_unsigned<T>::value || std::is_same<T, detail::uint128>::value) {
             if (value_ < 0 || static_cast<detail::uint128>(value_) > max_of<T>()) {
                 detail::throw_int128_overflow("Int128: conversion to a narrower type");
             }

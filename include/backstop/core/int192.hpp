@@ -21,7 +21,8 @@ public:
     constexpr Int192() noexcept = default;
     constexpr Int192(Int128 value) noexcept  // NOLINT: implicit, a widening
         : low_(static_cast<detail::uint128>(value.raw())), high_(value.raw() < 0 ? ~std::uint64_t{0} : 0) {}
-    template <class I, std::enable_if_t<std::is_integral<I>::value && std::is_signed<I>::value, int> = 0>
+    // Signed builtins of 64 bits or fewer (always within Int128; a raw __int128 goes through Int128).
+    template <class I, std::enable_if_t<std::is_integral<I>::value && std::is_signed<I>::value && sizeof(I) <= 8, int> = 0>
     constexpr Int192(I value) noexcept : Int192(Int128(value)) {}  // NOLINT: implicit, like an integer
 
     constexpr bool is_negative() const noexcept { return (high_ >> 63) != 0; }

@@ -106,6 +106,11 @@ TEST_CASE("Int128: a checked __int128 with a symmetric range", "[core][int128]")
         CHECK_THROWS_AS(static_cast<std::int64_t>(Int128(1) << 63), std::overflow_error);
         CHECK(static_cast<std::int64_t>(-(Int128(1) << 63)) == std::numeric_limits<std::int64_t>::min());
         CHECK_THROWS_AS(static_cast<std::uint64_t>(Int128(-1)), std::overflow_error);
+        // To the 128-bit builtins (is_unsigned does not know unsigned __int128 in strict mode).
+        CHECK(static_cast<detail::uint128>(max) == (~detail::uint128{0} >> 1));
+        CHECK(static_cast<detail::uint128>(Int128(5)) == 5);
+        CHECK_THROWS_AS(static_cast<detail::uint128>(Int128(-5)), std::overflow_error);
+        CHECK(static_cast<int128>(-max) == -static_cast<int128>(~detail::uint128{0} >> 1));
         CHECK_THROWS_AS(Int128(170141183460469231731687303715884105728.0), std::overflow_error);  // 2^127
         CHECK_THROWS_AS(Int128(std::nan("")), std::overflow_error);
         CHECK(Int128(-2.9) == -2);
