@@ -109,7 +109,7 @@ CloseEffect evaluate_closes(const EngineView<LedgerType>& v, AccountId account, 
 // Returns 0 when no close that leaves at least a lot restores it.
 template <class LedgerType>
 std::int64_t partial_close_of(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, Closes closes,
-                              std::uint32_t s) {
+                              std::uint32_t s, CloseEffect& chosen_effect) {
     const std::size_t i = v.book.index(account.value, s);
     const MarketState& state = v.markets[v.book.market[i]];
     const std::int64_t size = v.book.size[i];
@@ -117,10 +117,6 @@ std::int64_t partial_close_of(const EngineView<LedgerType>& v, AccountId account
     const std::int64_t lot = state.config.lot_size;
     const std::int64_t lots = magnitude / lot;
     if (lots <= 1) return 0;
-    auto restores = [&](std::int64_t close_lots) {
-        closes[s] = size > 0 ? close_lots * lot : -close_lots * lot;
-        return evaluate_closes(v, account, liquidator, closes).restores();
-    };
     // Relief per lot closed: the target it frees less the penalty and discount it costs.
     const double relief_ppm = static_cast<double>(target_rate_ppm(state, position_notional(state, size)) -
                                                   state.config.liquidation_penalty.count() -
@@ -141,7 +137,16 @@ std::int64_t partial_close_of(const EngineView<LedgerType>& v, AccountId account
         const CloseEffect effect = evaluate_closes(v, account, liquidator, closes);
         if (effect.restores()) {
             // The smallest: walk down while a lot less still restores (rounding is not monotone).
-            for (int step = 0; step < 64 && close_lots > 1 && restores(close_lots - 1); ++step) --close_lots;
+            // The effect of the close returned goes to the caller, whose plan then need not
+            // evaluate it again.
+            chosen_effect = effect;
+            for (int step = 0; step < 64 && close_lots > 1; ++step) {
+                closes[s] = size > 0 ? (close_lots - 1) * lot : -(close_lots - 1) * lot;
+                const CloseEffect fewer = evaluate_closes(v, account, liquidator, closes);
+                if (!fewer.restores()) break;
+                chosen_effect = fewer;
+                --close_lots;
+            }
             return size > 0 ? close_lots * lot : -close_lots * lot;
         }
         // Short of cash rather than of equity: closing more of this position will not help.
@@ -249,11 +254,19 @@ Closes choose_option_closes(const EngineView<LedgerType>& v, AccountId account, 
 // Which positions a liquidation closes and how much: everything a liquidation can close when it
 // is full; otherwise, the positions that restore the target with the least penalty per unit of
 // relief, each in full but the last, the last to the lot. Sets `full`.
-template <class LedgerType>
-Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, const Metrics& before,
-                     bool& full) {
-    const PositionBook& book = v.book;
+// The closes chosen, and their effect (evaluate_closes) when choosing them computed it.
+struct ChosenCloses {
     Closes closes{};
+    CloseEffect effect;
+    bool effect_known = false;
+};
+
+template <class LedgerType>
+ChosenCloses choose_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, const Metrics& before,
+                           bool& full) {
+    const PositionBook& book = v.book;
+    ChosenCloses chosen;
+    Closes& closes = chosen.closes;
     std::array<std::uint32_t, positions_per_account_max> order{};
     std::size_t count = 0;
     bool options = false;  // holds a live option (holds_live_option, in this loop)
@@ -280,7 +293,10 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
     // An account with live options: its requirement is its book's worst scenario, which no
     // position's tiers bound alone; closed by risk reduction (or whole, where its underlying's
     // OptionMarginTerms::liquidate_books_whole says so: above).
-    if (!full && options) return choose_option_closes(v, account, liquidator, order, count, full);
+    if (!full && options) {
+        chosen.closes = choose_option_closes(v, account, liquidator, order, count, full);
+        return chosen;
+    }
     if (!full) {
         // Least penalty per unit of relief first; ties in slot order (stable).
         auto relief_of = [&](std::uint32_t s) {
@@ -305,18 +321,23 @@ Closes choose_closes(const EngineView<LedgerType>& v, AccountId account, Account
         }
         for (std::size_t k = 0; k < count; ++k) {
             const std::uint32_t s = order[k];
-            const std::int64_t part = partial_close_of(v, account, liquidator, closes, s);
+            const std::int64_t part = partial_close_of(v, account, liquidator, closes, s, chosen.effect);
             if (part != 0) {
                 closes[s] = part;
-                return closes;
+                chosen.effect_known = true;
+                return chosen;
             }
             closes[s] = book.size[book.index(account.value, s)];
-            if (evaluate_closes(v, account, liquidator, closes).restores()) return closes;
+            chosen.effect = evaluate_closes(v, account, liquidator, closes);
+            if (chosen.effect.restores()) {
+                chosen.effect_known = true;
+                return chosen;
+            }
         }
         full = true;
     }
     for (std::size_t k = 0; k < count; ++k) closes[order[k]] = book.size[book.index(account.value, order[k])];
-    return closes;
+    return chosen;
 }
 
 }  // namespace detail

@@ -105,11 +105,13 @@ bool transfers_fit(const EngineView<LedgerType>& v, const Fund& fund, const Liqu
 template <class LedgerType, class Fund, class Asset>
 Result<void> plan_liquidation_of_closes(const EngineView<LedgerType>& v, const Fund& fund, AccountId account,
                                         AccountId liquidator, const Closes& closes, LiquidationScratch<Asset>& scratch,
-                                        LiquidationPlan<Asset>& plan, std::int64_t backing) {
+                                        LiquidationPlan<Asset>& plan, std::int64_t backing,
+                                        const CloseEffect* known_effect = nullptr) {
     plan.restart();
     plan.backing = backing;
     plan.closes = closes;
-    plan.effect = evaluate_closes(v, account, liquidator, plan.closes);
+    // The effect choose_closes already computed for these closes, or evaluated here.
+    plan.effect = known_effect != nullptr ? *known_effect : evaluate_closes(v, account, liquidator, plan.closes);
     if (plan.effect.unrepresentable) {
         return make_error(ErrorCode::overflow, "a position's funding debt does not fit the ledger's int64");
     }
@@ -181,8 +183,9 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
                               const Metrics& before, LiquidationScratch<Asset>& scratch, LiquidationPlan<Asset>& plan,
                               std::int64_t backing = 0) {
     bool full = false;
-    const Closes closes = choose_closes(v, account, liquidator, before, full);
-    Result<void> planned = plan_liquidation_of_closes(v, fund, account, liquidator, closes, scratch, plan, backing);
+    const ChosenCloses chosen = choose_closes(v, account, liquidator, before, full);
+    Result<void> planned = plan_liquidation_of_closes(v, fund, account, liquidator, chosen.closes, scratch, plan, backing,
+                                                      chosen.effect_known ? &chosen.effect : nullptr);
     if (planned || full) return planned;
     const ErrorCode refused = planned.error().code;
     if ((refused != ErrorCode::insufficient_margin && refused != ErrorCode::insufficient_collateral &&
@@ -195,7 +198,7 @@ Result<void> plan_liquidation(const EngineView<LedgerType>& v, const Fund& fund,
         const std::size_t i = v.book.index(account.value, s);
         if (v.book.market[i] != PositionBook::empty && v.closable(v.markets[v.book.market[i]])) all[s] = v.book.size[i];
     }
-    if (all == closes) return planned;
+    if (all == chosen.closes) return planned;
     return plan_liquidation_of_closes(v, fund, account, liquidator, all, scratch, plan, backing);
 }
 
