@@ -251,9 +251,6 @@ Closes choose_option_closes(const EngineView<LedgerType>& v, AccountId account, 
     return closes;
 }
 
-// Which positions a liquidation closes and how much: everything a liquidation can close when it
-// is full; otherwise, the positions that restore the target with the least penalty per unit of
-// relief, each in full but the last, the last to the lot. Sets `full`.
 // The closes chosen, and their effect (evaluate_closes) when choosing them computed it.
 struct ChosenCloses {
     Closes closes{};
@@ -261,6 +258,9 @@ struct ChosenCloses {
     bool effect_known = false;
 };
 
+// Which positions a liquidation closes and how much: everything a liquidation can close when it
+// is full; otherwise, the positions that restore the target with the least penalty per unit of
+// relief, each in full but the last, the last to the lot. Sets `full`.
 template <class LedgerType>
 ChosenCloses choose_closes(const EngineView<LedgerType>& v, AccountId account, AccountId liquidator, const Metrics& before,
                            bool& full) {
