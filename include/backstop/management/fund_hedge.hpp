@@ -144,6 +144,7 @@ public:
         return Money(held->atoms() + delta(place));
     }
     Money balance_of(Place place) const { return Money(ledger_.balance_of(place).atoms() + delta(place)); }
+    Money collateral_of(AccountId account) const { return balance_of(Place::collateral(account)); }
 
 private:
     // The planner checked that both adjusted balances fit (checked_add, check_transfer).
