@@ -148,9 +148,8 @@ BACKSTOP_ALWAYS_INLINE int128 divide_rounded_128(int128 n, int128 d, Rounding ro
     const auto d_low = static_cast<std::int64_t>(d);
     if (int128(d_low) == d) {
         const bool negative = (n < 0) != (d_low < 0);
-        const uint128 n_magnitude = n < 0 ? uint128(0) - static_cast<uint128>(n) : static_cast<uint128>(n);
         std::uint64_t q = 0;
-        if (divide_magnitude_rounded(n_magnitude, magnitude_64(d_low), negative, rounding, q)) {
+        if (divide_magnitude_rounded(magnitude_128(n), magnitude_64(d_low), negative, rounding, q)) {
             return negative ? -int128(q) : int128(q);
         }
     }
@@ -213,41 +212,28 @@ inline Result<std::int64_t> mul_div(std::int64_t a, std::int64_t b, std::int64_t
 
 namespace detail {
 
-inline uint128 magnitude_128(int128 x) noexcept {
-    return x < 0 ? uint128{0} - static_cast<uint128>(x) : static_cast<uint128>(x);
-}
 // The Int128 of a magnitude and a sign, or an overflow beyond 2^127 - 1.
 BACKSTOP_ALWAYS_INLINE Result<Int128> signed_int128(uint128 magnitude, bool negative) noexcept {
     if (magnitude > static_cast<uint128>(int128_raw_max)) return overflow_error();
-    // The sign applied without a branch, (m ^ mask) - mask: a conditional negation makes gcc
-    // negate the two halves in memory and reload them whole, a store-forwarding stall that
-    // doubled mul_div's time.
-    const uint128 mask = uint128{0} - static_cast<uint128>(negative);
-    return int128_from_raw(static_cast<int128>((magnitude ^ mask) - mask));
+    return int128_from_raw(apply_sign(magnitude, negative));
 }
 
 }  // namespace detail
 
 inline Result<Int128> checked_add(Int128 a, Int128 b) noexcept {
     detail::int128 sum = 0;
-    if (__builtin_add_overflow(a.raw(), b.raw(), &sum) || sum == detail::int128_raw_excluded) {
-        return detail::overflow_error();
-    }
+    if (!detail::add_int128(a.raw(), b.raw(), sum)) return detail::overflow_error();
     return detail::int128_from_raw(sum);
 }
 inline Result<Int128> checked_sub(Int128 a, Int128 b) noexcept {
     detail::int128 difference = 0;
-    if (__builtin_sub_overflow(a.raw(), b.raw(), &difference) || difference == detail::int128_raw_excluded) {
-        return detail::overflow_error();
-    }
+    if (!detail::sub_int128(a.raw(), b.raw(), difference)) return detail::overflow_error();
     return detail::int128_from_raw(difference);
 }
 inline Result<Int128> checked_mul(Int128 a, Int128 b) noexcept {
-    const detail::U256 product =
-        detail::multiply_128_by_128(detail::magnitude_128(a.raw()), detail::magnitude_128(b.raw()));
-    if (product.high() != 0) return detail::overflow_error();
-    return detail::signed_int128((static_cast<detail::uint128>(product.digit[1]) << 64) | product.digit[0],
-                                 (a.raw() < 0) != (b.raw() < 0));
+    detail::int128 product = 0;
+    if (!detail::multiply_int128(a.raw(), b.raw(), product)) return detail::overflow_error();
+    return detail::int128_from_raw(product);
 }
 
 // a * b / c on the magnitudes: their 256-bit product, a division by c's magnitude whose quotient

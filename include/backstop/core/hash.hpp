@@ -27,8 +27,7 @@ public:
     // Int128 by sign and the two 64-bit halves of its magnitude.
     constexpr StableHash& add_signed(Int128 value) noexcept {
         const detail::int128 raw = value.raw();
-        const detail::uint128 magnitude = raw < 0 ? detail::uint128{0} - static_cast<detail::uint128>(raw)
-                                                  : static_cast<detail::uint128>(raw);
+        const detail::uint128 magnitude = detail::magnitude_128(raw);
         add(raw < 0 ? 1u : 0u);
         add(static_cast<std::uint64_t>(magnitude));
         return add(static_cast<std::uint64_t>(magnitude >> 64));

@@ -10,6 +10,7 @@
 
 #include "backstop/core/assert.hpp"
 #include "backstop/core/config.hpp"
+#include "backstop/core/wide_division.hpp"
 
 #include <cstdint>
 #include <iosfwd>
@@ -31,6 +32,35 @@ constexpr int128 int128_raw_excluded = -int128_raw_max - 1;               // -2^
 
 // An Int128 from a raw value the caller has proved in range: no check, no throw.
 constexpr Int128 int128_from_raw(int128 value) noexcept;
+
+constexpr uint128 magnitude_128(int128 x) noexcept {
+    return x < 0 ? uint128{0} - static_cast<uint128>(x) : static_cast<uint128>(x);
+}
+// The raw value of a magnitude (at most 2^127 - 1) with a sign, without a branch: (m ^ mask) -
+// mask. A conditional negation makes gcc negate the two halves in memory and reload them whole, a
+// store-forwarding stall that doubled mul_div's time.
+constexpr int128 apply_sign(uint128 magnitude, bool negative) noexcept {
+    const uint128 mask = uint128{0} - static_cast<uint128>(negative);
+    return static_cast<int128>((magnitude ^ mask) - mask);
+}
+
+// a + b, a - b and a * b of raw values within +-(2^127 - 1), into `out`: false when the result
+// leaves that range. Int128's operators throw on false, checked_add/sub/mul return an Error.
+constexpr bool add_int128(int128 a, int128 b, int128& out) noexcept {
+    return !__builtin_add_overflow(a, b, &out) && out != int128_raw_excluded;
+}
+constexpr bool sub_int128(int128 a, int128 b, int128& out) noexcept {
+    return !__builtin_sub_overflow(a, b, &out) && out != int128_raw_excluded;
+}
+// On the magnitudes' 256-bit product. No __builtin_mul_overflow: on 128 bits clang may call
+// compiler-rt's __muloti4, which libgcc does not have.
+constexpr bool multiply_int128(int128 a, int128 b, int128& out) noexcept {
+    const U256 product = multiply_128_by_128(magnitude_128(a), magnitude_128(b));
+    const uint128 low = (static_cast<uint128>(product.digit[1]) << 64) | product.digit[0];
+    if (product.high() != 0 || low > static_cast<uint128>(int128_raw_max)) return false;
+    out = apply_sign(low, (a < 0) != (b < 0));
+    return true;
+}
 
 // The builtin integer types an Int128 converts from and to (bool aside).
 template <class T>
@@ -81,38 +111,18 @@ public:
 
     friend constexpr Int128 operator+(Int128 a, Int128 b) {
         detail::int128 sum = 0;
-        if (__builtin_add_overflow(a.value_, b.value_, &sum) || sum == detail::int128_raw_excluded) {
-            detail::throw_int128_overflow("Int128: overflow in +");
-        }
+        if (!detail::add_int128(a.value_, b.value_, sum)) detail::throw_int128_overflow("Int128: overflow in +");
         return detail::int128_from_raw(sum);
     }
-    friend constexpr Int128 operator-(Int128 a, Int128 b) { return a + (-b); }
+    friend constexpr Int128 operator-(Int128 a, Int128 b) {
+        detail::int128 difference = 0;
+        if (!detail::sub_int128(a.value_, b.value_, difference)) detail::throw_int128_overflow("Int128: overflow in -");
+        return detail::int128_from_raw(difference);
+    }
     friend constexpr Int128 operator*(Int128 a, Int128 b) {
-        // On the magnitudes (each below 2^127): the product fits when its high half is zero and
-        // the low half stays within the maximum. No __builtin_mul_overflow: on 128 bits clang may
-        // call compiler-rt's __muloti4, which libgcc does not have.
-        const bool negative = (a.value_ < 0) != (b.value_ < 0);
-        const detail::uint128 x = magnitude(a.value_);
-        const detail::uint128 y = magnitude(b.value_);
-        constexpr detail::uint128 low_mask = ~std::uint64_t{0};
-        detail::uint128 product = 0;
-        if ((x >> 64) == 0 && (y >> 64) == 0) {
-            product = x * y;  // two 64-bit magnitudes: below 2^128, no overflow
-        } else {
-            if ((x >> 64) != 0 && (y >> 64) != 0) detail::throw_int128_overflow("Int128: overflow in *");
-            const detail::uint128 big = (x >> 64) != 0 ? x : y;
-            const detail::uint128 small = (x >> 64) != 0 ? y : x;  // below 2^64
-            const detail::uint128 high = (big >> 64) * small;      // below 2^127
-            const detail::uint128 low = (big & low_mask) * small;
-            if ((high >> 64) != 0) detail::throw_int128_overflow("Int128: overflow in *");
-            product = (high << 64) + low;
-            if (product < low) detail::throw_int128_overflow("Int128: overflow in *");
-        }
-        if (product > static_cast<detail::uint128>(detail::int128_raw_max)) {
-            detail::throw_int128_overflow("Int128: overflow in *");
-        }
-        const auto magnitude_raw = static_cast<detail::int128>(product);
-        return detail::int128_from_raw(negative ? -magnitude_raw : magnitude_raw);
+        detail::int128 product = 0;
+        if (!detail::multiply_int128(a.value_, b.value_, product)) detail::throw_int128_overflow("Int128: overflow in *");
+        return detail::int128_from_raw(product);
     }
     // Truncates toward zero, as the builtin integers do; the quotient always fits.
     friend constexpr Int128 operator/(Int128 a, Int128 b) {
@@ -129,12 +139,11 @@ public:
     friend constexpr Int128 operator<<(Int128 a, int shift) {
         if (shift < 0 || shift >= 127) detail::throw_int128_overflow("Int128: shift out of range");
         if (a.value_ == 0 || shift == 0) return a;
-        const detail::uint128 x = magnitude(a.value_);
+        const detail::uint128 x = detail::magnitude_128(a.value_);
         if (x > (static_cast<detail::uint128>(detail::int128_raw_max) >> shift)) {
             detail::throw_int128_overflow("Int128: overflow in <<");
         }
-        const auto shifted = static_cast<detail::int128>(x << shift);
-        return detail::int128_from_raw(a.value_ < 0 ? -shifted : shifted);
+        return detail::int128_from_raw(detail::apply_sign(x << shift, a.value_ < 0));
     }
     // floor(a / 2^shift), as the builtin signed shift; shift in [0, 127).
     friend constexpr Int128 operator>>(Int128 a, int shift) {
@@ -181,10 +190,6 @@ private:
         }
         return static_cast<detail::int128>(value);
     }
-    static constexpr detail::uint128 magnitude(detail::int128 x) noexcept {
-        return x < 0 ? detail::uint128{0} - static_cast<detail::uint128>(x) : static_cast<detail::uint128>(x);
-    }
-
     detail::int128 value_ = 0;
 };
 
@@ -195,18 +200,24 @@ constexpr Int128 int128_from_raw(int128 value) noexcept {
     return Int128(Int128::RawTag{}, value);
 }
 
+// The 19 decimal digits of x < 10^19, leading zeros included, written before `end`; returns the
+// first digit's position. Wide numbers print as such chunks, peeled off by dividing by 10^19.
+inline char* write_19_digits(std::uint64_t x, char* end) noexcept {
+    for (int i = 0; i < 19; ++i) {
+        *--end = static_cast<char>('0' + x % 10);
+        x /= 10;
+    }
+    return end;
+}
+
 // Decimal digits of x's magnitude, most significant first, into the end of buffer; returns the
 // first digit's position. 39 digits hold 2^128 - 1.
 inline char* write_decimal(uint128 x, char* end) noexcept {
     constexpr std::uint64_t chunk = 10000000000000000000ull;  // 10^19
     char* position = end;
     while (x > ~std::uint64_t{0}) {
-        auto low = static_cast<std::uint64_t>(x % chunk);
+        position = write_19_digits(static_cast<std::uint64_t>(x % chunk), position);
         x /= chunk;
-        for (int i = 0; i < 19; ++i) {
-            *--position = static_cast<char>('0' + low % 10);
-            low /= 10;
-        }
     }
     auto rest = static_cast<std::uint64_t>(x);
     do {
@@ -222,9 +233,7 @@ inline char* write_decimal(uint128 x, char* end) noexcept {
 inline std::string to_string(Int128 value) {
     char buffer[40];
     const detail::int128 raw = value.raw();
-    const detail::uint128 magnitude = raw < 0 ? detail::uint128{0} - static_cast<detail::uint128>(raw)
-                                              : static_cast<detail::uint128>(raw);
-    char* first = detail::write_decimal(magnitude, buffer + sizeof buffer);
+    char* first = detail::write_decimal(detail::magnitude_128(raw), buffer + sizeof buffer);
     if (raw < 0) *--first = '-';
     return std::string(first, buffer + sizeof buffer);
 }

@@ -71,7 +71,6 @@ public:
         const Int192 magnitude = negative ? -value : value;
         std::uint64_t digits[3] = {magnitude.high_, static_cast<std::uint64_t>(magnitude.low_ >> 64),
                                    static_cast<std::uint64_t>(magnitude.low_)};
-        if (digits[0] == 0 && digits[1] == 0) return (negative ? "-" : "") + std::to_string(digits[2]);
         // Peel 19 decimal digits at a time: a division of the three words by 10^19.
         constexpr std::uint64_t chunk = 10000000000000000000ull;
         char buffer[64];
@@ -80,10 +79,7 @@ public:
         while (digits[0] != 0 || digits[1] != 0) {
             std::uint64_t remainder = 0;
             for (std::uint64_t& digit : digits) digit = detail::divide_u128_by_u64(remainder, digit, chunk, remainder);
-            for (int i = 0; i < 19; ++i) {
-                *--position = static_cast<char>('0' + remainder % 10);
-                remainder /= 10;
-            }
+            position = detail::write_19_digits(remainder, position);
         }
         position = detail::write_decimal(digits[2], position);
         if (negative) *--position = '-';

@@ -62,10 +62,10 @@ BACKSTOP_ALWAYS_INLINE bool round_magnitude(U& q, U remainder, U d, bool negativ
 // A 256-bit magnitude as four 64-bit digits, least significant first.
 struct U256 {
     std::uint64_t digit[4];
-    uint128 high() const noexcept { return (static_cast<uint128>(digit[3]) << 64) | digit[2]; }
+    constexpr uint128 high() const noexcept { return (static_cast<uint128>(digit[3]) << 64) | digit[2]; }
 };
 
-BACKSTOP_ALWAYS_INLINE U256 multiply_128_by_128(uint128 a, uint128 b) noexcept {
+BACKSTOP_ALWAYS_INLINE constexpr U256 multiply_128_by_128(uint128 a, uint128 b) noexcept {
     if (((a | b) >> 64) == 0) {  // both below 2^64 (money's usual case): one multiplication
         const uint128 p = a * b;
         return U256{{static_cast<std::uint64_t>(p), static_cast<std::uint64_t>(p >> 64), 0, 0}};
