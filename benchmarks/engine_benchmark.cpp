@@ -59,6 +59,10 @@ constexpr std::int64_t plenty = 100'000'000'000 * usdc;     // 10^11 USDC
 // slot's market (uint16), size, cost and funding snapshot (int64 each: the 128-bit index stays
 // within +-2^62).
 constexpr std::int64_t scan_bytes_per_account = 8 + slots_per_account * (2 + 3 * 8);
+// What the scan reads per account with scan keys (engine/scan_keys.hpp): the key's class (uint32)
+// and its upper bound (double); the market's band stays in cache. x_bound keeps the bound above
+// (the bytes the exact test needs), x_key_bytes this one.
+constexpr std::int64_t scan_key_bytes_per_account = 4 + 8;
 constexpr std::int64_t dram_array_bytes = std::int64_t{256} << 20;
 
 constexpr std::int64_t working_set_bytes(std::int64_t accounts) {
@@ -232,6 +236,7 @@ void report_scan(benchmark::State& state, std::uint32_t accounts, double seconds
     state.counters["bound_ns"] = bound * 1e9;
     state.counters["x_bound"] = per_account / bound;
     state.counters["x_same_size"] = per_account / bound_same_size;
+    state.counters["x_key_bytes"] = per_account / (static_cast<double>(scan_key_bytes_per_account) / read_bandwidth(dram_array_bytes));
 }
 
 void BM_engine_scan(benchmark::State& state) {

@@ -85,6 +85,7 @@
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
 #include "backstop/engine/presets.hpp"
+#include "backstop/engine/scan_keys.hpp"
 #include "backstop/engine/socialization_plan.hpp"
 #include "backstop/engine/trade_planner.hpp"
 #include "backstop/engine/transfer_check.hpp"

@@ -9,6 +9,7 @@
 //                                                     indices as the model predicted; accepted or
 //                                                     refused as the model decided
 //   summary_<field>, scan                           summary() and the scan against the model
+//   scan_key_stale                                  a scan key (scan_keys.hpp) not the account's key now
 //   penalty_or_discount_not_forgone                 4: with a deficit or a fund payment, no
 //                                                     penalty and no discount
 //   liquidated_account_still_liquidatable           4: healthy or closed after a liquidation
@@ -33,6 +34,7 @@
 
 #include <backstop/core/hash.hpp>
 #include <backstop/engine/engine_journal.hpp>
+#include <backstop/engine/scan_keys.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -708,6 +710,15 @@ private:
         bool same = scanned.size() == model_due.size();
         for (std::size_t k = 0; same && k < scanned.size(); ++k) same = scanned[k] == model_due[k];
         if (!same) fail("scan", fmt::format("{}: the scan finds {} accounts, the model {}", context, scanned.size(), model_due.size()));
+        // Every scan key is the one its account has now: a refresh missed after an operation that
+        // moved collateral or a position shows here even while the scan's answers are right.
+        const auto keys = engine_->view();
+        for (std::uint32_t a = 0; a < account_count(); ++a) {
+            const detail::ScanKey key = detail::scan_key_of(keys, a);
+            if (key.scan_class != keys.book.scan_class[a] || key.low != keys.book.scan_low[a] || key.high != keys.book.scan_high[a]) {
+                fail("scan_key_stale", fmt::format("{}: account {}'s scan key (class {}) is stale", context, a, key.scan_class));
+            }
+        }
     }
 
     // ---- generation ---------------------------------------------------------------------------

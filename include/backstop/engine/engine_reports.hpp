@@ -2,6 +2,7 @@
 // Fixed capacity, no allocation: a report is a value.
 #pragma once
 
+#include "backstop/core/config.hpp"
 #include "backstop/core/error_code.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/ledger/transfer.hpp"
@@ -21,6 +22,14 @@ struct EngineLimits {
     std::uint32_t accounts_max = 1024;
     std::uint32_t positions_per_account = 4;  // at most positions_per_account_max
     std::uint32_t markets_max = 16;
+};
+
+// A position in atoms and price units (MarginEngine::position's untyped read, for any market).
+struct EnginePosition {
+    MarketId market;
+    std::int64_t size = 0;             // base atoms, signed
+    std::int64_t cost = 0;             // quote atoms, signed
+    detail::int128 funding_index = 0;  // the index at its last settlement
 };
 
 // The ledger transfers an operation committed, in order (up to `capacity`; `dropped` counts the

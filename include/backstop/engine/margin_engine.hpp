@@ -41,6 +41,7 @@
 #include "backstop/engine/option_settlement.hpp"
 #include "backstop/engine/oracle_marks.hpp"
 #include "backstop/engine/position_book.hpp"
+#include "backstop/engine/scan_keys.hpp"
 #include "backstop/engine/trade_planner.hpp"
 #include "backstop/engine/transfer_check.hpp"
 #include "backstop/fund/fund_types.hpp"
@@ -138,17 +139,16 @@ public:
     Result<void> deposit(AccountId account, const Money& amount) {
         if (Result<void> ok = check_account(account); !ok) return ok;
         Result<void> moved = ledger_.transfer(Place::external(), Place::collateral(account), amount, TransferReason::deposit);
-        if (moved) record_command(EngineCommandKind::deposit, 0, account.value, 0, amount.atoms());
-        return moved;
+        if (!moved) return moved;
+        refresh_scan_key(account);
+        record_command(EngineCommandKind::deposit, 0, account.value, 0, amount.atoms());
+        return {};
     }
 
     // Refused if it would leave the account below its initial requirement.
     Result<void> withdraw(AccountId account, const Money& amount) {
         if (Result<void> ok = check_account(account); !ok) return ok;
-        if (Result<void> ok = ledger_.check_transfer(Place::collateral(account), Place::external(), amount);
-            !ok) {
-            return ok;
-        }
+        if (Result<void> ok = ledger_.check_transfer(Place::collateral(account), Place::external(), amount); !ok) return ok;
         // With positions, the margin check needs fresh marks: a stale one blocks the withdrawal.
         if (Result<void> ok = view().check_marks_fresh(account); !ok) return ok;
         const detail::Metrics after = detail::account_metrics(view(), account, {}, -static_cast<detail::int128>(amount.atoms()));
@@ -156,6 +156,7 @@ public:
             return make_error(ErrorCode::insufficient_margin, "withdrawal would breach initial margin");
         }
         ledger_.commit(Place::collateral(account), Place::external(), amount, TransferReason::withdrawal);
+        refresh_scan_key(account);
         record_command(EngineCommandKind::withdraw, 0, account.value, 0, amount.atoms());
         return {};
     }
@@ -282,7 +283,9 @@ public:
         const Result<detail::SeriesSettlementPlan> plan = detail::plan_series_settlement(view(), series.value, settlement_);
         if (!plan) return plan.error();
         record_command(EngineCommandKind::settle_expired_series, series.value, 0);
-        return detail::commit_series_settlement<LedgerType, Asset>(ledger_, book_, markets_[series.value], settlement_, *plan);
+        auto report = detail::commit_series_settlement<LedgerType, Asset>(ledger_, book_, markets_[series.value], settlement_, *plan);
+        detail::refresh_scan_keys(book_, view(), *plan, settlement_);
+        return report;
     }
 
     // ---- trading ------------------------------------------------------------------------------
@@ -359,7 +362,7 @@ public:
         const std::uint32_t count = ledger_.account_count();
         const detail::EngineView<LedgerType> v = view();
         for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
-            if (detail::is_below_maintenance(v, a)) out[found++] = AccountId{a};
+            if (detail::scan_finds_below_maintenance(v, a)) out[found++] = AccountId{a};
         }
         return out.first(found);
     }
@@ -395,6 +398,7 @@ public:
         report.full = plan.full;
         report.equity_before = Money(detail::clamp_int64(before->equity));
         detail::commit_liquidation(ledger_, book_, markets_, fund(), plan, scratch_, account, liquidator, report);
+        detail::refresh_scan_keys(book_, view(), plan, scratch_, account, liquidator);
         uncovered_total_ += detail::uncovered_of(plan);
         record_command(EngineCommandKind::liquidate, 0, account.value, liquidator.value, fund_backing.atoms());
         detail::report_plan(plan, scratch_, allocations, report);
@@ -407,12 +411,7 @@ public:
 
     // ---- inspection -----------------------------------------------------------------------------
 
-    struct PositionView {
-        MarketId market;
-        std::int64_t size = 0;   // base atoms, signed
-        std::int64_t cost = 0;   // quote atoms, signed
-        detail::int128 funding_index = 0;  // the index at its last settlement
-    };
+    using PositionView = EnginePosition;
 
     // The account's position in a market trading `Base`, typed (size 0 when it has none):
     // market_asset_mismatch if the market trades another asset.
@@ -437,13 +436,9 @@ public:
 
     // The same in atoms and price units, for any market (a replayed engine's markets are untyped).
     PositionView position(AccountId account, MarketId market) const {
-        PositionView view{market, 0, 0, 0};
-        if (!check_account(account)) return view;
+        if (!check_account(account)) return PositionView{market, 0, 0, 0};
         const detail::PositionState p = book_.position(account, market.value);
-        view.size = p.size;
-        view.cost = p.cost;
-        view.funding_index = p.snapshot;
-        return view;
+        return PositionView{market, p.size, p.cost, p.snapshot};
     }
 
     // Reads of an unknown account or market give zero (the typed reads above: a typed error).
@@ -528,6 +523,8 @@ private:
         if (!plan) return plan.error();
         // ---- commit: cannot fail ----
         TradeReport<Asset> report = detail::commit_trade(ledger_, book_, markets_, fund(), *plan);
+        refresh_scan_key(buyer);
+        refresh_scan_key(seller);
         if constexpr (CommandJournal::enabled) {
             EngineCommand command =
                 make_engine_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
@@ -556,6 +553,9 @@ private:
         if (Result<void> ok = check_account(liquidator); !ok) return ok.error();
         return detail::plan_liquidation_checked(view(), fund(), account, liquidator, scratch_, backing);
     }
+
+    // The scan's key of an account whose collateral or positions an operation moved (scan_keys.hpp).
+    void refresh_scan_key(AccountId account) { detail::refresh_scan_key(book_, view(), account); }
 
     // Records a command that succeeded (nothing, not even the chain, with a NullJournal).
     void record_command(EngineCommandKind kind, std::uint32_t market, std::uint32_t account,

@@ -10,6 +10,7 @@
 #include "backstop/money/rate.hpp"
 
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string_view>
@@ -188,6 +189,13 @@ inline Result<void> validate_market_config(const MarketConfig& config) {
 
 namespace detail {
 
+// A market side's liquidation threshold for the scan (scan_keys.hpp), in quote atoms per base
+// atom, widened by its rounding error: `low` <= the exact threshold <= `high`.
+struct ScanBand {
+    double low = 0.0;
+    double high = 0.0;
+};
+
 // What the engine keeps per market.
 struct MarketState {
     MarketConfig config;
@@ -218,6 +226,7 @@ struct MarketState {
         funding_index_short = short_index;
         funding_index_long64 = static_cast<std::int64_t>(long_index);
         funding_index_short64 = static_cast<std::int64_t>(short_index);
+        refresh_scan_bands();
     }
     int128 funding_divisor = 1;
     std::int64_t open_interest = 0;  // sum of long sizes (= sum of short sizes)
@@ -228,6 +237,31 @@ struct MarketState {
     // The fast pass cannot decide it (several tiers, or an option's portfolio requirement).
     bool exact_only = false;
     double funding_per_unit = 1.0;  // 1 / funding_divisor
+    // The scan's threshold per side (long, short), refreshed with everything it depends on (the
+    // mark, the maintenance fraction, the funding indices: apply_mark, apply_market_config,
+    // set_funding_indices). An account whose only position is on side k is below maintenance
+    // when its key (scan_keys.hpp) is above the exact threshold; a market the keys cannot decide
+    // (exact_only) has the band (-inf, +inf), which sends its accounts to the exact test.
+    //   long:  mark per atom x (1 - maintenance) - long index / funding divisor
+    //   short: short index / funding divisor - mark per atom x (1 + maintenance)
+    // Each is within 10^-12 of its terms' magnitude of the real value (a few roundings of 2^-53).
+    std::array<ScanBand, 2> scan_band{};
+    void refresh_scan_bands() {
+        if (exact_only) {
+            const double infinity = std::numeric_limits<double>::infinity();
+            scan_band = {ScanBand{-infinity, infinity}, ScanBand{-infinity, infinity}};
+            return;
+        }
+        const double index_long = static_cast<double>(funding_index_long64) * funding_per_unit;
+        const double index_short = static_cast<double>(funding_index_short64) * funding_per_unit;
+        const double long_threshold = mark_per_atom * (1.0 - maintenance_fraction) - index_long;
+        const double short_threshold = index_short - mark_per_atom * (1.0 + maintenance_fraction);
+        const double value_scale = mark_per_atom * (1.0 + maintenance_fraction);
+        const double long_error = 1e-12 * (value_scale + std::abs(index_long));
+        const double short_error = 1e-12 * (value_scale + std::abs(index_short));
+        scan_band = {ScanBand{long_threshold - long_error, long_threshold + long_error},
+                     ScanBand{short_threshold - short_error, short_threshold + short_error}};
+    }
     // The market's own (isolated) insurance fund, drawn before the shared one, if it has one.
     static constexpr std::uint32_t no_isolated_fund = 0xFFFFFFFF;
     std::uint32_t isolated_fund = no_isolated_fund;

@@ -103,6 +103,7 @@ inline void apply_market_config(MarketState& market, const MarketConfig& config)
     compute_tier_offsets(market);
     market.maintenance_fraction = static_cast<double>(config.tiers[0].maintenance.count()) / Ppm::denominator;
     market.exact_only = config.tier_count != 1 || config.option.is_option;
+    market.refresh_scan_bands();
 }
 
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,
@@ -150,6 +151,7 @@ inline void apply_mark(MarketState& state, std::int64_t raw_price, std::int64_t 
     state.has_mark = true;
     state.mark_per_atom = static_cast<double>(raw_price) / static_cast<double>(state.notional_divisor);
     state.mark_time_ms = at_ms;
+    state.refresh_scan_bands();
 }
 
 }  // namespace detail

@@ -1,6 +1,7 @@
-// PositionBook: every account's position slots, struct-of-arrays (the scan reads 26 bytes per
-// slot: market, size, cost, funding snapshot). Plain data and lookups; what a position is worth
-// is margin_math.hpp's, how it changes is fills.hpp's.
+// PositionBook: every account's position slots, struct-of-arrays, and each account's scan key
+// (scan_keys.hpp: the scan reads 12 bytes per account, its class and its key's upper bound).
+// Plain data and lookups; what a position is worth is margin_math.hpp's, how it changes is
+// fills.hpp's.
 #pragma once
 
 #include "backstop/core/config.hpp"
@@ -23,6 +24,13 @@ struct PositionBook {
     std::vector<std::int64_t> size;     // base atoms, signed
     std::vector<std::int64_t> cost;     // quote atoms, signed
     std::vector<std::int64_t> funding;  // the index at the last settlement (|x| <= 2^62)
+    // Per account, the scan's key (scan_keys.hpp): its class (no position, the full test, or a
+    // lone position's market and side) and the key's bounds, in quote atoms per base atom.
+    static constexpr std::uint32_t scan_none = 0;
+    static constexpr std::uint32_t scan_full = 1;
+    std::vector<std::uint32_t> scan_class;
+    std::vector<double> scan_low;
+    std::vector<double> scan_high;
 
     PositionBook(std::uint32_t positions_per_account, std::uint32_t accounts_max) : per_account(positions_per_account) {
         const std::size_t slots = std::size_t{accounts_max} * positions_per_account;
@@ -30,6 +38,9 @@ struct PositionBook {
         size.reserve(slots);
         cost.reserve(slots);
         funding.reserve(slots);
+        scan_class.reserve(accounts_max);
+        scan_low.reserve(accounts_max);
+        scan_high.reserve(accounts_max);
     }
 
     // Slots for one more account (within the reserved capacity: no allocation).
@@ -40,6 +51,9 @@ struct PositionBook {
             cost.push_back(0);
             funding.push_back(0);
         }
+        scan_class.push_back(scan_none);
+        scan_low.push_back(0.0);
+        scan_high.push_back(0.0);
     }
 
     std::size_t index(std::uint32_t account, std::uint32_t s) const { return std::size_t{account} * per_account + s; }

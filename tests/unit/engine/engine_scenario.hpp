@@ -2,9 +2,12 @@
 // up to +-50%), time passing (marks go stale), funding updates, liquidation sweeps and bad inputs
 // of every kind, on two markets (BTC/USDC and SOL/USDC). After every step it checks the ledger
 // audit, that sizes sum to zero per market, that pnl_pool + costs + uncovered = 0 (unrealised
-// PnL is zero-sum against the pool), that a refused operation left the digest unchanged, and that
-// every liquidated account ends with non-negative equity.
+// PnL is zero-sum against the pool), that a refused operation left the digest unchanged, that
+// every scan key is current (scan_keys.hpp), and that every liquidated account ends with
+// non-negative equity.
 #pragma once
+
+#include <backstop/engine/scan_keys.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -39,6 +42,9 @@ struct EngineRunOutcome {
     std::uint64_t bearer_metrics_checked = 0;
     std::uint64_t bearer_metrics_alone = 0;
     std::uint64_t bearer_metrics_unclosable = 0;
+    // Scan keys checked current after each step: of a lone position, and of several (the full test).
+    std::uint64_t scan_keys_lone = 0;
+    std::uint64_t scan_keys_full = 0;
 };
 
 inline socialized_loss::AnySocializedLoss<USDC> random_socialized_loss(std::uint64_t seed, std::uint32_t bearers_max) {
@@ -244,6 +250,18 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
         }
         const detail::int128 pool = engine.ledger().balance_of(Place::pnl_pool()).atoms();
         if (pool + cost_sum + static_cast<detail::int128>(engine.uncovered_total().atoms()) != 0) fail("unrealised PnL is not zero-sum against the pool");
+        // Every scan key is current: it equals its account's key computed now (a refresh missed
+        // after an operation that moved collateral or a position shows here, even when the scan's
+        // answer happens to be right).
+        const auto keys = engine.view();
+        for (std::uint32_t a = 0; a < accounts; ++a) {
+            const detail::ScanKey key = detail::scan_key_of(keys, a);
+            if (key.scan_class != keys.book.scan_class[a] || key.low != keys.book.scan_low[a] || key.high != keys.book.scan_high[a]) {
+                fail(fmt::format("account {}'s scan key is stale", a));
+            }
+            outcome.scan_keys_lone += key.scan_class >= 2 ? 1u : 0u;
+            outcome.scan_keys_full += key.scan_class == detail::PositionBook::scan_full ? 1u : 0u;
+        }
     }
     outcome.steps = steps;
     outcome.digest = engine.digest();
