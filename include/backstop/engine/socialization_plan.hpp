@@ -55,11 +55,27 @@ struct BearerFigures {
     int128 notional = 0;
     int128 maintenance = 0;
 };
+// The value (rounded down) and the notional (|value| rounded up) come from one division when
+// |size| x mark fits int64 (almost always): quotient q and remainder r of |size| x mark / divisor
+// give notional = q + (r != 0) and value = q (long) or -notional (short), which is
+// position_value() and position_notional() exactly ([perf_equivalence]).
 BACKSTOP_ALWAYS_INLINE BearerFigures bearer_figures(const MarketState& state, const PositionState& position) {
     BearerFigures f;
-    f.value = position_value(state, position.size);
-    f.pnl = f.value - position.cost - funding_owed(state, position.size, position.snapshot);
-    f.notional = position_notional(state, position.size);
+    const std::int64_t magnitude = position.size < 0 ? -position.size : position.size;  // |size| < 2^63
+    std::int64_t product = 0;
+    if (!__builtin_mul_overflow(magnitude, state.mark, &product)) {
+        const std::int64_t quotient = product / state.notional_divisor;
+        const std::int64_t rounded_up = quotient + (product % state.notional_divisor != 0 ? 1 : 0);
+        f.notional = rounded_up;
+        f.value = position.size > 0 ? int128(quotient) : -int128(rounded_up);
+    } else {
+        f.value = position_value(state, position.size);
+        f.notional = position_notional(state, position.size);
+    }
+    const int128 owed = position.snapshot == funding_index_for(state, position.size)
+                            ? int128(0)
+                            : funding_owed(state, position.size, position.snapshot);
+    f.pnl = f.value - position.cost - owed;
     f.maintenance = maintenance_requirement(state, f.notional);
     return f;
 }

@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
+
 #include "support/scale.hpp"
 #include "unit/engine/engine_scenario.hpp"
 
@@ -14,9 +17,11 @@ namespace test_engine_engine_randomized_test {
 using namespace backstop;
 using namespace backstop::testing;
 
-TEST_CASE("an ADL bearer's fast metrics agree with account_metrics bit for bit", "[engine][perf_equivalence]") {
+TEST_CASE("an ADL bearer's fast metrics and the scan's keys agree with the exact arithmetic",
+          "[engine][scan][perf_equivalence]") {
     // Two markets (one goes stale), funding, several slots an account: after every sweep's step
-    // every held position is compared (engine_scenario.hpp).
+    // every held position is compared, and the scan with the exact test; after every step every
+    // scan key with a fresh one (engine_scenario.hpp).
     EngineRunOutcome total;
     for (std::uint64_t seed = 1; seed <= 4; ++seed) {
         const EngineRunOutcome outcome = run_engine_scenario(seed, scaled(20'000));
@@ -24,13 +29,59 @@ TEST_CASE("an ADL bearer's fast metrics agree with account_metrics bit for bit",
         total.bearer_metrics_checked += outcome.bearer_metrics_checked;
         total.bearer_metrics_alone += outcome.bearer_metrics_alone;
         total.bearer_metrics_unclosable += outcome.bearer_metrics_unclosable;
+        total.scan_keys_lone += outcome.scan_keys_lone;
+        total.scan_keys_full += outcome.scan_keys_full;
     }
     INFO(total.bearer_metrics_checked << " compared, " << total.bearer_metrics_alone << " alone, "
-                                      << total.bearer_metrics_unclosable << " in a stale market");
+                                      << total.bearer_metrics_unclosable << " in a stale market; scan keys checked: "
+                                      << total.scan_keys_lone << " of a lone position, " << total.scan_keys_full << " of several");
     CHECK(total.failures == 0);
     CHECK(total.bearer_metrics_alone > 100);                                        // the fast path
     CHECK(total.bearer_metrics_checked - total.bearer_metrics_alone > 100);         // the slow one
     CHECK(total.bearer_metrics_unclosable > 10);                                   // conservative valuation
+    CHECK(total.scan_keys_lone > 10'000);  // keys of lone positions, checked current
+    CHECK(total.scan_keys_full > 10'000);  // accounts with two positions (the full test)
+}
+
+TEST_CASE("a bearer's figures from one division agree with the exact margin arithmetic", "[engine][perf_equivalence]") {
+    // Sizes and marks near the edges (|size| x mark on both sides of 2^63, the 64-bit path's
+    // limit), every power-of-ten divisor the engine allows, funding moved and not.
+    TestRandom random(2026);
+    std::uint64_t fast = 0, wide = 0;
+    for (int exponent = 0; exponent <= 18; ++exponent) {
+        MarketConfig config = test_market();
+        config.lot_size = 1;
+        config.tick_size = 1;
+        config.position_max = std::numeric_limits<std::int64_t>::max();
+        detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
+        for (int k = 0; k < 4'000; ++k) {
+            std::int64_t mark = random.edge_biased_int64();
+            if (mark <= 0) mark = mark == std::numeric_limits<std::int64_t>::min() ? 1 : -mark;
+            if (random.chance(3)) mark = static_cast<std::int64_t>(random.below(100'000'000'000)) + 1;
+            detail::apply_mark(state, mark, 0);
+            detail::PositionState position;
+            position.size = random.edge_biased_int64();
+            if (position.size == 0 || position.size == std::numeric_limits<std::int64_t>::min()) position.size = 1;
+            if (random.chance(2)) position.size = static_cast<std::int64_t>(random.below(2'000'000'000)) - 1'000'000'000;
+            if (position.size == 0) position.size = -7;
+            position.cost = random.edge_biased_int64() / 4;
+            const std::int64_t index = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) - (std::int64_t{1} << 39);
+            state.set_funding_indices(index, -index);
+            position.snapshot = random.chance(2) ? detail::funding_index_for(state, position.size) : detail::int128(index / 3);
+            const detail::BearerFigures f = detail::bearer_figures(state, position);
+            const detail::int128 value = detail::position_value(state, position.size);
+            const detail::int128 notional = detail::position_notional(state, position.size);
+            INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark);
+            REQUIRE(f.value == value);
+            REQUIRE(f.notional == notional);
+            REQUIRE(f.pnl == value - position.cost - detail::funding_owed(state, position.size, position.snapshot));
+            REQUIRE(f.maintenance == detail::maintenance_requirement(state, notional));
+            std::int64_t product = 0;
+            (__builtin_mul_overflow(position.size, mark, &product) ? wide : fast) += 1;
+        }
+    }
+    CHECK(fast > 10'000);  // the one-division path
+    CHECK(wide > 10'000);  // beyond int64: the 128-bit functions
 }
 
 TEST_CASE("random engine operations keep every invariant", "[engine][randomized]") {

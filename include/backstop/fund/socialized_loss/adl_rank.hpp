@@ -20,6 +20,12 @@ namespace detail {
 template <class Asset>
 double equity_as_double(const LossBearer<Asset>& bearer) {
     if constexpr (std::is_same<typename Amount<Asset>::rep, std::int64_t>::value) {
+        // The same double as the exact sum's: in 64 bits when it fits (libgcc's 128-bit
+        // conversion took a tenth of an ADL over 10^5 bearers), otherwise in 128.
+        std::int64_t sum = 0;
+        if (!__builtin_add_overflow(bearer.collateral.atoms(), bearer.unrealised_pnl.atoms(), &sum)) {
+            return static_cast<double>(sum);
+        }
         return static_cast<double>(int128(bearer.collateral.atoms()) + bearer.unrealised_pnl.atoms());
     } else {
         return static_cast<double>(bearer.equity().atoms());

@@ -71,7 +71,12 @@ public:
                 return make_error(ErrorCode::allocation_capacity,
                                   "more eligible bearers than the policy's bearers_max");
             }
-            scratch_.push_back(Ranked{Rank::key(bearer), bearer.account, i});
+            // Written in place: a Ranked built on the stack and copied as 16 bytes was reloaded
+            // from three smaller stores, a store-forwarding stall per bearer.
+            Ranked& ranked = scratch_.emplace_back();
+            ranked.key = Rank::key(bearer);
+            ranked.account = bearer.account;
+            ranked.bearer_index = i;
         }
         SocializePlan<Asset> result;
         std::int64_t closed = 0;
