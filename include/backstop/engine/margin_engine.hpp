@@ -358,13 +358,7 @@ public:
     // returns the filled prefix (if `out` is too small, the first out.size(): scan again after
     // liquidating them). No allocation.
     Span<AccountId> liquidatable_accounts(Span<AccountId> out) const {
-        std::size_t found = 0;
-        const std::uint32_t count = ledger_.account_count();
-        const detail::EngineView<LedgerType> v = view();
-        for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
-            if (detail::scan_finds_below_maintenance(v, a)) out[found++] = AccountId{a};
-        }
-        return out.first(found);
+        return out.first(detail::scan_below_maintenance(view(), ledger_.account_count(), out));
     }
 
     // ---- liquidation ----------------------------------------------------------------------------

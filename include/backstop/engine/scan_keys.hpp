@@ -21,6 +21,7 @@
 #pragma once
 
 #include "backstop/core/config.hpp"
+#include "backstop/core/span.hpp"
 #include "backstop/engine/account_metrics.hpp"
 #include "backstop/engine/engine_view.hpp"
 #include "backstop/engine/liquidation_plan.hpp"
@@ -28,9 +29,11 @@
 #include "backstop/engine/option_settlement.hpp"
 #include "backstop/engine/position_book.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace backstop {
 namespace detail {
@@ -65,9 +68,12 @@ ScanKey scan_key_of(const EngineView<LedgerType>& v, std::uint32_t account) {
     const double cost = static_cast<double>(book.cost[slot]);
     const double collateral = static_cast<double>(v.collateral(AccountId{account}));
     const double snapshot = static_cast<double>(book.funding[slot]) * state.funding_per_unit;
-    const double key = (cost - collateral) / s - snapshot;
-    const double magnitude = (std::abs(cost) + std::abs(collateral)) / std::abs(s) + std::abs(snapshot);
-    const double width = 1e-12 * magnitude + 8.0 / std::abs(s);
+    // One division (the operations that refresh keys are hot too); its rounding and the product's
+    // are two more of 2^-53, far inside the 10^-12.
+    const double per_atom = 1.0 / s;
+    const double key = (cost - collateral) * per_atom - snapshot;
+    const double magnitude = (std::abs(cost) + std::abs(collateral)) * std::abs(per_atom) + std::abs(snapshot);
+    const double width = 1e-12 * magnitude + 8.0 * std::abs(per_atom);
     const double signed_key = size > 0 ? key : -key;
     if (!std::isfinite(signed_key - width) || !std::isfinite(signed_key + width)) {
         return ScanKey{PositionBook::scan_full, 0.0, 0.0};
@@ -118,6 +124,35 @@ BACKSTOP_ALWAYS_INLINE bool scan_finds_below_maintenance(const EngineView<Ledger
     if (band.low >= book.scan_high[account]) return false;
     if (band.high < book.scan_low[account]) return true;
     return is_below_maintenance_exact(v, account);
+}
+
+// The scan: every account of [0, count) below maintenance, in account order, into `out` (the
+// first out.size() of them); returns how many it wrote. With up to 64 markets, the bands' lower
+// ends are copied to a table indexed by class (no position: +inf, never below; several: -inf,
+// always tested), so that the common account costs two loads and one compare.
+template <class LedgerType>
+std::size_t scan_below_maintenance(const EngineView<LedgerType>& v, std::uint32_t count, Span<AccountId> out) {
+    constexpr std::size_t table_markets_max = 64;
+    const PositionBook& book = v.book;
+    std::size_t found = 0;
+    if (v.markets.size() > table_markets_max) {
+        for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
+            if (scan_finds_below_maintenance(v, a)) out[found++] = AccountId{a};
+        }
+        return found;
+    }
+    std::array<double, 2 + 2 * table_markets_max> low;
+    low[PositionBook::scan_none] = std::numeric_limits<double>::infinity();
+    low[PositionBook::scan_full] = -std::numeric_limits<double>::infinity();
+    for (std::uint32_t m = 0; m < v.markets.size(); ++m) {
+        low[scan_class_of(m, false)] = v.markets[m].scan_band[0].low;
+        low[scan_class_of(m, true)] = v.markets[m].scan_band[1].low;
+    }
+    for (std::uint32_t a = 0; a < count && found < out.size(); ++a) {
+        if (low[book.scan_class[a]] >= book.scan_high[a]) continue;
+        if (scan_finds_below_maintenance(v, a)) out[found++] = AccountId{a};
+    }
+    return found;
 }
 
 }  // namespace detail

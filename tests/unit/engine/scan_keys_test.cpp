@@ -1,6 +1,7 @@
 // The scan's keys (scan_keys.hpp) against the exact maintenance test, within a few atoms of the
 // boundary where the keys' rounding bounds decide, with funding owed and not settled, longs and
-// shorts, one margin tier and several; and kept current by every operation that moves collateral.
+// shorts, one margin tier and several, up to 64 markets (the scan's table) and more; and kept
+// current by every operation that moves collateral.
 #include <backstop/engine/scan_keys.hpp>
 
 #include <catch2/catch.hpp>
@@ -36,7 +37,11 @@ TEST_CASE("the scan decides as the exact test within a few atoms of the boundary
             config.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{100'000}, Ppm{60'000}};
             config.tier_count = 2;
         }
-        EngineWorld<Adl> w(Adl(traders + 1), EngineLimits{traders + 1, 2, 4}, config);
+        EngineWorld<Adl> w(Adl(traders + 1), EngineLimits{traders + 1, 2, 80}, config);
+        // One world with more markets than the scan's table (64): the positions in the last one.
+        if (seed == 5) {
+            for (int m = 0; m < 69; ++m) w.market = w.engine.template add_market<BTC>(config).value();
+        }
         const AccountId maker = w.account("100000000");
         w.mark("50000");
         std::vector<AccountId> accounts;
