@@ -28,6 +28,7 @@
 #include "backstop/engine/market.hpp"
 #include "backstop/engine/option_settlement.hpp"
 #include "backstop/engine/position_book.hpp"
+#include "backstop/ledger/place.hpp"
 
 #include <array>
 #include <cmath>
@@ -98,9 +99,11 @@ void refresh_scan_keys(PositionBook& book, const EngineView<LedgerType>& v, cons
     refresh_scan_key(book, v, account);
     refresh_scan_key(book, v, liquidator);
     for (std::size_t k = 0; k < plan.bearer_fill_count; ++k) refresh_scan_key(book, v, scratch.bearer_fills[k].account);
+    // A charge's account is its source place (what the commit moves from and the plan checked),
+    // not Allocation::account, which a policy may leave unset.
     for (std::size_t k = 0; k < plan.allocation_count; ++k) {
-        const AccountId bearer = scratch.allocations[k].account;
-        if (bearer.value < v.ledger.account_count()) refresh_scan_key(book, v, bearer);
+        const Place source = scratch.allocations[k].source;
+        if (source.kind() == PlaceKind::collateral) refresh_scan_key(book, v, AccountId{source.index()});
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -144,6 +145,49 @@ TEST_CASE("every operation that moves collateral or a position refreshes the sca
     CHECK(key_current(liquidator));
     CHECK(key_current(maker));
     CHECK(scanned() == 0);
+}
+
+// A policy that charges collateral and names each bearer by its source place only, leaving
+// Allocation::account at its default (the engine checks and commits by the source).
+struct HaircutNamingSourcesOnly {
+    using asset_type = USDC;
+    socialized_loss::ProRataHaircut<USDC> inner;
+    SocializationKind kind() const { return SocializationKind::charges_collateral; }
+    Result<void> validate() const { return {}; }
+    template <class Ledger>
+    Result<SocializePlan<USDC>> plan(const Amount<USDC>& remainder, Span<const LossBearer<USDC>> bearers,
+                                     Span<Allocation<USDC>> out, const SocializeContext& context, const Ledger& ledger) const {
+        Result<SocializePlan<USDC>> planned = inner.plan(remainder, bearers, out, context, ledger);
+        if (planned) {
+            for (std::size_t k = 0; k < planned->allocation_count; ++k) out[k].account = AccountId{};
+        }
+        return planned;
+    }
+};
+
+TEST_CASE("a bearer charged by a liquidation has its key refreshed by its source place", "[engine][scan][regression]") {
+    // Found by review: the refresh followed Allocation::account, so the charged maker's key went
+    // stale and a later mark that made it liquidatable did not list it.
+    EngineWorld<HaircutNamingSourcesOnly> w(HaircutNamingSourcesOnly{}, EngineLimits{8, 2, 4});
+    (void)w.account("0");  // account 0: the default the policy leaves
+    const AccountId maker = w.account("8000");
+    const AccountId trader = w.account("2600");
+    const AccountId liquidator = w.account("100000");
+    w.mark("50000");
+    w.trade(trader, maker, "1", "50000");  // the maker short 1 BTC
+    w.mark("40000");                       // the trader's deficit, 7,400 USDC, charged to the maker's profit
+    const auto report = w.engine.liquidate(trader, liquidator);
+    REQUIRE(report.has_value());
+    REQUIRE(report->socialized.is_positive());
+    const auto view = w.engine.view();
+    const detail::ScanKey fresh = detail::scan_key_of(view, maker.value);
+    CHECK(view.book.scan_low[maker.value] == fresh.low);
+    CHECK(view.book.scan_high[maker.value] == fresh.high);
+    w.mark("50300");
+    REQUIRE(w.engine.is_liquidatable(maker));
+    std::vector<AccountId> due(8);
+    const auto found = w.engine.liquidatable_accounts(Span<AccountId>(due.data(), due.size()));
+    CHECK(std::find(found.begin(), found.end(), maker) != found.end());
 }
 
 }  // namespace test_engine_scan_keys_test
