@@ -15,6 +15,7 @@
 #include "backstop/core/hash.hpp"
 #include "backstop/core/int128.hpp"
 #include "backstop/core/int192.hpp"
+#include "backstop/core/invariant_division.hpp"
 #include "backstop/core/normal_cdf.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/core/rounding.hpp"

@@ -43,18 +43,44 @@ inline std::int64_t clamp_int64(int128 value) {
     return static_cast<std::int64_t>(value);
 }
 
+// |size| x mark / the market's divisor, when |size| x mark < 2^63 (almost always): the quotient
+// by a multiply (InvariantDivisor) and whether a remainder is left. False otherwise: the callers
+// then divide in 128 bits.
+struct NotionalQuotient {
+    std::uint64_t quotient = 0;
+    bool inexact = false;
+};
+BACKSTOP_ALWAYS_INLINE bool notional_quotient(const MarketState& state, std::int64_t size, NotionalQuotient& out) {
+    const std::uint64_t magnitude = size < 0 ? 0 - static_cast<std::uint64_t>(size) : static_cast<std::uint64_t>(size);
+    std::uint64_t product = 0;  // the mark is never negative
+    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(state.mark), &product) || product >> 63 != 0) {
+        return false;
+    }
+    out.quotient = state.notional_division.quotient(product);
+    out.inexact = out.quotient * state.notional_division.divisor() != product;
+    return true;
+}
+
 // size x mark, rounded down (a long is worth less, a short owes more).
 inline int128 position_value(const MarketState& state, std::int64_t size) {
+    NotionalQuotient q;
+    if (notional_quotient(state, size, q)) {
+        return size >= 0 ? int128(q.quotient) : -int128(q.quotient + (q.inexact ? 1u : 0u));
+    }
     return floor_div(int128(size) * state.mark, state.notional_divisor);
 }
 
 // |size| x mark, rounded up.
 inline int128 position_notional(const MarketState& state, std::int64_t size) {
+    NotionalQuotient q;
+    if (notional_quotient(state, size, q)) return int128(q.quotient + (q.inexact ? 1u : 0u));
     return ceil_div(abs128(size) * state.mark, state.notional_divisor);
 }
 
 // |size| x mark, rounded down: the base of penalties and discounts.
 inline int128 closed_notional(const MarketState& state, std::int64_t size) {
+    NotionalQuotient q;
+    if (notional_quotient(state, size, q)) return int128(q.quotient);
     return floor_div(abs128(size) * state.mark, state.notional_divisor);
 }
 

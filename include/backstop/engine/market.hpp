@@ -3,6 +3,7 @@
 
 #include "backstop/core/checked_arith.hpp"
 #include "backstop/core/config.hpp"
+#include "backstop/core/invariant_division.hpp"
 #include "backstop/core/result.hpp"
 #include "backstop/engine/options/black76.hpp"
 #include "backstop/fund/fund_types.hpp"
@@ -203,6 +204,7 @@ struct MarketState {
     int base_decimals = 0;
     int price_decimals = 0;
     std::int64_t notional_divisor = 1;  // size x price / divisor = quote atoms
+    InvariantDivisor notional_division;  // the same divisor, without a hardware division
     std::int64_t mark = 0;              // price units; 0 until the first mark
     bool has_mark = false;
     std::int64_t mark_time_ms = 0;

@@ -124,6 +124,7 @@ inline Result<MarketState> make_market_state(const MarketConfig& config, std::st
     market.base_decimals = base_decimals;
     market.price_decimals = price_decimals;
     market.notional_divisor = pow10<std::int64_t>(exponent);
+    market.notional_division = InvariantDivisor(static_cast<std::uint64_t>(market.notional_divisor));
     market.funding_divisor = 1;
     for (int i = 0; i < funding_exponent; ++i) market.funding_divisor *= 10;
     market.funding_per_unit = 1.0 / static_cast<double>(market.funding_divisor);

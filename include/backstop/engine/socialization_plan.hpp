@@ -55,19 +55,17 @@ struct BearerFigures {
     int128 notional = 0;
     int128 maintenance = 0;
 };
-// The value (rounded down) and the notional (|value| rounded up) come from one division when
+// The value (rounded down) and the notional (|value| rounded up) come from one quotient when
 // |size| x mark fits int64 (almost always): quotient q and remainder r of |size| x mark / divisor
 // give notional = q + (r != 0) and value = q (long) or -notional (short), which is
 // position_value() and position_notional() exactly ([perf_equivalence]).
 BACKSTOP_ALWAYS_INLINE BearerFigures bearer_figures(const MarketState& state, const PositionState& position) {
     BearerFigures f;
-    const std::int64_t magnitude = position.size < 0 ? -position.size : position.size;  // |size| < 2^63
-    std::int64_t product = 0;
-    if (!__builtin_mul_overflow(magnitude, state.mark, &product)) {
-        const std::int64_t quotient = product / state.notional_divisor;
-        const std::int64_t rounded_up = quotient + (product % state.notional_divisor != 0 ? 1 : 0);
+    NotionalQuotient q;
+    if (notional_quotient(state, position.size, q)) {
+        const int128 rounded_up = int128(q.quotient + (q.inexact ? 1u : 0u));
         f.notional = rounded_up;
-        f.value = position.size > 0 ? int128(quotient) : -int128(rounded_up);
+        f.value = position.size > 0 ? int128(q.quotient) : -rounded_up;
     } else {
         f.value = position_value(state, position.size);
         f.notional = position_notional(state, position.size);
