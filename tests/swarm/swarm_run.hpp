@@ -714,9 +714,9 @@ private:
         // moved collateral or a position shows here even while the scan's answers are right.
         const auto keys = engine_->view();
         for (std::uint32_t a = 0; a < account_count(); ++a) {
-            const detail::ScanKey key = detail::scan_key_of(keys, a);
-            if (key.scan_class != keys.book.scan_class[a] || key.low != keys.book.scan_low[a] || key.high != keys.book.scan_high[a]) {
-                fail("scan_key_stale", fmt::format("{}: account {}'s scan key (class {}) is stale", context, a, key.scan_class));
+            if (!detail::scan_key_current(keys, a)) {
+                fail("scan_key_stale", fmt::format("{}: account {}'s scan key (class {}) is stale", context, a,
+                                                   detail::scan_key_of(keys, a).scan_class));
             }
         }
     }

@@ -77,6 +77,20 @@ inline int128 position_notional(const MarketState& state, std::int64_t size) {
     return ceil_div(abs128(size) * state.mark, state.notional_divisor);
 }
 
+// A position's value and notional together, from one quotient when |size| x mark < 2^63: the
+// notional is q + (r != 0), the value q for a long and minus the notional for a short, which is
+// position_value() and position_notional() exactly ([perf_equivalence]).
+struct ValueAndNotional {
+    int128 value = 0;
+    int128 notional = 0;
+};
+BACKSTOP_ALWAYS_INLINE ValueAndNotional value_and_notional(const MarketState& state, std::int64_t size) {
+    NotionalQuotient q;
+    if (!notional_quotient(state, size, q)) return ValueAndNotional{position_value(state, size), position_notional(state, size)};
+    const int128 rounded_up = int128(q.quotient + (q.inexact ? 1u : 0u));
+    return ValueAndNotional{size >= 0 ? int128(q.quotient) : -rounded_up, rounded_up};
+}
+
 // |size| x mark, rounded down: the base of penalties and discounts.
 inline int128 closed_notional(const MarketState& state, std::int64_t size) {
     NotionalQuotient q;

@@ -82,6 +82,15 @@ ScanKey scan_key_of(const EngineView<LedgerType>& v, std::uint32_t account) {
     return ScanKey{scan_class_of(book.market[slot], size < 0), signed_key - width, signed_key + width};
 }
 
+// Whether the stored key of `account` is the one its collateral and positions give now (the
+// randomized engine runs and the swarm check every account after every step).
+template <class LedgerType>
+bool scan_key_current(const EngineView<LedgerType>& v, std::uint32_t account) {
+    const ScanKey key = scan_key_of(v, account);
+    return key.scan_class == v.book.scan_class[account] && key.low == v.book.scan_low[account] &&
+           key.high == v.book.scan_high[account];
+}
+
 // Refreshes the key of `account` (the view reads `book`: the key is computed, then stored).
 template <class LedgerType>
 void refresh_scan_key(PositionBook& book, const EngineView<LedgerType>& v, AccountId account) {

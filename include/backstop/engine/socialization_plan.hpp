@@ -55,21 +55,13 @@ struct BearerFigures {
     int128 notional = 0;
     int128 maintenance = 0;
 };
-// The value (rounded down) and the notional (|value| rounded up) come from one quotient when
-// |size| x mark fits int64 (almost always): quotient q and remainder r of |size| x mark / divisor
-// give notional = q + (r != 0) and value = q (long) or -notional (short), which is
-// position_value() and position_notional() exactly ([perf_equivalence]).
 BACKSTOP_ALWAYS_INLINE BearerFigures bearer_figures(const MarketState& state, const PositionState& position) {
     BearerFigures f;
-    NotionalQuotient q;
-    if (notional_quotient(state, position.size, q)) {
-        const int128 rounded_up = int128(q.quotient + (q.inexact ? 1u : 0u));
-        f.notional = rounded_up;
-        f.value = position.size > 0 ? int128(q.quotient) : -rounded_up;
-    } else {
-        f.value = position_value(state, position.size);
-        f.notional = position_notional(state, position.size);
-    }
+    const ValueAndNotional figures = value_and_notional(state, position.size);
+    f.value = figures.value;
+    f.notional = figures.notional;
+    // Settled positions (almost every bearer) owe nothing: funding_owed's own first test, here
+    // without the call.
     const int128 owed = position.snapshot == funding_index_for(state, position.size)
                             ? int128(0)
                             : funding_owed(state, position.size, position.snapshot);

@@ -255,12 +255,9 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
         // answer happens to be right).
         const auto keys = engine.view();
         for (std::uint32_t a = 0; a < accounts; ++a) {
-            const detail::ScanKey key = detail::scan_key_of(keys, a);
-            if (key.scan_class != keys.book.scan_class[a] || key.low != keys.book.scan_low[a] || key.high != keys.book.scan_high[a]) {
-                fail(fmt::format("account {}'s scan key is stale", a));
-            }
-            outcome.scan_keys_lone += key.scan_class >= 2 ? 1u : 0u;
-            outcome.scan_keys_full += key.scan_class == detail::PositionBook::scan_full ? 1u : 0u;
+            if (!detail::scan_key_current(keys, a)) fail(fmt::format("account {}'s scan key is stale", a));
+            outcome.scan_keys_lone += keys.book.scan_class[a] >= 2 ? 1u : 0u;
+            outcome.scan_keys_full += keys.book.scan_class[a] == detail::PositionBook::scan_full ? 1u : 0u;
         }
     }
     outcome.steps = steps;

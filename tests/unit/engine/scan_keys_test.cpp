@@ -110,12 +110,7 @@ TEST_CASE("every operation that moves collateral or a position refreshes the sca
     w.trade(trader, maker, "0.1", "50000");  // long 0.1 BTC: 5,000 USDC of notional
     std::vector<AccountId> due(8);
     auto scanned = [&]() { return w.engine.liquidatable_accounts(Span<AccountId>(due.data(), due.size())).size(); };
-    auto key_current = [&](AccountId a) {
-        const auto view = w.engine.view();
-        const detail::ScanKey key = detail::scan_key_of(view, a.value);
-        return key.scan_class == view.book.scan_class[a.value] && key.low == view.book.scan_low[a.value] &&
-               key.high == view.book.scan_high[a.value];
-    };
+    auto key_current = [&](AccountId a) { return detail::scan_key_current(w.engine.view(), a.value); };
     // At 40,000 the long is worth 4,000 and owes 120 of maintenance: equity 100 < 120.
     w.mark("40000");
     REQUIRE(w.engine.is_liquidatable(trader));
@@ -179,10 +174,7 @@ TEST_CASE("a bearer charged by a liquidation has its key refreshed by its source
     const auto report = w.engine.liquidate(trader, liquidator);
     REQUIRE(report.has_value());
     REQUIRE(report->socialized.is_positive());
-    const auto view = w.engine.view();
-    const detail::ScanKey fresh = detail::scan_key_of(view, maker.value);
-    CHECK(view.book.scan_low[maker.value] == fresh.low);
-    CHECK(view.book.scan_high[maker.value] == fresh.high);
+    CHECK(detail::scan_key_current(w.engine.view(), maker.value));
     w.mark("50300");
     REQUIRE(w.engine.is_liquidatable(maker));
     std::vector<AccountId> due(8);
