@@ -6,6 +6,7 @@
 // what cannot be planned stays uncovered, and the plan says why.
 #pragma once
 
+#include "backstop/core/assert.hpp"
 #include "backstop/core/config.hpp"
 #include "backstop/core/error_code.hpp"
 #include "backstop/core/hash.hpp"
@@ -17,6 +18,8 @@
 #include "backstop/engine/liquidation_plan.hpp"
 #include "backstop/engine/margin_math.hpp"
 #include "backstop/engine/option_markets.hpp"
+#include "backstop/engine/position_book.hpp"
+#include "backstop/engine/scan_keys.hpp"
 #include "backstop/fund/fund_types.hpp"
 #include "backstop/fund/socialization_kind.hpp"
 
@@ -70,14 +73,22 @@ BACKSTOP_ALWAYS_INLINE BearerFigures bearer_figures(const MarketState& state, co
     return f;
 }
 
-// A bearer account's conservative equity and maintenance requirement, as account_metrics gives
-// them. When the position is the account's only one and not an option (almost every bearer) they
-// are the position's own figures, as add_position() takes them, without walking the account again
-// or computing anything twice.
+// A bearer account's conservative equity and maintenance requirement.
 struct BearerMargin {
     int128 equity = 0;
     int128 maintenance = 0;
 };
+
+// A lone position's margin (the account's only position, not an option's): add_position's
+// conservative figures, where a profit that cannot be closed counts as nothing.
+inline BearerMargin lone_bearer_margin(std::int64_t collateral, const BearerFigures& figures, bool closable) {
+    return BearerMargin{int128(collateral) + (figures.pnl > 0 && !closable ? 0 : figures.pnl), figures.maintenance};
+}
+
+// A bearer account's conservative equity and maintenance requirement, as account_metrics gives
+// them. When the position is the account's only one and not an option (almost every bearer) they
+// are the position's own figures, as add_position() takes them, without walking the account again
+// or computing anything twice.
 template <class LedgerType>
 BACKSTOP_ALWAYS_INLINE BearerMargin bearer_margin(const EngineView<LedgerType>& v, AccountId account, const MarketState& state,
                                                   const PositionState& position, const BearerFigures& figures) {
@@ -90,9 +101,92 @@ BACKSTOP_ALWAYS_INLINE BearerMargin bearer_margin(const EngineView<LedgerType>& 
         const Metrics m = account_metrics(v, account, {}, 0, /*conservative*/ true);
         return BearerMargin{m.equity, m.maintenance};
     }
-    // add_position(conservative): a profit that cannot be closed counts as nothing.
-    const int128 pnl = figures.pnl > 0 && !v.closable(state) ? 0 : figures.pnl;
-    return BearerMargin{int128(v.collateral(account)) + pnl, figures.maintenance};
+    return lone_bearer_margin(v.collateral(account), figures, v.closable(state));
+}
+
+// A bearer's entry from its position's figures and its account's margin, in 128 bits.
+template <class Asset>
+void write_bearer_entry(SocializationKind kind, AccountId account, std::int64_t collateral, const PositionState& position,
+                        const BearerFigures& figures, const BearerMargin& margin, LossBearer<Asset>& bearer) {
+    const int128 pnl = figures.pnl;
+    bearer.account = account;
+    bearer.side = position.size > 0 ? Side::long_side : Side::short_side;
+    bearer.size_atoms = position.size < 0 ? -position.size : position.size;
+    bearer.position_value = Amount<Asset>(clamp_int64(abs128(figures.value)));
+    bearer.entry_value = Amount<Asset>(clamp_int64(abs128(position.cost)));
+    bearer.maintenance = Amount<Asset>(clamp_int64(figures.maintenance));
+    if (kind == SocializationKind::funding_index) {
+        bearer.unrealised_pnl = Amount<Asset>(clamp_int64(pnl));
+        bearer.collateral = Amount<Asset>(collateral);
+        return;
+    }
+    const int128 headroom = std::max<int128>(margin.equity - margin.maintenance, 0);
+    const int128 capacity = std::min(std::max<int128>(pnl, 0), headroom);
+    bearer.unrealised_pnl = Amount<Asset>(clamp_int64(capacity));
+    // ADL pays from the profit its close realises; a charge comes from collateral.
+    bearer.collateral = kind == SocializationKind::auto_deleveraging
+                            ? Amount<Asset>(clamp_int64(collateral + capacity))
+                            : Amount<Asset>(clamp_int64(std::min<int128>(collateral, headroom)));
+}
+
+// One bearer's entry from its position (`a` holds it in the defaulting market; `alone`: it is the
+// account's only position and not an option's, so its figures are the account's).
+template <class LedgerType, class Asset>
+BACKSTOP_ALWAYS_INLINE void write_bearer(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, const MarketState& state,
+                                         std::uint32_t a, const PositionState& position, bool alone, bool closable,
+                                         LossBearer<Asset>& bearer) {
+    const std::int64_t collateral = v.collateral(AccountId{a});
+    const BearerFigures figures = bearer_figures(state, position);
+    BearerMargin margin;  // funding socialization needs none
+    if (plan.kind != SocializationKind::funding_index) {
+        margin = alone ? lone_bearer_margin(collateral, figures, closable) : bearer_margin(v, AccountId{a}, state, position, figures);
+    }
+    write_bearer_entry(plan.kind, AccountId{a}, collateral, position, figures, margin, bearer);
+}
+
+// write_bearer for a lone position (the account's only one, not an option's) of an ADL or a
+// charge, in 64 bits: when the position is settled at its side's index, |size| x mark < 2^63, the
+// notional is in the first tier and every sum fits, the same entry as write_bearer's 128-bit
+// arithmetic (the [perf_equivalence] test compares them); false, writing nothing, otherwise.
+template <class Asset>
+BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const MarketState& state, SocializationKind kind, AccountId account,
+                                                 std::int64_t collateral, std::int64_t size, std::int64_t cost,
+                                                 std::int64_t snapshot, bool closable, LossBearer<Asset>& bearer) {
+    if (size == std::numeric_limits<std::int64_t>::min() || cost == std::numeric_limits<std::int64_t>::min() ||
+        snapshot != (size > 0 ? state.funding_index_long64 : state.funding_index_short64)) {
+        return false;
+    }
+    NotionalQuotient q;
+    if (!notional_quotient(state, size, q)) return false;
+    // notional_quotient's product is below 2^63, so is the quotient, and with a remainder the
+    // divisor is at least 2: the notional fits.
+    const auto notional = static_cast<std::int64_t>(q.quotient + (q.inexact ? 1u : 0u));
+    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(q.quotient) : -notional;
+    int128 maintenance_wide = 0;
+    if (!first_tier_requirement(state, notional, state.config.tiers[0].maintenance.count(), maintenance_wide)) return false;
+    const auto maintenance = static_cast<std::int64_t>(maintenance_wide);  // a 64-bit product / 10^6
+    std::int64_t pnl = 0;
+    std::int64_t equity = 0;
+    std::int64_t headroom = 0;
+    if (__builtin_sub_overflow(value, cost, &pnl) ||
+        __builtin_add_overflow(collateral, pnl > 0 && !closable ? 0 : pnl, &equity) ||
+        __builtin_sub_overflow(equity, maintenance, &headroom)) {
+        return false;
+    }
+    headroom = std::max<std::int64_t>(headroom, 0);
+    const std::int64_t capacity = std::min(std::max<std::int64_t>(pnl, 0), headroom);
+    std::int64_t adl_collateral = 0;
+    if (__builtin_add_overflow(collateral, capacity, &adl_collateral)) return false;
+    bearer.account = account;
+    bearer.side = size > 0 ? Side::long_side : Side::short_side;
+    bearer.size_atoms = size < 0 ? -size : size;
+    bearer.position_value = Amount<Asset>(value < 0 ? -value : value);
+    bearer.entry_value = Amount<Asset>(cost < 0 ? -cost : cost);
+    bearer.maintenance = Amount<Asset>(maintenance);
+    bearer.unrealised_pnl = Amount<Asset>(capacity);
+    // ADL pays from the profit its close realises; a charge comes from collateral.
+    bearer.collateral = Amount<Asset>(kind == SocializationKind::auto_deleveraging ? adl_collateral : std::min(collateral, headroom));
+    return true;
 }
 
 // Positions in the defaulting market that can bear the remainder (none in an option series its
@@ -100,15 +194,30 @@ BACKSTOP_ALWAYS_INLINE BearerMargin bearer_margin(const EngineView<LedgerType>& 
 // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
 // funding (the liquidator's as it will be). A bearer's capacity is its profit there, and no more
 // than its account's equity above maintenance, so that bearing it leaves it healthy.
+//
+// The account's scan class (scan_keys.hpp, current after every operation) says in one load
+// whether it holds nothing, one position in one market on one side, or several: an account
+// without a position, with a lone one elsewhere or on the defaulter's side is passed over without
+// reading its slots, and a lone bearer's margin is its position's own figures. `exact` walks
+// every account's slots instead (the [perf_equivalence] reference).
 template <class LedgerType, class Asset>
 std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan, AccountId account,
-                            AccountId liquidator, LiquidationScratch<Asset>& scratch) {
+                            AccountId liquidator, LiquidationScratch<Asset>& scratch, bool exact = false) {
     std::size_t count = 0;
     const std::uint32_t market = plan.defaulting_market.value;
     const MarketState& state = v.markets[market];
     // A series whose underlying exempts its options: nobody in it bears the loss (it stays uncovered).
     if (exempt_from_adl(v.markets, state)) return 0;
     const bool funding = plan.kind == SocializationKind::funding_index;
+    const bool closable = v.closable(state);
+    const PositionBook& book = v.book;
+    // The classes of a lone bearer: either side for funding, the defaulter's opposite otherwise.
+    const std::uint32_t bearer_long = scan_class_of(market, false);
+    const std::uint32_t bearer_short = scan_class_of(market, true);
+    const bool longs_bear = funding || plan.defaulting_side < 0;
+    const bool shorts_bear = funding || plan.defaulting_side > 0;
+    // Lone bearers of ADL and charges in a market that is not an option's take the 64-bit path.
+    const bool lone_in_64_bits = !funding && !state.is_option();
     const std::uint32_t accounts = v.ledger.account_count();
     for (std::uint32_t a = 0; a < accounts; ++a) {
         if (a == account.value) continue;
@@ -119,35 +228,28 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
                 const FillPlan& fill = plan.liquidator_fills[k];
                 if (fill.market == market) position = position_after(fill, state, 0);
             }
+        } else if (!exact && book.scan_class[a] != PositionBook::scan_full) {
+            const std::uint32_t scan_class = book.scan_class[a];
+            const bool bears = (scan_class == bearer_long && longs_bear) || (scan_class == bearer_short && shorts_bear);
+            if (!bears) continue;
+            position = book.position(AccountId{a}, market);
+            BACKSTOP_ASSERT(position.size != 0 && (position.size < 0) == (scan_class == bearer_short),
+                            "a lone position's scan class names its market and side");
+            LossBearer<Asset>& bearer = scratch.bearers[count++];
+            if (lone_in_64_bits && write_lone_bearer_64(state, plan.kind, AccountId{a}, v.collateral(AccountId{a}), position.size,
+                                                        position.cost, static_cast<std::int64_t>(position.snapshot), closable,
+                                                        bearer)) {
+                continue;
+            }
+            write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);
+            continue;
         } else {
-            position = v.book.position(AccountId{a}, market);
+            position = book.position(AccountId{a}, market);
         }
         if (position.size == 0) continue;
         const bool long_side = position.size > 0;
         if (!funding && long_side == (plan.defaulting_side > 0)) continue;
-        LossBearer<Asset>& bearer = scratch.bearers[count++];
-        const std::int64_t collateral = v.collateral(AccountId{a});
-        const BearerFigures figures = bearer_figures(state, position);
-        const int128 pnl = figures.pnl;
-        bearer.account = AccountId{a};
-        bearer.side = long_side ? Side::long_side : Side::short_side;
-        bearer.size_atoms = position.size < 0 ? -position.size : position.size;
-        bearer.position_value = Amount<Asset>(clamp_int64(abs128(figures.value)));
-        bearer.entry_value = Amount<Asset>(clamp_int64(abs128(position.cost)));
-        bearer.maintenance = Amount<Asset>(clamp_int64(figures.maintenance));
-        if (funding) {
-            bearer.unrealised_pnl = Amount<Asset>(clamp_int64(pnl));
-            bearer.collateral = Amount<Asset>(collateral);
-            continue;
-        }
-        const BearerMargin margin = bearer_margin(v, AccountId{a}, state, position, figures);
-        const int128 headroom = std::max<int128>(margin.equity - margin.maintenance, 0);
-        const int128 capacity = std::min(std::max<int128>(pnl, 0), headroom);
-        bearer.unrealised_pnl = Amount<Asset>(clamp_int64(capacity));
-        // ADL pays from the profit its close realises; a charge comes from collateral.
-        bearer.collateral = plan.kind == SocializationKind::auto_deleveraging
-                                ? Amount<Asset>(clamp_int64(collateral + capacity))
-                                : Amount<Asset>(clamp_int64(std::min<int128>(collateral, headroom)));
+        write_bearer(v, plan, state, a, position, false, closable, scratch.bearers[count++]);
     }
     return count;
 }

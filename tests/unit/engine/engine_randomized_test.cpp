@@ -29,18 +29,23 @@ TEST_CASE("an ADL bearer's fast metrics and the scan's keys agree with the exact
         total.bearer_metrics_checked += outcome.bearer_metrics_checked;
         total.bearer_metrics_alone += outcome.bearer_metrics_alone;
         total.bearer_metrics_unclosable += outcome.bearer_metrics_unclosable;
+        total.bearers_compared += outcome.bearers_compared;
+        total.bearers_lone_64 += outcome.bearers_lone_64;
         total.scan_keys_lone += outcome.scan_keys_lone;
         total.scan_keys_full += outcome.scan_keys_full;
     }
     INFO(total.bearer_metrics_checked << " compared, " << total.bearer_metrics_alone << " alone, "
                                       << total.bearer_metrics_unclosable << " in a stale market; scan keys checked: "
-                                      << total.scan_keys_lone << " of a lone position, " << total.scan_keys_full << " of several");
+                                      << total.scan_keys_lone << " of a lone position, " << total.scan_keys_full << " of several; "
+                                      << total.bearers_compared << " bearers collected, " << total.bearers_lone_64 << " in 64 bits");
     CHECK(total.failures == 0);
     CHECK(total.bearer_metrics_alone > 100);                                        // the fast path
     CHECK(total.bearer_metrics_checked - total.bearer_metrics_alone > 100);         // the slow one
     CHECK(total.bearer_metrics_unclosable > 10);                                   // conservative valuation
     CHECK(total.scan_keys_lone > 10'000);  // keys of lone positions, checked current
     CHECK(total.scan_keys_full > 10'000);  // accounts with two positions (the full test)
+    CHECK(total.bearers_lone_64 > 2'000);                              // collect_bearers' 64-bit lone path
+    CHECK(total.bearers_compared - total.bearers_lone_64 > 10'000);    // and its 128-bit ones
 }
 
 TEST_CASE("a bearer's figures from one division agree with the exact margin arithmetic", "[engine][perf_equivalence]") {
@@ -88,6 +93,110 @@ TEST_CASE("a bearer's figures from one division agree with the exact margin arit
     }
     CHECK(fast > 10'000);  // the one-division path
     CHECK(wide > 10'000);  // beyond int64: the 128-bit functions
+}
+
+TEST_CASE("the first tier's 64-bit requirement agrees with the 128-bit one", "[engine][perf_equivalence]") {
+    // One tier and several, notionals on both sides of each tier's limit and of the 64-bit
+    // product's, rates from 0 to 100%.
+    TestRandom random(2027);
+    std::uint64_t fast = 0, wide = 0;
+    for (int k = 0; k < 40'000; ++k) {
+        MarketConfig config = test_market();
+        const bool tiered = random.chance(2);
+        const std::int64_t first_max = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 50)) + 1;
+        const std::int64_t maintenance = static_cast<std::int64_t>(random.below(1'000'001));
+        const std::int64_t initial = std::min<std::int64_t>(1'000'000, maintenance + static_cast<std::int64_t>(random.below(100'000)));
+        config.tiers[0] = MarginTier{tiered ? first_max : std::numeric_limits<std::int64_t>::max(), Ppm{initial}, Ppm{maintenance}};
+        if (tiered) {
+            config.tier_count = 2;
+            config.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{std::min<std::int64_t>(1'000'000, initial * 2)},
+                                         Ppm{std::min<std::int64_t>(1'000'000, maintenance * 2)}};
+        }
+        detail::MarketState state = detail::make_market_state(config, "X", 8, 0, 0).value();
+        detail::int128 notional = 0;
+        switch (random.below(4)) {
+            case 0: notional = detail::int128(first_max) + static_cast<std::int64_t>(random.below(5)) - 2; break;
+            case 1: notional = detail::int128(random.edge_biased_int64() & std::numeric_limits<std::int64_t>::max()); break;
+            case 2: notional = detail::int128(std::numeric_limits<std::uint64_t>::max() / 1'000'000) * random.below(3); break;
+            default: notional = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 62)); break;
+        }
+        if (random.chance(50)) notional = detail::int128(std::numeric_limits<std::int64_t>::max()) * 8;  // beyond 64 bits
+        INFO("notional " << static_cast<double>(notional) << " rates " << initial << " " << maintenance << " tiered " << tiered);
+        REQUIRE(detail::maintenance_requirement(state, notional) == detail::maintenance_requirement_exact(state, notional));
+        REQUIRE(detail::initial_requirement(state, notional) == detail::initial_requirement_exact(state, notional));
+        detail::int128 unused = 0;
+        (detail::first_tier_requirement(state, notional, maintenance, unused) ? fast : wide) += 1;
+    }
+    CHECK(fast > 10'000);  // 64 bits
+    CHECK(wide > 5'000);   // a later tier, or a product beyond 64 bits
+}
+
+TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit one", "[engine][perf_equivalence]") {
+    // Sizes, marks, costs and collateral near the type limits and the 64-bit path's edges, settled
+    // and unsettled funding, closable and not, ADL and collateral charges, every divisor.
+    TestRandom random(2028);
+    std::uint64_t fast = 0, wide = 0;
+    for (int exponent = 0; exponent <= 18; ++exponent) {
+        MarketConfig config = test_market();
+        config.lot_size = 1;
+        config.tick_size = 1;
+        config.position_max = std::numeric_limits<std::int64_t>::max();
+        if (random.chance(2)) {
+            config.tier_count = 2;
+            config.tiers[0].notional_max = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) + 1;
+            config.tiers[1] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{400'000}, Ppm{200'000}};
+        }
+        detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
+        for (int k = 0; k < 4'000; ++k) {
+            std::int64_t mark = random.edge_biased_int64();
+            if (mark <= 0) mark = mark == std::numeric_limits<std::int64_t>::min() ? 1 : -mark;
+            if (random.chance(3)) mark = static_cast<std::int64_t>(random.below(100'000'000'000)) + 1;
+            detail::PositionState position;
+            position.slot = 0;
+            position.size = random.edge_biased_int64();
+            if (position.size == 0 || position.size == std::numeric_limits<std::int64_t>::min()) position.size = 1;
+            if (random.chance(2)) position.size = static_cast<std::int64_t>(random.below(2'000'000'000)) - 1'000'000'000;
+            if (position.size == 0) position.size = -7;
+            // Within the engine's invariant: a value of at most int64 max / 8 (set_mark's check).
+            const detail::int128 value_max = std::numeric_limits<std::int64_t>::max() / 8;
+            const detail::int128 divisor = state.notional_divisor;
+            if (detail::int128(mark) / divisor > value_max) mark = static_cast<std::int64_t>(value_max * divisor);
+            while (detail::abs128(position.size) * mark / divisor > value_max) position.size /= 2;
+            detail::apply_mark(state, mark, 0);
+            position.cost = random.chance(4) ? random.edge_biased_int64() : random.edge_biased_int64() / 4;
+            const std::int64_t index = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) - (std::int64_t{1} << 39);
+            state.set_funding_indices(index, -index);
+            position.snapshot = random.chance(4) ? detail::int128(index / 3) : detail::funding_index_for(state, position.size);
+            const std::int64_t collateral = random.chance(2) ? random.edge_biased_int64() & std::numeric_limits<std::int64_t>::max()
+                                                             : static_cast<std::int64_t>(random.below(1'000'000'000'000));
+            const bool closable = !random.chance(4);
+            const SocializationKind kind =
+                random.chance(2) ? SocializationKind::auto_deleveraging : SocializationKind::charges_collateral;
+            const AccountId account{static_cast<std::uint32_t>(random.below(1'000))};
+            const detail::BearerFigures figures = detail::bearer_figures(state, position);
+            LossBearer<USDC> exact, quick;
+            detail::write_bearer_entry(kind, account, collateral, position, figures,
+                                       detail::lone_bearer_margin(collateral, figures, closable), exact);
+            INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark << " cost " << position.cost
+                               << " collateral " << collateral);
+            if (!detail::write_lone_bearer_64(state, kind, account, collateral, position.size, position.cost,
+                                              static_cast<std::int64_t>(position.snapshot), closable, quick)) {
+                ++wide;
+                continue;
+            }
+            ++fast;
+            REQUIRE(quick.account == exact.account);
+            REQUIRE(quick.side == exact.side);
+            REQUIRE(quick.size_atoms == exact.size_atoms);
+            REQUIRE(quick.unrealised_pnl == exact.unrealised_pnl);
+            REQUIRE(quick.collateral == exact.collateral);
+            REQUIRE(quick.position_value == exact.position_value);
+            REQUIRE(quick.entry_value == exact.entry_value);
+            REQUIRE(quick.maintenance == exact.maintenance);
+        }
+    }
+    CHECK(fast > 10'000);  // the 64-bit entry
+    CHECK(wide > 10'000);  // unsettled funding, a later tier, a sum beyond int64: the 128-bit one
 }
 
 TEST_CASE("random engine operations keep every invariant", "[engine][randomized]") {

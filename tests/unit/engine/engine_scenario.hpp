@@ -8,12 +8,14 @@
 #pragma once
 
 #include <backstop/engine/scan_keys.hpp>
+#include <backstop/engine/socialization_plan.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -42,6 +44,10 @@ struct EngineRunOutcome {
     std::uint64_t bearer_metrics_checked = 0;
     std::uint64_t bearer_metrics_alone = 0;
     std::uint64_t bearer_metrics_unclosable = 0;
+    // collect_bearers against its exact walk ([perf_equivalence]): bearers compared, and of them
+    // those the 64-bit lone path wrote.
+    std::uint64_t bearers_compared = 0;
+    std::uint64_t bearers_lone_64 = 0;
     // Scan keys checked current after each step: of a lone position, and of several (the full test).
     std::uint64_t scan_keys_lone = 0;
     std::uint64_t scan_keys_full = 0;
@@ -108,6 +114,10 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
     set_marks();
 
     EngineRunOutcome outcome;
+    // collect_bearers' two walks, compared in each liquidation sweep.
+    detail::LiquidationScratch<USDC> collect_fast(accounts + 1), collect_exact(accounts + 1);
+    auto collect_plan_storage = std::make_unique<detail::LiquidationPlan<USDC>>();
+    detail::LiquidationPlan<USDC>& collect_plan = *collect_plan_storage;
     std::array<AccountId, accounts + 1> due{};
     std::vector<Allocation<USDC>> allocations(accounts + 2);
     auto fail = [&](const std::string& what) {
@@ -189,6 +199,48 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
                     outcome.bearer_metrics_unclosable += view.closable(state) ? 0u : 1u;
                     if (fast.equity != exact.equity || fast.maintenance != exact.maintenance) {
                         fail("a bearer's fast metrics differ from account_metrics");
+                    }
+                }
+            }
+            // collect_bearers (scan classes, the 64-bit lone path) gives the entries its exact walk
+            // of every account's slots gives, bit for bit, for every market, kind and side.
+            for (const MarketId market : markets) {
+                for (const SocializationKind kind : {SocializationKind::auto_deleveraging, SocializationKind::charges_collateral,
+                                                     SocializationKind::funding_index}) {
+                    for (const int side : {1, -1}) {
+                        detail::LiquidationPlan<USDC>& plan = collect_plan;
+                        plan.defaulting_market = market;
+                        plan.defaulting_side = side;
+                        plan.kind = kind;
+                        plan.fill_count = 0;
+                        // Chosen without drawing from `random`, so that the run's operations stay the same.
+                        const AccountId defaulter{static_cast<std::uint32_t>((step + market.value) % accounts)};
+                        const AccountId liquidator{side > 0 ? 0u : 1u};
+                        const std::size_t n = detail::collect_bearers(view, plan, defaulter, liquidator, collect_fast);
+                        const std::size_t m = detail::collect_bearers(view, plan, defaulter, liquidator, collect_exact, true);
+                        if (n != m) fail("collect_bearers and its exact walk find different bearers");
+                        for (std::size_t k = 0; k < std::min(n, m); ++k) {
+                            const LossBearer<USDC>& x = collect_fast.bearers[k];
+                            const LossBearer<USDC>& y = collect_exact.bearers[k];
+                            if (x.account != y.account || x.side != y.side || x.size_atoms != y.size_atoms ||
+                                x.unrealised_pnl != y.unrealised_pnl || x.collateral != y.collateral ||
+                                x.position_value != y.position_value || x.entry_value != y.entry_value ||
+                                x.maintenance != y.maintenance) {
+                                fail("a bearer collect_bearers wrote differs from its exact walk's");
+                            }
+                            ++outcome.bearers_compared;
+                            const detail::PositionState p = view.book.position(x.account, market.value);
+                            LossBearer<USDC> probe;
+                            outcome.bearers_lone_64 +=
+                                kind != SocializationKind::funding_index &&
+                                        view.book.scan_class[x.account.value] >= 2 &&
+                                        detail::write_lone_bearer_64(view.markets[market.value], kind, x.account,
+                                                                     view.collateral(x.account), p.size, p.cost,
+                                                                     static_cast<std::int64_t>(p.snapshot),
+                                                                     view.closable(view.markets[market.value]), probe)
+                                    ? 1u
+                                    : 0u;
+                        }
                     }
                 }
             }
