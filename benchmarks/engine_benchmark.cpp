@@ -12,6 +12,8 @@
 //   BM_engine_liquidate_*   one liquidate() call: a gap leaves the account with negative equity
 //                           and the fund covers the deficit; a partial liquidation; and a
 //                           deficit beyond the fund, auto-deleveraged over 10^3 and 10^5 bearers
+//   BM_adl_bytes_peer       the ADL's peer: the bytes collect_bearers reads and writes per bearer,
+//                           moved without its arithmetic
 //   BM_option_book_*        a short strangle's liquidation by risk reduction, whole, and one
 //                           margin evaluation of such an account (the search's unit)
 //
@@ -548,6 +550,46 @@ void BM_engine_liquidate_adl(benchmark::State& state) {
     state.counters["bearers"] = bearers;
 }
 BENCHMARK(BM_engine_liquidate_adl)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+// The peer of an ADL over n bearers: the bytes collect_bearers moves, without its arithmetic.
+// Per account it reads the scan class (uint32), the slot's market (uint16), size, cost and
+// funding snapshot and the collateral (int64 each), from arrays laid out as the engine's, and
+// writes a LossBearer (64 bytes) from them, into an array the size of the engine's scratch. The
+// ADL row's ratio to it says how far the engine is from moving bytes alone.
+void BM_adl_bytes_peer(benchmark::State& state) {
+    const auto n = static_cast<std::size_t>(state.range(0));
+    std::vector<std::uint32_t> classes(n, 3);
+    std::vector<std::uint16_t> markets(n, 0);
+    std::vector<std::int64_t> sizes(n), costs(n), snapshots(n, 0), collateral(n);
+    std::uint64_t seed = 11;
+    for (std::size_t a = 0; a < n; ++a) {
+        sizes[a] = -static_cast<std::int64_t>(splitmix64(seed) % 1'000'000) - 1;
+        costs[a] = -static_cast<std::int64_t>(splitmix64(seed) % 1'000'000'000);
+        collateral[a] = static_cast<std::int64_t>(splitmix64(seed) % 1'000'000'000);
+    }
+    std::vector<LossBearer<USDC>> bearers(n + 1);
+    for (auto _ : state) {
+        std::size_t count = 0;
+        for (std::size_t a = 0; a < n; ++a) {
+            if (classes[a] != 3 || markets[a] != 0 || snapshots[a] != 0) continue;
+            LossBearer<USDC>& b = bearers[count++];
+            b.account = AccountId{static_cast<std::uint32_t>(a)};
+            b.side = Side::short_side;
+            b.size_atoms = -sizes[a];
+            b.unrealised_pnl = Usdc(costs[a] + sizes[a]);
+            b.collateral = Usdc(collateral[a]);
+            b.position_value = Usdc(-sizes[a] * 4);
+            b.entry_value = Usdc(-costs[a]);
+            b.maintenance = Usdc(-sizes[a] / 4);
+        }
+        benchmark::DoNotOptimize(count);
+        benchmark::DoNotOptimize(bearers.data());
+        benchmark::ClobberMemory();
+    }
+    state.counters["ns_per_bearer"] =
+        benchmark::Counter(static_cast<double>(n) * 1e-9, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_adl_bytes_peer)->Arg(1'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 
 // ---- an option book's liquidation in the engine ----------------------------------------------
 
