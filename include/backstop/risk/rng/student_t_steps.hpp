@@ -103,13 +103,20 @@ struct StudentTChunkKernel {
         std::uint8_t accepted[student_t_chunk];
         const StepBlockCoordinates first_blocks = StepBlockCoordinates::of(seed, path, StepBlockTag::student_t, 0);
         for (std::size_t block = 0; block < count; block += lanes) {
-            philox_lanes<isa>(first_blocks, nullptr, first_step + static_cast<std::uint32_t>(block), lanes,
+            const std::size_t in_block = count - block < lanes ? (count - block + retry_group - 1) / retry_group * retry_group : lanes;
+            philox_lanes<isa>(first_blocks, nullptr, first_step + static_cast<std::uint32_t>(block), in_block,
                               word0, word1, word2, word3);
             if (block + lanes <= count) {
                 polar_two_attempts<isa, lanes>(word0, word1, word2, word3, nu, out + block, accepted + block);
             } else {
+                // The last, partial block in groups of 16 lanes: a 720-step path's second chunk
+                // (208 steps) would otherwise compute 256.
                 double tail[lanes];
-                polar_two_attempts<isa, lanes>(word0, word1, word2, word3, nu, tail, accepted + block);
+                const std::size_t used = count - block;
+                for (std::size_t j = 0; j < used; j += retry_group) {
+                    polar_two_attempts<isa, retry_group>(word0 + j, word1 + j, word2 + j, word3 + j, nu, tail + j,
+                                                         accepted + block + j);
+                }
                 for (std::size_t i = block; i < count; ++i) out[i] = tail[i - block];
             }
         }
