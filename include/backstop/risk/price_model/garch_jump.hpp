@@ -89,6 +89,24 @@ struct GarchDiffusionKernel {
     }
 };
 
+// The jump-decision blocks of a run of groups of four steps, and for each group whether any of
+// its four words is at least the threshold (at most 2^32 - 1 here): one dispatched pass, so the
+// comparisons run in the kernel's vector width (in GarchJump::log_returns they ran in SSE2).
+struct JumpDecisionKernel {
+    template <VectorIsa isa>
+    static BACKSTOP_ALWAYS_INLINE void run(StepBlockCoordinates decisions, std::uint32_t first_group,
+                                           std::size_t groups, std::uint32_t threshold,
+                                           std::uint32_t* __restrict word0, std::uint32_t* __restrict word1,
+                                           std::uint32_t* __restrict word2, std::uint32_t* __restrict word3,
+                                           std::uint8_t* __restrict may_jump) noexcept {
+        philox_lanes<isa>(decisions, nullptr, first_group, groups, word0, word1, word2, word3);
+        for (std::size_t g = 0; g < groups; ++g) {
+            may_jump[g] = static_cast<std::uint8_t>((word0[g] >= threshold) | (word1[g] >= threshold) |
+                                                    (word2[g] >= threshold) | (word3[g] >= threshold));
+        }
+    }
+};
+
 }  // namespace detail
 
 struct GarchJump {
@@ -213,17 +231,17 @@ private:
     static void for_each_jump_word(const StepBlockCoordinates& decisions, const JumpThreshold& threshold,
                                    std::uint32_t first_step, std::size_t n, detail::VectorIsa isa,
                                    OnStep on_step) {
+        const std::uint64_t t = threshold.word;
+        if (t > 0xFFFFFFFFu) return;  // no 32-bit word reaches it (p rounded to 1)
         std::uint32_t decision_words[4][chunk_steps / 4];
         const std::size_t groups = (n + 3) / 4;
-        philox_step_blocks(decisions, first_step / 4, groups, decision_words[0], decision_words[1], decision_words[2],
-                           decision_words[3], isa);
+        BACKSTOP_ASSERT(groups <= std::uint64_t{0x100000000} - first_step / 4, "steps below 2^32");
         // Most groups of four steps have no jump: find the few that may, then their steps.
-        const std::uint64_t t = threshold.word;
         std::uint8_t may_jump[chunk_steps / 4];
-        for (std::size_t g = 0; g < groups; ++g) {
-            may_jump[g] = static_cast<std::uint8_t>((decision_words[0][g] >= t) | (decision_words[1][g] >= t) |
-                                                    (decision_words[2][g] >= t) | (decision_words[3][g] >= t));
-        }
+        detail::run_kernel<detail::JumpDecisionKernel>(isa, decisions, first_step / 4, groups,
+                                                       static_cast<std::uint32_t>(t), decision_words[0],
+                                                       decision_words[1], decision_words[2], decision_words[3],
+                                                       may_jump);
         for (std::size_t g = 0; g < groups; ++g) {
             if (may_jump[g] == 0) continue;
             for (std::size_t i = 4 * g; i < 4 * g + 4 && i < n; ++i) {
