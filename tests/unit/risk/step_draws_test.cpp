@@ -325,3 +325,58 @@ TEST_CASE("Poisson inversion ends at the top cells of u, where rounding leaves t
     }
     CHECK(checked == 28);
 }
+
+// The vector paths (AVX-512 Philox in 32-bit lanes, the chunk's partial last block in groups of
+// 16, the jump-decision scan in the dispatched kernel) against the definitions step by step: each
+// draw from its own blocks through the one-lane polar method, each jump decision from its block.
+TEST_CASE("student_t_steps and GarchJump's jump decisions equal their step-by-step definitions", "[rng][perf_equivalence]") {
+    backstop::testing::TestRandom random(test_seed);
+    for (int round = 0; round < 40; ++round) {
+        const std::uint64_t seed = random.next();
+        const std::uint64_t path = random.next();
+        const std::size_t lengths[] = {1, 15, 16, 17, 63, 64, 65, 208, 511, 512, 513, 720};
+        const std::size_t count = lengths[static_cast<std::size_t>(round) % 12];
+        const std::uint32_t first_step = round % 5 == 0 ? 0xFFFFFFFFu - static_cast<std::uint32_t>(count) + 1u
+                                                        : static_cast<std::uint32_t>(random.below(1u << 30));
+        const double nu = round % 3 == 0 ? 5.0 : 0.2 + static_cast<double>(random.below(100)) / 10.0;
+        std::vector<double> expected(count);
+        for (std::size_t i = 0; i < count; ++i) {
+            const std::uint32_t step = first_step + static_cast<std::uint32_t>(i);
+            for (std::uint32_t index = 0;; ++index) {
+                const PhiloxCounter<std::uint32_t> block = step_block(seed, path, step, StepBlockTag::student_t, index);
+                std::uint8_t accepted = 0;
+                detail::polar_two_attempts<VectorIsa::baseline, 1>(&block[0], &block[1], &block[2], &block[3], nu,
+                                                                   &expected[i], &accepted);
+                if (accepted != 0) break;
+            }
+        }
+        for (const VectorIsa isa : supported_isas()) {
+            std::vector<double> draws(count);
+            student_t_steps(seed, path, first_step, nu, draws.data(), count, isa);
+            INFO("round " << round << ", instruction set " << static_cast<int>(isa) << ", " << count << " steps");
+            CHECK(same_bits(draws, expected));
+        }
+    }
+    GarchJump model{};
+    model.jump_intensity_per_year = 0.3 / hour;  // a jump about every fourth step
+    const GarchJump::JumpThreshold threshold = model.jump_threshold(hour);
+    for (int round = 0; round < 10; ++round) {
+        const std::uint64_t seed = random.next();
+        const std::uint64_t path = random.next();
+        const std::size_t steps = round % 2 == 0 ? 720 : 1 + static_cast<std::size_t>(random.below(1100));
+        for (const VectorIsa isa : supported_isas()) {
+            std::vector<std::uint32_t> counts(steps);
+            model.jump_counts(seed, path, hour, counts.data(), steps, isa);
+            std::size_t mismatches = 0;
+            for (std::size_t s = 0; s < steps; ++s) {
+                const std::uint32_t step = static_cast<std::uint32_t>(s);
+                const std::uint32_t word = step_block(seed, path, step / 4, StepBlockTag::jump_decision, 0)[step % 4];
+                // Above the threshold a step jumps; below it never; at it a uniform decides.
+                const bool consistent = word > threshold.word ? counts[s] > 0 : word < threshold.word ? counts[s] == 0 : true;
+                mismatches += consistent ? 0u : 1u;
+            }
+            INFO("round " << round << ", instruction set " << static_cast<int>(isa) << ", " << steps << " steps");
+            CHECK(mismatches == 0);
+        }
+    }
+}
