@@ -164,7 +164,7 @@ __attribute__((target("avx2"))) inline void philox_lanes_avx2(
 
 // The same blocks with AVX-512 intrinsics, sixteen 32-bit lanes per register. Per round and
 // multiplier, two 32x32->64 multiplies (vpmuludq, even lanes and odd lanes) whose high and low
-// halves are put back in place with one masked dword shuffle each. (GCC 12's plain loops keep
+// halves are put back in place with a shift and a masked blend each. (GCC 12's plain loops keep
 // the words in 64-bit lanes, eight per register, and multiply with vpmullq.) Not always-inline, like sqrt_lanes.
 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) inline void philox_lanes_avx512(
     StepBlockCoordinates c, const std::uint32_t* steps, std::uint32_t first_step, std::size_t count,
@@ -193,12 +193,14 @@ __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw"))) inline void philox
             const __m512i odd0 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x0, 32), multiplier0);
             const __m512i even1 = _mm512_maskz_mul_epu32(all, x2, multiplier1);
             const __m512i odd1 = _mm512_maskz_mul_epu32(all, _mm512_maskz_srli_epi64(all, x2, 32), multiplier1);
-            // High halves: an even lane takes dword 1 of its own product (shuffle 3,3,1,1).
-            const __m512i high0 = _mm512_mask_shuffle_epi32(odd0, even_lanes, even0, _MM_PERM_DDBB);
-            const __m512i high1 = _mm512_mask_shuffle_epi32(odd1, even_lanes, even1, _MM_PERM_DDBB);
-            // Low halves: an odd lane takes dword 0 of its product (shuffle 2,2,0,0).
-            const __m512i low0 = _mm512_mask_shuffle_epi32(even0, odd_lanes, odd0, _MM_PERM_CCAA);
-            const __m512i low1 = _mm512_mask_shuffle_epi32(even1, odd_lanes, odd1, _MM_PERM_CCAA);
+            // High halves: an even lane takes dword 1 of its own product, shifted down. Low halves:
+            // an odd lane takes dword 0 of its product, shifted up. (Blends and shifts, not
+            // _mm512_mask_shuffle_epi32: in an -O0 (ASan) test build GCC 12 took that intrinsic's
+            // function form, whose immediate does not fold without optimisation.)
+            const __m512i high0 = _mm512_mask_blend_epi32(even_lanes, odd0, _mm512_maskz_srli_epi64(all, even0, 32));
+            const __m512i high1 = _mm512_mask_blend_epi32(even_lanes, odd1, _mm512_maskz_srli_epi64(all, even1, 32));
+            const __m512i low0 = _mm512_mask_blend_epi32(odd_lanes, even0, _mm512_maskz_slli_epi64(all, odd0, 32));
+            const __m512i low1 = _mm512_mask_blend_epi32(odd_lanes, even1, _mm512_maskz_slli_epi64(all, odd1, 32));
             x0 = _mm512_xor_si512(_mm512_xor_si512(high1, x1), _mm512_set1_epi32(static_cast<int>(k0)));
             x2 = _mm512_xor_si512(_mm512_xor_si512(high0, x3), _mm512_set1_epi32(static_cast<int>(k1)));
             x1 = low1;
