@@ -44,7 +44,7 @@ TEST_CASE("an ADL bearer's fast metrics and the scan's keys agree with the exact
     CHECK(total.bearer_metrics_unclosable > 10);                                   // conservative valuation
     CHECK(total.scan_keys_lone > 10'000);  // keys of lone positions, checked current
     CHECK(total.scan_keys_full > 10'000);  // accounts with two positions (the full test)
-    CHECK(total.bearers_lone_64 > 2'000);                              // collect_bearers' 64-bit lone path
+    CHECK(total.bearers_lone_64 > 1'000);                              // collect_bearers' 64-bit lone path (1,428 under ASan's scale)
     CHECK(total.bearers_compared - total.bearers_lone_64 > 10'000);    // and its 128-bit ones
 }
 
