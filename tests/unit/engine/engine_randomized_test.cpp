@@ -48,6 +48,26 @@ TEST_CASE("an ADL bearer's fast metrics and the scan's keys agree with the exact
     CHECK(total.bearers_compared - total.bearers_lone_64 > 10'000);    // and its 128-bit ones
 }
 
+// A mark and a position size near the edges (|size| x mark on both sides of 2^63, the 64-bit
+// paths' limit), within the engine's invariant (margin_math.hpp): a value of at most int64 max / 8,
+// which set_mark's position-limit check guarantees for every reachable position. The mark is
+// applied to `state` and returned.
+std::int64_t draw_edge_position(TestRandom& random, detail::MarketState& state, detail::PositionState& position) {
+    std::int64_t mark = random.edge_biased_int64();
+    if (mark <= 0) mark = mark == std::numeric_limits<std::int64_t>::min() ? 1 : -mark;
+    if (random.chance(3)) mark = static_cast<std::int64_t>(random.below(100'000'000'000)) + 1;
+    position.size = random.edge_biased_int64();
+    if (position.size == 0 || position.size == std::numeric_limits<std::int64_t>::min()) position.size = 1;
+    if (random.chance(2)) position.size = static_cast<std::int64_t>(random.below(2'000'000'000)) - 1'000'000'000;
+    if (position.size == 0) position.size = -7;
+    const detail::int128 value_max = std::numeric_limits<std::int64_t>::max() / 8;
+    const detail::int128 divisor = state.notional_divisor;
+    if (detail::int128(mark) / divisor > value_max) mark = static_cast<std::int64_t>(value_max * divisor);
+    while (detail::abs128(position.size) * mark / divisor > value_max) position.size /= 2;
+    detail::apply_mark(state, mark, 0);
+    return mark;
+}
+
 TEST_CASE("a bearer's figures from one division agree with the exact margin arithmetic", "[engine][perf_equivalence]") {
     // Sizes and marks near the edges (|size| x mark on both sides of 2^63, the 64-bit path's
     // limit), every power-of-ten divisor the engine allows, funding moved and not.
@@ -60,21 +80,8 @@ TEST_CASE("a bearer's figures from one division agree with the exact margin arit
         config.position_max = std::numeric_limits<std::int64_t>::max();
         detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
         for (int k = 0; k < 4'000; ++k) {
-            std::int64_t mark = random.edge_biased_int64();
-            if (mark <= 0) mark = mark == std::numeric_limits<std::int64_t>::min() ? 1 : -mark;
-            if (random.chance(3)) mark = static_cast<std::int64_t>(random.below(100'000'000'000)) + 1;
             detail::PositionState position;
-            position.size = random.edge_biased_int64();
-            if (position.size == 0 || position.size == std::numeric_limits<std::int64_t>::min()) position.size = 1;
-            if (random.chance(2)) position.size = static_cast<std::int64_t>(random.below(2'000'000'000)) - 1'000'000'000;
-            if (position.size == 0) position.size = -7;
-            // Within the engine's invariant (margin_math.hpp): a value of at most int64 max / 8,
-            // which set_mark's position-limit check guarantees for every reachable position.
-            const detail::int128 value_max = std::numeric_limits<std::int64_t>::max() / 8;
-            const detail::int128 divisor = state.notional_divisor;
-            if (detail::int128(mark) / divisor > value_max) mark = static_cast<std::int64_t>(value_max * divisor);
-            while (detail::abs128(position.size) * mark / divisor > value_max) position.size /= 2;
-            detail::apply_mark(state, mark, 0);
+            const std::int64_t mark = draw_edge_position(random, state, position);
             position.cost = random.edge_biased_int64() / 4;
             const std::int64_t index = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) - (std::int64_t{1} << 39);
             state.set_funding_indices(index, -index);
@@ -148,21 +155,9 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
         }
         detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
         for (int k = 0; k < 4'000; ++k) {
-            std::int64_t mark = random.edge_biased_int64();
-            if (mark <= 0) mark = mark == std::numeric_limits<std::int64_t>::min() ? 1 : -mark;
-            if (random.chance(3)) mark = static_cast<std::int64_t>(random.below(100'000'000'000)) + 1;
             detail::PositionState position;
             position.slot = 0;
-            position.size = random.edge_biased_int64();
-            if (position.size == 0 || position.size == std::numeric_limits<std::int64_t>::min()) position.size = 1;
-            if (random.chance(2)) position.size = static_cast<std::int64_t>(random.below(2'000'000'000)) - 1'000'000'000;
-            if (position.size == 0) position.size = -7;
-            // Within the engine's invariant: a value of at most int64 max / 8 (set_mark's check).
-            const detail::int128 value_max = std::numeric_limits<std::int64_t>::max() / 8;
-            const detail::int128 divisor = state.notional_divisor;
-            if (detail::int128(mark) / divisor > value_max) mark = static_cast<std::int64_t>(value_max * divisor);
-            while (detail::abs128(position.size) * mark / divisor > value_max) position.size /= 2;
-            detail::apply_mark(state, mark, 0);
+            const std::int64_t mark = draw_edge_position(random, state, position);
             position.cost = random.chance(4) ? random.edge_biased_int64() : random.edge_biased_int64() / 4;
             const std::int64_t index = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) - (std::int64_t{1} << 39);
             state.set_funding_indices(index, -index);
