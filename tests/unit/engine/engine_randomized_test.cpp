@@ -48,6 +48,15 @@ TEST_CASE("an ADL bearer's fast metrics and the scan's keys agree with the exact
     CHECK(total.bearers_compared - total.bearers_lone_64 > 10'000);    // and its 128-bit ones
 }
 
+// test_market() with lots and ticks of one atom and no position limit: any size at any mark.
+MarketConfig atom_market() {
+    MarketConfig config = test_market();
+    config.lot_size = 1;
+    config.tick_size = 1;
+    config.position_max = std::numeric_limits<std::int64_t>::max();
+    return config;
+}
+
 // A mark and a position size near the edges (|size| x mark on both sides of 2^63, the 64-bit
 // paths' limit), within the engine's invariant (margin_math.hpp): a value of at most int64 max / 8,
 // which set_mark's position-limit check guarantees for every reachable position. The mark is
@@ -74,10 +83,7 @@ TEST_CASE("a bearer's figures from one division agree with the exact margin arit
     TestRandom random(2026);
     std::uint64_t fast = 0, wide = 0;
     for (int exponent = 0; exponent <= 18; ++exponent) {
-        MarketConfig config = test_market();
-        config.lot_size = 1;
-        config.tick_size = 1;
-        config.position_max = std::numeric_limits<std::int64_t>::max();
+        MarketConfig config = atom_market();
         detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
         for (int k = 0; k < 4'000; ++k) {
             detail::PositionState position;
@@ -144,10 +150,7 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
     TestRandom random(2028);
     std::uint64_t fast = 0, wide = 0;
     for (int exponent = 0; exponent <= 18; ++exponent) {
-        MarketConfig config = test_market();
-        config.lot_size = 1;
-        config.tick_size = 1;
-        config.position_max = std::numeric_limits<std::int64_t>::max();
+        MarketConfig config = atom_market();
         if (random.chance(2)) {
             config.tier_count = 2;
             config.tiers[0].notional_max = static_cast<std::int64_t>(random.below(std::uint64_t{1} << 40)) + 1;
@@ -180,14 +183,7 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
                 continue;
             }
             ++fast;
-            REQUIRE(quick.account == exact.account);
-            REQUIRE(quick.side == exact.side);
-            REQUIRE(quick.size_atoms == exact.size_atoms);
-            REQUIRE(quick.unrealised_pnl == exact.unrealised_pnl);
-            REQUIRE(quick.collateral == exact.collateral);
-            REQUIRE(quick.position_value == exact.position_value);
-            REQUIRE(quick.entry_value == exact.entry_value);
-            REQUIRE(quick.maintenance == exact.maintenance);
+            REQUIRE(same_bearer(quick, exact));
         }
     }
     CHECK(fast > 10'000);  // the 64-bit entry

@@ -53,6 +53,13 @@ struct EngineRunOutcome {
     std::uint64_t scan_keys_full = 0;
 };
 
+// Whether two bearer entries are the same in every field (LossBearer has no operator==).
+inline bool same_bearer(const LossBearer<USDC>& x, const LossBearer<USDC>& y) {
+    return x.account == y.account && x.side == y.side && x.size_atoms == y.size_atoms && x.unrealised_pnl == y.unrealised_pnl &&
+           x.collateral == y.collateral && x.position_value == y.position_value && x.entry_value == y.entry_value &&
+           x.maintenance == y.maintenance;
+}
+
 inline socialized_loss::AnySocializedLoss<USDC> random_socialized_loss(std::uint64_t seed, std::uint32_t bearers_max) {
     switch (seed % 4) {
         case 0: return socialized_loss::RankedAdl<USDC, adl_rank::PnlTimesLeverage>(bearers_max);
@@ -222,12 +229,7 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
                         for (std::size_t k = 0; k < std::min(n, m); ++k) {
                             const LossBearer<USDC>& x = collect_fast.bearers[k];
                             const LossBearer<USDC>& y = collect_exact.bearers[k];
-                            if (x.account != y.account || x.side != y.side || x.size_atoms != y.size_atoms ||
-                                x.unrealised_pnl != y.unrealised_pnl || x.collateral != y.collateral ||
-                                x.position_value != y.position_value || x.entry_value != y.entry_value ||
-                                x.maintenance != y.maintenance) {
-                                fail("a bearer collect_bearers wrote differs from its exact walk's");
-                            }
+                            if (!same_bearer(x, y)) fail("a bearer collect_bearers wrote differs from its exact walk's");
                             ++outcome.bearers_compared;
                             const detail::PositionState p = view.book.position(x.account, market.value);
                             LossBearer<USDC> probe;
