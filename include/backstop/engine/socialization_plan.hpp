@@ -144,32 +144,65 @@ BACKSTOP_ALWAYS_INLINE void write_bearer(const EngineView<LedgerType>& v, const 
     write_bearer_entry(plan.kind, AccountId{a}, collateral, position, figures, margin, bearer);
 }
 
+// What a lone bearer's 64-bit entry needs of its market, read once per liquidation: the side's
+// funding index, the divisor, the first tier's limit and maintenance rate, closability.
+struct LoneBearerTerms {
+    SocializationKind kind = SocializationKind::auto_deleveraging;
+    bool closable = true;
+    std::int64_t index_long = 0;
+    std::int64_t index_short = 0;
+    std::int64_t mark = 0;
+    std::int64_t first_tier_max = 0;    // the most notional the first tier takes
+    std::int64_t maintenance_ppm = -1;  // negative: no 64-bit entry (a rate the formula does not take)
+    InvariantDivisor divisor;
+};
+inline LoneBearerTerms lone_bearer_terms(const MarketState& state, SocializationKind kind, bool closable) {
+    LoneBearerTerms t;
+    t.kind = kind;
+    t.closable = closable;
+    t.index_long = state.funding_index_long64;
+    t.index_short = state.funding_index_short64;
+    t.mark = state.mark;
+    t.first_tier_max = state.config.tier_count > 1 ? state.config.tiers[0].notional_max : std::numeric_limits<std::int64_t>::max();
+    t.maintenance_ppm = state.config.tiers[0].maintenance.count();
+    t.divisor = state.notional_division;
+    return t;
+}
+
 // write_bearer for a lone position (the account's only one, not an option's) of an ADL or a
 // charge, in 64 bits: when the position is settled at its side's index, |size| x mark < 2^63, the
 // notional is in the first tier and every sum fits, the same entry as write_bearer's 128-bit
 // arithmetic (the [perf_equivalence] test compares them); false, writing nothing, otherwise.
 template <class Asset>
-BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const MarketState& state, SocializationKind kind, AccountId account,
-                                                 std::int64_t collateral, std::int64_t size, std::int64_t cost,
-                                                 std::int64_t snapshot, bool closable, LossBearer<Asset>& bearer) {
+BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, AccountId account, std::int64_t collateral,
+                                                 std::int64_t size, std::int64_t cost, std::int64_t snapshot,
+                                                 LossBearer<Asset>& bearer) {
     if (size == std::numeric_limits<std::int64_t>::min() || cost == std::numeric_limits<std::int64_t>::min() ||
-        snapshot != (size > 0 ? state.funding_index_long64 : state.funding_index_short64)) {
+        snapshot != (size > 0 ? t.index_long : t.index_short) || t.maintenance_ppm < 0) {
         return false;
     }
-    NotionalQuotient q;
-    if (!notional_quotient(state, size, q)) return false;
-    // notional_quotient's product is below 2^63, so is the quotient, and with a remainder the
-    // divisor is at least 2: the notional fits.
-    const auto notional = static_cast<std::int64_t>(q.quotient + (q.inexact ? 1u : 0u));
-    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(q.quotient) : -notional;
-    int128 maintenance_wide = 0;
-    if (!first_tier_requirement(state, notional, state.config.tiers[0].maintenance.count(), maintenance_wide)) return false;
-    const auto maintenance = static_cast<std::int64_t>(maintenance_wide);  // a 64-bit product / 10^6
+    // notional_quotient's test: |size| x mark below 2^63 (the mark is never negative).
+    const std::uint64_t magnitude = size < 0 ? 0 - static_cast<std::uint64_t>(size) : static_cast<std::uint64_t>(size);
+    std::uint64_t product = 0;
+    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(t.mark), &product) || product >> 63 != 0) return false;
+    const std::uint64_t quotient = t.divisor.quotient(product);
+    // The product is below 2^63, so is the quotient, and with a remainder the divisor is at least
+    // 2: the notional fits.
+    const auto notional = static_cast<std::int64_t>(quotient + (quotient * t.divisor.divisor() != product ? 1u : 0u));
+    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(quotient) : -notional;
+    // first_tier_requirement's: ceil(notional x rate / 10^6) when the notional is in the first tier.
+    std::uint64_t scaled = 0;
+    if (notional > t.first_tier_max ||
+        __builtin_mul_overflow(static_cast<std::uint64_t>(notional), static_cast<std::uint64_t>(t.maintenance_ppm), &scaled)) {
+        return false;
+    }
+    constexpr auto denominator = static_cast<std::uint64_t>(Ppm::denominator);
+    const auto maintenance = static_cast<std::int64_t>(scaled / denominator + (scaled % denominator != 0 ? 1u : 0u));
     std::int64_t pnl = 0;
     std::int64_t equity = 0;
     std::int64_t headroom = 0;
     if (__builtin_sub_overflow(value, cost, &pnl) ||
-        __builtin_add_overflow(collateral, pnl > 0 && !closable ? 0 : pnl, &equity) ||
+        __builtin_add_overflow(collateral, pnl > 0 && !t.closable ? 0 : pnl, &equity) ||
         __builtin_sub_overflow(equity, maintenance, &headroom)) {
         return false;
     }
@@ -185,7 +218,7 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const MarketState& state, Socia
     bearer.maintenance = Amount<Asset>(maintenance);
     bearer.unrealised_pnl = Amount<Asset>(capacity);
     // ADL pays from the profit its close realises; a charge comes from collateral.
-    bearer.collateral = Amount<Asset>(kind == SocializationKind::auto_deleveraging ? adl_collateral : std::min(collateral, headroom));
+    bearer.collateral = Amount<Asset>(t.kind == SocializationKind::auto_deleveraging ? adl_collateral : std::min(collateral, headroom));
     return true;
 }
 
@@ -218,6 +251,7 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
     const bool shorts_bear = funding || plan.defaulting_side > 0;
     // Lone bearers of ADL and charges in a market that is not an option's take the 64-bit path.
     const bool lone_in_64_bits = !funding && !state.is_option();
+    const LoneBearerTerms terms = lone_bearer_terms(state, plan.kind, closable);
     const std::uint32_t accounts = v.ledger.account_count();
     for (std::uint32_t a = 0; a < accounts; ++a) {
         if (a == account.value) continue;
@@ -236,9 +270,8 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
             BACKSTOP_ASSERT(position.size != 0 && (position.size < 0) == (scan_class == bearer_short),
                             "a lone position's scan class names its market and side");
             LossBearer<Asset>& bearer = scratch.bearers[count++];
-            if (lone_in_64_bits && write_lone_bearer_64(state, plan.kind, AccountId{a}, v.collateral(AccountId{a}), position.size,
-                                                        position.cost, static_cast<std::int64_t>(position.snapshot), closable,
-                                                        bearer)) {
+            if (lone_in_64_bits && write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), position.size, position.cost,
+                                                        static_cast<std::int64_t>(position.snapshot), bearer)) {
                 continue;
             }
             write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);

@@ -177,8 +177,8 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
                                        detail::lone_bearer_margin(collateral, figures, closable), exact);
             INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark << " cost " << position.cost
                                << " collateral " << collateral);
-            if (!detail::write_lone_bearer_64(state, kind, account, collateral, position.size, position.cost,
-                                              static_cast<std::int64_t>(position.snapshot), closable, quick)) {
+            if (!detail::write_lone_bearer_64(detail::lone_bearer_terms(state, kind, closable), account, collateral, position.size,
+                                              position.cost, static_cast<std::int64_t>(position.snapshot), quick)) {
                 ++wide;
                 continue;
             }

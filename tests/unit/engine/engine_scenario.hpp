@@ -236,10 +236,11 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
                             outcome.bearers_lone_64 +=
                                 kind != SocializationKind::funding_index &&
                                         view.book.scan_class[x.account.value] >= 2 &&
-                                        detail::write_lone_bearer_64(view.markets[market.value], kind, x.account,
-                                                                     view.collateral(x.account), p.size, p.cost,
-                                                                     static_cast<std::int64_t>(p.snapshot),
-                                                                     view.closable(view.markets[market.value]), probe)
+                                        detail::write_lone_bearer_64(
+                                            detail::lone_bearer_terms(view.markets[market.value], kind,
+                                                                      view.closable(view.markets[market.value])),
+                                            x.account, view.collateral(x.account), p.size, p.cost,
+                                            static_cast<std::int64_t>(p.snapshot), probe)
                                     ? 1u
                                     : 0u;
                         }
