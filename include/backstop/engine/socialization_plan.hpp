@@ -266,14 +266,20 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
             const std::uint32_t scan_class = book.scan_class[a];
             const bool bears = (scan_class == bearer_long && longs_bear) || (scan_class == bearer_short && shorts_bear);
             if (!bears) continue;
-            position = book.position(AccountId{a}, market);
-            BACKSTOP_ASSERT(position.size != 0 && (position.size < 0) == (scan_class == bearer_short),
+            // The account's one slot in use is the lone position's.
+            std::size_t i = book.index(a, 0);
+            for (std::uint32_t s = 1; s < book.per_account && book.market[i] != market; ++s) ++i;
+            BACKSTOP_ASSERT(book.market[i] == market && book.size[i] != 0 && (book.size[i] < 0) == (scan_class == bearer_short),
                             "a lone position's scan class names its market and side");
             LossBearer<Asset>& bearer = scratch.bearers[count++];
-            if (lone_in_64_bits && write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), position.size, position.cost,
-                                                        static_cast<std::int64_t>(position.snapshot), bearer)) {
+            if (lone_in_64_bits && write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), book.size[i], book.cost[i],
+                                                        book.funding[i], bearer)) {
                 continue;
             }
+            position.slot = static_cast<int>(i - book.index(a, 0));
+            position.size = book.size[i];
+            position.cost = book.cost[i];
+            position.snapshot = book.funding[i];
             write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);
             continue;
         } else {
