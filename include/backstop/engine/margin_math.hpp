@@ -50,15 +50,18 @@ struct NotionalQuotient {
     std::uint64_t quotient = 0;
     bool inexact = false;
 };
-BACKSTOP_ALWAYS_INLINE bool notional_quotient(const MarketState& state, std::int64_t size, NotionalQuotient& out) {
+// The same from the mark and the divisor themselves (a caller that keeps them beside it).
+BACKSTOP_ALWAYS_INLINE bool notional_quotient(std::int64_t mark, const InvariantDivisor& division, std::int64_t size,
+                                              NotionalQuotient& out) {
     const std::uint64_t magnitude = size < 0 ? 0 - static_cast<std::uint64_t>(size) : static_cast<std::uint64_t>(size);
     std::uint64_t product = 0;  // the mark is never negative
-    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(state.mark), &product) || product >> 63 != 0) {
-        return false;
-    }
-    out.quotient = state.notional_division.quotient(product);
-    out.inexact = out.quotient * state.notional_division.divisor() != product;
+    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(mark), &product) || product >> 63 != 0) return false;
+    out.quotient = division.quotient(product);
+    out.inexact = out.quotient * division.divisor() != product;
     return true;
+}
+BACKSTOP_ALWAYS_INLINE bool notional_quotient(const MarketState& state, std::int64_t size, NotionalQuotient& out) {
+    return notional_quotient(state.mark, state.notional_division, size, out);
 }
 
 // size x mark, rounded down (a long is worth less, a short owes more).
@@ -131,21 +134,29 @@ inline int128 maintenance_requirement_exact(const MarketState& state, int128 not
                     Ppm::denominator);
 }
 
-// ceil(notional x rate / 10^6) for a notional in the first tier (whose offset is 0) when the
-// product fits 64 bits (a position below 9 x 10^12 quote atoms at a 100% rate, far more at real
-// ones): a multiply and a division by a constant, which the compiler makes a multiply. False
-// otherwise. Out of line, the 128-bit requirement took 13% of an ADL over 10^5 bearers.
+// ceil(notional x rate / 10^6) in 64 bits (rate >= 0): a multiply and a division by a constant,
+// which the compiler makes a multiply. False when the product does not fit 64 bits (a notional
+// above 9 x 10^12 quote atoms at a 100% rate, far more at real ones).
+BACKSTOP_ALWAYS_INLINE bool ppm_requirement_64(std::uint64_t notional, std::int64_t rate_ppm, std::uint64_t& requirement) {
+    std::uint64_t product = 0;
+    if (rate_ppm < 0 || __builtin_mul_overflow(notional, static_cast<std::uint64_t>(rate_ppm), &product)) return false;
+    constexpr auto denominator = static_cast<std::uint64_t>(Ppm::denominator);
+    requirement = product / denominator + (product % denominator != 0 ? 1u : 0u);
+    return true;
+}
+
+// The requirement for a notional in the first tier (whose offset is 0), in 64 bits when it fits;
+// false otherwise. Out of line, the 128-bit requirement took 13% of an ADL over 10^5 bearers.
 BACKSTOP_ALWAYS_INLINE bool first_tier_requirement(const MarketState& state, int128 notional, std::int64_t rate_ppm,
                                                    int128& requirement) {
     const MarginTier& first = state.config.tiers[0];
-    if (notional < 0 || notional > std::numeric_limits<std::int64_t>::max() || rate_ppm < 0 ||
+    if (notional < 0 || notional > std::numeric_limits<std::int64_t>::max() ||
         (state.config.tier_count > 1 && notional > first.notional_max)) {
         return false;
     }
-    std::uint64_t product = 0;
-    if (__builtin_mul_overflow(static_cast<std::uint64_t>(notional), static_cast<std::uint64_t>(rate_ppm), &product)) return false;
-    constexpr auto denominator = static_cast<std::uint64_t>(Ppm::denominator);
-    requirement = int128(product / denominator + (product % denominator != 0 ? 1u : 0u));
+    std::uint64_t requirement_64 = 0;
+    if (!ppm_requirement_64(static_cast<std::uint64_t>(notional), rate_ppm, requirement_64)) return false;
+    requirement = int128(requirement_64);
     return true;
 }
 BACKSTOP_ALWAYS_INLINE int128 initial_requirement(const MarketState& state, int128 notional) {

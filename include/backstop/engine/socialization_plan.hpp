@@ -153,7 +153,7 @@ struct LoneBearerTerms {
     std::int64_t index_short = 0;
     std::int64_t mark = 0;
     std::int64_t first_tier_max = 0;    // the most notional the first tier takes
-    std::int64_t maintenance_ppm = -1;  // negative: no 64-bit entry (a rate the formula does not take)
+    std::int64_t maintenance_ppm = 0;
     InvariantDivisor divisor;
 };
 inline LoneBearerTerms lone_bearer_terms(const MarketState& state, SocializationKind kind, bool closable) {
@@ -178,26 +178,22 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, Accou
                                                  std::int64_t size, std::int64_t cost, std::int64_t snapshot,
                                                  LossBearer<Asset>& bearer) {
     if (size == std::numeric_limits<std::int64_t>::min() || cost == std::numeric_limits<std::int64_t>::min() ||
-        snapshot != (size > 0 ? t.index_long : t.index_short) || t.maintenance_ppm < 0) {
+        snapshot != (size > 0 ? t.index_long : t.index_short)) {
         return false;
     }
-    // notional_quotient's test: |size| x mark below 2^63 (the mark is never negative).
-    const std::uint64_t magnitude = size < 0 ? 0 - static_cast<std::uint64_t>(size) : static_cast<std::uint64_t>(size);
-    std::uint64_t product = 0;
-    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(t.mark), &product) || product >> 63 != 0) return false;
-    const std::uint64_t quotient = t.divisor.quotient(product);
-    // The product is below 2^63, so is the quotient, and with a remainder the divisor is at least
-    // 2: the notional fits.
-    const auto notional = static_cast<std::int64_t>(quotient + (quotient * t.divisor.divisor() != product ? 1u : 0u));
-    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(quotient) : -notional;
-    // first_tier_requirement's: ceil(notional x rate / 10^6) when the notional is in the first tier.
-    std::uint64_t scaled = 0;
+    NotionalQuotient q;
+    if (!notional_quotient(t.mark, t.divisor, size, q)) return false;
+    // notional_quotient's product is below 2^63, so is the quotient, and with a remainder the
+    // divisor is at least 2: the notional fits.
+    const auto notional = static_cast<std::int64_t>(q.quotient + (q.inexact ? 1u : 0u));
+    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(q.quotient) : -notional;
+    // first_tier_requirement's, the market's tier test read once.
+    std::uint64_t maintenance_64 = 0;
     if (notional > t.first_tier_max ||
-        __builtin_mul_overflow(static_cast<std::uint64_t>(notional), static_cast<std::uint64_t>(t.maintenance_ppm), &scaled)) {
+        !ppm_requirement_64(static_cast<std::uint64_t>(notional), t.maintenance_ppm, maintenance_64)) {
         return false;
     }
-    constexpr auto denominator = static_cast<std::uint64_t>(Ppm::denominator);
-    const auto maintenance = static_cast<std::int64_t>(scaled / denominator + (scaled % denominator != 0 ? 1u : 0u));
+    const auto maintenance = static_cast<std::int64_t>(maintenance_64);  // a 64-bit product / 10^6
     std::int64_t pnl = 0;
     std::int64_t equity = 0;
     std::int64_t headroom = 0;
@@ -276,10 +272,7 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
                                                         book.funding[i], bearer)) {
                 continue;
             }
-            position.slot = static_cast<int>(i - book.index(a, 0));
-            position.size = book.size[i];
-            position.cost = book.cost[i];
-            position.snapshot = book.funding[i];
+            position = book.position(AccountId{a}, market);
             write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);
             continue;
         } else {

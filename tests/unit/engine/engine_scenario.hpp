@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <array>
-#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -123,8 +122,6 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
     EngineRunOutcome outcome;
     // collect_bearers' two walks, compared in each liquidation sweep.
     detail::LiquidationScratch<USDC> collect_fast(accounts + 1), collect_exact(accounts + 1);
-    auto collect_plan_storage = std::make_unique<detail::LiquidationPlan<USDC>>();
-    detail::LiquidationPlan<USDC>& collect_plan = *collect_plan_storage;
     std::array<AccountId, accounts + 1> due{};
     std::vector<Allocation<USDC>> allocations(accounts + 2);
     auto fail = [&](const std::string& what) {
@@ -215,7 +212,7 @@ EngineRunOutcome run_engine_scenario(std::uint64_t seed, std::uint64_t steps, Jo
                 for (const SocializationKind kind : {SocializationKind::auto_deleveraging, SocializationKind::charges_collateral,
                                                      SocializationKind::funding_index}) {
                     for (const int side : {1, -1}) {
-                        detail::LiquidationPlan<USDC>& plan = collect_plan;
+                        detail::LiquidationPlan<USDC>& plan = collect_fast.plan;  // a scratch's own, unused here
                         plan.defaulting_market = market;
                         plan.defaulting_side = side;
                         plan.kind = kind;
