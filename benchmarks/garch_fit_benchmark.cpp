@@ -4,7 +4,6 @@
 // (the fit's cost in likelihood evaluations is the ratio of the two).
 #include <backstop/risk/garch_fit.hpp>
 #include <backstop/risk/price_model/garch.hpp>
-#include <backstop/risk/rng/random_stream.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -13,14 +12,9 @@
 namespace {
 
 std::vector<double> simulated_returns(std::size_t length) {
-    backstop::risk::GarchT model;
-    backstop::risk::RandomStream rng(20261125, 0);
-    backstop::risk::GarchT::State state = model.initial_state();
+    const backstop::risk::GarchT model;
     std::vector<double> returns(length);
-    for (std::size_t t = 0; t < length; ++t) {
-        rng.at_step(t);
-        returns[t] = model.log_return(state, rng, 1.0 / 8760.0);
-    }
+    model.log_returns(20261125, 0, 1.0 / 8760.0, returns.data(), returns.size());
     return returns;
 }
 

@@ -39,7 +39,7 @@ cpp_ns_per_step() {  # $1: the benchmark's name
 import json, sys
 runs = [b for b in json.load(open(sys.argv[1]))["benchmarks"] if b.get("run_type") == "iteration"]
 scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
-# BM_path_garch_jump times a path an iteration; BM_path_garch_t reports items = path-steps.
+# Both time a whole path an iteration and report items = path-steps.
 b = min(runs, key=lambda b: b["cpu_time"])
 per_iteration = b["cpu_time"] * scale[b["time_unit"]]
 steps_per_iteration = b["items_per_second"] * per_iteration / 1e9 if "items_per_second" in b else int(sys.argv[2])

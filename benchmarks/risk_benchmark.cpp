@@ -84,19 +84,18 @@ void path_steps(benchmark::State& state, const Model& model) {
 }
 void BM_path_gbm(benchmark::State& state) { path_steps(state, Gbm{}); }
 void BM_path_merton(benchmark::State& state) { path_steps(state, MertonJump{}); }
-void BM_path_garch_t(benchmark::State& state) { path_steps(state, GarchT{}); }
 void BM_path_hawkes(benchmark::State& state) { path_steps(state, HawkesJump{}); }
-// GarchJump generates a whole path at once, in SIMD lanes, as the simulator runs it: 720 hourly
-// steps per iteration, on the CPU's widest instruction set (BM_path_garch_jump, the figure
-// benchmarks/price_paths_vs_numpy.sh reads) or a forced one (BM_path_garch_jump_isa: 0
-// baseline, 1 AVX2, 2 AVX-512; an error where the CPU lacks it).
-void garch_jump_paths(benchmark::State& state, detail::VectorIsa isa) {
+// GarchT and GarchJump generate a whole path at once, in SIMD lanes, as the simulator runs them:
+// 720 hourly steps per iteration, on the CPU's widest instruction set (BM_path_garch_t and
+// BM_path_garch_jump, the figures benchmarks/price_paths_vs_numpy.sh reads) or a forced one
+// (BM_path_garch_jump_isa: 0 baseline, 1 AVX2, 2 AVX-512; an error where the CPU lacks it).
+template <class Model>
+void whole_paths(benchmark::State& state, const Model& model, detail::VectorIsa isa) {
     if (!detail::vector_isa_supported(isa)) {
         state.SkipWithError("instruction set not supported by this CPU");
         return;
     }
     constexpr std::size_t steps = 720;
-    const GarchJump model{};
     std::vector<double> log_returns(steps);
     std::uint64_t path = 0;
     for (auto _ : state) {
@@ -106,9 +105,10 @@ void garch_jump_paths(benchmark::State& state, detail::VectorIsa isa) {
     }
     state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(steps));
 }
-void BM_path_garch_jump(benchmark::State& state) { garch_jump_paths(state, detail::best_vector_isa()); }
+void BM_path_garch_t(benchmark::State& state) { whole_paths(state, GarchT{}, detail::best_vector_isa()); }
+void BM_path_garch_jump(benchmark::State& state) { whole_paths(state, GarchJump{}, detail::best_vector_isa()); }
 void BM_path_garch_jump_isa(benchmark::State& state) {
-    garch_jump_paths(state, static_cast<detail::VectorIsa>(state.range(0)));
+    whole_paths(state, GarchJump{}, static_cast<detail::VectorIsa>(state.range(0)));
 }
 void BM_student_t_steps(benchmark::State& state) {
     constexpr std::size_t steps = 720;

@@ -1,7 +1,9 @@
-// The lab's whole-path price generation (GarchJump::log_returns: StepBlocks, student_t_steps, the
-// jump draws) works in stack buffers: generating paths performs zero heap allocations.
+// The lab's whole-path price generation (GarchT::log_returns and GarchJump::log_returns:
+// StepBlocks, student_t_steps, the jump draws) works in stack buffers: generating paths performs
+// zero heap allocations.
 #include "allocation_counter.hpp"
 
+#include <backstop/risk/price_model/garch.hpp>
 #include <backstop/risk/price_model/garch_jump.hpp>
 
 #include <catch2/catch.hpp>
@@ -22,4 +24,18 @@ TEST_CASE("GarchJump paths do not allocate, jumps included", "[rng][alloc]") {
     }
     CHECK(backstop::testing::allocation_count() == before);
     CHECK(sum == sum);  // the paths are finite numbers, and were used
+}
+
+TEST_CASE("GarchT paths do not allocate", "[rng][alloc]") {
+    const backstop::risk::GarchT model{};
+    std::vector<double> log_returns(2'000);  // longer than one 512-step pass
+    model.log_returns(1, 0, 1.0 / 8760.0, log_returns.data(), log_returns.size());  // warm-up
+    const std::uint64_t before = backstop::testing::allocation_count();
+    double sum = 0.0;
+    for (std::uint64_t path = 1; path <= 20; ++path) {
+        model.log_returns(1, path, 1.0 / 8760.0, log_returns.data(), log_returns.size());
+        sum += log_returns.back();
+    }
+    CHECK(backstop::testing::allocation_count() == before);
+    CHECK(sum == sum);
 }

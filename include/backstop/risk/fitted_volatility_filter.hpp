@@ -72,7 +72,7 @@ inline Result<std::vector<double>> model_path_log_returns(const Scenario& scenar
     std::visit(
         [&](const auto& m) {
             using M = std::decay_t<decltype(m)>;
-            if constexpr (std::is_same_v<M, GarchJump>) {
+            if constexpr (whole_path_model_v<M>) {
                 m.log_returns(seed, path, dt, out.data(), out.size());
             } else if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
                 RandomStream rng(seed, path);

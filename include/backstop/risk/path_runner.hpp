@@ -82,7 +82,7 @@ public:
         return std::visit(
             [&](const auto& m) {
                 using M = std::decay_t<decltype(m)>;
-                if constexpr (std::is_same_v<M, GarchJump>) {
+                if constexpr (whole_path_model_v<M>) {
                     return path_log_returns_[step];
                 } else if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
                     m.log_returns(rng_, step, dt_, step_returns_.data());
@@ -215,8 +215,7 @@ private:
         if (!r && r.error().code != ErrorCode::hedge_not_needed) ++summary_.hedge_refusals;
     }
 
-    using ModelState = std::variant<std::monostate, Gbm::State, MertonJump::State, GarchT::State, HawkesJump::State,
-                                    Bootstrap::State>;
+    using ModelState = std::variant<std::monostate, Gbm::State, MertonJump::State, HawkesJump::State, Bootstrap::State>;
 
     const Scenario& scenario_;
     std::uint64_t path_ = 0;
@@ -243,8 +242,8 @@ private:
     std::vector<LabTrader> traders_;
     double fund_peak_ = 0.0;
     double dt_ = 0.0;
-    // Step models carry a state from step to step; whole-path models (GarchJump) write the
-    // path's log returns up front, in SIMD lanes.
+    // Step models carry a state from step to step; whole-path models (GarchT, GarchJump) write
+    // the path's log returns up front, in SIMD lanes.
     std::vector<double> path_log_returns_;
     ModelState model_state_;
     std::int64_t now_ms_ = 0;
@@ -341,7 +340,7 @@ inline void PathRunner::set_up() {
         using M = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<M, CorrelatedMarkets>) {
             return std::monostate{};
-        } else if constexpr (std::is_same_v<M, GarchJump>) {
+        } else if constexpr (whole_path_model_v<M>) {
             path_log_returns_.resize(scenario.horizon_steps);
             m.log_returns(scenario.seed, path_, dt_, path_log_returns_.data(), path_log_returns_.size());
             return std::monostate{};

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -32,6 +33,11 @@ namespace risk {
 // CorrelatedMarkets moves every market of a scenario with several (one volatility and jump beta
 // per market); the others move one market.
 using PriceModel = std::variant<Gbm, MertonJump, GarchT, HawkesJump, Bootstrap, GarchJump, CorrelatedMarkets>;
+
+// The models that generate a path whole, in SIMD lanes (log_returns(seed, path, dt_years, out,
+// steps)); the other one-market models step from a State (log_return(state, rng, dt_years)).
+template <class Model>
+inline constexpr bool whole_path_model_v = std::is_same_v<Model, GarchT> || std::is_same_v<Model, GarchJump>;
 
 enum class ImpactKind : std::uint8_t { none, linear, square_root };
 
@@ -220,13 +226,15 @@ struct Scenario {
     const PriceImpact& impact_of(std::size_t k) const { return k == 0 ? impact : more_markets[k - 1].impact; }
 };
 
-// The markets' own consistency: a CorrelatedMarkets model has one entry per market and only it
-// moves several; at most markets_max markets; weights, when given, one per market, non-negative,
+// The markets' own consistency: a GARCH model (GarchT, GarchJump) is valid(); a CorrelatedMarkets
+// model has one entry per market and only it moves several; at most markets_max markets; weights, when given, one per market, non-negative,
 // not all zero; predictive margins, when set, with a GARCH filter and bounds that fit every market.
 inline bool markets_consistent(const Scenario& scenario) {
     constexpr std::size_t markets_max = 16;
     const std::size_t n = scenario.market_count();
     if (n > markets_max) return false;
+    if (const auto* garch = std::get_if<GarchT>(&scenario.model); garch != nullptr && !garch->valid()) return false;
+    if (const auto* garch = std::get_if<GarchJump>(&scenario.model); garch != nullptr && !garch->valid()) return false;
     const auto* correlated = std::get_if<CorrelatedMarkets>(&scenario.model);
     if (correlated != nullptr ? !(correlated->valid() && correlated->size() == n) : n != 1) return false;
     const Population& population = scenario.population;

@@ -2,7 +2,6 @@
 // (tests/reference/fgarch), recovery of known parameters from simulated series, the two kinds of
 // standard errors, errors on bad input, and the fitted model running in a scenario.
 #include <backstop/risk/garch_fit.hpp>
-#include <backstop/risk/rng/random_stream.hpp>
 #include <backstop/risk/simulator.hpp>
 
 #include <catch2/catch.hpp>
@@ -60,13 +59,8 @@ double number(const std::map<std::string, std::string>& row, const std::string& 
 double relative(double ours, double theirs) { return std::fabs(ours - theirs) / std::fabs(theirs); }
 
 std::vector<double> simulate(const GarchT& model, std::uint64_t series, std::size_t length) {
-    RandomStream rng(20261125, series);
-    GarchT::State state = model.initial_state();
     std::vector<double> returns(length);
-    for (std::size_t t = 0; t < length; ++t) {
-        rng.at_step(t);
-        returns[t] = model.log_return(state, rng, 1.0 / 8760.0);
-    }
+    model.log_returns(20261125, series, 1.0 / 8760.0, returns.data(), returns.size());
     return returns;
 }
 
@@ -155,7 +149,7 @@ TEST_CASE("GARCH fits agree with fGarch::garchFit on its reference series", "[ga
 }
 
 TEST_CASE("GARCH fits recover known parameters from 20 simulated series", "[garch_fit]") {
-    // 20 series of 5,000 steps per innovation from the lab's own GarchT and RandomStream; every
+    // 20 series of 5,000 steps per innovation from the lab's own GarchT (its whole paths); every
     // fitted parameter within 3 (Hessian) standard errors of the truth on every series, and the
     // robust errors close to the classical ones (the model is correctly specified).
     constexpr std::size_t length = 5'000;

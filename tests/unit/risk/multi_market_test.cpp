@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -197,6 +198,21 @@ TEST_CASE("multi-market lab: inconsistent scenarios are refused before any path 
     SECTION("a second market in a one-market scenario") {
         s = Scenario{};
         s.population.second_market_fraction = 0.5;
+    }
+    // A GARCH model a path cannot be drawn from (log_returns would assert): refused, typed.
+    SECTION("a GarchT with nu <= 2") {
+        s = Scenario{};
+        s.model = GarchT{0.0, 2e-6, 0.08, 0.90, 2.0};
+    }
+    SECTION("a GarchT that is not stationary") {
+        s = Scenario{};
+        s.model = GarchT{0.0, 2e-6, 0.2, 0.85, 5.0};
+    }
+    SECTION("a GarchJump with nu not finite") {
+        s = Scenario{};
+        GarchJump model;
+        model.degrees_of_freedom = std::numeric_limits<double>::infinity();
+        s.model = model;
     }
     SECTION("more markets than an account holds positions") {
         auto& model = std::get<CorrelatedMarkets>(s.model);

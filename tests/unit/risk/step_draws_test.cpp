@@ -1,9 +1,10 @@
 // The lab's vectorised draws: portable_math's log, expm1 and sqrt, StepBlocks (Philox4x32-10 in
-// SIMD lanes), student_t_steps, and GarchJump's whole paths.
+// SIMD lanes), student_t_steps, and GarchT's and GarchJump's whole paths.
 // Method: accuracy against libm over many arguments; known answers (every lane against
 // Random123's scalar Philox4x32-10); the same bits from every instruction set the CPU has and
 // from any split of a path into runs; then the distributions on fixed seeds (sample moments
 // within 4 standard errors, chi-square against closed-form CDFs), so the checks cannot flake.
+#include <backstop/risk/price_model/garch.hpp>
 #include <backstop/risk/price_model/garch_jump.hpp>
 #include <backstop/risk/rng/detail/portable_math.hpp>
 #include <backstop/risk/rng/detail/vector_sqrt.hpp>
@@ -232,6 +233,113 @@ TEST_CASE("GarchJump paths: same bits on every instruction set, pure in (seed, p
     CHECK(mismatches == 0);
     INFO("jumps on the path: " << jumps);
     CHECK(jumps <= 5);  // about 1 a month expected
+}
+
+// GarchT's path is GarchJump's diffusive part: the same parameters without jumps give the same
+// bits, on every instruction set, for lengths around the 4-step blocks of the variance recursion
+// and the 512-step passes, and for the degrees of freedom a fitted model may have (2.0001 up to
+// the Gaussian fit's 1e6).
+TEST_CASE("GarchT paths are GarchJump's without jumps, bit for bit, on every instruction set",
+          "[rng][models][perf_equivalence]") {
+    backstop::testing::TestRandom random(test_seed + 1);
+    const std::size_t lengths[] = {1, 3, 4, 5, 63, 511, 512, 513, 720, 1024, 1027, 2000};
+    const double nus[] = {5.0, 2.0001, 3.0, 8.5, 1e6};
+    int compared = 0;
+    for (int round = 0; round < 36; ++round) {
+        const std::uint64_t seed = round % 6 == 0 ? test_seed : random.next();
+        const std::uint64_t path = random.below(1u << 20);
+        const std::size_t steps = lengths[static_cast<std::size_t>(round) % 12];
+        GarchT model;
+        model.mean_per_step = round % 3 == 0 ? 0.0 : random.uniform(-3e-4, 3e-4);
+        model.omega = random.uniform(1e-7, 1e-4);
+        model.alpha = random.uniform(0.0, 0.2);
+        model.beta = random.uniform(0.5, 0.79);
+        model.degrees_of_freedom = nus[static_cast<std::size_t>(round) % 5];
+        REQUIRE(model.valid());
+        GarchJump calm{model.mean_per_step, model.omega, model.alpha, model.beta, model.degrees_of_freedom};
+        calm.jump_intensity_per_year = 0.0;
+        std::vector<double> reference(steps);
+        model.log_returns(seed, path, hour, reference.data(), steps, VectorIsa::baseline);
+        for (const VectorIsa isa : supported_isas()) {
+            std::vector<double> garch_t(steps);
+            std::vector<double> garch_jump(steps);
+            model.log_returns(seed, path, hour, garch_t.data(), steps, isa);
+            calm.log_returns(seed, path, hour, garch_jump.data(), steps, isa);
+            INFO("round " << round << ", instruction set " << static_cast<int>(isa) << ", " << steps << " steps, nu "
+                          << model.degrees_of_freedom);
+            CHECK(same_bits(garch_t, garch_jump));
+            CHECK(same_bits(garch_t, reference));
+            ++compared;
+        }
+        // A shorter horizon is a prefix of the longer one.
+        std::vector<double> prefix(steps / 2);
+        model.log_returns(seed, path, hour, prefix.data(), prefix.size());
+        CHECK(std::equal(prefix.begin(), prefix.end(), reference.begin()));
+    }
+    CHECK(compared >= 36);
+}
+
+// GarchT's path against its definition computed apart, in long double with the C library's log
+// and expm1: t of step s from the first accepted polar attempt of its blocks, e = t sqrt((nu - 2)
+// / nu), r = mean + sigma e, sigma'^2 = omega + alpha (sigma e)^2 + beta sigma^2 from the
+// unconditional variance. Only rounding separates them (the kernel runs the recursion four steps
+// at a time, the draws use portable_math), also at nu = 1e6, where W^(-2/nu) - 1 is tiny and a
+// plain exp(x) - 1 would lose most of its digits.
+TEST_CASE("GarchT paths follow the GARCH(1,1)-t recursion step by step, nu from 2.0001 to 1e6", "[rng][models]") {
+    for (const double nu : {2.0001, 5.0, 1e6}) {
+        const GarchT model{1e-4, 2e-6, 0.08, 0.90, nu};
+        constexpr std::size_t steps = 1500;
+        std::vector<double> path(steps);
+        model.log_returns(test_seed, 11, hour, path.data(), steps);
+        long double variance = static_cast<long double>(model.omega) / (1.0L - 0.08L - 0.90L);
+        const long double scale = std::sqrt((static_cast<long double>(nu) - 2.0L) / static_cast<long double>(nu));
+        double worst = 0.0;
+        for (std::size_t s = 0; s < steps; ++s) {
+            long double t = 0.0L;
+            for (std::uint32_t index = 0;; ++index) {
+                const PhiloxCounter<std::uint32_t> block =
+                    step_block(test_seed, 11, static_cast<std::uint32_t>(s), StepBlockTag::student_t, index);
+                const long double u1 = detail::polar_coordinate(block[0]), v1 = detail::polar_coordinate(block[1]);
+                const long double u2 = detail::polar_coordinate(block[2]), v2 = detail::polar_coordinate(block[3]);
+                const long double w1 = u1 * u1 + v1 * v1;
+                const long double w2 = u2 * u2 + v2 * v2;
+                if (w1 > 1.0L && w2 > 1.0L) continue;
+                const long double u = w1 <= 1.0L ? u1 : u2;
+                const long double w = w1 <= 1.0L ? w1 : w2;
+                t = u * std::sqrt(static_cast<long double>(nu) * std::expm1(-2.0L / static_cast<long double>(nu) * std::log(w)) / w);
+                break;
+            }
+            const long double sigma = std::sqrt(variance);
+            const long double e = t * scale;
+            const long double expected = 1e-4L + sigma * e;
+            worst = std::max(worst, static_cast<double>(std::fabs(static_cast<long double>(path[s]) - expected) /
+                                                        (sigma * (1.0L + std::fabs(e)))));
+            variance = 2e-6L + 0.08L * sigma * sigma * e * e + 0.90L * variance;
+        }
+        INFO("nu " << nu << ": largest error " << worst << " of sigma (1 + |e|)");
+        CHECK(worst < 1e-13);
+    }
+}
+
+// At nu = 1e6 (the Gaussian fit's) the unit-variance shocks are normal to within 6 / nu in their
+// kurtosis: E e^2 = 1 and E e^4 = 3 within 4 standard errors (Var e^2 = 2, Var e^4 = 96).
+TEST_CASE("GarchT's shocks at nu = 1e6 have the normal's second and fourth moments", "[rng][models]") {
+    constexpr double nu = 1e6;
+    constexpr std::size_t count = 1'000'000;
+    std::vector<double> t(count);
+    student_t_steps(test_seed, 70, 0, nu, t.data(), count);
+    const double scale = std::sqrt((nu - 2.0) / nu);
+    double second = 0.0;
+    double fourth = 0.0;
+    for (const double x : t) {
+        const double e2 = x * scale * x * scale;
+        second += e2;
+        fourth += e2 * e2;
+    }
+    const double n = static_cast<double>(count);
+    INFO("E e^2 " << second / n << ", E e^4 " << fourth / n);
+    CHECK(std::fabs(second / n - 1.0) < 4.0 * std::sqrt(2.0 / n));
+    CHECK(std::fabs(fourth / n - 3.0) < 4.0 * std::sqrt(96.0 / n));
 }
 
 TEST_CASE("GarchJump jumps at e^(-lambda dt) per step, its count given a jump is zero-truncated Poisson", "[rng][models]") {

@@ -8,7 +8,9 @@
 // jumps their sum is N(N jump_mean, N jump_volatility^2), so one normal draw covers them all.
 //
 // A path is generated whole (log_returns), in SIMD lanes, from its own counter-based draws:
-// - t_nu of step s: student_t_steps (StepBlocks, tag student_t);
+// - the diffusive part: GarchT's path with the same GARCH parameters (garch.hpp: t_nu of step s
+//   from student_t_steps, StepBlocks tag student_t), the very bits GarchT gives; then, when the
+//   intensity is positive, the jumps are added to it:
 // - whether step s jumps: word s % 4 of StepBlocks (tag jump_decision) at step s / 4, a 32-bit
 //   word c against the threshold T = floor(2^32 e^(-lambda dt)): no jump when c < T, a jump when
 //   c > T, and at c = T (probability 2^-32) a uniform u decides, no jump when u < the fraction
@@ -26,12 +28,11 @@
 
 #include "backstop/core/assert.hpp"
 #include "backstop/risk/floating_point.hpp"
+#include "backstop/risk/price_model/garch.hpp"
 #include "backstop/risk/rng/detail/portable_math.hpp"
 #include "backstop/risk/rng/detail/vector_dispatch.hpp"
-#include "backstop/risk/rng/detail/vector_sqrt.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/rng/step_blocks.hpp"
-#include "backstop/risk/rng/student_t_steps.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -41,53 +42,6 @@ namespace backstop {
 namespace risk {
 
 namespace detail {
-
-// The diffusive part of a run of steps, given the t draws (overwritten by the scaled shocks
-// e = t sqrt((nu - 2) / nu)): out[i] = mean + sigma_i e_i, and the variance after the run.
-// The variance recursion is the one serial part of a path: from one step to the next,
-// v' = omega + a v with a = alpha e^2 + beta. It runs four steps at a time,
-// v_{t+4} = c + d v_t with d = a3 a2 a1 a0 and c = omega (1 + a3 (1 + a2 (1 + a1))), so that
-// the chain from block to block is one multiply and one add per four steps and the steps
-// inside a block (the plain recursion from v_t) overlap with it; a and the square roots are
-// vector passes. (The rounding is that of this order of evaluation.)
-// Steps GarchJump generates per pass: its buffers live on the stack.
-inline constexpr std::size_t garch_jump_chunk_steps = 512;
-
-struct GarchDiffusionKernel {
-    template <VectorIsa isa>
-    static BACKSTOP_ALWAYS_INLINE void run(double omega, double alpha, double beta, double mean,
-                                           double shock_scale, double* __restrict shock,
-                                           std::size_t count, double* __restrict variance_in_out,
-                                           double* __restrict out) noexcept {
-        BACKSTOP_NO_FP_CONTRACTION
-        BACKSTOP_ASSERT(count <= garch_jump_chunk_steps, "a pass at most");
-        double a[garch_jump_chunk_steps];
-        double variances[garch_jump_chunk_steps];
-        for (std::size_t i = 0; i < count; ++i) {
-            const double e = shock[i] * shock_scale;
-            shock[i] = e;
-            a[i] = alpha * e * e + beta;
-        }
-        double variance = *variance_in_out;
-        std::size_t i = 0;
-        for (; i + 4 <= count; i += 4) {
-            variances[i] = variance;
-            variances[i + 1] = omega + variance * a[i];
-            variances[i + 2] = omega + variances[i + 1] * a[i + 1];
-            variances[i + 3] = omega + variances[i + 2] * a[i + 2];
-            const double d = (a[i + 3] * a[i + 2]) * (a[i + 1] * a[i]);
-            const double c = omega * (1.0 + a[i + 3] * (1.0 + a[i + 2] * (1.0 + a[i + 1])));
-            variance = c + d * variance;
-        }
-        for (; i < count; ++i) {
-            variances[i] = variance;
-            variance = omega + variance * a[i];
-        }
-        *variance_in_out = variance;
-        sqrt_lanes<isa>(variances, variances, count);
-        for (std::size_t k = 0; k < count; ++k) out[k] = mean + variances[k] * shock[k];
-    }
-};
 
 // The jump-decision blocks of a run of groups of four steps, and for each group whether any of
 // its four words is at least the threshold (at most 2^32 - 1 here): one dispatched pass, so the
@@ -121,31 +75,32 @@ struct GarchJump {
 
     // RandomStream sub-stream of the jump sizes (sub-stream 0 is the other models' draws).
     static constexpr std::uint64_t jump_substream = 1;
-    static constexpr std::size_t chunk_steps = detail::garch_jump_chunk_steps;
+    static constexpr std::size_t chunk_steps = GarchT::chunk_steps;
 
-    double unconditional_variance() const { return omega / (1.0 - alpha - beta); }
+    // The GARCH(1,1)-t part alone: the model without its jumps.
+    GarchT diffusion() const { return GarchT{mean_per_step, omega, alpha, beta, degrees_of_freedom}; }
+    double unconditional_variance() const { return diffusion().unconditional_variance(); }
+    // The diffusion's valid() and a jump intensity and volatility of at least 0, finite, with a
+    // finite jump mean (jump_threshold asserts the intensity per step in range too).
+    bool valid() const {
+        return diffusion().valid() && std::isfinite(jump_intensity_per_year) && jump_intensity_per_year >= 0.0 &&
+               std::isfinite(jump_mean) && std::isfinite(jump_volatility) && jump_volatility >= 0.0;
+    }
 
-    // out[s] = the log return of step s of `path`, s < steps; the path starts at the
-    // unconditional variance. Needs nu > 2 (a unit-variance t) and steps below 2^32.
+    // out[s] = the log return of step s of `path`, s < steps: GarchT's path (diffusion()), plus
+    // the jumps; the path starts at the unconditional variance. Needs nu > 2 (a unit-variance t)
+    // and steps below 2^32.
     void log_returns(std::uint64_t seed, std::uint64_t path, double dt_years, double* out,
                      std::size_t steps, detail::VectorIsa isa = detail::best_vector_isa()) const {
         BACKSTOP_NO_FP_CONTRACTION
-        const double nu = degrees_of_freedom;
-        BACKSTOP_ASSERT(nu > 2.0 && std::isfinite(nu), "a unit-variance t needs nu > 2");
-        BACKSTOP_ASSERT(steps <= std::uint64_t{0xFFFFFFFF}, "steps below 2^32");
-        const double shock_scale = std::sqrt((nu - 2.0) / nu);
+        diffusion().log_returns(seed, path, dt_years, out, steps, isa);
         const JumpThreshold threshold = jump_threshold(dt_years);
+        if (!threshold.can_jump) return;
         const StepBlockCoordinates decisions =
             StepBlockCoordinates::of(seed, path, StepBlockTag::jump_decision, 0);
-        double variance = unconditional_variance();
-        double shock[chunk_steps];
         for (std::size_t done = 0; done < steps; done += chunk_steps) {
             const std::size_t n = steps - done < chunk_steps ? steps - done : chunk_steps;
             const std::uint32_t first_step = static_cast<std::uint32_t>(done);
-            student_t_steps(seed, path, first_step, nu, shock, n, isa);
-            detail::run_kernel<detail::GarchDiffusionKernel>(isa, omega, alpha, beta, mean_per_step, shock_scale,
-                                                             shock, n, &variance, out + done);
-            if (!threshold.can_jump) continue;
             for_each_jump_word(decisions, threshold, first_step, n, isa, [&](std::size_t i, std::uint32_t word) {
                 out[done + i] += jump(seed, path, first_step + static_cast<std::uint32_t>(i), word, threshold);
             });
