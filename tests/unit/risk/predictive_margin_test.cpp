@@ -48,7 +48,7 @@ Scenario crash_scenario() {
     s.fund.initial = 2'000.0;
     s.model = GarchT{0.0, 2.0e-7, 0.05, 0.94, 5.0};
     s.shocks = {{40, std::log(0.92)}, {60, std::log(0.8)}};
-    s.seed = 7;
+    s.seed = 8;  // 38 of 40 paths deplete with static margins, 32 with predictive ones
     s.threads = 2;
     return s;
 }
