@@ -227,8 +227,9 @@ struct Scenario {
 };
 
 // The markets' own consistency: a GARCH model (GarchT, GarchJump) is valid(); a CorrelatedMarkets
-// model has one entry per market and only it moves several; at most markets_max markets; weights, when given, one per market, non-negative,
-// not all zero; predictive margins, when set, with a GARCH filter and bounds that fit every market.
+// model has one entry per market and only it moves several; at most markets_max markets; weights,
+// when given, one per market, non-negative, not all zero; predictive margins, when set, with a
+// GARCH filter and bounds that fit every market.
 inline bool markets_consistent(const Scenario& scenario) {
     constexpr std::size_t markets_max = 16;
     const std::size_t n = scenario.market_count();
