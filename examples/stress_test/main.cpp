@@ -84,6 +84,7 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
     std::uint64_t seed = 0;
     double fund = -1.0;
     bool quiet = false;
+    double progress_after_seconds = 1.0;
     std::string preset_name;
     app.add_option("--preset", preset_name,
                    "Start from a preset: demo (default: one BTC-like market), three-markets (BTC, ETH and a thin alt, "
@@ -126,6 +127,9 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
                  "that ran, which costs fewer runs)");
     app.add_option("--out", output, "Folder for report.html, report.json and csv/ (default ./stress-report)");
     app.add_flag("--quiet", quiet, "No progress bar");
+    app.add_option("--progress-after", progress_after_seconds,
+                   "Seconds of running before the progress bar appears on a terminal (default 1)")
+        ->check(CLI::Range(0.0, 86'400.0));
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -252,7 +256,7 @@ int run_cli(int argc, char** argv, PathDistribution* distribution) {
     while (!finished) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
         const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        if (show_progress && seconds >= 1.0 && !finished) {
+        if (show_progress && seconds >= progress_after_seconds && !finished) {
             draw_progress(progress, seconds);
             drawn = true;
         }
