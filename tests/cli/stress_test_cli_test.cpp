@@ -147,16 +147,21 @@ TEST_CASE("a run shows a progress bar on a terminal once --progress-after has pa
     // at the first check, after 0.1 s, and every 0.1 s after it: this run takes about 1 s on the
     // faster machine of docs/benchmarks.md (2026-12-06), so the bar shows many times over on any
     // machine (the default, one second, made the test depend on how fast the machine was).
-    const std::string arguments = "--paths 300 --traders 1500 --days 16 --grid-paths 0 --threads 1 --progress-after 0";
-    const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / "progress";
-    fs::remove_all(folder);
-    fs::create_directories(folder);
-    const std::string command = std::string("cd '") + folder.string() + "' && script -qec \"'" + BACKSTOP_STRESS_TEST +
-                                "' " + arguments + "\" typescript.txt > /dev/null 2>&1";
-    const int status = std::system(command.c_str());
-    REQUIRE(WIFEXITED(status));
-    REQUIRE(WEXITSTATUS(status) == 0);
-    const std::string shown = read_file(folder / "typescript.txt");
+    const std::string run = "--paths 300 --traders 1500 --days 16 --grid-paths 0 --threads 1";
+    const std::string arguments = run + " --progress-after 0";
+    // What a terminal shows of the demo run with `options`, in folder `name`.
+    const auto on_terminal = [](const std::string& options, const char* name) {
+        const fs::path folder = fs::path(BACKSTOP_TEST_OUTPUT) / name;
+        fs::remove_all(folder);
+        fs::create_directories(folder);
+        const std::string command = std::string("cd '") + folder.string() + "' && script -qec \"'" +
+                                    BACKSTOP_STRESS_TEST + "' " + options + "\" typescript.txt > /dev/null 2>&1";
+        const int status = std::system(command.c_str());
+        REQUIRE(WIFEXITED(status));
+        REQUIRE(WEXITSTATUS(status) == 0);
+        return read_file(folder / "typescript.txt");
+    };
+    const std::string shown = on_terminal(arguments, "progress");
     INFO(shown);
     CHECK(shown.find("] ") != std::string::npos);
     CHECK(shown.find("paths") != std::string::npos);
@@ -166,6 +171,11 @@ TEST_CASE("a run shows a progress bar on a terminal once --progress-after has pa
     const Outcome to_file = run_demo(arguments, "no-progress");
     CHECK(to_file.exit_code == 0);
     CHECK(to_file.err.empty());
+    // On a terminal, before --progress-after has passed: no bar either.
+    const std::string later = on_terminal(run + " --progress-after 3600", "progress-later");
+    INFO(later);
+    CHECK(later.find("[#") == std::string::npos);
+    CHECK(later.find("report: stress-report/report.html") != std::string::npos);
 }
 
 TEST_CASE("--help lists the options and exits 0", "[cli]") {
