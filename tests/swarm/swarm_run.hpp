@@ -811,7 +811,9 @@ private:
             // A price near the mark, on the tick; sometimes off it.
             const std::int64_t tick = mm.config.tick_size;
             const double move = (static_cast<double>(random_.below(401)) - 200.0) / 10'000.0;  // +-2%
-            std::int64_t price = static_cast<std::int64_t>(mark * (1.0 + move));
+            // Near the int64 ceiling (an extreme world's mark) 2% up is beyond int64, and a cast out of
+            // range is undefined behaviour (clang's UBSan reports it): the largest double below 2^63.
+            std::int64_t price = static_cast<std::int64_t>(std::min(mark * (1.0 + move), 9'223'372'036'854'774'784.0));
             price = std::max<std::int64_t>(tick, price / tick * tick);
             if (random_.chance(40) && tick > 1) price += 1 + static_cast<std::int64_t>(random_.below(static_cast<std::uint64_t>(tick - 1)));
             if (random_.chance(200)) price = random_.chance(2) ? 0 : -tick;
