@@ -203,8 +203,11 @@ private:
             // The USDC part cannot pay the hedge's margin: sell BTC for it (as for a deficit), which
             // also shrinks what is to be hedged, and try once more.
             const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
-            const double notional = static_cast<double>(holding_->base_atoms()) * static_cast<double>(engine_.mark(market_)) /
-                                    std::pow(10.0, base_decimals);
+            // The margin is on the hedge account's position, which the band can leave larger than the
+            // holding after earlier sales for margin: the larger of the two.
+            const double hedged_atoms = std::max(static_cast<double>(holding_->base_atoms()),
+                                                 std::abs(static_cast<double>(engine_.position(hedge_account_, market_).size)));
+            const double notional = hedged_atoms * static_cast<double>(engine_.mark(market_)) / std::pow(10.0, base_decimals);
             const double goal = scenario_.fund.hedge->margin_ratio * notional;
             const auto needed = static_cast<std::int64_t>(goal) - (equity ? static_cast<std::int64_t>(equity->atoms()) : 0) -
                                 fund_atoms() + 1'000'000;
