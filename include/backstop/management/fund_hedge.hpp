@@ -21,7 +21,8 @@
 // a return each conserve value (fund -> outside -> account and back); the engine's ledger stays
 // balanced after every command. Validate, plan, commit: plan_rebalance checks every command it
 // will issue against the state each will meet (see there), so the commit cannot fail and a refused
-// rebalance changes nothing.
+// rebalance changes nothing. top_up_needed is the same plan's top-up before the fund's balance is
+// checked: what a fund holding other assets raises first.
 #pragma once
 
 #include "backstop/core/assert.hpp"
@@ -222,125 +223,23 @@ public:
     template <class Base>
     Result<Plan<Base>> plan_rebalance(const Engine& engine, AccountId hedge_account, AccountId counterparty,
                                       MarketId market, Quantity<Base> exposure, std::int64_t now_ms) const {
-        static_assert(std::is_same<default_rep_t<Base>, std::int64_t>::value, "the engine trades int64 base atoms");
-        const Result<Price<Base, Asset>> mark = engine.template mark<Base>(market);  // market, base, a mark
-        if (!mark) return mark.error();
-        const std::uint32_t accounts = engine.ledger().account_count();
-        if (hedge_account.value >= accounts || counterparty.value >= accounts) {
-            return make_error(ErrorCode::unknown_account, "no such account");
-        }
-        if (hedge_account == counterparty) return make_error(ErrorCode::self_trade, "the hedge trades with itself");
-        if (now_ms < engine.now().ms) return make_error(ErrorCode::time_backwards, "rebalance before the engine's time");
-        const auto v = engine.view();
-        const detail::MarketState& state = v.markets[market.value];
-        if (state.config.status == MarketStatus::halted) return make_error(ErrorCode::market_halted, "market is halted");
-        // Fresh at the caller's time, which is not before the engine's: fresh for the engine too.
-        if (Result<void> ok = detail::check_mark_fresh(state, now_ms); !ok) return ok.error();
-        for (std::size_t t = 0; t < state.config.tier_count; ++t) {
-            if (policy_.margin_ratio < state.config.tiers[t].initial) {
-                return make_error(ErrorCode::invalid_policy_parameter, "margin ratio below the market's initial margin");
-            }
-        }
+        const Result<Moves<Base>> moves = plan_moves(engine, hedge_account, counterparty, market, exposure, now_ms);
+        if (!moves) return moves.error();
+        if (Result<void> ok = check_commands(engine, *moves); !ok) return ok.error();
+        return moves->plan;
+    }
 
-        Plan<Base> plan;
-        plan.market = market;
-        plan.hedge = hedge_account;
-        plan.counterparty = counterparty;
-        plan.now_ms = now_ms;
-        const std::int64_t current = v.book.position(hedge_account, market.value).size;
-        Result<HedgeOrder> order = plan_hedge(policy_, exposure.atoms(), current, state.config.lot_size);
-        if (!order && order.error().code != ErrorCode::hedge_not_needed) return order.error();
-        if (order) plan.order = *order;
-
-        // The hedge account after the order (the engine's fill arithmetic), before any move.
-        const Place collateral = Place::collateral(hedge_account);
-        detail::SlotOverride filled;  // none without an order
-        detail::int128 fill_change = 0;  // realised PnL less the fee
-        if (plan.order.size != 0) {
-            // The mark on the tick against the fund (a sell down, a buy up): a market maker quotes on
-            // ticks, and the hedge's cost is never understated.
-            const detail::int128 tick = state.config.tick_size;
-            const detail::int128 on_tick = detail::divide_rounded_128(
-                                               state.mark, tick, plan.order.size < 0 ? Rounding::down : Rounding::up) *
-                                           tick;
-            if (!detail::fits_int64(on_tick) || on_tick <= 0) {
-                return make_error(ErrorCode::price_out_of_range, "the mark has no tick to trade at");
-            }
-            plan.price_raw = static_cast<std::int64_t>(on_tick);
-            const std::int64_t magnitude = plan.order.size < 0 ? -plan.order.size : plan.order.size;
-            const Result<std::int64_t> value = detail::trade_value(state, magnitude, plan.price_raw);
-            if (!value) return value.error();
-            const Result<detail::FillPlan> fill =
-                detail::plan_fill(v, hedge_account, market.value, plan.order.size, plan.order.size < 0 ? -*value : *value);
-            if (!fill) return fill.error();
-            plan.fee = detail::plan_fee(state.config, *value, state.config.taker_fee).fee;
-            filled = detail::SlotOverride{market.value, fill->size_after, fill->cost_after};
-            fill_change = detail::int128(fill->collateral_change) - plan.fee;
-        }
-        const detail::Metrics after = detail::account_metrics(
-            v, hedge_account, Span<const detail::SlotOverride>(&filled, plan.order.size != 0 ? 1 : 0), fill_change);
-        const detail::int128 goal = detail::ceil_div(after.notional * policy_.margin_ratio.count(), Ppm::denominator);
-        detail::int128 move = goal - after.equity;
-        if (plan.order.size == 0 &&
-            detail::abs128(move) * Ppm::denominator <= detail::int128(policy_.band.count()) * goal) {
-            move = 0;  // collateral within the band too
-        }
-        // A return takes collateral only: gains not yet realised stay in the account.
-        const detail::int128 collateral_after = detail::int128(v.collateral(hedge_account)) + fill_change;
-        if (move < 0) move = -std::min(-move, std::max<detail::int128>(collateral_after, 0));
-        // The trade's realised loss and fee are paid from collateral, never from gains not yet
-        // realised: a hedge whose equity is all such gains still gets the top-up that pays them.
-        if (collateral_after < 0) move = std::max(move, -collateral_after);
-        if (!detail::fits_int64(move)) return make_error(ErrorCode::overflow, "collateral move beyond int64");
-        plan.collateral_move = static_cast<std::int64_t>(move);
-        if (plan.order.size == 0 && plan.collateral_move == 0) {
-            return make_error(ErrorCode::hedge_not_needed, "hedge and its collateral within the band");
-        }
-
-        const Place fund = engine.fund().place();
-        const std::int64_t top_up = std::max<std::int64_t>(plan.collateral_move, 0);
-        if (top_up > 0) {
-            // fund_withdraw (fund -> outside), then deposit (outside -> the account).
-            if (Result<void> ok = engine.ledger().check_transfer(fund, Place::external(), Money(top_up)); !ok) return ok.error();
-            if (Result<std::int64_t> ok = checked_add(v.collateral(hedge_account), top_up); !ok) return ok.error();
-        }
-        detail::TransferCheck<typename Engine::LedgerType> check(engine.ledger());
-        if (plan.order.size != 0) {
-            const detail::CollateralOverlay<typename Engine::LedgerType> overlay(engine.ledger(), collateral, fund, top_up);
-            const detail::EngineView<detail::CollateralOverlay<typename Engine::LedgerType>> ahead{
-                overlay, v.markets, v.book, v.now_ms, v.option_models};
-            const bool buys = plan.order.size > 0;
-            const std::int64_t magnitude = buys ? plan.order.size : -plan.order.size;
-            const Result<detail::TradePlan> trade =
-                detail::plan_trade(ahead, fund, market.value, buys ? hedge_account : counterparty,
-                                   buys ? counterparty : hedge_account, magnitude, plan.price_raw, taker(plan));
-            if (!trade) return trade.error();
-            if (top_up == 0) {  // the trade's transfers, for the return's check below
-                detail::check_fill(check, trade->buy);
-                detail::check_fill(check, trade->sell);
-                for (const detail::FillPlan* fill : {&trade->buy, &trade->sell}) {
-                    const detail::FeePlan& fee = fill == &trade->buy ? trade->buyer_fee : trade->seller_fee;
-                    check.apply(Place::collateral(fill->account), trade->fee_place, fee.to_fund);
-                    check.apply(Place::collateral(fill->account), Place::treasury(), fee.to_treasury);
-                }
-            }
-        }
-        if (plan.collateral_move < 0) {
-            // withdraw (the account -> outside) after the trade, as MarginEngine::withdraw checks it,
-            // then fund_deposit (outside -> the fund).
-            const std::int64_t back = -plan.collateral_move;
-            if (Result<void> ok = v.check_marks_fresh(hedge_account); !ok) return ok.error();
-            const detail::Metrics left = detail::account_metrics(
-                v, hedge_account, Span<const detail::SlotOverride>(&filled, plan.order.size != 0 ? 1 : 0),
-                fill_change - back);
-            if (left.has_positions && left.equity < left.initial) {
-                return make_error(ErrorCode::insufficient_margin, "the return would breach initial margin");
-            }
-            check.apply(collateral, Place::external(), back);
-            check.apply(Place::external(), fund, back);
-            if (!check.ok()) return make_error(ErrorCode::insufficient_balance, "the return does not fit the balances");
-        }
-        return plan;
+    // What the rebalance would move from the fund's balance into the hedge account (0 when it
+    // moves nothing in, or returns collateral), whether or not the fund's balance holds it: a fund
+    // with other assets (a base-asset holding) raises `top_up - balance` before it rebalances.
+    // The same plan as plan_rebalance's, so the two cannot drift apart; refused as it is, except
+    // for the checks of the commands themselves (the fund's balance, the counterparty's margin).
+    template <class Base>
+    Result<std::int64_t> top_up_needed(const Engine& engine, AccountId hedge_account, AccountId counterparty,
+                                       MarketId market, Quantity<Base> exposure, std::int64_t now_ms) const {
+        const Result<Moves<Base>> moves = plan_moves(engine, hedge_account, counterparty, market, exposure, now_ms);
+        if (!moves) return moves.error();
+        return std::max<std::int64_t>(moves->plan.collateral_move, 0);
     }
 
     // Issues the planned commands (a plan from plan_rebalance on this engine's current state).
@@ -394,6 +293,153 @@ public:
     }
 
 private:
+    // A plan with the hedge account's fill, which the check of a return reads.
+    template <class Base>
+    struct Moves {
+        Plan<Base> plan;
+        detail::SlotOverride filled;     // none without an order
+        detail::int128 fill_change = 0;  // realised PnL less the fee
+    };
+
+    // The order and the collateral move, before any command is checked.
+    template <class Base>
+    Result<Moves<Base>> plan_moves(const Engine& engine, AccountId hedge_account, AccountId counterparty,
+                                  MarketId market, Quantity<Base> exposure, std::int64_t now_ms) const {
+        static_assert(std::is_same<default_rep_t<Base>, std::int64_t>::value, "the engine trades int64 base atoms");
+        const Result<Price<Base, Asset>> mark = engine.template mark<Base>(market);  // market, base, a mark
+        if (!mark) return mark.error();
+        const std::uint32_t accounts = engine.ledger().account_count();
+        if (hedge_account.value >= accounts || counterparty.value >= accounts) {
+            return make_error(ErrorCode::unknown_account, "no such account");
+        }
+        if (hedge_account == counterparty) return make_error(ErrorCode::self_trade, "the hedge trades with itself");
+        if (now_ms < engine.now().ms) return make_error(ErrorCode::time_backwards, "rebalance before the engine's time");
+        const auto v = engine.view();
+        const detail::MarketState& state = v.markets[market.value];
+        if (state.config.status == MarketStatus::halted) return make_error(ErrorCode::market_halted, "market is halted");
+        // Fresh at the caller's time, which is not before the engine's: fresh for the engine too.
+        if (Result<void> ok = detail::check_mark_fresh(state, now_ms); !ok) return ok.error();
+        for (std::size_t t = 0; t < state.config.tier_count; ++t) {
+            if (policy_.margin_ratio < state.config.tiers[t].initial) {
+                return make_error(ErrorCode::invalid_policy_parameter, "margin ratio below the market's initial margin");
+            }
+        }
+
+        Moves<Base> moves;
+        Plan<Base>& plan = moves.plan;
+        plan.market = market;
+        plan.hedge = hedge_account;
+        plan.counterparty = counterparty;
+        plan.now_ms = now_ms;
+        const std::int64_t current = v.book.position(hedge_account, market.value).size;
+        Result<HedgeOrder> order = plan_hedge(policy_, exposure.atoms(), current, state.config.lot_size);
+        if (!order && order.error().code != ErrorCode::hedge_not_needed) return order.error();
+        if (order) plan.order = *order;
+
+        // The hedge account after the order (the engine's fill arithmetic), before any move.
+        detail::SlotOverride& filled = moves.filled;
+        detail::int128& fill_change = moves.fill_change;
+        if (plan.order.size != 0) {
+            // The mark on the tick against the fund (a sell down, a buy up): a market maker quotes on
+            // ticks, and the hedge's cost is never understated.
+            const detail::int128 tick = state.config.tick_size;
+            const detail::int128 on_tick = detail::divide_rounded_128(
+                                               state.mark, tick, plan.order.size < 0 ? Rounding::down : Rounding::up) *
+                                           tick;
+            if (!detail::fits_int64(on_tick) || on_tick <= 0) {
+                return make_error(ErrorCode::price_out_of_range, "the mark has no tick to trade at");
+            }
+            plan.price_raw = static_cast<std::int64_t>(on_tick);
+            const std::int64_t magnitude = plan.order.size < 0 ? -plan.order.size : plan.order.size;
+            const Result<std::int64_t> value = detail::trade_value(state, magnitude, plan.price_raw);
+            if (!value) return value.error();
+            const Result<detail::FillPlan> fill =
+                detail::plan_fill(v, hedge_account, market.value, plan.order.size, plan.order.size < 0 ? -*value : *value);
+            if (!fill) return fill.error();
+            plan.fee = detail::plan_fee(state.config, *value, state.config.taker_fee).fee;
+            filled = detail::SlotOverride{market.value, fill->size_after, fill->cost_after};
+            fill_change = detail::int128(fill->collateral_change) - plan.fee;
+        }
+        const detail::Metrics after = detail::account_metrics(
+            v, hedge_account, Span<const detail::SlotOverride>(&filled, plan.order.size != 0 ? 1 : 0), fill_change);
+        const detail::int128 goal = detail::ceil_div(after.notional * policy_.margin_ratio.count(), Ppm::denominator);
+        detail::int128 move = goal - after.equity;
+        if (plan.order.size == 0 &&
+            detail::abs128(move) * Ppm::denominator <= detail::int128(policy_.band.count()) * goal) {
+            move = 0;  // collateral within the band too
+        }
+        // A return takes collateral only: gains not yet realised stay in the account.
+        const detail::int128 collateral_after = detail::int128(v.collateral(hedge_account)) + fill_change;
+        if (move < 0) move = -std::min(-move, std::max<detail::int128>(collateral_after, 0));
+        // The trade's realised loss and fee are paid from collateral, never from gains not yet
+        // realised: a hedge whose equity is all such gains still gets the top-up that pays them.
+        if (collateral_after < 0) move = std::max(move, -collateral_after);
+        if (!detail::fits_int64(move)) return make_error(ErrorCode::overflow, "collateral move beyond int64");
+        plan.collateral_move = static_cast<std::int64_t>(move);
+        if (plan.order.size == 0 && plan.collateral_move == 0) {
+            return make_error(ErrorCode::hedge_not_needed, "hedge and its collateral within the band");
+        }
+        return moves;
+    }
+
+    // Every command of `plan` against the state it will meet (see plan_rebalance).
+    template <class Base>
+    static Result<void> check_commands(const Engine& engine, const Moves<Base>& moves) {
+        const Plan<Base>& plan = moves.plan;
+        const detail::SlotOverride& filled = moves.filled;
+        const detail::int128 fill_change = moves.fill_change;
+        const auto v = engine.view();
+        const AccountId hedge_account = plan.hedge;
+        const AccountId counterparty = plan.counterparty;
+        const MarketId market = plan.market;
+        const Place collateral = Place::collateral(hedge_account);
+
+        const Place fund = engine.fund().place();
+        const std::int64_t top_up = std::max<std::int64_t>(plan.collateral_move, 0);
+        if (top_up > 0) {
+            // fund_withdraw (fund -> outside), then deposit (outside -> the account).
+            if (Result<void> ok = engine.ledger().check_transfer(fund, Place::external(), Money(top_up)); !ok) return ok;
+            if (Result<std::int64_t> ok = checked_add(v.collateral(hedge_account), top_up); !ok) return ok.error();
+        }
+        detail::TransferCheck<typename Engine::LedgerType> check(engine.ledger());
+        if (plan.order.size != 0) {
+            const detail::CollateralOverlay<typename Engine::LedgerType> overlay(engine.ledger(), collateral, fund, top_up);
+            const detail::EngineView<detail::CollateralOverlay<typename Engine::LedgerType>> ahead{
+                overlay, v.markets, v.book, v.now_ms, v.option_models};
+            const bool buys = plan.order.size > 0;
+            const std::int64_t magnitude = buys ? plan.order.size : -plan.order.size;
+            const Result<detail::TradePlan> trade =
+                detail::plan_trade(ahead, fund, market.value, buys ? hedge_account : counterparty,
+                                   buys ? counterparty : hedge_account, magnitude, plan.price_raw, taker(plan));
+            if (!trade) return trade.error();
+            if (top_up == 0) {  // the trade's transfers, for the return's check below
+                detail::check_fill(check, trade->buy);
+                detail::check_fill(check, trade->sell);
+                for (const detail::FillPlan* fill : {&trade->buy, &trade->sell}) {
+                    const detail::FeePlan& fee = fill == &trade->buy ? trade->buyer_fee : trade->seller_fee;
+                    check.apply(Place::collateral(fill->account), trade->fee_place, fee.to_fund);
+                    check.apply(Place::collateral(fill->account), Place::treasury(), fee.to_treasury);
+                }
+            }
+        }
+        if (plan.collateral_move < 0) {
+            // withdraw (the account -> outside) after the trade, as MarginEngine::withdraw checks it,
+            // then fund_deposit (outside -> the fund).
+            const std::int64_t back = -plan.collateral_move;
+            if (Result<void> ok = v.check_marks_fresh(hedge_account); !ok) return ok;
+            const detail::Metrics left = detail::account_metrics(
+                v, hedge_account, Span<const detail::SlotOverride>(&filled, plan.order.size != 0 ? 1 : 0),
+                fill_change - back);
+            if (left.has_positions && left.equity < left.initial) {
+                return make_error(ErrorCode::insufficient_margin, "the return would breach initial margin");
+            }
+            check.apply(collateral, Place::external(), back);
+            check.apply(Place::external(), fund, back);
+            if (!check.ok()) return make_error(ErrorCode::insufficient_balance, "the return does not fit the balances");
+        }
+        return {};
+    }
+
     // The hedge crosses the counterparty's resting quote: it pays the taker fee.
     template <class Base>
     static Taker taker(const Plan<Base>& plan) {

@@ -199,19 +199,16 @@ private:
         // Refused (inside the band, or the fund cannot pay the margin) changes nothing; counted.
         auto r = hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
                                    Quantity<BTC>(holding_->base_atoms()), now_ms_);
-        if (!r && r.error().code == ErrorCode::insufficient_balance) {
-            // The USDC part cannot pay the hedge's margin: sell BTC for it (as for a deficit), which
-            // also shrinks what is to be hedged, and try once more.
-            const Result<Amount<USDC, Int128>> equity = hedge_value(engine_, hedge_account_);
-            // The margin is on the hedge account's position, which the band can leave larger than the
-            // holding after earlier sales for margin: the larger of the two.
-            const double hedged_atoms = std::max(static_cast<double>(holding_->base_atoms()),
-                                                 std::abs(static_cast<double>(engine_.position(hedge_account_, market_).size)));
-            const double notional = hedged_atoms * static_cast<double>(engine_.mark(market_)) / std::pow(10.0, base_decimals);
-            const double goal = scenario_.fund.hedge->margin_ratio * notional;
-            const auto needed = static_cast<std::int64_t>(goal) - (equity ? static_cast<std::int64_t>(equity->atoms()) : 0) -
-                                fund_atoms() + 1'000'000;
-            holding_->raise(needed, [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+        // The USDC part cannot pay the hedge's margin: sell BTC for what the plan's top-up lacks (as
+        // for a deficit) and try again. The sale shrinks what is to be hedged, which can move the
+        // plan (a trade the band allowed before): up to three times.
+        for (int attempt = 0; attempt < 3 && !r && r.error().code == ErrorCode::insufficient_balance; ++attempt) {
+            const Result<std::int64_t> top_up = hedge_->top_up_needed(
+                engine_, hedge_account_, AccountId{maker_index}, market_, Quantity<BTC>(holding_->base_atoms()), now_ms_);
+            if (!top_up || *top_up <= fund_atoms()) break;  // refused for another reason (a return's check)
+            const std::int64_t raised =
+                holding_->raise(*top_up - fund_atoms(), [&](Amount<USDC> proceeds) { (void)engine_.fund_deposit(proceeds); });
+            if (raised == 0) break;  // no BTC left to sell
             r = hedge_->rebalance(engine_, hedge_account_, AccountId{maker_index}, market_,
                                   Quantity<BTC>(holding_->base_atoms()), now_ms_);
         }

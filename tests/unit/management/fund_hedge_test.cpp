@@ -403,16 +403,39 @@ TEST_CASE("fund hedge: a refused rebalance changes nothing, even when a top-up w
     // A fund too small for the top-up: take all but 1,000 out.
     w.engine.fund_withdraw(usdc("999000")).value();
     refused(ErrorCode::insufficient_balance, hedge_account, maker, w.market, w.now_ms);
-    w.engine.fund_deposit(usdc("999000")).value();
+    // top_up_needed is the refused plan's top-up, to the atom (what a fund holding BTC raises
+    // first): 20% of 250,000 and the 125 fee. It reads nothing, and ignores the commands' own
+    // checks (the fund's balance, the thin maker's margin), not the rebalance's inputs.
+    const std::uint64_t digest = w.engine.digest();
+    const std::int64_t top_up = hedge.top_up_needed(w.engine, hedge_account, maker, w.market, exposure, w.now_ms).value();
+    CHECK(top_up == 50'125 * one_usdc);
+    CHECK(hedge.top_up_needed(w.engine, hedge_account, thin_maker, w.market, exposure, w.now_ms).value() == top_up);
+    CHECK(hedge.top_up_needed(w.engine, hedge_account, maker, w.market, exposure, w.now_ms - 1).error().code ==
+          ErrorCode::time_backwards);
+    CHECK(hedge.top_up_needed(w.engine, AccountId{999}, maker, w.market, exposure, w.now_ms).error().code ==
+          ErrorCode::unknown_account);
+    CHECK(w.engine.digest() == digest);
+    // One atom short of it is refused; exactly it goes through (below).
+    w.engine.fund_deposit(Amount<USDC>(top_up - fund_atoms(w) - 1)).value();
+    refused(ErrorCode::insufficient_balance, hedge_account, maker, w.market, w.now_ms);
+    w.engine.fund_deposit(Amount<USDC>(1)).value();
+    REQUIRE(fund_atoms(w) == top_up);
 
     // With everything in order it goes through.
-    CHECK(hedge.rebalance(w.engine, hedge_account, maker, w.market, exposure, w.now_ms).has_value());
+    const HedgeReport<USDC> report = hedge.rebalance(w.engine, hedge_account, maker, w.market, exposure, w.now_ms).value();
+    CHECK(report.collateral_moved.atoms() == top_up);
+    CHECK(fund_atoms(w) == report.fees_to_fund.atoms());  // all of it moved; the fees' shares came back
     CHECK(hedge_size(w, hedge_account) == -5 * one_btc);
     w.check_invariants();
+    // Nothing more to move in: the hedge in its band, its collateral on its goal.
+    CHECK(hedge.top_up_needed(w.engine, hedge_account, maker, w.market, exposure, w.now_ms).error().code ==
+          ErrorCode::hedge_not_needed);
+    w.engine.fund_deposit(Amount<USDC>(1'000'000 * one_usdc - fund_atoms(w))).value();
 
     // A return refused with the rest: halted after the hedge is on, a rise of the account's
     // equity (the price falls) cannot be taken back either.
     w.mark("40000");
+    CHECK(hedge.top_up_needed(w.engine, hedge_account, maker, w.market, exposure, w.now_ms).value() == 0);  // a return
     w.engine.set_market_status(w.market, MarketStatus::halted).value();
     refused(ErrorCode::market_halted, hedge_account, maker, w.market, w.now_ms);
     w.engine.set_market_status(w.market, MarketStatus::active).value();
