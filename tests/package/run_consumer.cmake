@@ -12,7 +12,10 @@ function(run)
   endif()
 endfunction()
 
-set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release)
+# Boost hidden from every configure here: a consumer of the library must not need it (only
+# backstop's own tests do).
+set(configure_args -G ${GENERATOR} -DCMAKE_CXX_COMPILER=${CXX_COMPILER} -DCMAKE_BUILD_TYPE=Release
+  -DCMAKE_DISABLE_FIND_PACKAGE_Boost=ON)
 if(MODE STREQUAL "find_package_no_mpi")
   # backstop configured again without MPI (headers only: nothing to build), then installed.
   run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/backstop ${configure_args} -DBACKSTOP_WITH_MPI=OFF
