@@ -71,7 +71,7 @@ inline OptionPlan make_option_plan(WorldSpec& w, testing::TestRandom& r) {
             c.option.underlying = static_cast<std::uint16_t>(u);
             // 0.8x to 1.25x the first mark, on the underlying's tick.
             const double factor = r.uniform(0.8, 1.25);
-            c.option.strike = std::max<std::int64_t>(tick, static_cast<std::int64_t>(static_cast<double>(m.mark) * factor) / tick * tick);
+            c.option.strike = std::max<std::int64_t>(tick, saturate_int64(static_cast<double>(m.mark) * factor) / tick * tick);
             // Half of them expire within the world (it lasts a few hours), the others up to 60 days on.
             c.option.expiry_ms = w.start_ms + (r.chance(2) ? option_hour_ms / 2 + static_cast<std::int64_t>(r.below(4 * option_hour_ms))
                                                            : option_hour_ms + static_cast<std::int64_t>(r.below(60 * option_day_ms)));
@@ -288,7 +288,7 @@ inline OptionDraw draw_option_op(testing::TestRandom& r, const OptionPlan& plan,
             const double move = r.chance(10) ? r.uniform(-0.15, 0.15) : r.uniform(-0.02, 0.02);
             const std::int64_t original = spec.markets[u].mark;
             const std::int64_t tick = markets[u].config.tick_size;
-            std::int64_t next = static_cast<std::int64_t>(static_cast<double>(base_marks[u]) * (1.0 + move));
+            std::int64_t next = saturate_int64(static_cast<double>(base_marks[u]) * (1.0 + move));
             next = std::clamp<std::int64_t>(next, std::max<std::int64_t>(1, original / 100), original * 100);
             next = std::max<std::int64_t>(tick, next / tick * tick);
             base_marks[u] = next;
@@ -317,7 +317,7 @@ inline OptionDraw draw_option_op(testing::TestRandom& r, const OptionPlan& plan,
         d.x = static_cast<std::int64_t>(lots) * mm.config.lot_size;
         const std::int64_t tick = mm.config.tick_size;
         const double price = as_double(mm.mark) * (1.0 + r.uniform(-0.03, 0.03));
-        d.y = std::max<std::int64_t>(tick, static_cast<std::int64_t>(price) / tick * tick);
+        d.y = std::max<std::int64_t>(tick, saturate_int64(price) / tick * tick);  // a series' mark can be its forward's, near int64 max
         if (tick > 1 && r.chance(25)) d.y += 1 + static_cast<std::int64_t>(r.below(static_cast<std::uint64_t>(tick - 1)));
     } else if (roll < 72) {  // a volatility: 20% to 150%; out of range, on a perpetual or an unknown market now and then
         d.kind = OptionDraw::volatility;

@@ -781,7 +781,7 @@ private:
             op.a = random_account();
             const Big c = op.a < account_count() ? collateral_[op.a] : Big(0);
             const double cd = std::max(1.0, to_double(c));
-            op.x = static_cast<std::int64_t>(cd * static_cast<double>(random_.below(1'200)) / 1'000.0);
+            op.x = saturate_int64(cd * static_cast<double>(random_.below(1'200)) / 1'000.0);  // up to 1.2x
             if (random_.chance(30)) op.x = 0;
             if (random_.chance(50)) op.x = -op.x - 1;
         } else if (roll < 500) {
@@ -811,9 +811,8 @@ private:
             // A price near the mark, on the tick; sometimes off it.
             const std::int64_t tick = mm.config.tick_size;
             const double move = (static_cast<double>(random_.below(401)) - 200.0) / 10'000.0;  // +-2%
-            // Near the int64 ceiling (an extreme world's mark) 2% up is beyond int64, and a cast out of
-            // range is undefined behaviour (clang's UBSan reports it): the largest double below 2^63.
-            std::int64_t price = static_cast<std::int64_t>(std::min(mark * (1.0 + move), 9'223'372'036'854'774'784.0));
+            // Near the int64 ceiling (an extreme world's mark) 2% up is beyond int64.
+            std::int64_t price = saturate_int64(mark * (1.0 + move));
             price = std::max<std::int64_t>(tick, price / tick * tick);
             if (random_.chance(40) && tick > 1) price += 1 + static_cast<std::int64_t>(random_.below(static_cast<std::uint64_t>(tick - 1)));
             if (random_.chance(200)) price = random_.chance(2) ? 0 : -tick;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,16 @@ struct backstop::PriceScale<backstop_swarm::Cent, backstop::assets::USDC> {
 namespace backstop_swarm {
 
 inline constexpr int asset_kinds = 4;
+
+// A generator's double to int64, saturated at int64's ends (NaN: 0). A cast of a double out of
+// int64's range is undefined behaviour (clang's UBSan reports it), and an extreme world's
+// collateral and marks sit near int64 max, where a few percent more is beyond it.
+inline std::int64_t saturate_int64(double v) {
+    if (v != v) return 0;
+    if (v >= 9'223'372'036'854'775'808.0) return std::numeric_limits<std::int64_t>::max();  // 2^63
+    if (v < -9'223'372'036'854'775'808.0) return std::numeric_limits<std::int64_t>::min();
+    return static_cast<std::int64_t>(v);
+}
 
 // Calls f(Tag{}) with the base asset of kind k.
 template <class F>
