@@ -6,12 +6,13 @@
 #include "backstop/core/assert.hpp"
 #include "backstop/core/error_code.hpp"
 
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 namespace backstop {
 
@@ -45,8 +46,120 @@ private:
     Error error_;
 };
 
+namespace detail {
+
+// Result's storage: a tagged union of T and Error. A hand-written union rather than
+// std::variant<T, Error>, because a variant's instantiation (its generic visitation and
+// special-member layers) cost about 12 ms of compile time per Result type, and a translation
+// unit of the whole library names over a hundred of them. Trivial when T is trivially copyable
+// and destructible, so such a Result stays trivially copyable.
+template <class T, bool Trivial = std::is_trivially_copyable<T>::value && std::is_trivially_destructible<T>::value>
+struct ResultStorage {
+    template <class... Args>
+    constexpr explicit ResultStorage(std::in_place_index_t<0>, Args&&... args)
+        : value(std::forward<Args>(args)...), has_value(true) {}
+    constexpr explicit ResultStorage(std::in_place_index_t<1>, Error e) noexcept : error(e), has_value(false) {}
+
+    union {
+        T value;
+        Error error;
+    };
+    bool has_value;
+};
+
 template <class T>
-class [[nodiscard]] Result {
+struct ResultStorage<T, false> {
+    template <class... Args>
+    explicit ResultStorage(std::in_place_index_t<0>, Args&&... args)
+        : value(std::forward<Args>(args)...), has_value(true) {}
+    explicit ResultStorage(std::in_place_index_t<1>, Error e) noexcept : error(e), has_value(false) {}
+
+    ResultStorage(const ResultStorage& other) : has_value(other.has_value) {
+        if (has_value) {
+            ::new (static_cast<void*>(std::addressof(value))) T(other.value);
+        } else {
+            ::new (static_cast<void*>(std::addressof(error))) Error(other.error);
+        }
+    }
+    ResultStorage(ResultStorage&& other) noexcept(std::is_nothrow_move_constructible<T>::value)
+        : has_value(other.has_value) {
+        if (has_value) {
+            ::new (static_cast<void*>(std::addressof(value))) T(std::move(other.value));
+        } else {
+            ::new (static_cast<void*>(std::addressof(error))) Error(other.error);
+        }
+    }
+    ResultStorage& operator=(const ResultStorage& other) {
+        if (this != &other) assign(other.has_value, other.value, other.error);
+        return *this;
+    }
+    ResultStorage& operator=(ResultStorage&& other) noexcept(std::is_nothrow_move_constructible<T>::value &&
+                                                           std::is_nothrow_move_assignable<T>::value) {
+        if (this != &other) assign(other.has_value, std::move(other.value), other.error);
+        return *this;
+    }
+    ~ResultStorage() {
+        if (has_value) value.~T();
+    }
+
+    union {
+        T value;
+        Error error;
+    };
+    bool has_value;
+
+private:
+    // Strong for an error on either side; when a value replaces an error and T's constructor
+    // throws, the old error stays.
+    template <class U>
+    void assign(bool other_has_value, U&& other_value, const Error& other_error) {
+        if (has_value && other_has_value) {
+            value = std::forward<U>(other_value);
+        } else if (has_value) {
+            value.~T();
+            ::new (static_cast<void*>(std::addressof(error))) Error(other_error);
+            has_value = false;
+        } else if (other_has_value) {
+            const Error kept = error;
+            try {
+                ::new (static_cast<void*>(std::addressof(value))) T(std::forward<U>(other_value));
+            } catch (...) {
+                ::new (static_cast<void*>(std::addressof(error))) Error(kept);
+                throw;
+            }
+            has_value = true;
+        } else {
+            error = other_error;
+        }
+    }
+};
+
+// Deletes Result's copy and move where T's are deleted (ResultStorage<T, false> defines them
+// whatever T is, so that std::is_copy_constructible tells the truth about a move-only T).
+template <bool Copyable, bool Movable>
+struct ResultCopyControl {};
+template <>
+struct ResultCopyControl<false, true> {
+    ResultCopyControl() = default;
+    ResultCopyControl(const ResultCopyControl&) = delete;
+    ResultCopyControl(ResultCopyControl&&) = default;
+    ResultCopyControl& operator=(const ResultCopyControl&) = delete;
+    ResultCopyControl& operator=(ResultCopyControl&&) = default;
+};
+template <>
+struct ResultCopyControl<false, false> {
+    ResultCopyControl() = default;
+    ResultCopyControl(const ResultCopyControl&) = delete;
+    ResultCopyControl(ResultCopyControl&&) = delete;
+    ResultCopyControl& operator=(const ResultCopyControl&) = delete;
+    ResultCopyControl& operator=(ResultCopyControl&&) = delete;
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] Result
+    : private detail::ResultCopyControl<std::is_copy_constructible<T>::value, std::is_move_constructible<T>::value> {
     static_assert(!std::is_reference<T>::value, "Result<T> holds values, not references");
     static_assert(!std::is_same<std::decay_t<T>, Error>::value, "Result<Error> is ambiguous");
 
@@ -60,45 +173,44 @@ public:
     template <class... Args>
     constexpr explicit Result(std::in_place_t, Args&&... args) : state_(std::in_place_index<0>, std::forward<Args>(args)...) {}
 
-    constexpr bool has_value() const noexcept { return state_.index() == 0; }
+    constexpr bool has_value() const noexcept { return state_.has_value; }
     constexpr explicit operator bool() const noexcept { return has_value(); }
 
     constexpr const T& value() const& {
-        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
-        return *std::get_if<0>(&state_);
+        if (!has_value()) throw BadResultAccess(state_.error);
+        return state_.value;
     }
     constexpr T& value() & {
-        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
-        return *std::get_if<0>(&state_);
+        if (!has_value()) throw BadResultAccess(state_.error);
+        return state_.value;
     }
     constexpr T&& value() && {
-        if (!has_value()) throw BadResultAccess(*std::get_if<1>(&state_));
-        return std::move(*std::get_if<0>(&state_));
+        if (!has_value()) throw BadResultAccess(state_.error);
+        return std::move(state_.value);
     }
     template <class U>
     constexpr T value_or(U&& fallback) const& {
-        return has_value() ? *std::get_if<0>(&state_) : static_cast<T>(std::forward<U>(fallback));
+        return has_value() ? state_.value : static_cast<T>(std::forward<U>(fallback));
     }
 
     constexpr const Error& error() const& noexcept {
         BACKSTOP_ASSERT(!has_value(), "error() on a Result that holds a value");
-        return *std::get_if<1>(&state_);
+        return state_.error;
     }
 
     constexpr const T& operator*() const& noexcept {
         BACKSTOP_ASSERT(has_value(), "operator* on a Result that holds an error");
-        return *std::get_if<0>(&state_);
+        return state_.value;
     }
     constexpr T& operator*() & noexcept {
         BACKSTOP_ASSERT(has_value(), "operator* on a Result that holds an error");
-        return *std::get_if<0>(&state_);
+        return state_.value;
     }
     constexpr const T* operator->() const noexcept { return &**this; }
     constexpr T* operator->() noexcept { return &**this; }
 
 private:
-    // A variant: T needs no default constructor, and Result stays trivially copyable when T is.
-    std::variant<T, Error> state_;
+    detail::ResultStorage<T> state_;
 };
 
 template <>
