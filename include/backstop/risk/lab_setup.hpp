@@ -19,15 +19,19 @@ using assets::USDC;
 namespace detail {
 
 // Quote or base units to atoms, rounded down (collateral and sizes: never more than asked),
-// within the int64 range (a wild scenario saturates rather than overflows).
+// within the int64 range (a wild scenario saturates rather than overflows). A NaN (a path whose
+// price overflowed to infinity and then met a zero) is 0 atoms: casting it would be undefined.
 inline std::int64_t to_atoms(double units, int decimals) {
     const double atoms = std::floor(units * std::pow(10.0, decimals));
+    if (std::isnan(atoms)) return 0;
     return static_cast<std::int64_t>(std::clamp(atoms, -9.0e18, 9.0e18));
 }
 // Rounded to the nearest atom: for the fund's initial balance, so that a size the lab reported
 // (atoms / 10^decimals) comes back as the same atoms.
 inline std::int64_t to_atoms_nearest(double units, int decimals) {
-    return static_cast<std::int64_t>(std::llround(std::clamp(units * std::pow(10.0, decimals), -9.0e18, 9.0e18)));
+    const double atoms = units * std::pow(10.0, decimals);
+    if (std::isnan(atoms)) return 0;
+    return static_cast<std::int64_t>(std::llround(std::clamp(atoms, -9.0e18, 9.0e18)));
 }
 inline double to_units(std::int64_t atoms, int decimals) {
     return static_cast<double>(atoms) / std::pow(10.0, decimals);

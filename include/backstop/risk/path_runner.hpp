@@ -63,7 +63,7 @@ public:
     // `target_path`, when given, receive the fund (and its target) after every step.
     PathRunner(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
                std::vector<double>* target_path = nullptr, std::uint32_t extra_accounts = 0)
-        : scenario_(scenario),
+        : scenario_(detail::check_runnable(scenario)),  // first: the engine and set-up read it
           path_(path),
           account_count_(scenario.population.trader_count + 2 + extra_accounts + (scenario.fund.hedge ? 1u : 0u)),
           engine_(create_engine(scenario, account_count_)),
@@ -104,15 +104,20 @@ public:
     // One step with the given log return of the (first) market's mark; a scenario with several
     // markets moves the others by the model's draws for this step.
     void advance(std::uint32_t step, double log_return) {
-        if (markets_.size() == 1) {
-            advance_markets(step, &log_return);
-            return;
-        }
+        if (markets_.size() == 1) return advance_markets(step, &log_return);
         step_returns_[0] = log_return;
         advance_markets(step, step_returns_.data());
     }
-    // One step with the given log return of every market's mark (market_count() of them).
-    void advance_markets(std::uint32_t step, const double* log_returns);
+    // One step with the given log return of every market's mark (market_count() of them, finite:
+    // else std::invalid_argument, and nothing moves).
+    void advance_markets(std::uint32_t step, const double* log_returns) {
+        const bool finite = std::all_of(log_returns, log_returns + markets_.size(), [](double r) { return std::isfinite(r); });
+        if (!finite) throw std::invalid_argument("PathRunner: a log return is not finite");
+        move_markets(step, log_returns);
+    }
+    // One step by the scenario's own model. An extreme model's draw may be infinite, or NaN (no
+    // jumps times an infinite compensator): the marks then saturate at a tick or the int64 range.
+    void advance_by_model(std::uint32_t step) { move_markets(step, model_log_returns(step)); }
 
     // The summary after the last step (call once).
     PathSummary finish();
@@ -158,6 +163,7 @@ private:
     }
 
     void set_up();
+    void move_markets(std::uint32_t step, const double* log_returns);
     std::int64_t price_raw(double price, std::size_t k = 0) const {
         const std::int64_t tick = scenario_.market_of(k).tick_size;
         const std::int64_t raw = detail::to_atoms(price, price_decimals);
@@ -379,7 +385,7 @@ inline void PathRunner::set_up() {
     rebalance_hedge();  // hedged from the first mark on, before the first move
 }
 
-inline void PathRunner::advance_markets(std::uint32_t step, const double* log_returns) {
+inline void PathRunner::move_markets(std::uint32_t step, const double* log_returns) {
     now_ms_ += static_cast<std::int64_t>(scenario_.step_hours * 3'600'000.0);
     double shock = 0.0;
     for (const PriceShock& scheduled : scenario_.shocks) {

@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <variant>
@@ -252,6 +253,104 @@ inline bool markets_consistent(const Scenario& scenario) {
     if (!predictive_margin_consistent(scenario)) return false;
     return n > 1 || population.second_market_fraction == 0.0;
 }
+
+namespace detail {
+
+inline bool finite_in(double x, double low, double high) { return std::isfinite(x) && x >= low && x <= high; }
+inline bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low; }
+
+// The price model's numbers, in the ranges the JSON reader accepts (report/scenario_json.hpp).
+inline const char* model_numbers_error(const PriceModel& model) {
+    constexpr double jumps_per_year_max = 1e9;
+    auto jumps_ok = [](double intensity, double mean, double volatility) {
+        return finite_in(intensity, 0.0, jumps_per_year_max) && std::isfinite(mean) && finite_at_least(volatility, 0.0);
+    };
+    return std::visit(
+        [&](const auto& m) -> const char* {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, Gbm>) {
+                if (!std::isfinite(m.drift_per_year) || !finite_at_least(m.volatility_per_year, 0.0)) {
+                    return "scenario.model: a gbm drift or volatility is not finite (or is negative)";
+                }
+            } else if constexpr (std::is_same_v<M, MertonJump>) {
+                if (!std::isfinite(m.drift_per_year) || !finite_at_least(m.volatility_per_year, 0.0) ||
+                    !jumps_ok(m.jump_intensity_per_year, m.jump_mean, m.jump_volatility)) {
+                    return "scenario.model: a merton_jump number is out of range";
+                }
+            } else if constexpr (std::is_same_v<M, HawkesJump>) {
+                if (!finite_at_least(m.volatility_per_year, 0.0) || !finite_in(m.baseline_per_year, 0.0, 1e9) ||
+                    !finite_in(m.excitation_per_year, 0.0, 1e9) || !finite_in(m.decay_per_year, 1e-9, 1e9) ||
+                    !(m.excitation_per_year < m.decay_per_year) || !std::isfinite(m.jump_mean) ||
+                    !finite_at_least(m.jump_volatility, 0.0)) {
+                    return "scenario.model: a hawkes_jump number is out of range (excitation must be below decay)";
+                }
+            } else if constexpr (std::is_same_v<M, Bootstrap>) {
+                if (m.returns == nullptr || m.returns->empty()) return "scenario.model: the bootstrap model needs returns";
+                for (const double r : *m.returns) {
+                    if (!std::isfinite(r)) return "scenario.model: a bootstrap return is not finite";
+                }
+            } else if constexpr (std::is_same_v<M, GarchT>) {
+                if (!m.valid() || m.degrees_of_freedom > 1e6) return "scenario.model: invalid garch_t parameters";
+            } else if constexpr (std::is_same_v<M, GarchJump>) {
+                if (!m.valid() || m.degrees_of_freedom > 1e6 || m.jump_intensity_per_year > jumps_per_year_max) {
+                    return "scenario.model: invalid garch_jump parameters";
+                }
+            } else {
+                static_assert(std::is_same_v<M, CorrelatedMarkets>, "every model is checked");
+                if (!m.valid()) return "scenario.model: invalid correlated_markets parameters";
+            }
+            return nullptr;
+        },
+        model);
+}
+
+// Every number of the scenario a path reads, in the ranges the JSON reader accepts, so that a
+// scenario built in C++ gets the same refusal: a NaN or an infinity would reach a conversion to
+// atoms or a Poisson draw. The first field out of range, or null.
+inline const char* scenario_numbers_error(const Scenario& s) {
+    auto impact_ok = [](const PriceImpact& impact) {
+        return finite_at_least(impact.depth_base_units, 1e-12) && finite_in(impact.coefficient, 0.0, 10.0);
+    };
+    if (!finite_in(s.initial_price, 1e-6, 1e12)) return "scenario.initial_price: out of range or not finite";
+    if (!impact_ok(s.impact)) return "scenario.impact: out of range or not finite";
+    for (const MarketSetup& m : s.more_markets) {
+        if (!finite_in(m.initial_price, 1e-6, 1e12)) return "scenario.more_markets: an initial_price is out of range or not finite";
+        if (!impact_ok(m.impact)) return "scenario.more_markets: an impact is out of range or not finite";
+    }
+    for (const PriceShock& shock : s.shocks) {
+        if (!finite_in(shock.log_return, -20.0, 20.0)) return "scenario.shocks: a log_return is out of [-20, 20] or not finite";
+    }
+    const Population& p = s.population;
+    if (!finite_in(p.leverage_min, 0.0, 1e4) || !finite_in(p.leverage_max, p.leverage_min, 1e4)) {
+        return "scenario.population: leverage_min and leverage_max out of range (or max below min)";
+    }
+    if (!finite_in(p.collateral_median, 1e-6, 1e12) || !finite_in(p.collateral_log_sigma, 0.0, 10.0)) {
+        return "scenario.population: the collateral's median or log sigma is out of range";
+    }
+    if (!finite_in(p.long_fraction, 0.0, 1.0)) return "scenario.population.long_fraction: out of [0, 1]";
+    const FundSetup& f = s.fund;
+    if (!finite_in(f.initial, 0.0, 1e12)) return "scenario.fund.initial: out of range or not finite";
+    if (!finite_in(f.liquidator_share, 0.0, 1.0)) return "scenario.fund.liquidator_share: out of [0, 1]";
+    if (!finite_in(f.fund_target, 0.0, 1e12) || !finite_in(f.floor, 0.0, 1e12)) {
+        return "scenario.fund: fund_target or floor out of range or not finite";
+    }
+    if (!finite_in(s.step_hours, 1e-6, 24.0 * 365.0)) return "scenario.step_hours: out of range or not finite";
+    return model_numbers_error(s.model);
+}
+
+// A scenario whose numbers, markets or fund set-up are wrong is refused here, before any path
+// runs: a path that found it would throw inside a worker, which cannot hand it back. Returns it.
+inline const Scenario& check_runnable(const Scenario& scenario) {
+    if (const char* error = scenario_numbers_error(scenario)) throw std::invalid_argument(error);
+    if (!predictive_margin_consistent(scenario)) {
+        throw std::invalid_argument("scenario: the predictive margin set-up is invalid or does not fit the model or markets");
+    }
+    if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or market weights");
+    if (!fund_setup_consistent(scenario.fund)) throw std::invalid_argument("scenario: inconsistent fund set-up");
+    return scenario;
+}
+
+}  // namespace detail
 
 }  // namespace risk
 }  // namespace backstop

@@ -31,24 +31,12 @@ namespace risk {
 inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
                             std::vector<double>* target_path = nullptr) {
     PathRunner runner(scenario, path, fund_path, target_path);
-    for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) {
-        runner.advance_markets(step, runner.model_log_returns(step));
-    }
+    for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) runner.advance_by_model(step);
     return runner.finish();
 }
 
 
 namespace detail {
-
-// A scenario whose markets or fund set-up are inconsistent is refused here, on the caller's
-// thread: a path that found it would throw inside a worker, which cannot hand it back.
-inline void check_runnable(const Scenario& scenario) {
-    if (!predictive_margin_consistent(scenario)) {
-        throw std::invalid_argument("scenario: the predictive margin set-up is invalid or does not fit the model or markets");
-    }
-    if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or market weights");
-    if (!fund_setup_consistent(scenario.fund)) throw std::invalid_argument("scenario: inconsistent fund set-up");
-}
 
 // Calls job(i) for i in [0, count) on the scenario's threads, each i exactly once.
 template <class Job>
