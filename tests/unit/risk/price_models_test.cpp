@@ -18,6 +18,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -227,6 +229,33 @@ TEST_CASE("the bootstrap reproduces its sample's moments", "[models]") {
     CHECK(Bootstrap::from_csv_text("r\n0.1\nabc\n").error().code == ErrorCode::parse_error);
     CHECK(Bootstrap::from_csv_file("/nonexistent/returns.csv").error().code == ErrorCode::invalid_argument);
     CHECK(Bootstrap::from_csv_text("header\n0.5\n-0.25\n").value().returns->size() == 2);
+}
+
+// A whole-path model's parameters come from its caller: they used to be BACKSTOP_ASSERTs (an
+// abort on nu = 1.5, or on a jump rate above the Poisson sampler's range); now they are
+// std::invalid_argument, and a valid model still runs.
+TEST_CASE("GARCH paths refuse invalid parameters with an exception, not an abort", "[risk][garch][regression]") {
+    std::vector<double> out(8);
+    std::vector<std::uint32_t> counts(8);
+    GarchT heavy;
+    heavy.degrees_of_freedom = 1.5;
+    CHECK_THROWS_AS(heavy.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()), std::invalid_argument);
+    GarchT explosive;
+    explosive.alpha = 0.3;
+    explosive.beta = 0.8;
+    CHECK_THROWS_AS(explosive.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()), std::invalid_argument);
+    CHECK_NOTHROW(GarchT{}.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()));
+
+    GarchJump nan_nu;
+    nan_nu.degrees_of_freedom = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_AS(nan_nu.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()), std::invalid_argument);
+    GarchJump busy;
+    busy.jump_intensity_per_year = 1e300;  // valid(), but 1e296 jumps a step
+    CHECK_THROWS_AS(busy.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()), std::invalid_argument);
+    CHECK_THROWS_AS(busy.jump_counts(1, 0, 1.0 / 8760.0, counts.data(), counts.size()), std::invalid_argument);
+    CHECK_THROWS_AS(GarchJump{}.log_returns(1, 0, -1.0, out.data(), out.size()), std::invalid_argument);
+    CHECK_NOTHROW(GarchJump{}.log_returns(1, 0, 1.0 / 8760.0, out.data(), out.size()));
+    CHECK_NOTHROW(GarchJump{}.jump_counts(1, 0, 1.0 / 8760.0, counts.data(), counts.size()));
 }
 
 }  // namespace test_risk_price_models_test

@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace backstop {
 namespace risk {
@@ -100,14 +101,15 @@ struct GarchT {
     }
 
     // out[s] = the log return of step s of `path`, s < steps (dt_years is not used: the
-    // parameters are per step); the path starts at the unconditional variance. Needs valid()
-    // and steps below 2^32.
+    // parameters are per step); the path starts at the unconditional variance. Parameters that
+    // are not valid(), or steps from 2^32 on, are std::invalid_argument.
     void log_returns(std::uint64_t seed, std::uint64_t path, double /*dt_years*/, double* out, std::size_t steps,
                      detail::VectorIsa isa = detail::best_vector_isa()) const {
         BACKSTOP_NO_FP_CONTRACTION
+        // A caller's parameters: refused, not asserted (one check a path).
+        if (!valid()) throw std::invalid_argument("GarchT: invalid parameters (nu > 2, alpha + beta < 1, finite)");
+        if (steps > std::uint64_t{0xFFFFFFFF}) throw std::invalid_argument("GarchT: at most 2^32 - 1 steps");
         const double nu = degrees_of_freedom;
-        BACKSTOP_ASSERT(nu > 2.0 && std::isfinite(nu), "a unit-variance t needs nu > 2");
-        BACKSTOP_ASSERT(steps <= std::uint64_t{0xFFFFFFFF}, "steps below 2^32");
         const double shock_scale = std::sqrt((nu - 2.0) / nu);
         double variance = unconditional_variance();
         double shock[chunk_steps];

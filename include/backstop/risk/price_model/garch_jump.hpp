@@ -37,6 +37,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 namespace backstop {
 namespace risk {
@@ -88,11 +89,12 @@ struct GarchJump {
     }
 
     // out[s] = the log return of step s of `path`, s < steps: GarchT's path (diffusion()), plus
-    // the jumps; the path starts at the unconditional variance. Needs nu > 2 (a unit-variance t)
-    // and steps below 2^32.
+    // the jumps; the path starts at the unconditional variance. Parameters that are not valid(),
+    // a step's expected jumps above 1e15, or steps from 2^32 on, are std::invalid_argument.
     void log_returns(std::uint64_t seed, std::uint64_t path, double dt_years, double* out,
                      std::size_t steps, detail::VectorIsa isa = detail::best_vector_isa()) const {
         BACKSTOP_NO_FP_CONTRACTION
+        check_arguments(dt_years, steps);
         diffusion().log_returns(seed, path, dt_years, out, steps, isa);
         const JumpThreshold threshold = jump_threshold(dt_years);
         if (!threshold.can_jump) return;
@@ -114,7 +116,7 @@ struct GarchJump {
     // (risk/rare_event.hpp).
     void jump_counts(std::uint64_t seed, std::uint64_t path, double dt_years, std::uint32_t* out, std::size_t steps,
                      detail::VectorIsa isa = detail::best_vector_isa()) const {
-        BACKSTOP_ASSERT(steps <= std::uint64_t{0xFFFFFFFF}, "steps below 2^32");
+        check_arguments(dt_years, steps);
         for (std::size_t s = 0; s < steps; ++s) out[s] = 0;
         const JumpThreshold threshold = jump_threshold(dt_years);
         if (!threshold.can_jump) return;
@@ -148,6 +150,15 @@ struct GarchJump {
         double mean = 0.0;           // lambda dt
         double no_jump = 1.0;        // p = e^(-lambda dt)
     };
+    // A caller's parameters: refused, not asserted (one check a path).
+    void check_arguments(double dt_years, std::size_t steps) const {
+        if (!valid()) throw std::invalid_argument("GarchJump: invalid parameters");
+        const double jumps_per_step = jump_intensity_per_year * dt_years;
+        if (!(jumps_per_step >= 0.0 && jumps_per_step <= RandomStream::poisson_mean_max)) {
+            throw std::invalid_argument("GarchJump: the jumps a step expects are negative, NaN or above 1e15");
+        }
+        if (steps > std::uint64_t{0xFFFFFFFF}) throw std::invalid_argument("GarchJump: at most 2^32 - 1 steps");
+    }
     JumpThreshold jump_threshold(double dt_years) const {
         BACKSTOP_NO_FP_CONTRACTION
         JumpThreshold t;
