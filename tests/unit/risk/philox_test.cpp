@@ -21,6 +21,7 @@
 #include <limits>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <type_traits>
 #include <vector>
 
@@ -670,6 +671,27 @@ TEST_CASE("Student-t draws follow the t CDF (1, 2 and 3 degrees of freedom), 8/p
         ++fits_checked;
     }
     CHECK(fits_checked == 3);
+}
+
+// A distribution's parameter comes from the caller: a BACKSTOP_ASSERT used to abort on it. Now
+// it is std::invalid_argument, and the stream has drawn nothing (the next draw is the same).
+TEST_CASE("a distribution's bad parameter is std::invalid_argument and draws nothing", "[philox][regression]") {
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double inf = std::numeric_limits<double>::infinity();
+    RandomStream rng(7, 3);
+    rng.at_step(2);
+    RandomStream untouched = rng;
+    for (const double rate : {0.0, -1.0, nan, inf}) CHECK_THROWS_AS(rng.exponential(rate), std::invalid_argument);
+    for (const double shape : {0.0, -2.0, nan, inf}) CHECK_THROWS_AS(rng.gamma(shape), std::invalid_argument);
+    for (const double nu : {0.0, -5.0, nan, inf}) CHECK_THROWS_AS(rng.student_t(nu), std::invalid_argument);
+    for (const double mean : {-1.0, nan, 2e15, inf}) CHECK_THROWS_AS(rng.poisson(mean), std::invalid_argument);
+    for (const double p : {0.0, 1.0, -0.5, nan}) CHECK_THROWS_AS(RandomStream::normal_quantile(p), std::invalid_argument);
+    CHECK_THROWS_AS(RandomStream::poisson_quantile(0.5, 0.0), std::invalid_argument);
+    CHECK_THROWS_AS(RandomStream::poisson_quantile(0.5, 12.0), std::invalid_argument);
+    CHECK_THROWS_AS(RandomStream::poisson_quantile(1.0, 2.0), std::invalid_argument);
+    CHECK(rng.uniform() == untouched.uniform());
+    CHECK(rng.poisson(0.0) == 0);
+    CHECK(RandomStream::normal_quantile(0.5) == 0.0);
 }
 
 }  // namespace test_risk_philox_test

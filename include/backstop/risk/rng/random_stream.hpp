@@ -30,6 +30,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 
 namespace backstop::risk {
 
@@ -121,21 +122,19 @@ public:
     // error about 1e-16). Inversion rather than Box-Muller: one draw per variate and no cached
     // second value, so the stream has no hidden state. The central region |u - 0.5| <= 0.425
     // (85 % of draws) is a rational function: +, -, *, / only. |result| <= 8.3.
-    double normal() noexcept { return normal_quantile(uniform()); }
+    double normal() noexcept { return quantile_of_uniform(uniform()); }
 
     // Exponential with the given rate (mean 1 / rate), one draw: -log(u) / rate.
-    double exponential(double rate) noexcept {
-        BACKSTOP_ASSERT(rate > 0.0, "rate is positive");
-        BACKSTOP_ASSERT(std::isfinite(rate), "rate is finite");
+    double exponential(double rate) {
+        if (!(rate > 0.0 && std::isfinite(rate))) throw std::invalid_argument("exponential: the rate must be positive and finite");
         return -std::log(uniform()) / rate;
     }
 
     // Gamma(shape, scale 1). Marsaglia and Tsang (2000): per attempt one normal() (again while
     // 1 + c x <= 0) then one uniform(); acceptance is above 95 % for shape >= 1. Shapes below 1
     // use Gamma(shape + 1) * u^(1 / shape), u drawn after the boosted variate.
-    double gamma(double shape) noexcept {
-        BACKSTOP_ASSERT(shape > 0.0, "shape is positive");
-        BACKSTOP_ASSERT(std::isfinite(shape), "shape is finite");
+    double gamma(double shape) {
+        if (!(shape > 0.0 && std::isfinite(shape))) throw std::invalid_argument("gamma: the shape must be positive and finite");
         if (shape < 1.0) {
             const double boosted = gamma(shape + 1.0);
             return boosted * std::exp(std::log(uniform()) / shape);
@@ -165,9 +164,10 @@ public:
     // on (0, 1] and independent of the angle, whose cosine is U / sqrt(W); nu (W^(-2/nu) - 1) is
     // the squared radius of a spherical bivariate t, whose marginals are t_nu.) One log and one
     // exp per variate: about twice as fast as a normal over the square root of a gamma.
-    double student_t(double degrees_of_freedom) noexcept {
-        BACKSTOP_ASSERT(degrees_of_freedom > 0.0, "degrees of freedom are positive");
-        BACKSTOP_ASSERT(std::isfinite(degrees_of_freedom), "degrees of freedom are finite");
+    double student_t(double degrees_of_freedom) {
+        if (!(degrees_of_freedom > 0.0 && std::isfinite(degrees_of_freedom))) {
+            throw std::invalid_argument("student_t: the degrees of freedom must be positive and finite");
+        }
         for (;;) {
             const double u = 2.0 * uniform() - 1.0;
             const double v = 2.0 * uniform() - 1.0;
@@ -196,9 +196,8 @@ public:
     // by sequential search, one draw. Means from 10: Hoermann's PTRS (transformed rejection with
     // squeeze, 1993; as in NumPy), two draws per attempt, about 1.1 attempts; exact in
     // distribution (rejection), constant expected time in the mean.
-    std::uint64_t poisson(double mean) noexcept {
-        BACKSTOP_ASSERT(mean >= 0.0, "mean is not negative");
-        BACKSTOP_ASSERT(mean <= poisson_mean_max, "mean is at most poisson_mean_max");
+    std::uint64_t poisson(double mean) {
+        if (!(mean >= 0.0 && mean <= poisson_mean_max)) throw std::invalid_argument("poisson: the mean must be in [0, 1e15]");
         if (mean == 0.0) return 0;
         if (mean < 10.0) return poisson_by_inversion(mean);
         return poisson_by_rejection(mean);
@@ -206,31 +205,20 @@ public:
 
     // The standard normal quantile (Wichura, AS241 "PPND16", Applied Statistics 37(3), 1988).
     // Public so that tests can check it against the normal CDF; probability in (0, 1).
-    static double normal_quantile(double probability) noexcept {
-        BACKSTOP_ASSERT(probability > 0.0, "probability above 0");
-        BACKSTOP_ASSERT(probability < 1.0, "probability below 1");
-        const double q = probability - 0.5;
-        if (std::fabs(q) <= 0.425) {
-            const double r = 0.180625 - q * q;
-            return q * central_ratio(r);
+    static double normal_quantile(double probability) {
+        if (!(probability > 0.0 && probability < 1.0)) {
+            throw std::invalid_argument("normal_quantile: the probability must be in (0, 1)");
         }
-        // 1 - probability is exact for uniform()'s values (multiples of 2^-53).
-        const double tail = q < 0.0 ? probability : 1.0 - probability;
-        const double r = std::sqrt(-std::log(tail));
-        const double magnitude = r <= 5.0 ? near_tail_ratio(r - 1.6) : far_tail_ratio(r - 5.0);
-        return q < 0.0 ? -magnitude : magnitude;
+        return quantile_of_uniform(probability);
     }
 
     // The Poisson(mean) quantile of u in (0, 1) by sequential search, for means below 10 (what
     // poisson() does with one uniform). Public so that tests can reach the top cells of u.
-    static std::uint64_t poisson_quantile(double u, double mean) noexcept {
-        BACKSTOP_ASSERT(mean > 0.0 && mean < 10.0, "a small mean");
-        // Squeeze for the small means of per-step jump counts: e^-mean - (1 - mean) exceeds
-        // 2^-49 for mean > 2^-24, far beyond the rounding of 1 - mean and of exp, so u <= 1 - mean
-        // implies u <= exp(-mean): 0, exactly what the search below returns, without the exp.
-        if (mean > 0x1p-24 && u <= 1.0 - mean) return 0;
-        const double probability = std::exp(-mean);
-        return poisson_walk(u, mean, 0, probability, probability);
+    static std::uint64_t poisson_quantile(double u, double mean) {
+        if (!(mean > 0.0 && mean < 10.0 && u > 0.0 && u < 1.0)) {
+            throw std::invalid_argument("poisson_quantile: u in (0, 1) and a mean in (0, 10)");
+        }
+        return poisson_quantile_of_uniform(u, mean);
     }
 
     // The search both inversions share: from term k of the Poisson(mean) CDF (its probability
@@ -272,9 +260,32 @@ public:
     }
 
 private:
+    // normal_quantile and poisson_quantile of a uniform() value: in range by construction.
+    static double quantile_of_uniform(double probability) noexcept {
+        const double q = probability - 0.5;
+        if (std::fabs(q) <= 0.425) {
+            const double r = 0.180625 - q * q;
+            return q * central_ratio(r);
+        }
+        // 1 - probability is exact for uniform()'s values (multiples of 2^-53).
+        const double tail = q < 0.0 ? probability : 1.0 - probability;
+        const double r = std::sqrt(-std::log(tail));
+        const double magnitude = r <= 5.0 ? near_tail_ratio(r - 1.6) : far_tail_ratio(r - 5.0);
+        return q < 0.0 ? -magnitude : magnitude;
+    }
+
+    static std::uint64_t poisson_quantile_of_uniform(double u, double mean) noexcept {
+        // Squeeze for the small means of per-step jump counts: e^-mean - (1 - mean) exceeds
+        // 2^-49 for mean > 2^-24, far beyond the rounding of 1 - mean and of exp, so u <= 1 - mean
+        // implies u <= exp(-mean): 0, exactly what the search below returns, without the exp.
+        if (mean > 0x1p-24 && u <= 1.0 - mean) return 0;
+        const double probability = std::exp(-mean);
+        return poisson_walk(u, mean, 0, probability, probability);
+    }
+
     static constexpr std::uint64_t block_words = 4;
 
-    std::uint64_t poisson_by_inversion(double mean) noexcept { return poisson_quantile(uniform(), mean); }
+    std::uint64_t poisson_by_inversion(double mean) noexcept { return poisson_quantile_of_uniform(uniform(), mean); }
 
     std::uint64_t poisson_by_rejection(double mean) noexcept {
         BACKSTOP_ASSERT(mean >= 10.0, "PTRS needs a mean of at least 10");
