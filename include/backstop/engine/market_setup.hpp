@@ -109,6 +109,10 @@ inline void apply_market_config(MarketState& market, const MarketConfig& config)
 inline Result<MarketState> make_market_state(const MarketConfig& config, std::string_view symbol, int base_decimals,
                                              int price_decimals, int quote_decimals) {
     if (Result<void> ok = validate_market_config(config); !ok) return ok.error();
+    // The decimals may come from a replayed command: each in [0, 18] before any sum of them.
+    for (const int decimals : {base_decimals, price_decimals, quote_decimals}) {
+        if (decimals < 0 || decimals > 18) return make_error(ErrorCode::invalid_market_config, "decimals must be in [0, 18]");
+    }
     const int exponent = base_decimals + price_decimals - quote_decimals;
     if (exponent < 0 || exponent > 18) {
         return make_error(ErrorCode::invalid_market_config, "base decimals + price decimals - quote decimals must be in [0, 18]");

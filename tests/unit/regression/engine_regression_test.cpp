@@ -387,6 +387,39 @@ struct backstop::PriceScale<backstop::testing::TINY, backstop::assets::USDC> {
 namespace backstop::testing {
 namespace {
 
+TEST_CASE("a replayed add_market with decimals near INT_MAX is refused, not summed into signed overflow",
+          "[regression][engine][journal]") {
+    // make_market_state added the command's decimals in int: INT_MAX + INT_MAX is undefined
+    // (UBSan: "cannot be represented in type 'int'"). Each is now checked to [0, 18] first.
+    EngineWorld<Adl> w;
+    const std::uint32_t markets_before = w.engine.market_count();
+    const std::uint64_t digest = w.engine.digest();
+    struct Decimals {
+        int base;
+        int price;
+    };
+    for (const Decimals d : {Decimals{std::numeric_limits<int>::max(), std::numeric_limits<int>::max()},
+                             Decimals{std::numeric_limits<int>::min(), std::numeric_limits<int>::min()}, Decimals{-5, 23},
+                             Decimals{19, 0}}) {
+        INFO(d.base << " " << d.price);
+        EngineCommand c = make_engine_command(EngineCommandKind::add_market, markets_before, 0, 0, 0, 0);
+        c.config = presets::dydx_v4::large_cap();
+        c.base_decimals = d.base;
+        c.price_decimals = d.price;
+        const Result<void> applied = w.engine.apply_command(c);
+        REQUIRE_FALSE(applied.has_value());
+        CHECK(applied.error().code == ErrorCode::invalid_market_config);
+        CHECK(w.engine.market_count() == markets_before);
+        CHECK(w.engine.digest() == digest);
+    }
+    EngineCommand good = make_engine_command(EngineCommandKind::add_market, markets_before, 0, 0, 0, 0);
+    good.config = presets::dydx_v4::large_cap();
+    good.base_decimals = 8;
+    good.price_decimals = 6;
+    CHECK(w.engine.apply_command(good).has_value());
+    CHECK(w.engine.market_count() == markets_before + 1);
+}
+
 TEST_CASE("a funding debt beyond int64 refuses the liquidation with a typed error, no undefined behaviour",
           "[regression][engine][liquidation]") {
     // fuzz/corpus/engine/e1-funding-owed-times-close: (cost + funding owed) x close overflowed
