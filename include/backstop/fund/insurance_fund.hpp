@@ -263,6 +263,8 @@ public:
     SettlementReport<Asset> commit_settle(Ledger& ledger, const Money& deficit, const Money& paid,
                                           const SettleContext& context) {
         BACKSTOP_ASSERT(!paid.is_negative() && paid <= deficit, "a settlement pays more than the deficit");
+        // plan_settle refused any other market; indexing with one would write out of bounds.
+        BACKSTOP_ASSERT(context.market.value < paid_by_market_.size(), "a settlement in a market plan_settle accepted");
         if (paid.is_positive()) ledger.commit(place(), context.target, paid, TransferReason::bad_debt_payment);
         SettlementReport<Asset> report{deficit, paid, deficit - paid, false};
         const Money balance_after = balance(ledger);
