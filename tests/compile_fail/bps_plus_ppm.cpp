@@ -6,7 +6,7 @@ int main() {
 #ifdef BACKSTOP_COMPILE_FAIL
     auto total = penalty + Ppm(100);
 #else
-    auto total = to_ppm(penalty) + Ppm(100);
+    auto total = to_ppm(penalty).value() + Ppm(100);
 #endif
     return total.count() == 0 ? 1 : 0;
 }

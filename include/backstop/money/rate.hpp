@@ -65,10 +65,10 @@ struct is_rate : std::false_type {};
 template <class Tag>
 struct is_rate<Rate<Tag>> : std::true_type {};
 
-// Exact: one basis point is 100 ppm.
-inline Ppm to_ppm(Bps rate) {
+// Exact: one basis point is 100 ppm. A count beyond int64 / 100 is an overflow error.
+inline Result<Ppm> to_ppm(Bps rate) {
     Result<std::int64_t> count = checked_mul(rate.count(), std::int64_t{100});
-    BACKSTOP_ASSERT(count.has_value(), "basis points too large to express in ppm");
+    if (!count) return count.error();
     return Ppm(*count);
 }
 

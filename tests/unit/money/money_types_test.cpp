@@ -645,17 +645,21 @@ TEST_CASE("Bps and Ppm: arithmetic, conversion and application", "[money]") {
     CHECK(Bps{150} != Bps{151});
 
     // One basis point is 100 ppm, exactly.
-    CHECK(to_ppm(Bps{150}) == Ppm{15'000});
-    CHECK(to_ppm(Bps{1}) == Ppm{100});
-    CHECK(to_ppm(Bps{-3}) == Ppm{-300});
-    CHECK(to_ppm(Bps{0}) == Ppm{0});
+    CHECK(to_ppm(Bps{150}).value() == Ppm{15'000});
+    CHECK(to_ppm(Bps{1}).value() == Ppm{100});
+    CHECK(to_ppm(Bps{-3}).value() == Ppm{-300});
+    CHECK(to_ppm(Bps{0}).value() == Ppm{0});
+    // A caller's count too large for ppm is an overflow error (it was an assert's abort).
+    CHECK(to_ppm(Bps{std::numeric_limits<std::int64_t>::max() / 50}).error().code == ErrorCode::overflow);
+    CHECK(to_ppm(Bps{std::numeric_limits<std::int64_t>::min()}).error().code == ErrorCode::overflow);
+    CHECK(to_ppm(Bps{std::numeric_limits<std::int64_t>::max() / 100}).has_value());
 
     // dYdX's max liquidation fee, 15000 ppm, of a 10,000 USDC notional:
     // 10,000,000,000 atoms * 15,000 / 1,000,000 = 150,000,000 atoms = 150 USDC.
     const Amount<USDC> notional_value = Amount<USDC>::from_units(10'000).value();
     CHECK(outcome(apply_rate(notional_value, Ppm{15'000}, round_up)) == "value 150.000000 USDC");
     CHECK(outcome(apply_rate(notional_value, Bps{150}, round_up)) == "value 150.000000 USDC");
-    CHECK(outcome(apply_rate(notional_value, to_ppm(Bps{150}), round_down)) == "value 150.000000 USDC");
+    CHECK(outcome(apply_rate(notional_value, to_ppm(Bps{150}).value(), round_down)) == "value 150.000000 USDC");
     // 1.5% of one atom (0.000001 USDC) is 0.015 atom: up to one atom, down to nothing.
     const Amount<USDC> one_atom(1);
     CHECK(outcome(apply_rate(one_atom, Ppm{15'000}, round_up)) == "value 0.000001 USDC");
