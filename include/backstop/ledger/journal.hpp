@@ -102,19 +102,18 @@ private:
     std::vector<Entry> entries_;
 };
 
-// Keeps the newest `capacity` entries; storage is allocated once, in the constructor.
+// Keeps the newest `capacity` entries; storage is allocated once, in the constructor. A
+// capacity of 0 keeps none: every entry counts as dropped, so a replay of it is refused.
 template <class EntryType>
 class BasicRingJournal {
 public:
     using Entry = EntryType;
     static constexpr bool enabled = true;
 
-    explicit BasicRingJournal(std::size_t capacity) : slots_(capacity) {
-        BACKSTOP_ASSERT(capacity > 0, "a ring journal needs room for at least one entry");
-    }
+    explicit BasicRingJournal(std::size_t capacity) : slots_(capacity) {}
 
     void record(const Entry& entry) noexcept {
-        slots_[static_cast<std::size_t>(recorded_ % slots_.size())] = entry;
+        if (!slots_.empty()) slots_[static_cast<std::size_t>(recorded_ % slots_.size())] = entry;
         ++recorded_;
     }
     // Entries held, oldest first.

@@ -172,6 +172,17 @@ TEST_CASE("a ring journal replays while it holds everything, and refuses once it
     CHECK(result.error().code == ErrorCode::journal_gap);
     // The newest entry is the last one recorded.
     CHECK(tiny.journal()[63].chain == tiny.seal().chain);
+
+    // A ring of no entries (a caller's capacity; it was an assert's abort) keeps none, counts
+    // every entry dropped, and its replay is refused (it holds fewer entries than the seal).
+    Ledger<USDC, RingJournal<USDC>> none(limits, RingJournal<USDC>(0));
+    random_history(none, 7, 300);
+    CHECK(none.journal().size() == 0);
+    CHECK(none.journal().capacity() == 0);
+    CHECK(none.journal().dropped() == none.journal().recorded());
+    CHECK(none.journal().recorded() > 0);
+    Ledger<USDC> nothing(limits);
+    CHECK(replay(none.journal(), none.seal(), nothing).error().code == ErrorCode::journal_truncated);
 }
 
 }  // namespace test_ledger_replay_test
