@@ -106,8 +106,8 @@ public:
     const StakingPool& pool() const { return pool_; }
     std::uint32_t staker_count() const { return static_cast<std::uint32_t>(records_.size()); }
     // The record as stored (shares in the base it was last touched at); see staker() for now.
-    const StakerRecord& stored_record(StakerId id) const {
-        BACKSTOP_ASSERT(id.value < records_.size(), "stored_record of an unknown staker");
+    Result<StakerRecord> stored_record(StakerId id) const {
+        if (id.value >= records_.size()) return make_error(ErrorCode::unknown_staker, "stored_record of an unknown staker");
         return records_[id.value];
     }
 

@@ -48,9 +48,9 @@ inline Result<Int128> shares_to_amount(const Shares& shares, const Shares& total
 }
 
 // floor(log10(total / 10 / vault)), 0 when that quotient is 0: Drift's calculate_rebase_info.
-// vault must be positive.
+// 0 as well for a vault that is not positive or negative shares: nothing to rebase against.
 inline unsigned rebase_exponent(const Shares& total_shares, const Int128& vault) {
-    BACKSTOP_ASSERT(vault > 0 && total_shares >= 0, "rebase of an empty vault");
+    if (!(vault > 0 && total_shares >= 0)) return 0;
     Int128 quotient = total_shares / 10 / vault;
     unsigned exponent = 0;
     while (quotient >= 10) {
