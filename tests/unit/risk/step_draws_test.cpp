@@ -22,6 +22,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 #include <vector>
 
 using namespace backstop::risk;
@@ -487,4 +489,21 @@ TEST_CASE("student_t_steps and GarchJump's jump decisions equal their step-by-st
             CHECK(mismatches == 0);
         }
     }
+}
+
+// The whole-path draws' public entry points take a caller's nu and step range: they used to be
+// BACKSTOP_ASSERTs (an abort); now they are std::invalid_argument.
+TEST_CASE("student_t_steps, philox_step_blocks and StepBlockCoordinates refuse a bad nu, step range or index", "[rng][regression]") {
+    std::vector<double> out(8);
+    for (const double nu : {0.1, -1.0, std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+        CHECK_THROWS_AS(student_t_steps(1, 2, 0, nu, out.data(), out.size()), std::invalid_argument);
+    }
+    CHECK_THROWS_AS(student_t_steps(1, 2, 0xFFFFFFFCu, 5.0, out.data(), out.size()), std::invalid_argument);
+    CHECK_NOTHROW(student_t_steps(1, 2, 0xFFFFFFF8u, 5.0, out.data(), out.size()));
+    std::vector<std::uint32_t> w0(8), w1(8), w2(8), w3(8);
+    const auto coordinates = StepBlockCoordinates::of(1, 2, StepBlockTag::jump_decision, 0);
+    CHECK_THROWS_AS(philox_step_blocks(coordinates, 0xFFFFFFFCu, 8, w0.data(), w1.data(), w2.data(), w3.data()),
+                    std::invalid_argument);
+    CHECK_NOTHROW(philox_step_blocks(coordinates, 0xFFFFFFF8u, 8, w0.data(), w1.data(), w2.data(), w3.data()));
+    CHECK_THROWS_AS(StepBlockCoordinates::of(1, 2, StepBlockTag::jump_decision, 1u << 24), std::invalid_argument);
 }

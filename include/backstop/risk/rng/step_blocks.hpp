@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
 
 #if defined(BACKSTOP_VECTOR_DISPATCH)
 #include <immintrin.h>
@@ -41,8 +42,8 @@ struct StepBlockCoordinates {
     std::uint32_t counter3 = 0;
 
     static StepBlockCoordinates of(std::uint64_t seed, std::uint64_t path, StepBlockTag tag,
-                                   std::uint32_t index) noexcept {
-        BACKSTOP_ASSERT(index <= step_block_index_max, "a block index has 24 bits");
+                                   std::uint32_t index) {
+        if (index > step_block_index_max) throw std::invalid_argument("StepBlockCoordinates: a block index has 24 bits");
         return {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32),
                 static_cast<std::uint32_t>(path), static_cast<std::uint32_t>(path >> 32),
                 static_cast<std::uint32_t>(static_cast<std::uint32_t>(tag) << 24 | index)};
@@ -256,12 +257,12 @@ struct PhiloxStepBlocksKernel {
 }  // namespace detail
 
 // Blocks of steps first_step .. first_step + count - 1 (one tag and index), word j of the block
-// of step first_step + i to words_j[i]. The steps must not wrap past 2^32.
+// of step first_step + i to words_j[i]. Steps that would wrap past 2^32 are std::invalid_argument.
 inline void philox_step_blocks(StepBlockCoordinates coordinates, std::uint32_t first_step,
                                std::size_t count, std::uint32_t* words0, std::uint32_t* words1,
                                std::uint32_t* words2, std::uint32_t* words3,
-                               detail::VectorIsa isa = detail::best_vector_isa()) noexcept {
-    BACKSTOP_ASSERT(count <= std::uint64_t{0x100000000} - first_step, "steps below 2^32");
+                               detail::VectorIsa isa = detail::best_vector_isa()) {
+    if (count > std::uint64_t{0x100000000} - first_step) throw std::invalid_argument("philox_step_blocks: steps past 2^32");
     detail::run_kernel<detail::PhiloxStepBlocksKernel>(isa, coordinates, first_step, count, words0,
                                                        words1, words2, words3);
 }

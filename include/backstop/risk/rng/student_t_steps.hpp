@@ -28,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 
 namespace backstop::risk {
 
@@ -156,13 +157,15 @@ struct StudentTChunkKernel {
 }  // namespace detail
 
 // out[i] = the t_nu draw of step first_step + i on (seed, path), i < count; steps below 2^32.
+// A nu below 0.15, not finite, or steps past 2^32 are std::invalid_argument.
 inline void student_t_steps(std::uint64_t seed, std::uint64_t path, std::uint32_t first_step,
                             double nu, double* out, std::size_t count,
-                            detail::VectorIsa isa = detail::best_vector_isa()) noexcept {
+                            detail::VectorIsa isa = detail::best_vector_isa()) {
     BACKSTOP_NO_FP_CONTRACTION
-    BACKSTOP_ASSERT(nu >= student_t_steps_nu_min, "degrees of freedom of at least 0.15");
-    BACKSTOP_ASSERT(std::isfinite(nu), "degrees of freedom are finite");
-    BACKSTOP_ASSERT(count <= std::uint64_t{0x100000000} - first_step, "steps below 2^32");
+    if (!(nu >= student_t_steps_nu_min && std::isfinite(nu))) {
+        throw std::invalid_argument("student_t_steps: degrees of freedom of at least 0.15, finite");
+    }
+    if (count > std::uint64_t{0x100000000} - first_step) throw std::invalid_argument("student_t_steps: steps past 2^32");
     std::uint32_t pending[detail::student_t_chunk];
     for (std::size_t done = 0; done < count;) {
         const std::size_t n = count - done < detail::student_t_chunk ? count - done : detail::student_t_chunk;
