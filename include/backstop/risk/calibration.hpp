@@ -372,6 +372,13 @@ inline Result<void> check_grid(const Scenario& scenario, Span<const double> main
     if (!(options.initial_to_maintenance >= 1.0)) {
         return make_error(ErrorCode::invalid_argument, "grid: initial margin must be at least maintenance");
     }
+    // Checked here, before any cell runs: a NaN target reached a cast to an integer count.
+    if (!(options.target_probability > 0.0 && options.target_probability < 1.0)) {
+        return make_error(ErrorCode::invalid_argument, "grid: target_probability must be in (0, 1)");
+    }
+    if (!detail::is_confidence(options.confidence)) {
+        return make_error(ErrorCode::invalid_argument, "grid: confidence must be in (0, 1)");
+    }
     for (const double mm : maintenance) {
         for (const double penalty : penalties) {
             if (!(mm > 0.0 && mm * options.initial_to_maintenance <= 1.0 && penalty >= 0.0 && penalty < 1.0)) {

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "support/scenarios.hpp"
@@ -225,6 +226,18 @@ TEST_CASE("the margin x penalty grid: leverage, depletion and its efficient fron
     CHECK_FALSE(margin_penalty_grid(s, Span<const double>(none), Span<const double>(penalties)).has_value());
     const std::vector<double> bad{0.8};  // initial margin 133%
     CHECK_FALSE(margin_penalty_grid(s, Span<const double>(bad), Span<const double>(penalties)).has_value());
+    // A target or confidence out of (0, 1) is refused before any cell runs: a NaN target
+    // reached static_cast<uint64_t>(NaN) in the required-fund figure (undefined behaviour).
+    for (const double target : {std::numeric_limits<double>::quiet_NaN(), -0.5, 0.0, 1.0, 1.5}) {
+        GridOptions options;
+        options.target_probability = target;
+        const auto refused = margin_penalty_grid(s, Span<const double>(maintenance), Span<const double>(penalties), options);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::invalid_argument);
+    }
+    GridOptions bad_confidence;
+    bad_confidence.confidence = std::numeric_limits<double>::quiet_NaN();
+    CHECK_FALSE(margin_penalty_grid(s, Span<const double>(maintenance), Span<const double>(penalties), bad_confidence).has_value());
 }
 
 }  // namespace test_risk_calibration_test
