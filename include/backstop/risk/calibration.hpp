@@ -71,6 +71,7 @@ inline constexpr double ample_fund = 1e9;
 
 // The required initial fund of every path of `result` (a run of `scenario`): exact for the paths
 // that were not depleted, and recomputed for the others by running them again with an ample fund.
+template <class = void>
 inline Result<std::vector<double>> required_fund_sizes(const Scenario& scenario, const RunResult& result,
                                                        Progress* progress = nullptr) {
     if (!policies_ignore_balance(scenario.fund)) {
@@ -237,6 +238,7 @@ inline Result<FundSizeEstimate> smallest_fund_for(Span<const double> required, d
 // `high`, each trial a full run of the scenario with the same seeds (common random numbers), until
 // the bracket is narrower than `tolerance`. Returns the smallest size found whose depletion share
 // is within the target (it assumes, and checks at the ends, that the share falls with the size).
+template <class = void>
 inline Result<double> smallest_fund_by_search(const Scenario& scenario, double target_probability, double low,
                                               double high, double tolerance) {
     if (!(target_probability > 0.0 && target_probability < 1.0)) {
@@ -331,6 +333,7 @@ inline bool is_running_cell(const Scenario& scenario, double maintenance, double
 }
 
 // One cell's figures from a run of its configuration.
+template <class = void>
 inline Result<GridCell> grid_cell_figures(const Scenario& cell, const RunResult& result, const GridOptions& options,
                                           Progress* progress) {
     Result<std::vector<double>> required = required_fund_sizes(cell, result, progress);
@@ -401,6 +404,7 @@ inline Result<void> check_grid(const Scenario& scenario, Span<const double> main
 // With options.include_running a cell for the scenario's own market is added when the grid does
 // not hold it (last, marked running); with options.one_at_a_time only the cells that differ from
 // it in one parameter run.
+template <class = void>
 inline Result<std::vector<GridCell>> margin_penalty_grid(const Scenario& scenario, Span<const double> maintenance,
                                                          Span<const double> penalties, const GridOptions& options = {},
                                                          Progress* progress = nullptr,

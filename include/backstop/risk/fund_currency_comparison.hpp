@@ -26,6 +26,7 @@ struct FundCurrencyComparison {
     double mcnemar_p_value = 1.0;  // exact, two-sided
 };
 
+template <class = void>
 inline Result<FundCurrencyComparison> compare_fund_currency(const Scenario& scenario, const SummaryOptions& options = {},
                                                             Progress* progress = nullptr) {
     const FundSetup& fund = scenario.fund;

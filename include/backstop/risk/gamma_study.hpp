@@ -236,7 +236,8 @@ private:
     double price_;
 };
 
-class GammaPath {
+template <class Engine = GammaEngine>
+class BasicGammaPath {
 public:
     static constexpr std::int64_t lot = 100'000;         // 0.001 BTC
     static constexpr std::int64_t tick = 10'000;         // a cent, the perpetual's and the options'
@@ -244,15 +245,15 @@ public:
     // A maximal position's value within int64 max / 8 at this price (the engine's mark bound).
     static constexpr double price_cap = 1.0e7;
 
-    GammaPath(const GammaStudySetup& s, GammaEngine engine) : s_(s), engine_(std::move(engine)) {}
+    BasicGammaPath(const GammaStudySetup& s, Engine engine) : s_(s), engine_(std::move(engine)) {}
 
     // A fresh engine with the study's markets, fund and books (the arm's writers, margin and cushion).
-    static Result<GammaPath> create(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
+    static Result<BasicGammaPath> create(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
                                     double writer_fraction, bool per_position, double cushion, bool whole_books = false) {
         const auto accounts = static_cast<std::uint32_t>(traders.size() + 2);  // the maker and the keeper too
-        Result<GammaEngine> engine = GammaEngine::create(EngineLimits{accounts, 3, 3}, {}, {}, {});
+        Result<Engine> engine = Engine::create(EngineLimits{accounts, 3, 3}, {}, {}, {});
         if (!engine) return engine.error();
-        Result<GammaPath> path(std::in_place, s, std::move(*engine));
+        Result<BasicGammaPath> path(std::in_place, s, std::move(*engine));
         if (Result<void> ok = path->set_up(traders, writer_fraction, per_position, cushion, whole_books); !ok) return ok.error();
         return path;
     }
@@ -335,11 +336,11 @@ private:
 
     Result<void> set_up(const std::vector<GammaTrader>& traders, double writer_fraction, bool per_position, double cushion,
                         bool whole_books) {
-        Result<MarketId> perpetual = engine_.add_market<BTC>(perpetual_config(per_position, whole_books));
+        Result<MarketId> perpetual = engine_.template add_market<BTC>(perpetual_config(per_position, whole_books));
         if (!perpetual) return perpetual.error();
         perpetual_ = markets_[0] = *perpetual;
-        const Result<MarketId> call = engine_.add_market<BTC>(series_config(OptionKind::call, s_.price * (1 + s_.strike_offset)));
-        const Result<MarketId> put = engine_.add_market<BTC>(series_config(OptionKind::put, s_.price * (1 - s_.strike_offset)));
+        const Result<MarketId> call = engine_.template add_market<BTC>(series_config(OptionKind::call, s_.price * (1 + s_.strike_offset)));
+        const Result<MarketId> put = engine_.template add_market<BTC>(series_config(OptionKind::put, s_.price * (1 - s_.strike_offset)));
         if (!call) return call.error();
         if (!put) return put.error();
         markets_[1] = *call;
@@ -424,7 +425,7 @@ private:
     }
 
     const GammaStudySetup& s_;
-    GammaEngine engine_;
+    Engine engine_;
     MarketId perpetual_{};
     MarketId markets_[3]{};
     AccountId maker_{};
@@ -434,7 +435,9 @@ private:
     double net_dollar_gamma_ = 0.0;
     std::uint32_t traders_flat_ = 0;
 };
+using GammaPath = BasicGammaPath<>;
 
+template <class Path = GammaPath>
 inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vector<GammaTrader>& traders,
                                       double writer_fraction, bool per_position, double cushion, bool whole_books = false) {
     GammaArm arm;
@@ -453,16 +456,16 @@ inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vecto
     }
     std::vector<double> liquidations, option_liquidations, bad_debt, fund_paid;
     for (std::uint64_t path = 0; path < s.paths; ++path) {
-        Result<GammaPath> runner = GammaPath::create(s, traders, writer_fraction, per_position, cushion, whole_books);
+        Result<Path> runner = Path::create(s, traders, writer_fraction, per_position, cushion, whole_books);
         if (!runner) return runner.error();
         if (path == 0) {
             arm.capital = runner->capital();
             arm.net_dollar_gamma = runner->net_dollar_gamma();
             arm.perpetual_traders_flat = runner->traders_flat();
         }
-        const Result<GammaPath::Outcome> outcome = runner->run(path);
+        const Result<typename Path::Outcome> outcome = runner->run(path);
         if (!outcome) return outcome.error();
-        const GammaPath::Outcome& o = *outcome;
+        const typename Path::Outcome& o = *outcome;
         liquidations.push_back(o.liquidations);
         option_liquidations.push_back(o.option_liquidations);
         bad_debt.push_back(o.bad_debt);
@@ -486,6 +489,7 @@ inline Result<GammaArm> run_gamma_arm(const GammaStudySetup& s, const std::vecto
 }  // namespace detail
 
 // Runs every arm of the study (module comment). Deterministic in the set-up.
+template <class = void>
 inline Result<GammaStudy> run_gamma_study(const GammaStudySetup& setup) {
     if (Result<void> ok = detail::validate_gamma_setup(setup); !ok) return ok.error();
     const std::vector<detail::GammaTrader> traders = detail::draw_gamma_traders(setup);

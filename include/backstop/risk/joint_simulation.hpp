@@ -316,7 +316,8 @@ public:
 
     // Before a liquidation of protocol k that leaves `deficit` atoms: the treaty pays what its
     // terms owe for this loss event; the pool pays the part the fund cannot.
-    void before_deficit(PathRunner& runner, std::size_t k, std::int64_t deficit, JointPath& out) {
+    template <class Runner>
+    void before_deficit(Runner& runner, std::size_t k, std::int64_t deficit, JointPath& out) {
         if (arm_ == JointArm::alone || deficit <= 0) return;
         std::int64_t paid = 0;
         std::int64_t unpaid = 0;
@@ -353,9 +354,9 @@ public:
     double layer_units() const { return to_units(capital_.balance_of(Place::fund(layer_)).atoms()); }
 
 private:
-    static Amount<USDC> atoms(double units) { return Amount<USDC>(detail::to_atoms(units, PathRunner::quote_decimals)); }
-    static Wide wide(double units) { return Wide(Int128(detail::to_atoms(units, PathRunner::quote_decimals))); }
-    static double to_units(std::int64_t a) { return detail::to_units(a, PathRunner::quote_decimals); }
+    static Amount<USDC> atoms(double units) { return Amount<USDC>(detail::to_atoms(units, lab_quote_decimals)); }
+    static Wide wide(double units) { return Wide(Int128(detail::to_atoms(units, lab_quote_decimals))); }
+    static double to_units(std::int64_t a) { return detail::to_units(a, lab_quote_decimals); }
     std::int64_t transit(std::size_t k) const {
         return capital_.balance_of(Place::fund(FundId{static_cast<std::uint32_t>(k)})).atoms();
     }
@@ -372,13 +373,15 @@ private:
         return static_cast<std::int64_t>(treaty->terms.premium_per_period.atoms()) * periods;  // bounded by the set-up check
     }
     // The protocol's fund -> its transit place: out of the engine's ledger, into the capital one.
-    void to_transit(PathRunner& runner, std::size_t k, std::int64_t amount) {
+    template <class Runner>
+    void to_transit(Runner& runner, std::size_t k, std::int64_t amount) {
         if (detail::move_out_of_engine_fund(runner.engine(), capital_, Place::fund(FundId{static_cast<std::uint32_t>(k)}), amount)) {
             engines_out_ += amount;
         }
     }
     // The transit place's balance -> the protocol's fund.
-    void from_transit(PathRunner& runner, std::size_t k) {
+    template <class Runner>
+    void from_transit(Runner& runner, std::size_t k) {
         // Refused (an overflow): the money stays in transit, counted.
         const std::int64_t held = transit(k);
         if (detail::move_into_engine_fund(runner.engine(), capital_, Place::fund(FundId{static_cast<std::uint32_t>(k)}), held)) {
@@ -400,11 +403,12 @@ private:
     std::int64_t layer_initial_ = 0;
 };
 
+template <class Runner = PathRunner>
 inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint64_t path) {
     const std::size_t n = setup.protocols.size();
-    std::vector<std::unique_ptr<PathRunner>> runners;
+    std::vector<std::unique_ptr<Runner>> runners;
     runners.reserve(n);
-    for (const Scenario& scenario : setup.protocols) runners.push_back(std::make_unique<PathRunner>(scenario, path));
+    for (const Scenario& scenario : setup.protocols) runners.push_back(std::make_unique<Runner>(scenario, path));
     SharingLayer layer(setup, arm);
     JointPath out;
     out.depleted.assign(n, 0);
@@ -412,7 +416,7 @@ inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint
     out.premiums_paid.assign(n, 0.0);
     out.fund_final.assign(n, 0.0);
     for (std::size_t k = 0; k < n; ++k) {
-        PathRunner* runner = runners[k].get();
+        Runner* runner = runners[k].get();
         runner->set_before_deficit([&layer, &out, runner, k](std::int64_t deficit) { layer.before_deficit(*runner, k, deficit, out); });
     }
     layer.start(runners, out);
@@ -441,6 +445,7 @@ inline JointPath run_joint_path(const JointSetup& setup, JointArm arm, std::uint
 
 // Every arm of the joint run, each on the same paths. Deterministic for any number of threads and
 // of processes (JointSetup::distribution).
+template <class = void>
 inline Result<JointResult> run_joint(const JointSetup& setup, Progress* progress = nullptr) {
     if (Result<void> ok = detail::check_joint_setup(setup); !ok) return ok.error();
     const std::size_t n = setup.protocols.size();

@@ -16,6 +16,11 @@ namespace risk {
 using assets::BTC;
 using assets::USDC;
 
+// The lab's atoms: USDC's 6 decimals, a BTC-like base asset's 8, prices in micro-USDC.
+inline constexpr int lab_quote_decimals = 6;
+inline constexpr int lab_base_decimals = 8;
+inline constexpr int lab_price_decimals = 6;
+
 namespace detail {
 
 // Quote or base units to atoms, rounded down (collateral and sizes: never more than asked),

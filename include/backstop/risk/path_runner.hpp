@@ -41,27 +41,26 @@
 namespace backstop {
 namespace risk {
 
-using assets::BTC;
-using assets::USDC;
-
-
 using LabFund = RuntimeInsuranceFund<USDC>;
 using LabEngine = MarginEngine<LabFund>;
 
-// Runs one path step by step. Deterministic in (scenario, path, the log returns given). Not
-// copyable: the engine's scratch buffers belong to it.
-class PathRunner {
+// Runs one path step by step, deterministic in (scenario, path, the log returns given); not
+// copyable (the engine's scratch buffers are its own). A template, as are the lab's entry points:
+// a translation unit that calls none of them compiles none of them.
+template <class Fund = LabFund>
+class BasicPathRunner {
 public:
+    using Engine = MarginEngine<Fund>;
     static constexpr std::uint32_t maker_index = 0;
     static constexpr std::uint32_t liquidator_index = 1;
-    static constexpr int quote_decimals = 6;
-    static constexpr int base_decimals = 8;
-    static constexpr int price_decimals = 6;
+    static constexpr int quote_decimals = lab_quote_decimals;
+    static constexpr int base_decimals = lab_base_decimals;
+    static constexpr int price_decimals = lab_price_decimals;
 
     // `extra_accounts` are opened after the traders' (ids trader_count + 2, ...), empty, for the
     // caller's own use (e.g. the account that carries the fund's hedge). `fund_path` and
     // `target_path`, when given, receive the fund (and its target) after every step.
-    PathRunner(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
+    BasicPathRunner(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
                std::vector<double>* target_path = nullptr, std::uint32_t extra_accounts = 0)
         : scenario_(detail::check_runnable(scenario)),  // first: the engine and set-up read it
           path_(path),
@@ -72,9 +71,8 @@ public:
           target_path_(target_path) {
         set_up();
     }
-    PathRunner(const PathRunner&) = delete;
-    PathRunner& operator=(const PathRunner&) = delete;
-
+    BasicPathRunner(const BasicPathRunner&) = delete;
+    BasicPathRunner& operator=(const BasicPathRunner&) = delete;
     // The scenario's own price model's log return for `step` (its shocks and impact are added by
     // advance()). Call once per step, in order.
     double model_log_return(std::uint32_t step) {
@@ -122,8 +120,8 @@ public:
     // The summary after the last step (call once).
     PathSummary finish();
 
-    LabEngine& engine() { return engine_; }
-    const LabEngine& engine() const { return engine_; }
+    Engine& engine() { return engine_; }
+    const Engine& engine() const { return engine_; }
     MarketId market() const { return market_; }  // the first market
     MarketId market(std::size_t k) const { return markets_[k].id; }
     std::size_t market_count() const { return markets_.size(); }
@@ -153,9 +151,9 @@ public:
     void set_before_deficit(std::function<void(std::int64_t)> hook) { before_deficit_ = std::move(hook); }
 
 private:
-    static LabEngine create_engine(const Scenario& scenario, std::uint32_t account_count) {
+    static Engine create_engine(const Scenario& scenario, std::uint32_t account_count) {
         const auto markets = static_cast<std::uint32_t>(scenario.market_count());
-        auto created = LabEngine::create(EngineLimits{account_count, markets, markets}, detail::make_fee_capture(scenario.fund),
+        auto created = Engine::create(EngineLimits{account_count, markets, markets}, detail::make_fee_capture(scenario.fund),
                                          detail::make_settlement(scenario.fund),
                                          detail::make_socialized_loss(scenario.fund, account_count));
         if (!created) throw std::invalid_argument("scenario: invalid fund policies");
@@ -226,7 +224,7 @@ private:
     const Scenario& scenario_;
     std::uint64_t path_ = 0;
     std::uint32_t account_count_ = 0;
-    LabEngine engine_;
+    Engine engine_;
     MarketId market_{};  // the first market's: the base-asset holding and its hedge are in it
     std::vector<LabMarket> markets_;
     std::vector<double> step_returns_;       // per market, this step's log returns
@@ -238,7 +236,7 @@ private:
     std::optional<LabStakers> stakers_;
     std::optional<LabYield> yield_;
     // A hedge of the BTC holding: a short perpetual in the last account, against the market maker.
-    std::optional<FundHedge<LabEngine>> hedge_;
+    std::optional<FundHedge<Engine>> hedge_;
     AccountId hedge_account_{};
     std::int64_t hedge_every_ms_ = 0;
     std::int64_t next_hedge_ms_ = 0;
@@ -267,7 +265,9 @@ private:
     std::optional<PredictiveMargins> predictive_;  // Scenario::predictive_margin
 };
 
-inline void PathRunner::set_up() {
+using PathRunner = BasicPathRunner<>;
+
+template <class Fund> void BasicPathRunner<Fund>::set_up() {
     const Scenario& scenario = scenario_;
     if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or weights");
     const std::size_t market_count = scenario.market_count();
@@ -278,7 +278,7 @@ inline void PathRunner::set_up() {
     for (std::size_t k = 0; k < market_count; ++k) {
         // Every market's base asset is a BTC-like 8-decimal asset: the engine needs a type, the
         // lab only its decimals.
-        auto market_id = engine_.add_market<BTC>(scenario.market_of(k));
+        auto market_id = engine_.template add_market<BTC>(scenario.market_of(k));
         if (!market_id) throw std::invalid_argument("scenario: invalid market configuration");
         LabMarket& m = markets_[k];
         m.id = *market_id;
@@ -385,7 +385,7 @@ inline void PathRunner::set_up() {
     rebalance_hedge();  // hedged from the first mark on, before the first move
 }
 
-inline void PathRunner::move_markets(std::uint32_t step, const double* log_returns) {
+template <class Fund> void BasicPathRunner<Fund>::move_markets(std::uint32_t step, const double* log_returns) {
     now_ms_ += static_cast<std::int64_t>(scenario_.step_hours * 3'600'000.0);
     double shock = 0.0;
     for (const PriceShock& scheduled : scenario_.shocks) {
@@ -524,7 +524,7 @@ inline void PathRunner::move_markets(std::uint32_t step, const double* log_retur
 
 // A trader deposits its collateral and opens its position (half the notional in each market when
 // it holds two) against the market maker at the mark; a market refusing it changes nothing.
-inline void PathRunner::enter(std::uint32_t trader) {
+template <class Fund> void BasicPathRunner<Fund>::enter(std::uint32_t trader) {
     const LabTrader& t = traders_[trader];
     const AccountId id{trader + 2};
     const std::int64_t collateral = detail::to_atoms(t.collateral, quote_decimals);
@@ -557,7 +557,7 @@ inline void PathRunner::enter(std::uint32_t trader) {
 
 // Per market: the liquidation's closed notional, its volume (which moves the next mark), and its
 // deficit and socialized remainder in proportion to the notional closed in each market.
-inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report) {
+template <class Fund> void BasicPathRunner<Fund>::record_liquidation(const LiquidationReport<USDC>& report) {
     std::fill(closed_by_market_.begin(), closed_by_market_.end(), 0.0);
     for (std::size_t c = 0; c < report.closed_count; ++c) {
         const PositionChange& change = report.closed[c];
@@ -571,7 +571,7 @@ inline void PathRunner::record_liquidation(const LiquidationReport<USDC>& report
                           summary_.markets);
 }
 
-inline PathSummary PathRunner::finish() {
+template <class Fund> PathSummary BasicPathRunner<Fund>::finish() {
     summary_.fund_final = detail::to_units(fund_value_atoms(), quote_decimals);
     if (yield_) {
         summary_.yield_income = detail::to_units(yield_->income_atoms(), quote_decimals);

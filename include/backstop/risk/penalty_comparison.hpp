@@ -134,6 +134,7 @@ inline Result<PenaltyArm> arm_from_run(const RunResult& result, const SummaryOpt
     return arm;
 }
 
+template <class = void>
 inline Result<PenaltyArm> penalty_arm(const Scenario& scenario, const SummaryOptions& options, Progress* progress,
                                       std::vector<std::uint8_t>& depleted) {
     return arm_from_run(run(scenario, false, progress), options, depleted);
@@ -151,6 +152,7 @@ struct PairedArms {
 };
 
 namespace detail {
+template <class = void>
 inline Result<PairedArms> paired_arms(const Scenario& first, const Scenario& second, const SummaryOptions& options,
                                       Progress* progress) {
     std::vector<std::uint8_t> first_depleted;
@@ -169,6 +171,7 @@ inline Result<PairedArms> paired_arms(const Scenario& first, const Scenario& sec
 }
 }  // namespace detail
 
+template <class = void>
 inline Result<PenaltyComparison> compare_penalties(const Scenario& scenario, const SummaryOptions& options = {},
                                                    Progress* progress = nullptr) {
     if (!scenario.fund.dynamic_penalty) {

@@ -196,6 +196,7 @@ inline Result<PredictiveMarginArm> predictive_arm(const RunResult& result, doubl
 
 // The scenario (its own predictive_margin ignored) with static margins and with `setup`, on the
 // same seeds. Refuses an invalid setup, one that does not fit the scenario, or no paths.
+template <class = void>
 inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scenario& scenario, const PredictiveMarginSetup& setup,
                                                                      double confidence = 0.95, Progress* progress = nullptr) {
     if (!setup.valid()) return make_error(ErrorCode::invalid_policy_parameter, "invalid predictive margin setup");
@@ -242,6 +243,7 @@ inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scena
 // scenario's model from training.seed, which must differ from the scenario's): `base` with the
 // fitted omega, alpha and beta, and the fit in the result. Errors as fit_volatility_filter and
 // as the comparison above.
+template <class = void>
 inline Result<PredictiveMarginComparison> compare_predictive_margins(const Scenario& scenario, const PredictiveMarginSetup& base,
                                                                      const PredictiveFilterTraining& training,
                                                                      double confidence = 0.95, Progress* progress = nullptr) {

@@ -112,6 +112,7 @@ inline double tilted_log_weight(const GarchJump& nominal, const GarchJump& sampl
 // scenario itself for the crude frequency on the same paths (the two runs share their other
 // draws, so their estimates are positively correlated; comparing them with the sum of the
 // half-widths is conservative).
+template <class = void>
 inline TiltedDepletionEstimate tilted_depletion_probability(const Scenario& nominal, double intensity_factor,
                                                             double confidence = 0.95, bool with_crude = true) {
     BACKSTOP_NO_FP_CONTRACTION

@@ -28,9 +28,10 @@ namespace risk {
 
 // Runs one path. Deterministic in (scenario, path). `fund_path`, when given, receives the fund
 // balance after every step.
-inline PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
+template <class Runner = PathRunner>
+PathSummary run_path(const Scenario& scenario, std::uint64_t path, std::vector<double>* fund_path = nullptr,
                             std::vector<double>* target_path = nullptr) {
-    PathRunner runner(scenario, path, fund_path, target_path);
+    Runner runner(scenario, path, fund_path, target_path);
     for (std::uint32_t step = 0; step < scenario.horizon_steps; ++step) runner.advance_by_model(step);
     return runner.finish();
 }
@@ -151,7 +152,8 @@ inline PathOutput decode_output(ByteReader& in) {
 // Runs every path of the scenario on `scenario.threads` threads (0: every core), and over the
 // ranks of `scenario.distribution` when set. The result is the same for any number of threads
 // and ranks, on every rank. `progress`, when given, counts this process's paths as they finish.
-inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, Progress* progress = nullptr) {
+template <class Runner = PathRunner>
+RunResult run(const Scenario& scenario, bool record_fund_paths = false, Progress* progress = nullptr) {
     detail::check_runnable(scenario);
     RunResult result;
     for (std::size_t k = 0; k < scenario.market_count(); ++k) result.market_names.push_back(scenario.market_name_of(k));
@@ -160,7 +162,7 @@ inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, P
         scenario, scenario.paths, progress,
         [&](std::uint64_t p) {
             detail::PathOutput output;
-            output.summary = run_path(scenario, p, record_fund_paths ? &output.fund_path : nullptr,
+            output.summary = run_path<Runner>(scenario, p, record_fund_paths ? &output.fund_path : nullptr,
                                       record_targets ? &output.target_path : nullptr);
             return output;
         },
@@ -178,11 +180,12 @@ inline RunResult run(const Scenario& scenario, bool record_fund_paths = false, P
 
 // Runs the given paths of the scenario (path indices, any order) on its threads and ranks; the
 // summaries come back in the order asked.
-inline std::vector<PathSummary> run_paths(const Scenario& scenario, Span<const std::uint64_t> paths,
+template <class Runner = PathRunner>
+std::vector<PathSummary> run_paths(const Scenario& scenario, Span<const std::uint64_t> paths,
                                           Progress* progress = nullptr) {
     detail::check_runnable(scenario);
     return detail::map_paths<PathSummary>(
-        scenario, paths.size(), progress, [&](std::uint64_t i) { return run_path(scenario, paths[i]); },
+        scenario, paths.size(), progress, [&](std::uint64_t i) { return run_path<Runner>(scenario, paths[i]); },
         detail::encode_summary, decode_path_summary);
 }
 

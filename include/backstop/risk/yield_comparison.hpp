@@ -40,7 +40,7 @@ inline Result<double> yield_floor(const RunResult& plain, const Scenario& scenar
     std::vector<std::int64_t> outflows;
     outflows.reserve(plain.paths.size());
     for (const PathSummary& path : plain.paths) {
-        outflows.push_back(std::max<std::int64_t>(0, detail::to_atoms_nearest(path.fund_drawdown_max, PathRunner::quote_decimals)));
+        outflows.push_back(std::max<std::int64_t>(0, detail::to_atoms_nearest(path.fund_drawdown_max, lab_quote_decimals)));
     }
     LiquidityFloorConfig config;
     config.quantile = Ppm{static_cast<std::int64_t>(std::llround(quantile * 1e6))};
@@ -48,9 +48,10 @@ inline Result<double> yield_floor(const RunResult& plain, const Scenario& scenar
     const OutflowSample sample{Span<std::int64_t>(outflows), config.horizon_ms};
     Result<LiquidityFloorReport<assets::USDC>> floor = liquidity_floor_from_sample<assets::USDC>(sample, config);
     if (!floor) return floor.error();
-    return detail::to_units(static_cast<std::int64_t>(floor->floor.atoms()), PathRunner::quote_decimals);
+    return detail::to_units(static_cast<std::int64_t>(floor->floor.atoms()), lab_quote_decimals);
 }
 
+template <class = void>
 inline Result<YieldComparison> compare_yield(const Scenario& scenario, const SummaryOptions& options = {},
                                              Progress* progress = nullptr) {
     if (!scenario.fund.yield) return make_error(ErrorCode::invalid_argument, "the scenario has no yield to compare");
