@@ -30,6 +30,7 @@ lines=$(wc -l < "$work/engine_program.cpp")
 grep -q '^using Usdc = Amount<USDC>;$' "$work/engine_program.cpp" || { echo "the README's program changed" >&2; exit 1; }
 sed 's/^using Usdc = Amount<USDC>;$/&\nextern template class backstop::MarginEngine<Fund>;/' "$work/engine_program.cpp" > "$work/engine_extern.cpp"
 { echo '#include <backstop.hpp>'; cat "$work/engine_program.cpp"; } > "$work/umbrella.cpp"
+{ echo '#include <backstop.hpp>'; cat "$work/engine_extern.cpp"; } > "$work/umbrella_extern.cpp"
 { echo '#include <backstop_report.hpp>'; cat "$work/engine_program.cpp"; } > "$work/umbrella_report.cpp"
 cat > "$work/peer.cpp" <<'EOF'
 // The peer: a program of the same kind on the standard library and fmt alone.
@@ -72,4 +73,5 @@ row "peer: the same kind of program, std and fmt only" "$peer"
 row "engine program, <backstop/engine/margin_engine.hpp>" "$(best_time "$work/engine_program.cpp")"
 row "engine program, its engine extern (compiled once)" "$(best_time "$work/engine_extern.cpp")"
 row "engine program + <backstop.hpp>" "$(best_time "$work/umbrella.cpp")"
+row "engine program, engine extern, + <backstop.hpp>" "$(best_time "$work/umbrella_extern.cpp")"
 row "engine program + <backstop_report.hpp>" "$(best_time "$work/umbrella_report.cpp")"
