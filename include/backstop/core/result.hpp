@@ -52,7 +52,8 @@ namespace detail {
 // std::variant<T, Error>, because a variant's instantiation (its generic visitation and
 // special-member layers) cost about 12 ms of compile time per Result type, and a translation
 // unit of the whole library names over a hundred of them. Trivial when T is trivially copyable
-// and destructible, so such a Result stays trivially copyable.
+// and destructible, so such a Result stays trivially copyable (and usable in constant
+// expressions); a Result of any other T is not a literal type.
 template <class T, bool Trivial = std::is_trivially_copyable<T>::value && std::is_trivially_destructible<T>::value>
 struct ResultStorage {
     template <class... Args>
@@ -116,8 +117,9 @@ private:
         if (has_value && other_has_value) {
             value = std::forward<U>(other_value);
         } else if (has_value) {
+            const Error replacement = other_error;  // read before the value goes: it may hold it
             value.~T();
-            ::new (static_cast<void*>(std::addressof(error))) Error(other_error);
+            ::new (static_cast<void*>(std::addressof(error))) Error(replacement);
             has_value = false;
         } else if (other_has_value) {
             const Error kept = error;
@@ -134,32 +136,59 @@ private:
     }
 };
 
-// Deletes Result's copy and move where T's are deleted (ResultStorage<T, false> defines them
-// whatever T is, so that std::is_copy_constructible tells the truth about a move-only T).
-template <bool Copyable, bool Movable>
-struct ResultCopyControl {};
+// Delete Result's copy and move, construction and assignment, where T's are deleted (as
+// std::optional does: assignment needs both T's constructor and its assignment).
+// ResultStorage<T, false> defines all four whatever T is, so that the traits
+// (std::is_copy_assignable<Result<T>>, ...) tell the truth; each base deletes one.
+template <bool Allowed>
+struct ResultCopyConstruct {};
 template <>
-struct ResultCopyControl<false, true> {
-    ResultCopyControl() = default;
-    ResultCopyControl(const ResultCopyControl&) = delete;
-    ResultCopyControl(ResultCopyControl&&) = default;
-    ResultCopyControl& operator=(const ResultCopyControl&) = delete;
-    ResultCopyControl& operator=(ResultCopyControl&&) = default;
+struct ResultCopyConstruct<false> {
+    ResultCopyConstruct() = default;
+    ResultCopyConstruct(const ResultCopyConstruct&) = delete;
+    ResultCopyConstruct(ResultCopyConstruct&&) = default;
+    ResultCopyConstruct& operator=(const ResultCopyConstruct&) = default;
+    ResultCopyConstruct& operator=(ResultCopyConstruct&&) = default;
 };
+template <bool Allowed>
+struct ResultMoveConstruct {};
 template <>
-struct ResultCopyControl<false, false> {
-    ResultCopyControl() = default;
-    ResultCopyControl(const ResultCopyControl&) = delete;
-    ResultCopyControl(ResultCopyControl&&) = delete;
-    ResultCopyControl& operator=(const ResultCopyControl&) = delete;
-    ResultCopyControl& operator=(ResultCopyControl&&) = delete;
+struct ResultMoveConstruct<false> {
+    ResultMoveConstruct() = default;
+    ResultMoveConstruct(const ResultMoveConstruct&) = default;
+    ResultMoveConstruct(ResultMoveConstruct&&) = delete;
+    ResultMoveConstruct& operator=(const ResultMoveConstruct&) = default;
+    ResultMoveConstruct& operator=(ResultMoveConstruct&&) = default;
+};
+template <bool Allowed>
+struct ResultCopyAssign {};
+template <>
+struct ResultCopyAssign<false> {
+    ResultCopyAssign() = default;
+    ResultCopyAssign(const ResultCopyAssign&) = default;
+    ResultCopyAssign(ResultCopyAssign&&) = default;
+    ResultCopyAssign& operator=(const ResultCopyAssign&) = delete;
+    ResultCopyAssign& operator=(ResultCopyAssign&&) = default;
+};
+template <bool Allowed>
+struct ResultMoveAssign {};
+template <>
+struct ResultMoveAssign<false> {
+    ResultMoveAssign() = default;
+    ResultMoveAssign(const ResultMoveAssign&) = default;
+    ResultMoveAssign(ResultMoveAssign&&) = default;
+    ResultMoveAssign& operator=(const ResultMoveAssign&) = default;
+    ResultMoveAssign& operator=(ResultMoveAssign&&) = delete;
 };
 
 }  // namespace detail
 
 template <class T>
 class [[nodiscard]] Result
-    : private detail::ResultCopyControl<std::is_copy_constructible<T>::value, std::is_move_constructible<T>::value> {
+    : private detail::ResultCopyConstruct<std::is_copy_constructible<T>::value>,
+      private detail::ResultMoveConstruct<std::is_move_constructible<T>::value>,
+      private detail::ResultCopyAssign<std::is_copy_constructible<T>::value && std::is_copy_assignable<T>::value>,
+      private detail::ResultMoveAssign<std::is_move_constructible<T>::value && std::is_move_assignable<T>::value> {
     static_assert(!std::is_reference<T>::value, "Result<T> holds values, not references");
     static_assert(!std::is_same<std::decay_t<T>, Error>::value, "Result<Error> is ambiguous");
 

@@ -119,6 +119,35 @@ TEST_CASE("Result destroys exactly what it built, and keeps its error when a cop
     CHECK(Tracked::live == 0);
 }
 
+namespace {
+struct ConstMember {  // constructible, not assignable
+    const std::string name;
+};
+struct NoMoveAssign {
+    std::string text;
+    NoMoveAssign(std::string t) : text(std::move(t)) {}
+    NoMoveAssign(const NoMoveAssign&) = default;
+    NoMoveAssign(NoMoveAssign&&) = default;
+    NoMoveAssign& operator=(const NoMoveAssign&) = default;
+    NoMoveAssign& operator=(NoMoveAssign&&) = delete;
+};
+}  // namespace
+
+// The traits tell the truth (as std::variant's did): a Result is assignable only when its T is
+// both constructible and assignable the same way.
+TEST_CASE("Result is copyable, movable and assignable exactly as far as its value is", "[core][result]") {
+    STATIC_REQUIRE(std::is_copy_constructible<Result<ConstMember>>::value);
+    STATIC_REQUIRE_FALSE(std::is_copy_assignable<Result<ConstMember>>::value);
+    STATIC_REQUIRE_FALSE(std::is_move_assignable<Result<ConstMember>>::value);
+    STATIC_REQUIRE(std::is_copy_assignable<Result<NoMoveAssign>>::value);  // falls back to the copy
+    STATIC_REQUIRE(std::is_copy_assignable<Result<std::string>>::value);
+    STATIC_REQUIRE(std::is_move_assignable<Result<std::string>>::value);
+    STATIC_REQUIRE(std::is_nothrow_move_constructible<Result<std::string>>::value);
+    Result<ConstMember> kept = ConstMember{"kept"};
+    Result<ConstMember> copy = kept;
+    CHECK(copy->name == "kept");
+}
+
 TEST_CASE("Result of a move-only value is move-only", "[core][result]") {
     STATIC_REQUIRE_FALSE(std::is_copy_constructible<Result<std::unique_ptr<int>>>::value);
     STATIC_REQUIRE_FALSE(std::is_copy_assignable<Result<std::unique_ptr<int>>>::value);
