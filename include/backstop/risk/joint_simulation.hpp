@@ -181,6 +181,8 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
         if (s.horizon_steps != first.horizon_steps || s.step_hours != first.step_hours) {
             return make_error(ErrorCode::invalid_argument, "the protocols must share the horizon and the step");
         }
+        // What every PathRunner checks, here as a value: the runners are built on worker threads.
+        if (const char* error = detail::runnable_error(s)) return make_error(ErrorCode::invalid_argument, error);
         // Each protocol is one market here: the joint run draws one correlated return per protocol.
         if (s.market_count() != 1) {
             return make_error(ErrorCode::invalid_argument, "a joint run's protocols have one market each");

@@ -259,8 +259,10 @@ namespace detail {
 inline bool finite_in(double x, double low, double high) { return std::isfinite(x) && x >= low && x <= high; }
 inline bool finite_at_least(double x, double low) { return std::isfinite(x) && x >= low; }
 
-// The price model's numbers, in the ranges the JSON reader accepts (report/scenario_json.hpp).
-inline const char* model_numbers_error(const PriceModel& model) {
+// The price model's numbers, in the ranges the JSON reader accepts (report/scenario_json.hpp),
+// but GarchJump's intensity: bounded only by its Poisson draw's range per step, so that a tilted
+// scenario (risk/rare_event.hpp) may multiply a valid one.
+inline const char* model_numbers_error(const PriceModel& model, double step_years) {
     constexpr double jumps_per_year_max = 1e9;
     auto jumps_ok = [](double intensity, double mean, double volatility) {
         return finite_in(intensity, 0.0, jumps_per_year_max) && std::isfinite(mean) && finite_at_least(volatility, 0.0);
@@ -292,7 +294,8 @@ inline const char* model_numbers_error(const PriceModel& model) {
             } else if constexpr (std::is_same_v<M, GarchT>) {
                 if (!m.valid() || m.degrees_of_freedom > 1e6) return "scenario.model: invalid garch_t parameters";
             } else if constexpr (std::is_same_v<M, GarchJump>) {
-                if (!m.valid() || m.degrees_of_freedom > 1e6 || m.jump_intensity_per_year > jumps_per_year_max) {
+                if (!m.valid() || m.degrees_of_freedom > 1e6 ||
+                    !(m.jump_intensity_per_year * step_years <= RandomStream::poisson_mean_max)) {
                     return "scenario.model: invalid garch_jump parameters";
                 }
             } else {
@@ -335,18 +338,25 @@ inline const char* scenario_numbers_error(const Scenario& s) {
         return "scenario.fund: fund_target or floor out of range or not finite";
     }
     if (!finite_in(s.step_hours, 1e-6, 24.0 * 365.0)) return "scenario.step_hours: out of range or not finite";
-    return model_numbers_error(s.model);
+    return model_numbers_error(s.model, s.step_years());
 }
 
-// A scenario whose numbers, markets or fund set-up are wrong is refused here, before any path
-// runs: a path that found it would throw inside a worker, which cannot hand it back. Returns it.
-inline const Scenario& check_runnable(const Scenario& scenario) {
-    if (const char* error = scenario_numbers_error(scenario)) throw std::invalid_argument(error);
+// Why a scenario cannot run (its numbers, markets or fund set-up), or null: what a PathRunner
+// checks, for a caller that reports errors as values (the joint run).
+inline const char* runnable_error(const Scenario& scenario) {
+    if (const char* error = scenario_numbers_error(scenario)) return error;
     if (!predictive_margin_consistent(scenario)) {
-        throw std::invalid_argument("scenario: the predictive margin set-up is invalid or does not fit the model or markets");
+        return "scenario: the predictive margin set-up is invalid or does not fit the model or markets";
     }
-    if (!markets_consistent(scenario)) throw std::invalid_argument("scenario: inconsistent markets, model or market weights");
-    if (!fund_setup_consistent(scenario.fund)) throw std::invalid_argument("scenario: inconsistent fund set-up");
+    if (!markets_consistent(scenario)) return "scenario: inconsistent markets, model or market weights";
+    if (!fund_setup_consistent(scenario.fund)) return "scenario: inconsistent fund set-up";
+    return nullptr;
+}
+
+// A scenario that cannot run is refused here, before any path runs: a path that found it would
+// throw inside a worker, which cannot hand it back. Returns it.
+inline const Scenario& check_runnable(const Scenario& scenario) {
+    if (const char* error = runnable_error(scenario)) throw std::invalid_argument(error);
     return scenario;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 namespace test_risk_joint_simulation_test {
@@ -144,6 +145,25 @@ TEST_CASE("joint run: bad set-ups are refused", "[risk][joint]") {
     setup = small_joint();
     setup.protocols.resize(1);
     CHECK(run_joint(setup).error().code == ErrorCode::invalid_argument);
+}
+
+// A protocol that a PathRunner refuses (its constructor checks the scenario since the lab holds a
+// C++ scenario to the JSON reader's ranges) was refused on a worker thread: std::terminate with
+// two threads. check_joint_setup now returns the same refusal as an error.
+TEST_CASE("joint run: a protocol a path runner would refuse is an error, not a throw on a worker",
+          "[risk][joint][regression]") {
+    for (unsigned threads : {1u, 2u}) {
+        JointSetup setup = small_joint();
+        setup.threads = threads;
+        setup.protocols[1].fund.initial = 2e12;  // above the reader's 1e12
+        Result<JointResult> refused = run_joint(setup);
+        REQUIRE_FALSE(refused.has_value());
+        CHECK(refused.error().code == ErrorCode::invalid_argument);
+        setup = small_joint();
+        setup.threads = threads;
+        setup.protocols[0].population.long_fraction = std::numeric_limits<double>::quiet_NaN();
+        CHECK(run_joint(setup).error().code == ErrorCode::invalid_argument);
+    }
 }
 
 }  // namespace test_risk_joint_simulation_test
