@@ -241,4 +241,22 @@ TEST_CASE("the lab's tilted estimator refuses other models and bad factors", "[r
     CHECK_THROWS_AS(tilted_depletion_probability(one_path, 5.0), std::invalid_argument);
 }
 
+// The C++ scenario check mirrors the JSON reader's ranges, but for GarchJump's intensity, which a
+// tilted scenario multiplies: 5e8 jumps a year (within the reader's 1e9) times 30 stays runnable.
+TEST_CASE("a tilted scenario beyond the reader's jump intensity is still runnable", "[risk][rare_event][regression]") {
+    namespace lab = backstop::risk::detail;
+    Scenario nominal;
+    GarchJump model;
+    model.jump_intensity_per_year = 5e8;
+    nominal.model = model;
+    nominal.step_hours = 1e-5;  // 36 ms: 0.57 jumps a step, 17 tilted
+    REQUIRE(lab::runnable_error(nominal) == nullptr);
+    const Scenario tilted = tilted_scenario(nominal, 30.0);
+    CHECK(std::get<GarchJump>(tilted.model).jump_intensity_per_year == 1.5e10);
+    CHECK(lab::runnable_error(tilted) == nullptr);
+    model.jump_intensity_per_year = 1e300;  // 1e292 jumps a step: beyond the Poisson draw's range
+    nominal.model = model;
+    CHECK(lab::runnable_error(nominal) != nullptr);
+}
+
 }  // namespace test_risk_rare_event_test

@@ -53,7 +53,7 @@ struct StepBlockCoordinates {
 // One block, by Random123 (the reference the SIMD kernel is tested against).
 inline PhiloxCounter<std::uint32_t> step_block(std::uint64_t seed, std::uint64_t path,
                                                std::uint32_t step, StepBlockTag tag,
-                                               std::uint32_t index) noexcept {
+                                               std::uint32_t index) {
     const StepBlockCoordinates c = StepBlockCoordinates::of(seed, path, tag, index);
     return philox_block<std::uint32_t>({step, c.counter1, c.counter2, c.counter3}, {c.key0, c.key1});
 }
