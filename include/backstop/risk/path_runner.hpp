@@ -93,7 +93,7 @@ public:
     }
 
     // The model's log returns of every market for `step` (a CorrelatedMarkets draw, or the one
-    // market's): what advance_markets() takes. Call once per step, in order.
+    // market's), which advance_by_model(step) steps by. Call once per step, in order.
     const double* model_log_returns(std::uint32_t step) {
         step_returns_[0] = model_log_return(step);
         return step_returns_.data();
