@@ -245,17 +245,14 @@ TEST_CASE("the lab's tilted estimator refuses other models and bad factors", "[r
 // tilted scenario multiplies: 5e8 jumps a year (within the reader's 1e9) times 30 stays runnable.
 TEST_CASE("a tilted scenario beyond the reader's jump intensity is still runnable", "[risk][rare_event][regression]") {
     namespace lab = backstop::risk::detail;
-    Scenario nominal;
-    GarchJump model;
-    model.jump_intensity_per_year = 5e8;
-    nominal.model = model;
+    Scenario nominal = gap_driven_scenario(2);
+    std::get<GarchJump>(nominal.model).jump_intensity_per_year = 5e8;
     nominal.step_hours = 1e-5;  // 36 ms: 0.57 jumps a step, 17 tilted
     REQUIRE(lab::runnable_error(nominal) == nullptr);
     const Scenario tilted = tilted_scenario(nominal, 30.0);
     CHECK(std::get<GarchJump>(tilted.model).jump_intensity_per_year == 1.5e10);
     CHECK(lab::runnable_error(tilted) == nullptr);
-    model.jump_intensity_per_year = 1e300;  // 1e292 jumps a step: beyond the Poisson draw's range
-    nominal.model = model;
+    std::get<GarchJump>(nominal.model).jump_intensity_per_year = 1e300;  // 1e292 jumps a step
     CHECK(lab::runnable_error(nominal) != nullptr);
 }
 
