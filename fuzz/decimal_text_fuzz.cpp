@@ -7,9 +7,10 @@
 //   - every error is one of the four parse errors, nothing else;
 //   - parse(to_string(x)) == x, parse(fmt(x)) == x, and to_string matches a reference printer,
 //     for values decoded from the bytes (near the limits of each representation included);
-//   - Bps and Ppm print as "<count> bps|ppm", to_ppm is exact, and apply_rate, mul_div and
-//     notional agree with exact reference arithmetic (arbitrary-precision cpp_int) in every
-//     rounding direction, returning overflow (never wrapping) when the result does not fit;
+//   - Bps and Ppm print as "<count> bps|ppm", to_ppm is exact (an overflow error beyond
+//     int64 / 100), and apply_rate, mul_div and notional agree with exact reference arithmetic
+//     (arbitrary-precision cpp_int) in every rounding direction, returning overflow (never
+//     wrapping) when the result does not fit;
 //   - the research representation (double) parses and prints any input without crashing.
 #include <backstop/money/money.hpp>
 
@@ -313,9 +314,12 @@ void check_arithmetic(FuzzInput& in) {
     const std::int64_t count = in.int64();
     check_rate<Bps>(count);
     check_rate<Ppm>(count);
+    const Result<Ppm> ppm = to_ppm(Bps(count));
     if (count >= std::numeric_limits<std::int64_t>::min() / 100 &&
         count <= std::numeric_limits<std::int64_t>::max() / 100) {
-        FUZZ_CHECK(to_ppm(Bps(count)).count() == count * 100);
+        FUZZ_CHECK(ppm.has_value() && ppm->count() == count * 100);
+    } else {
+        FUZZ_CHECK(!ppm.has_value() && ppm.error().code == ErrorCode::overflow);
     }
     const Rounding rounding = rounding_from(in);
     check_apply_rate(Amount<USDC>(in.int64()), Bps(count), rounding);
