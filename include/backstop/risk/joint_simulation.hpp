@@ -181,8 +181,6 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
         if (s.horizon_steps != first.horizon_steps || s.step_hours != first.step_hours) {
             return make_error(ErrorCode::invalid_argument, "the protocols must share the horizon and the step");
         }
-        // What every PathRunner checks, here as a value: the runners are built on worker threads.
-        if (const char* error = detail::runnable_error(s)) return make_error(ErrorCode::invalid_argument, error);
         // Each protocol is one market here: the joint run draws one correlated return per protocol.
         if (s.market_count() != 1) {
             return make_error(ErrorCode::invalid_argument, "a joint run's protocols have one market each");
@@ -192,6 +190,9 @@ inline Result<void> check_joint_setup(const JointSetup& setup) {
             s.fund.base_asset_fraction > 0.0 || s.fund.settlement != SettlementChoice::cover_up_to_balance) {
             return make_error(ErrorCode::invalid_policy_parameter, "a joint run's funds are plain USDC funds covering up to their balance");
         }
+        // What every PathRunner checks, here as a value (the runners are built on worker threads),
+        // after the joint run's own checks so that those keep their error codes.
+        if (const char* error = detail::runnable_error(s)) return make_error(ErrorCode::invalid_argument, error);
     }
     const SharingTerms& t = setup.terms;
     const bool ok = t.reinsurer_capital >= 0.0 && t.period_days > 0.0 && t.xol_attachment >= 0.0 && t.xol_limit > 0.0 &&
