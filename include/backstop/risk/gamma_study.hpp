@@ -133,7 +133,6 @@ using GammaFund = InsuranceFund<USDC, fee_capture::FixedShares<USDC>, settlement
 using GammaEngine = MarginEngine<GammaFund>;
 
 inline Result<void> validate_gamma_setup(const GammaStudySetup& s) {
-    auto finite_in = [](double x, double lo, double hi) { return std::isfinite(x) && x >= lo && x <= hi; };
     const double horizon_days = static_cast<double>(s.steps) * s.step_hours / 24.0;
     bool ok = s.paths >= 2 && s.paths <= 1'000'000 && s.steps >= 1 && s.steps <= 100'000 &&
               finite_in(s.step_hours, 1.0 / 60.0, 24.0 * 30.0) && finite_in(s.price, 1.0, 1e6) &&
