@@ -96,24 +96,24 @@ std::string liquidation_report_text(const LiquidationReport<Asset>& r) {
 }  // namespace backstop
 
 template <>
-struct fmt::formatter<backstop::PositionChange> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::PositionChange> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(const backstop::PositionChange& change, FormatContext& ctx) const {
         const std::string text =
             fmt::format("{} in {}", change.account, backstop::detail::position_change_text(change));
-        return fmt::formatter<std::string_view>::format(text, ctx);
+        return write_padded(ctx.out(), text);
     }
 };
 
 template <class Asset>
-struct fmt::formatter<backstop::AccountSummary<Asset>> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::AccountSummary<Asset>> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(const backstop::AccountSummary<Asset>& s, FormatContext& ctx) const {
         const std::string text = fmt::format(
             "collateral {}, equity {}, initial {}, maintenance {}, free {}, {} position{}{}", s.collateral,
             s.equity, s.initial_requirement, s.maintenance_requirement, s.free_collateral, s.position_count,
             s.position_count == 1 ? "" : "s", s.liquidatable ? ", liquidatable" : "");
-        return fmt::formatter<std::string_view>::format(text, ctx);
+        return write_padded(ctx.out(), text);
     }
 };
 

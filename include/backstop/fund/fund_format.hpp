@@ -48,27 +48,27 @@ struct fmt::formatter<backstop::MarketId> : backstop::detail::IdFormatter {
 };
 
 template <>
-struct fmt::formatter<backstop::Side> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::Side> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::Side side, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(backstop::side_name(side), ctx);
+        return write_padded(ctx.out(), backstop::side_name(side));
     }
 };
 
 template <>
-struct fmt::formatter<backstop::LossLayer> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::LossLayer> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::LossLayer layer, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(backstop::loss_layer_name(layer), ctx);
+        return write_padded(ctx.out(), backstop::loss_layer_name(layer));
     }
 };
 
 template <class Asset>
-struct fmt::formatter<backstop::PenaltySplit<Asset>> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::PenaltySplit<Asset>> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(const backstop::PenaltySplit<Asset>& split, FormatContext& ctx) const {
         const std::string text = fmt::format("liquidator {}, fund {}, treasury {}, dust {}", split.to_liquidator,
                                              split.to_fund, split.to_treasury, split.to_dust);
-        return fmt::formatter<std::string_view>::format(text, ctx);
+        return write_padded(ctx.out(), text);
     }
 };

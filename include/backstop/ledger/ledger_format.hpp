@@ -57,10 +57,10 @@ struct NoOptionsFormatter {
 };
 
 // Base of the id formatters: "<label> <value>" with the string options.
-struct IdFormatter : fmt::formatter<std::string_view> {
+struct IdFormatter : backstop::detail::TextFormatter {
     template <class Tag, class FormatContext>
     auto format_id(std::string_view label, StrongId<Tag> id, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(fmt::format("{} {}", label, id.value), ctx);
+        return write_padded(ctx.out(), fmt::format("{} {}", label, id.value));
     }
 };
 
@@ -152,36 +152,36 @@ struct fmt::formatter<backstop::StrategyId> : backstop::detail::IdFormatter {
 };
 
 template <>
-struct fmt::formatter<backstop::PlaceKind> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::PlaceKind> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::PlaceKind kind, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(backstop::place_kind_name(kind), ctx);
+        return write_padded(ctx.out(), backstop::place_kind_name(kind));
     }
 };
 
 template <>
-struct fmt::formatter<backstop::TransferReason> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::TransferReason> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::TransferReason reason, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(backstop::transfer_reason_name(reason), ctx);
+        return write_padded(ctx.out(), backstop::transfer_reason_name(reason));
     }
 };
 
 template <>
-struct fmt::formatter<backstop::Place> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::Place> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::Place place, FormatContext& ctx) const {
-        return fmt::formatter<std::string_view>::format(backstop::detail::place_label(place), ctx);
+        return write_padded(ctx.out(), backstop::detail::place_label(place));
     }
 };
 
 template <class Asset, class Rep>
-struct fmt::formatter<backstop::Transfer<Asset, Rep>> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::Transfer<Asset, Rep>> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(const backstop::Transfer<Asset, Rep>& transfer, FormatContext& ctx) const {
         const std::string text = fmt::format("{} {} -> {} ({})", transfer.amount, transfer.source,
                                              transfer.target, transfer.reason);
-        return fmt::formatter<std::string_view>::format(text, ctx);
+        return write_padded(ctx.out(), text);
     }
 };
 

@@ -21,35 +21,20 @@
 
 namespace backstop {
 namespace detail {
-// Spec: [[fill]align][width][n], align one of < > ^ (numbers align right by default);
+// Spec: [[fill]align][width][n] (TextFormatter's, numbers align right by default);
 // 'n' prints the number without its unit.
-struct UnitFormatter {
-    char fill = ' ';
-    char align = '>';
-    std::size_t width = 0;
+struct UnitFormatter : TextFormatter {
     bool number_only = false;
 
+    constexpr UnitFormatter() : TextFormatter('>') {}
+
     constexpr auto parse(fmt::format_parse_context& ctx) {
-        auto it = ctx.begin();
-        const auto end = ctx.end();
-        auto is_align = [](char c) { return c == '<' || c == '>' || c == '^'; };
-        if (it != end && it + 1 != end && *it != '}' && is_align(*(it + 1))) {
-            fill = *it;
-            align = *(it + 1);
-            it += 2;
-        } else if (it != end && is_align(*it)) {
-            align = *it;
-            ++it;
-        }
-        while (it != end && *it >= '0' && *it <= '9') {
-            width = width * 10 + static_cast<std::size_t>(*it - '0');
-            ++it;
-        }
-        if (it != end && *it == 'n') {
+        auto it = parse_fill_align_width(ctx);
+        if (it != ctx.end() && *it == 'n') {
             number_only = true;
             ++it;
         }
-        if (it != end && *it != '}') throw fmt::format_error("backstop: invalid format spec");
+        if (it != ctx.end() && *it != '}') throw fmt::format_error("backstop: invalid format spec");
         return it;
     }
 
@@ -64,13 +49,7 @@ struct UnitFormatter {
                 text += unit_b;
             }
         }
-        const std::size_t padding = width > text.size() ? width - text.size() : 0;
-        const std::size_t left = align == '<' ? 0 : align == '^' ? padding / 2 : padding;
-        auto out = ctx.out();
-        for (std::size_t i = 0; i < left; ++i) *out++ = fill;
-        for (const char c : text) *out++ = c;
-        for (std::size_t i = left; i < padding; ++i) *out++ = fill;
-        return out;
+        return write_padded(ctx.out(), text);
     }
 };
 }  // namespace detail
@@ -102,10 +81,10 @@ struct fmt::formatter<backstop::Price<Base, Quote>> : backstop::detail::UnitForm
 };
 
 template <class Tag>
-struct fmt::formatter<backstop::Rate<Tag>> : fmt::formatter<std::string_view> {
+struct fmt::formatter<backstop::Rate<Tag>> : backstop::detail::TextFormatter {
     template <class FormatContext>
     auto format(backstop::Rate<Tag> rate, FormatContext& ctx) const {
         const std::string text = fmt::format("{} {}", rate.count(), backstop::Rate<Tag>::unit);
-        return fmt::formatter<std::string_view>::format(text, ctx);
+        return write_padded(ctx.out(), text);
     }
 };
