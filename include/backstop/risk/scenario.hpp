@@ -294,8 +294,7 @@ inline const char* model_numbers_error(const PriceModel& model, double step_year
             } else if constexpr (std::is_same_v<M, GarchT>) {
                 if (!m.valid() || m.degrees_of_freedom > 1e6) return "scenario.model: invalid garch_t parameters";
             } else if constexpr (std::is_same_v<M, GarchJump>) {
-                if (!m.valid() || m.degrees_of_freedom > 1e6 ||
-                    !(m.jump_intensity_per_year * step_years <= RandomStream::poisson_mean_max)) {
+                if (!m.valid() || m.degrees_of_freedom > 1e6 || !m.jumps_in_range(step_years)) {
                     return "scenario.model: invalid garch_jump parameters";
                 }
             } else {

@@ -150,11 +150,16 @@ struct GarchJump {
         double mean = 0.0;           // lambda dt
         double no_jump = 1.0;        // p = e^(-lambda dt)
     };
+    // The jumps a step of dt_years expects are a mean the Poisson draw takes, [0, 1e15] (the one
+    // bound of the model that depends on the step: scenario.hpp checks it per scenario).
+    bool jumps_in_range(double dt_years) const {
+        const double jumps_per_step = jump_intensity_per_year * dt_years;
+        return jumps_per_step >= 0.0 && jumps_per_step <= RandomStream::poisson_mean_max;
+    }
     // A caller's parameters: refused, not asserted (one check a path).
     void check_arguments(double dt_years, std::size_t steps) const {
         if (!valid()) throw std::invalid_argument("GarchJump: invalid parameters");
-        const double jumps_per_step = jump_intensity_per_year * dt_years;
-        if (!(jumps_per_step >= 0.0 && jumps_per_step <= RandomStream::poisson_mean_max)) {
+        if (!jumps_in_range(dt_years)) {
             throw std::invalid_argument("GarchJump: the jumps a step expects are negative, NaN or above 1e15");
         }
         if (steps > std::uint64_t{0xFFFFFFFF}) throw std::invalid_argument("GarchJump: at most 2^32 - 1 steps");
@@ -163,7 +168,7 @@ struct GarchJump {
         BACKSTOP_NO_FP_CONTRACTION
         JumpThreshold t;
         t.mean = jump_intensity_per_year * dt_years;
-        BACKSTOP_ASSERT(t.mean >= 0.0 && t.mean <= RandomStream::poisson_mean_max, "a jump rate in range");
+        BACKSTOP_ASSERT(jumps_in_range(dt_years), "a jump rate in range (check_arguments)");
         if (t.mean <= 0.0) {
             t.word = std::uint64_t{1} << 32;
             return t;
