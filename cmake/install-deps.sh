@@ -14,7 +14,7 @@ required=(
   clang-19 clang-tools-19              # clang-repl-19 (in clang-tools-19), the notebooks' interpreter (tests/notebook)
   catch2 libfmt-dev libboost-dev       # test framework, formatting, Multiprecision
   libbenchmark-dev                     # Google Benchmark
-  librandom123-dev                     # Philox, for the risk lab
+  librandom123-dev                     # Random123: the tests' reference for the lab's Philox
   nlohmann-json3-dev libcli11-dev      # JSON and command-line parsing
   libopenmpi-dev openmpi-bin           # MPI (Open MPI 4.1): the lab over several processes (BACKSTOP_WITH_MPI)
   libquantlib0-dev                     # QuantLib 1.29: the options pricing checked against it (BACKSTOP_QUANTLIB_TESTS)

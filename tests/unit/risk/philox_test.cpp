@@ -10,6 +10,7 @@
 #include <backstop/risk/rng/random_stream.hpp>
 
 #include "support/random.hpp"
+#include "support/random123.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -129,6 +130,20 @@ PhiloxCounter<Word> block_at(const PhiloxKey<Word>& key, Word counter_low) {
     return philox_block<Word>({counter_low, 0, 0, 0}, key);
 }
 
+// Random123's block for the same counter and key: the reference philox_block is held to.
+PhiloxCounter<std::uint32_t> random123_block(const PhiloxCounter<std::uint32_t>& counter, const PhiloxKey<std::uint32_t>& key) {
+    const r123::Philox4x32_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
+    const r123::Philox4x32_R<10>::key_type k = {{key[0], key[1]}};
+    const auto block = r123::Philox4x32_R<10>{}(c, k);
+    return {block.v[0], block.v[1], block.v[2], block.v[3]};
+}
+PhiloxCounter<std::uint64_t> random123_block(const PhiloxCounter<std::uint64_t>& counter, const PhiloxKey<std::uint64_t>& key) {
+    const r123::Philox4x64_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
+    const r123::Philox4x64_R<10>::key_type k = {{key[0], key[1]}};
+    const auto block = r123::Philox4x64_R<10>{}(c, k);
+    return {block.v[0], block.v[1], block.v[2], block.v[3]};
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -136,7 +151,7 @@ PhiloxCounter<Word> block_at(const PhiloxKey<Word>& key, Word counter_low) {
 
 TEST_CASE("C++26 philox4x32 and philox4x64: the 10000th output of a default engine", "[philox]") {
     // [rand.eng.philox] / [rand.predef]: required behaviour of std::philox4x32 and
-    // std::philox4x64, here through our adapter over Random123.
+    // std::philox4x64, here through our engine.
     Philox4x32Engine engine_32;
     Philox4x64Engine engine_64;
     for (int call = 1; call < 10000; ++call) {
@@ -199,6 +214,28 @@ TEST_CASE("Random123 kat_vectors for Philox4x32-10 and Philox4x64-10", "[philox]
         ++vectors_checked;
     }
     CHECK(vectors_checked == 6);
+}
+
+TEMPLATE_TEST_CASE("philox_block is Random123's Philox4xW-10 on random and extreme counters and keys", "[philox]",
+                   std::uint32_t, std::uint64_t) {
+    backstop::testing::TestRandom random(test_seed);
+    const auto word = [&random]() -> TestType {
+        switch (random.below(4)) {
+            case 0: return 0;
+            case 1: return std::numeric_limits<TestType>::max() - static_cast<TestType>(random.below(2));
+            default: return static_cast<TestType>(random.next());
+        }
+    };
+    int blocks_checked = 0;
+    for (int i = 0; i < 20'000; ++i) {
+        const PhiloxCounter<TestType> counter = {word(), word(), word(), word()};
+        const PhiloxKey<TestType> key = {word(), word()};
+        if (philox_block(counter, key) != random123_block(counter, key)) {
+            FAIL_CHECK("block " << i << " differs from Random123's");
+        }
+        ++blocks_checked;
+    }
+    CHECK(blocks_checked == 20'000);
 }
 
 TEST_CASE("Philox engine characteristics follow std::philox_engine", "[philox]") {

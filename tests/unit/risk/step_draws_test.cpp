@@ -1,9 +1,10 @@
 // The lab's vectorised draws: portable_math's log, expm1 and sqrt, StepBlocks (Philox4x32-10 in
 // SIMD lanes), student_t_steps, and GarchT's and GarchJump's whole paths.
-// Method: accuracy against libm over many arguments; known answers (every lane against
-// Random123's scalar Philox4x32-10); the same bits from every instruction set the CPU has and
-// from any split of a path into runs; then the distributions on fixed seeds (sample moments
-// within 4 standard errors, chi-square against closed-form CDFs), so the checks cannot flake.
+// Method: accuracy against libm over many arguments; known answers (every lane against the
+// scalar philox_block, which philox_test holds to Random123); the same bits from every
+// instruction set the CPU has and from any split of a path into runs; then the distributions on
+// fixed seeds (sample moments within 4 standard errors, chi-square against closed-form CDFs), so
+// the checks cannot flake.
 #include <backstop/risk/price_model/garch.hpp>
 #include <backstop/risk/price_model/garch_jump.hpp>
 #include <backstop/risk/rng/detail/portable_math.hpp>
@@ -94,7 +95,7 @@ TEST_CASE("portable log and expm1 agree with libm to a few ulps; sqrt_lanes is s
     CHECK(std::fabs(detail::portable_expm1_nonnegative(1e-300) - 1e-300) < 1e-315);
 }
 
-TEST_CASE("StepBlocks in SIMD lanes equal Random123's Philox4x32-10, block by block", "[rng]") {
+TEST_CASE("StepBlocks in SIMD lanes equal the scalar Philox4x32-10 (philox_block), block by block", "[rng]") {
     constexpr std::size_t count = 301;  // not a multiple of any vector width
     std::array<std::vector<std::uint32_t>, 4> words;
     for (auto& w : words) w.assign(count, 0);

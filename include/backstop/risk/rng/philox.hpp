@@ -1,11 +1,13 @@
-// Philox4x32-10 and Philox4x64-10 (Salmon et al., SC11), computed by Random123, behind a thin
-// adapter with the shape of C++26 std::philox_engine (P2075, [rand.eng.philox]).
+// Philox4x32-10 and Philox4x64-10 (Salmon et al., SC11), our own, in engines with the shape of
+// C++26 std::philox_engine (P2075, [rand.eng.philox]). Random123 (Debian librandom123-dev) is the
+// reference the tests hold it to, not a dependency: its headers pulled <iostream> and every x86
+// intrinsic into each translation unit of the lab.
 //
 // Why Philox: it is counter-based, output = bijection(counter, key) with no hidden state, so the
 // lab can produce the draw at any (seed, path, step, draw) on any thread in any order and still
 // get bit-identical results (brief section 6, style.md 1.9).
 //
-// How the C++26 engine maps onto Random123 (checked by the known-answer tests, which pass only
+// How the C++26 engine maps onto the blocks (checked by the known-answer tests, which pass only
 // with this mapping): the seed is key word 0 (key word 1 is 0); the counter X is a 4-word integer
 // whose word 0 is the least significant and is Random123's ctr[0] (the word r123array::incr()
 // bumps first); a block Y = Philox(K, X) is returned in Random123's word order Y[0], Y[1], Y[2],
@@ -13,7 +15,7 @@
 #pragma once
 
 #include "backstop/core/assert.hpp"
-#include "backstop/risk/rng/detail/random123.hpp"
+#include "backstop/core/config.hpp"
 
 #include <array>
 #include <cstddef>
@@ -31,16 +33,36 @@ using PhiloxKey = std::array<Word, 2>;
 
 namespace detail {
 
+// Philox's constants (Salmon et al., SC11; the values Random123 and C++26 use): the round
+// multipliers and the Weyl increments of the key.
 template <class Word>
-struct Random123Philox;
+struct PhiloxConstants;
 template <>
-struct Random123Philox<std::uint32_t> {
-    using type = r123::Philox4x32_R<10>;
+struct PhiloxConstants<std::uint32_t> {
+    static constexpr std::uint32_t multiplier0 = 0xD2511F53u;
+    static constexpr std::uint32_t multiplier1 = 0xCD9E8D57u;
+    static constexpr std::uint32_t weyl0 = 0x9E3779B9u;
+    static constexpr std::uint32_t weyl1 = 0xBB67AE85u;
 };
 template <>
-struct Random123Philox<std::uint64_t> {
-    using type = r123::Philox4x64_R<10>;
+struct PhiloxConstants<std::uint64_t> {
+    static constexpr std::uint64_t multiplier0 = 0xD2E7470EE14C6C93u;
+    static constexpr std::uint64_t multiplier1 = 0xCA5A826395121157u;
+    static constexpr std::uint64_t weyl0 = 0x9E3779B97F4A7C15u;
+    static constexpr std::uint64_t weyl1 = 0xBB67AE8584CAA73Bu;
 };
+
+// The high and the low word of a x b.
+inline void multiply_high_low(std::uint32_t a, std::uint32_t b, std::uint32_t& high, std::uint32_t& low) noexcept {
+    const std::uint64_t product = std::uint64_t{a} * b;
+    high = static_cast<std::uint32_t>(product >> 32);
+    low = static_cast<std::uint32_t>(product);
+}
+inline void multiply_high_low(std::uint64_t a, std::uint64_t b, std::uint64_t& high, std::uint64_t& low) noexcept {
+    const backstop::detail::uint128 product = backstop::detail::uint128{a} * b;
+    high = static_cast<std::uint64_t>(product >> 64);
+    low = static_cast<std::uint64_t>(product);
+}
 
 // counter += amount, as a 4-word integer that wraps at 2^(4w) like the standard's Z.
 template <class Word>
@@ -65,22 +87,29 @@ void add_to_counter(PhiloxCounter<Word>& counter, unsigned long long amount) noe
 
 }  // namespace detail
 
-// Philox4xW-10 as a pure function: the block for one (counter, key).
+// Philox4xW-10 as a pure function: the block for one (counter, key). Ten rounds, the key bumped
+// by the Weyl increments between them; a round maps (x0, x1, x2, x3) to
+// (hi(M1 x2) ^ x1 ^ k0, lo(M1 x2), hi(M0 x0) ^ x3 ^ k1, lo(M0 x0)), Random123's order, which its
+// known-answer vectors and a comparison with Random123 itself check (risk/philox_test.cpp).
 template <class Word>
-PhiloxCounter<Word> philox_block(const PhiloxCounter<Word>& counter,
-                                 const PhiloxKey<Word>& key) noexcept {
-    using Generator = typename detail::Random123Philox<Word>::type;
-    static_assert(Generator::rounds == 10, "Philox4x32-10 and Philox4x64-10 only");
-    typename Generator::ctr_type r123_counter{};
-    typename Generator::key_type r123_key{};
-    static_assert(sizeof(r123_counter.v) == sizeof(counter), "four words of the same width");
-    static_assert(sizeof(r123_key.v) == sizeof(key), "two words of the same width");
-    for (std::size_t j = 0; j < counter.size(); ++j) r123_counter.v[j] = counter[j];
-    for (std::size_t j = 0; j < key.size(); ++j) r123_key.v[j] = key[j];
-    const typename Generator::ctr_type r123_block = Generator{}(r123_counter, r123_key);
-    PhiloxCounter<Word> block{};
-    for (std::size_t j = 0; j < block.size(); ++j) block[j] = r123_block.v[j];
-    return block;
+PhiloxCounter<Word> philox_block(const PhiloxCounter<Word>& counter, const PhiloxKey<Word>& key) noexcept {
+    using Constants = detail::PhiloxConstants<Word>;
+    PhiloxCounter<Word> x = counter;
+    PhiloxKey<Word> k = key;
+    for (int round = 0; round < 10; ++round) {
+        if (round > 0) {
+            k[0] = static_cast<Word>(k[0] + Constants::weyl0);
+            k[1] = static_cast<Word>(k[1] + Constants::weyl1);
+        }
+        Word high0 = 0;
+        Word low0 = 0;
+        Word high1 = 0;
+        Word low1 = 0;
+        detail::multiply_high_low(Constants::multiplier0, x[0], high0, low0);
+        detail::multiply_high_low(Constants::multiplier1, x[2], high1, low1);
+        x = {static_cast<Word>(high1 ^ x[1] ^ k[0]), low1, static_cast<Word>(high0 ^ x[3] ^ k[1]), low0};
+    }
+    return x;
 }
 
 // std::philox_engine<Word, w, 4, 10, ...> with Random123's constants, in C++17. Members follow

@@ -50,7 +50,7 @@ struct StepBlockCoordinates {
     }
 };
 
-// One block, by Random123 (the reference the SIMD kernel is tested against).
+// One block, by the scalar philox_block (the reference the SIMD kernel is tested against).
 inline PhiloxCounter<std::uint32_t> step_block(std::uint64_t seed, std::uint64_t path,
                                                std::uint32_t step, StepBlockTag tag,
                                                std::uint32_t index) {
