@@ -32,16 +32,16 @@
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/risk/detail/text_file.hpp"
 #include "backstop/risk/optimizer.hpp"
 #include "backstop/risk/price_model/garch.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace backstop {
@@ -453,11 +453,12 @@ struct ReturnsFile {
 
 inline ReturnsFile read_returns_text(const std::string& text) {
     ReturnsFile file;
-    std::istringstream in(text);
-    std::string line;
+    detail::TextLines lines(text);
+    std::string_view next_line;
     std::size_t line_number = 0;
     bool first_content = true;
-    while (std::getline(in, line)) {
+    while (lines.next(next_line)) {
+        std::string line(next_line);
         ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         const std::size_t begin = line.find_first_not_of(" \t");
@@ -495,15 +496,13 @@ inline ReturnsFile read_returns_text(const std::string& text) {
 }
 
 inline ReturnsFile read_returns_file(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) {
+    std::string text;
+    if (!detail::read_text_file(path, text)) {
         ReturnsFile file;
         file.error = "cannot open the returns file '" + path + "'";
         return file;
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    return read_returns_text(text.str());
+    return read_returns_text(text);
 }
 
 }  // namespace risk

@@ -12,13 +12,16 @@
 #include <backstop/risk/price_model/gbm.hpp>
 #include <backstop/risk/price_model/hawkes_jump.hpp>
 #include <backstop/risk/price_model/merton_jump.hpp>
+#include <backstop/risk/detail/text_file.hpp>
 #include <backstop/risk/rng/random_stream.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -229,6 +232,34 @@ TEST_CASE("the bootstrap reproduces its sample's moments", "[models]") {
     CHECK(Bootstrap::from_csv_text("r\n0.1\nabc\n").error().code == ErrorCode::parse_error);
     CHECK(Bootstrap::from_csv_file("/nonexistent/returns.csv").error().code == ErrorCode::invalid_argument);
     CHECK(Bootstrap::from_csv_text("header\n0.5\n-0.25\n").value().returns->size() == 2);
+}
+
+// The returns files' readers take their lines and bytes from detail::text_file.hpp (<cstdio>, not
+// iostreams, which cost each translation unit of the lab parsing time): the same lines as
+// std::getline, the whole of a file larger than its 16 KiB buffer.
+TEST_CASE("TextLines cuts text as std::getline does; read_text_file reads a whole file", "[models]") {
+    for (const std::string text : {"", "\n", "a", "a\n", "a\n\nb", "\r\n", "\n\n", "x\ny\n\n", "last line"}) {
+        INFO(text);
+        std::vector<std::string> expected;
+        std::istringstream in(text);
+        for (std::string line; std::getline(in, line);) expected.push_back(line);
+        std::vector<std::string> lines;
+        risk::detail::TextLines cut(text);
+        for (std::string_view line; cut.next(line);) lines.emplace_back(line);
+        CHECK(lines == expected);
+    }
+    std::string path = BACKSTOP_SOURCE_DIR;
+    path += "/examples/data/synthetic_hourly_returns.csv";
+    std::string text;
+    REQUIRE(risk::detail::read_text_file(path, text));
+    CHECK(text.size() > 16'384);
+    std::string expected;
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    REQUIRE(file != nullptr);
+    for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file)) expected.push_back(static_cast<char>(c));
+    std::fclose(file);
+    CHECK(text == expected);
+    CHECK_FALSE(risk::detail::read_text_file("/nonexistent/returns.csv", text));
 }
 
 // A whole-path model's parameters come from its caller: they used to be BACKSTOP_ASSERTs (an

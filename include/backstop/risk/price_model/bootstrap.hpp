@@ -3,12 +3,12 @@
 #pragma once
 
 #include "backstop/core/result.hpp"
+#include "backstop/risk/detail/text_file.hpp"
 
 #include <cstdint>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace backstop {
@@ -32,11 +32,12 @@ struct Bootstrap {
     // Reads log returns from CSV text: one number per line; a first line that is not a number is
     // a header. Empty input or a bad line is ErrorCode::parse_error.
     static Result<Bootstrap> from_csv_text(const std::string& text) {
-        std::istringstream in(text);
-        std::string line;
+        detail::TextLines lines(text);
+        std::string_view next_line;
         auto values = std::make_shared<std::vector<double>>();
         bool first = true;
-        while (std::getline(in, line)) {
+        while (lines.next(next_line)) {
+            std::string line(next_line);
             if (!line.empty() && line.back() == '\r') line.pop_back();
             if (line.empty()) continue;
             std::size_t used = 0;
@@ -62,11 +63,9 @@ struct Bootstrap {
     }
 
     static Result<Bootstrap> from_csv_file(const std::string& path) {
-        std::ifstream in(path);
-        if (!in) return make_error(ErrorCode::invalid_argument, "cannot open the returns file");
-        std::stringstream text;
-        text << in.rdbuf();
-        return from_csv_text(text.str());
+        std::string text;
+        if (!detail::read_text_file(path, text)) return make_error(ErrorCode::invalid_argument, "cannot open the returns file");
+        return from_csv_text(text);
     }
 };
 
