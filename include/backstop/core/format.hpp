@@ -27,7 +27,7 @@ namespace backstop::detail {
 //
 // Why not inherit fmt::formatter<std::string_view>: its format() is a template that brings fmt's
 // escaping writer (the '?' presentation) and its spec parser into every translation unit that
-// prints one of our types, about 0.5 s of g++ -O2 for the README's engine program
+// prints one of our types, about 0.4 s of g++ -O2 for the README's engine program
 // (docs/benchmarks.md, Compile time).
 struct TextFormatter {
     static constexpr std::size_t width_max = std::size_t{1} << 30;  // fmt's own limit is INT_MAX
