@@ -50,7 +50,8 @@ void check_string_options(const T& value) {
         CHECK(fmt::format(fmt::runtime(spec), value) == fmt::format(fmt::runtime(spec), std::string_view(text)));
     }
     // What a line of text does not take.
-    for (const char* spec : {"{:.}", "{:.x}", "{:+}", "{:?}", "{:d}", "{:030}", "{:#}", "{:L}", "{:>5n}", "{:{<5}", "{:5s5}"}) {
+    for (const char* spec :
+         {"{:.}", "{:.x}", "{:+}", "{:?}", "{:d}", "{:030}", "{:#}", "{:L}", "{:>5n}", "{:{<5}", "{:5s5}"}) {
         INFO(spec);
         CHECK_THROWS_AS(fmt::format(fmt::runtime(spec), value), fmt::format_error);
     }
@@ -74,7 +75,8 @@ TEST_CASE("text types take fmt's string options and print what fmt prints for th
     check_string_options(PlaceKind::fund);
     check_string_options(TransferReason::bad_debt_payment);
     check_string_options(Place::collateral(AccountId{9}));
-    check_string_options(Transfer<USDC, std::int64_t>{Place::collateral(AccountId{1}), Place::dust(), Amount<USDC>(12), TransferReason::other});
+    check_string_options(Transfer<USDC, std::int64_t>{Place::collateral(AccountId{1}), Place::dust(), Amount<USDC>(12),
+                                                      TransferReason::other});
     check_string_options(Side::short_side);
     check_string_options(LossLayer::funding);
     check_string_options(PenaltySplit<USDC>{Amount<USDC>(1), Amount<USDC>(2), Amount<USDC>(3), Amount<USDC>(4)});

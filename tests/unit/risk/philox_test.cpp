@@ -131,13 +131,15 @@ PhiloxCounter<Word> block_at(const PhiloxKey<Word>& key, Word counter_low) {
 }
 
 // Random123's block for the same counter and key: the reference philox_block is held to.
-PhiloxCounter<std::uint32_t> random123_block(const PhiloxCounter<std::uint32_t>& counter, const PhiloxKey<std::uint32_t>& key) {
+PhiloxCounter<std::uint32_t> random123_block(const PhiloxCounter<std::uint32_t>& counter,
+                                             const PhiloxKey<std::uint32_t>& key) {
     const r123::Philox4x32_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
     const r123::Philox4x32_R<10>::key_type k = {{key[0], key[1]}};
     const auto block = r123::Philox4x32_R<10>{}(c, k);
     return {block.v[0], block.v[1], block.v[2], block.v[3]};
 }
-PhiloxCounter<std::uint64_t> random123_block(const PhiloxCounter<std::uint64_t>& counter, const PhiloxKey<std::uint64_t>& key) {
+PhiloxCounter<std::uint64_t> random123_block(const PhiloxCounter<std::uint64_t>& counter,
+                                             const PhiloxKey<std::uint64_t>& key) {
     const r123::Philox4x64_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
     const r123::Philox4x64_R<10>::key_type k = {{key[0], key[1]}};
     const auto block = r123::Philox4x64_R<10>{}(c, k);

@@ -64,7 +64,9 @@ struct Bootstrap {
 
     static Result<Bootstrap> from_csv_file(const std::string& path) {
         std::string text;
-        if (!detail::read_text_file(path, text)) return make_error(ErrorCode::invalid_argument, "cannot open the returns file");
+        if (!detail::read_text_file(path, text)) {
+            return make_error(ErrorCode::invalid_argument, "cannot open the returns file");
+        }
         return from_csv_text(text);
     }
 };
