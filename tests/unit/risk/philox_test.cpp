@@ -131,18 +131,14 @@ PhiloxCounter<Word> block_at(const PhiloxKey<Word>& key, Word counter_low) {
 }
 
 // Random123's block for the same counter and key: the reference philox_block is held to.
-PhiloxCounter<std::uint32_t> random123_block(const PhiloxCounter<std::uint32_t>& counter,
-                                             const PhiloxKey<std::uint32_t>& key) {
-    const r123::Philox4x32_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
-    const r123::Philox4x32_R<10>::key_type k = {{key[0], key[1]}};
-    const auto block = r123::Philox4x32_R<10>{}(c, k);
-    return {block.v[0], block.v[1], block.v[2], block.v[3]};
-}
-PhiloxCounter<std::uint64_t> random123_block(const PhiloxCounter<std::uint64_t>& counter,
-                                             const PhiloxKey<std::uint64_t>& key) {
-    const r123::Philox4x64_R<10>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
-    const r123::Philox4x64_R<10>::key_type k = {{key[0], key[1]}};
-    const auto block = r123::Philox4x64_R<10>{}(c, k);
+template <class Word>
+using Random123Philox = std::conditional_t<std::is_same<Word, std::uint32_t>::value, r123::Philox4x32_R<10>,
+                                           r123::Philox4x64_R<10>>;
+template <class Word>
+PhiloxCounter<Word> random123_block(const PhiloxCounter<Word>& counter, const PhiloxKey<Word>& key) {
+    const typename Random123Philox<Word>::ctr_type c = {{counter[0], counter[1], counter[2], counter[3]}};
+    const typename Random123Philox<Word>::key_type k = {{key[0], key[1]}};
+    const auto block = Random123Philox<Word>{}(c, k);
     return {block.v[0], block.v[1], block.v[2], block.v[3]};
 }
 
