@@ -24,20 +24,22 @@ public:
         BACKSTOP_ASSERT(divisor >= 1 && divisor < (std::uint64_t{1} << 63), "a divisor in [1, 2^63)");
         unsigned l = 0;
         while ((std::uint64_t{1} << l) < divisor) ++l;
-        shift_ = 63 + l;
-        magic_ = static_cast<std::uint64_t>(((uint128{1} << shift_) + divisor - 1) / divisor);
+        high_shift_ = l;
+        magic_ = static_cast<std::uint64_t>(((uint128{1} << (63 + l)) + divisor - 1) / divisor);
     }
 
     constexpr std::uint64_t divisor() const { return divisor_; }
-    // floor(n / divisor) for n < 2^63.
+    // floor(n / divisor) for n < 2^63. m 2n / 2^(64 + l) is m n / 2^(63 + l) and 2n < 2^64: the
+    // quotient is the high word of one product shifted by l, not a 128-bit shift (which takes
+    // four instructions, the shift count being a variable).
     constexpr std::uint64_t quotient(std::uint64_t n) const {
-        return static_cast<std::uint64_t>((static_cast<uint128>(magic_) * n) >> shift_);
+        return static_cast<std::uint64_t>((static_cast<uint128>(magic_) * (n << 1)) >> 64) >> high_shift_;
     }
 
 private:
     std::uint64_t divisor_ = 1;
     std::uint64_t magic_ = std::uint64_t{1} << 63;
-    unsigned shift_ = 63;
+    unsigned high_shift_ = 0;  // l
 };
 
 }  // namespace detail

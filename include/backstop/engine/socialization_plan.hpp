@@ -144,17 +144,24 @@ BACKSTOP_ALWAYS_INLINE void write_bearer(const EngineView<LedgerType>& v, const 
     write_bearer_entry(plan.kind, AccountId{a}, collateral, position, figures, margin, bearer);
 }
 
+constexpr auto ppm_denominator_64 = static_cast<std::uint64_t>(Ppm::denominator);
+
 // What a lone bearer's 64-bit entry needs of its market, read once per liquidation: the side's
-// funding index, the divisor, the first tier's limit and maintenance rate, closability.
+// funding index, the divisor, the first tier's limit and maintenance rate, closability, and the
+// bounds that make each bearer's overflow tests one comparison.
 struct LoneBearerTerms {
     SocializationKind kind = SocializationKind::auto_deleveraging;
     bool closable = true;
     std::int64_t index_long = 0;
     std::int64_t index_short = 0;
     std::int64_t mark = 0;
-    std::int64_t first_tier_max = 0;    // the most notional the first tier takes
     std::int64_t maintenance_ppm = 0;
+    // The most notional whose requirement takes the 64-bit path: in the first tier, and
+    // notional x rate + 10^6 - 1 below 2^64 (ppm_requirement_64's own bound); -1 for a negative
+    // rate, which a valid market never has.
+    std::int64_t notional_max = 0;
     InvariantDivisor divisor;
+    std::uint64_t product_max = 0;  // 2^63 - divisor: |size| x mark + divisor - 1 stays below 2^63
 };
 inline LoneBearerTerms lone_bearer_terms(const MarketState& state, SocializationKind kind, bool closable) {
     LoneBearerTerms t;
@@ -163,9 +170,19 @@ inline LoneBearerTerms lone_bearer_terms(const MarketState& state, Socialization
     t.index_long = state.funding_index_long64;
     t.index_short = state.funding_index_short64;
     t.mark = state.mark;
-    t.first_tier_max = state.config.tier_count > 1 ? state.config.tiers[0].notional_max : std::numeric_limits<std::int64_t>::max();
     t.maintenance_ppm = state.config.tiers[0].maintenance.count();
+    const std::int64_t first_tier_max =
+        state.config.tier_count > 1 ? state.config.tiers[0].notional_max : std::numeric_limits<std::int64_t>::max();
+    if (t.maintenance_ppm < 0 || first_tier_max < 0) {
+        t.notional_max = -1;
+    } else {
+        const std::uint64_t product_limit = std::numeric_limits<std::uint64_t>::max() - (ppm_denominator_64 - 1);
+        const std::uint64_t rate_limit =
+            t.maintenance_ppm > 0 ? product_limit / static_cast<std::uint64_t>(t.maintenance_ppm) : product_limit;
+        t.notional_max = static_cast<std::int64_t>(std::min(static_cast<std::uint64_t>(first_tier_max), rate_limit));
+    }
     t.divisor = state.notional_division;
+    t.product_max = (std::uint64_t{1} << 63) - t.divisor.divisor();
     return t;
 }
 
@@ -181,19 +198,20 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, Accou
         snapshot != (size > 0 ? t.index_long : t.index_short)) {
         return false;
     }
-    NotionalQuotient q;
-    if (!notional_quotient(t.mark, t.divisor, size, q)) return false;
-    // notional_quotient's product is below 2^63, so is the quotient, and with a remainder the
-    // divisor is at least 2: the notional fits.
-    const auto notional = static_cast<std::int64_t>(q.quotient + (q.inexact ? 1u : 0u));
-    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(q.quotient) : -notional;
-    // first_tier_requirement's, the market's tier test read once.
-    std::uint64_t maintenance_64 = 0;
-    if (notional > t.first_tier_max ||
-        !ppm_requirement_64(static_cast<std::uint64_t>(notional), t.maintenance_ppm, maintenance_64)) {
-        return false;
-    }
-    const auto maintenance = static_cast<std::int64_t>(maintenance_64);  // a 64-bit product / 10^6
+    // |size| x mark rounded down and up, as two independent quotients (the rounded-up one of
+    // product + divisor - 1) rather than one tested for a remainder: a shorter chain of
+    // dependent multiplies. Both numerators are below 2^63, so are both quotients.
+    const std::uint64_t magnitude = size < 0 ? 0 - static_cast<std::uint64_t>(size) : static_cast<std::uint64_t>(size);
+    std::uint64_t product = 0;  // the mark is never negative
+    if (__builtin_mul_overflow(magnitude, static_cast<std::uint64_t>(t.mark), &product) || product > t.product_max) return false;
+    const auto notional = static_cast<std::int64_t>(t.divisor.quotient(product + (t.divisor.divisor() - 1)));
+    const std::int64_t value = size > 0 ? static_cast<std::int64_t>(t.divisor.quotient(product)) : -notional;
+    // first_tier_requirement's (ppm_requirement_64 on the first tier) with its tier and overflow
+    // tests in the one bound: ceil(notional x rate / 10^6), a multiply and a shift.
+    if (notional > t.notional_max) return false;
+    const auto maintenance = static_cast<std::int64_t>(
+        (static_cast<std::uint64_t>(notional) * static_cast<std::uint64_t>(t.maintenance_ppm) + (ppm_denominator_64 - 1)) /
+        ppm_denominator_64);
     std::int64_t pnl = 0;
     std::int64_t equity = 0;
     std::int64_t headroom = 0;
@@ -209,7 +227,7 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, Accou
     bearer.account = account;
     bearer.side = size > 0 ? Side::long_side : Side::short_side;
     bearer.size_atoms = size < 0 ? -size : size;
-    bearer.position_value = Amount<Asset>(value < 0 ? -value : value);
+    bearer.position_value = Amount<Asset>(size > 0 ? value : notional);  // |value|
     bearer.entry_value = Amount<Asset>(cost < 0 ? -cost : cost);
     bearer.maintenance = Amount<Asset>(maintenance);
     bearer.unrealised_pnl = Amount<Asset>(capacity);
@@ -243,8 +261,13 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
     // The classes of a lone bearer: either side for funding, the defaulter's opposite otherwise.
     const std::uint32_t bearer_long = scan_class_of(market, false);
     const std::uint32_t bearer_short = scan_class_of(market, true);
-    const bool longs_bear = funding || plan.defaulting_side < 0;
-    const bool shorts_bear = funding || plan.defaulting_side > 0;
+    // The one or two classes that bear (the same class twice for ADL and charges; scan_full, which
+    // never reaches that test, for a defaulter without a side): an account's class is compared
+    // with each, without testing the sides again per account.
+    const std::uint32_t bearing_class = funding || plan.defaulting_side < 0 ? bearer_long
+                                        : plan.defaulting_side > 0         ? bearer_short
+                                                                           : PositionBook::scan_full;
+    const std::uint32_t other_bearing_class = funding ? bearer_short : bearing_class;
     // Lone bearers of ADL and charges in a market that is not an option's take the 64-bit path.
     const bool lone_in_64_bits = !funding && !state.is_option();
     const LoneBearerTerms terms = lone_bearer_terms(state, plan.kind, closable);
@@ -260,14 +283,13 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
             }
         } else if (!exact && book.scan_class[a] != PositionBook::scan_full) {
             const std::uint32_t scan_class = book.scan_class[a];
-            const bool bears = (scan_class == bearer_long && longs_bear) || (scan_class == bearer_short && shorts_bear);
-            if (!bears) continue;
+            if (scan_class != bearing_class && scan_class != other_bearing_class) continue;
             // The account's one slot in use is the lone position's. Found by this loop rather than
             // book.find, whose general search costs 2.7% more instructions on this path (callgrind,
             // ADL over 10^3 bearers), the path held to 10 ns per bearer.
             std::size_t i = book.index(a, 0);
             for (std::uint32_t s = 1; s < book.per_account && book.market[i] != market; ++s) ++i;
-            BACKSTOP_ASSERT(book.market[i] == market && book.size[i] != 0 && (book.size[i] < 0) == (scan_class == bearer_short),
+            BACKSTOP_ASSERT(book.market[i] == market && (scan_class == bearer_short ? book.size[i] < 0 : book.size[i] > 0),
                             "a lone position's scan class names its market and side");
             LossBearer<Asset>& bearer = scratch.bearers[count++];
             if (lone_in_64_bits && write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), book.size[i], book.cost[i],

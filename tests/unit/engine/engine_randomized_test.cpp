@@ -190,6 +190,73 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
     CHECK(wide > 10'000);  // unsettled funding, a later tier, a sum beyond int64: the 128-bit one
 }
 
+TEST_CASE("the 64-bit paths agree with the 128-bit ones on either side of their limits", "[engine][perf_equivalence]") {
+    TestRandom random(2030);
+    // A requirement's rounded-up quotient is (notional x rate + 10^6 - 1) / 10^6 in 64 bits: products
+    // within a few atoms of 2^64 - 10^6 + 1 and of 2^64, at rates that hit them exactly and others.
+    std::uint64_t fast = 0, wide = 0;
+    constexpr std::uint64_t u64_max = std::numeric_limits<std::uint64_t>::max();
+    for (const std::int64_t rate : {std::int64_t{1}, std::int64_t{3}, std::int64_t{7}, std::int64_t{65'536}, std::int64_t{999'999},
+                                    std::int64_t{1'000'000}, static_cast<std::int64_t>(random.below(1'000'000)) + 1}) {
+        for (const std::uint64_t edge : {u64_max - 999'999, u64_max}) {
+            for (std::uint64_t below = 0; below <= 16; ++below) {
+                const std::uint64_t notional = (edge - below) / static_cast<std::uint64_t>(rate) + (below % 2);
+                std::uint64_t requirement = 0;
+                INFO("notional " << notional << " rate " << rate);
+                if (!detail::ppm_requirement_64(notional, rate, requirement)) {
+                    ++wide;
+                    continue;
+                }
+                ++fast;
+                REQUIRE(detail::int128(requirement) == detail::ceil_div(detail::int128(notional) * rate, detail::int128(1'000'000)));
+            }
+        }
+    }
+    CHECK(fast > 50);
+    CHECK(wide > 50);
+    // A lone bearer's notional is (|size| x mark + divisor - 1) / divisor in 64 bits: products
+    // within a few atoms of 2^63 - divisor, on every divisor that keeps the value in the engine's
+    // range, long and short.
+    std::uint64_t lone_fast = 0, lone_wide = 0;
+    for (int exponent = 1; exponent <= 18; ++exponent) {
+        MarketConfig config = atom_market();
+        config.tiers[0] = MarginTier{std::numeric_limits<std::int64_t>::max(), Ppm{2}, Ppm{1}};  // the requirement fits
+        detail::MarketState state = detail::make_market_state(config, "X", exponent, 0, 0).value();
+        const std::uint64_t edge = (std::uint64_t{1} << 63) - state.notional_division.divisor();
+        for (const std::int64_t mark : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, std::int64_t{7}}) {
+            detail::apply_mark(state, mark, 0);
+            for (std::uint64_t offset = 0; offset <= 32; ++offset) {
+                const std::uint64_t product_target = edge - 16 + offset;
+                detail::PositionState position;
+                position.slot = 0;
+                position.size = static_cast<std::int64_t>(product_target / static_cast<std::uint64_t>(mark));
+                if (offset % 2 == 1) position.size = -position.size;
+                position.snapshot = detail::funding_index_for(state, position.size);
+                const detail::int128 value = detail::position_value(state, position.size);
+                position.cost = static_cast<std::int64_t>(value) - static_cast<std::int64_t>(random.below(1'000));
+                const auto collateral = static_cast<std::int64_t>(random.below(1'000'000'000));
+                const SocializationKind kind =
+                    random.chance(2) ? SocializationKind::auto_deleveraging : SocializationKind::charges_collateral;
+                const AccountId account{1};
+                const detail::BearerFigures figures = detail::bearer_figures(state, position);
+                LossBearer<USDC> exact, quick;
+                detail::write_bearer_entry(kind, account, collateral, position, figures,
+                                           detail::lone_bearer_margin(collateral, figures, true), exact);
+                INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark);
+                if (!detail::write_lone_bearer_64(detail::lone_bearer_terms(state, kind, true), account, collateral, position.size,
+                                                  position.cost, static_cast<std::int64_t>(position.snapshot), quick)) {
+                    ++lone_wide;
+                    continue;
+                }
+                ++lone_fast;
+                REQUIRE(same_bearer(quick, exact));
+            }
+        }
+    }
+    CHECK(lone_fast > 500);
+    CHECK(lone_wide > 500);
+}
+
 TEST_CASE("random engine operations keep every invariant", "[engine][randomized]") {
     const std::uint64_t steps = scaled(100'000);
     EngineRunOutcome total;
