@@ -34,9 +34,9 @@ struct EnginePosition {
 
 // The ledger transfers an operation committed, in order (up to `capacity`; `dropped` counts the
 // rest, which only socializations over many bearers produce: those are in the allocations).
-template <class Asset>
+template <class Asset, std::size_t Capacity = 24>
 struct TransferLog {
-    static constexpr std::size_t capacity = 24;
+    static constexpr std::size_t capacity = Capacity;
     std::array<Transfer<Asset>, capacity> transfers{};
     std::size_t count = 0;
     std::size_t dropped = 0;
@@ -65,6 +65,10 @@ struct PositionChange {
     std::int64_t size_after = 0;
 };
 
+// The most transfers a trade commits: each fill's funding and realised PnL, each side's fee to the
+// fund and to the treasury. Its log holds no more (a smaller report to clear and return).
+inline constexpr std::size_t trade_transfers_max = 8;
+
 template <class Asset>
 struct TradeReport {
     Amount<Asset> value;  // |size x price|, rounded down
@@ -75,7 +79,7 @@ struct TradeReport {
     Amount<Asset> buyer_fee;     // taker or maker fee, rounded up
     Amount<Asset> seller_fee;
     Amount<Asset> fees_to_fund;  // both fees' share to the market's fund (the rest: the treasury)
-    TransferLog<Asset> transfers;
+    TransferLog<Asset, trade_transfers_max> transfers;
 };
 
 // Where an account stands: equity and requirements in quote atoms.

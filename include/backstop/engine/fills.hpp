@@ -186,9 +186,9 @@ void gains_then_losses(const std::array<FillPlan, positions_per_account_max>& fi
 }
 
 // Commits a signed transfer of `atoms` (negative: the other way) and logs it. Checked before.
-template <class LedgerType, class Asset>
+template <class LedgerType, class Asset, std::size_t Capacity>
 void move(LedgerType& ledger, Place source, Place target, std::int64_t atoms, TransferReason reason,
-          TransferLog<Asset>& log) {
+          TransferLog<Asset, Capacity>& log) {
     if (atoms == 0) return;
     if (atoms < 0) {
         std::swap(source, target);
@@ -200,9 +200,9 @@ void move(LedgerType& ledger, Place source, Place target, std::int64_t atoms, Tr
 
 // Commits a planned fill: its funding moves from the position's PnL (its cost) to the funding
 // pool, its realised PnL to the collateral, and the slot takes the new size, cost and snapshot.
-template <class LedgerType, class Asset>
+template <class LedgerType, class Asset, std::size_t Capacity>
 PositionChange commit_fill(LedgerType& ledger, PositionBook& book, const MarketState& state, const FillPlan& plan,
-                           TransferLog<Asset>& log) {
+                           TransferLog<Asset, Capacity>& log) {
     int s = book.find(plan.account.value, plan.market);
     if (s < 0) {
         s = book.free_slot(plan.account.value);

@@ -325,6 +325,41 @@ TEST_CASE("a liquidation report lists every transfer of the waterfall", "[engine
     CHECK(report.transfers.dropped == 0);
 }
 
+TEST_CASE("a trade's report lists every transfer it commits, as many as a trade can", "[engine][fees]") {
+    // Both fills settle funding and realise PnL, both fees split between the fund and the
+    // treasury: eight transfers, trade_transfers_max, the size of a trade's log.
+    MarketConfig config = test_market();
+    config.taker_fee = Ppm{500};
+    config.maker_fee = Ppm{200};
+    config.fee_to_fund = Ppm{500'000};
+    EngineWorld<Adl> w(Adl(64), EngineLimits{64, 4, 4}, config);
+    const AccountId alice = w.account("10000");
+    const AccountId bob = w.account("10000");
+    w.mark("50000");
+    w.trade(alice, bob, "0.1", "50000");  // alice long, bob short
+    REQUIRE(w.engine.update_funding(w.market, FundingDelta(10'000'000'000)).has_value());  // 10 USDC a BTC
+    w.mark("51000");
+    const std::vector<Place> places{Place::collateral(alice), Place::collateral(bob), Place::pnl_pool(),
+                                    Place::funding_pool(),    w.engine.fund().place(),  Place::treasury()};
+    std::vector<Usdc> before;
+    for (const Place& place : places) before.push_back(w.engine.ledger().balance_of(place));
+    // Alice sells half back to bob at the mark, taking: both reduce, realising her gain and his loss.
+    const auto report = w.engine.trade(w.market, bob, alice, btc("0.05"), price("51000"), Taker::seller).value();
+    CHECK(report.transfers.count == trade_transfers_max);
+    CHECK(report.transfers.dropped == 0);
+    for (std::size_t k = 0; k < places.size(); ++k) {
+        Usdc logged = Usdc::zero();
+        for (std::size_t i = 0; i < report.transfers.count; ++i) {
+            const Transfer<USDC>& t = report.transfers.transfers[i];
+            if (t.target == places[k]) logged = logged + t.amount;
+            if (t.source == places[k]) logged = logged - t.amount;
+        }
+        INFO("place " << k);
+        CHECK(w.engine.ledger().balance_of(places[k]) - before[k] == logged);  // the log is every change
+    }
+    w.check_invariants();
+}
+
 TEST_CASE("the scan is exact at the maintenance boundary", "[engine]") {
     EngineWorld<Adl> w(Adl(64));
     const AccountId maker = w.account("1000000");

@@ -75,16 +75,21 @@ auto MarginEngine<Fund, Journal, CommandJournal>::trade_untyped(MarketId market,
         detail::plan_trade(view(), fund().place(), market.value, buyer, seller, size_atoms, raw_price, taker);
     if (!plan) return plan.error();
     // ---- commit: cannot fail ----
-    TradeReport<Asset> report = detail::commit_trade(ledger_, book_, markets_, fund(), *plan);
-    refresh_scan_key(buyer);
-    refresh_scan_key(seller);
-    if constexpr (CommandJournal::enabled) {
-        EngineCommand command =
-            make_engine_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
-        command.taker = taker;
-        record(command);
-    }
-    return report;
+    // The report is built where it is returned (one named Result, returned from a lambda whose
+    // only return it is), not copied into it.
+    return [&] {
+        Result<TradeReport<Asset>> report(std::in_place);
+        detail::commit_trade(ledger_, book_, markets_, fund(), *plan, *report);
+        refresh_scan_key(buyer);
+        refresh_scan_key(seller);
+        if constexpr (CommandJournal::enabled) {
+            EngineCommand command =
+                make_engine_command(EngineCommandKind::trade, market.value, buyer.value, seller.value, size_atoms, raw_price);
+            command.taker = taker;
+            record(command);
+        }
+        return report;
+    }();
 }
 
 }  // namespace backstop
