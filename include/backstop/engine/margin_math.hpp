@@ -137,15 +137,15 @@ inline int128 maintenance_requirement_exact(const MarketState& state, int128 not
 // ceil(notional x rate / 10^6) in 64 bits (rate >= 0): a multiply and a division by a constant,
 // which the compiler makes a multiply. False when the product is not below 2^64 - 10^6 + 1 (a
 // notional above 9 x 10^12 quote atoms at a 100% rate, far more at real ones).
+inline constexpr auto ppm_denominator_64 = static_cast<std::uint64_t>(Ppm::denominator);
 BACKSTOP_ALWAYS_INLINE bool ppm_requirement_64(std::uint64_t notional, std::int64_t rate_ppm, std::uint64_t& requirement) {
     std::uint64_t product = 0;
-    constexpr auto denominator = static_cast<std::uint64_t>(Ppm::denominator);
     if (rate_ppm < 0 || __builtin_mul_overflow(notional, static_cast<std::uint64_t>(rate_ppm), &product) ||
-        product > std::numeric_limits<std::uint64_t>::max() - (denominator - 1)) {
+        product > std::numeric_limits<std::uint64_t>::max() - (ppm_denominator_64 - 1)) {
         return false;
     }
     // (p + 10^6 - 1) / 10^6: one multiply and shift, not the quotient's product compared with p.
-    requirement = (product + (denominator - 1)) / denominator;
+    requirement = (product + (ppm_denominator_64 - 1)) / ppm_denominator_64;
     return true;
 }
 

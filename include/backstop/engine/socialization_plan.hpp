@@ -144,8 +144,6 @@ BACKSTOP_ALWAYS_INLINE void write_bearer(const EngineView<LedgerType>& v, const 
     write_bearer_entry(plan.kind, AccountId{a}, collateral, position, figures, margin, bearer);
 }
 
-constexpr auto ppm_denominator_64 = static_cast<std::uint64_t>(Ppm::denominator);
-
 // What a lone bearer's 64-bit entry needs of its market, read once per liquidation: the side's
 // funding index, the divisor, the first tier's limit and maintenance rate, closability, and the
 // bounds that make each bearer's overflow tests one comparison.

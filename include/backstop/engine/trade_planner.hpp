@@ -115,8 +115,8 @@ Result<TradePlan> plan_trade(const EngineView<LedgerType>& v, Place shared_fund,
 
 // Commits a plan that plan_trade returned on this state: it cannot fail. The shared fund takes its
 // fee shares itself (they count in its statistics); an isolated fund's are plain transfers.
-// Writes into `report`, as the caller holds it (a report built here and returned was copied into
-// the engine's Result: 880 bytes a trade).
+// Writes into `report`, value-initialized where the caller holds it (a report built here and
+// returned was copied into the engine's Result: 880 bytes a trade).
 template <class LedgerType, class Fund, class Asset = typename Fund::asset_type>
 void commit_trade(LedgerType& ledger, PositionBook& book, std::vector<MarketState>& markets, Fund& fund, const TradePlan& plan,
                   TradeReport<Asset>& report) {

@@ -144,6 +144,22 @@ TEST_CASE("the first tier's 64-bit requirement agrees with the 128-bit one", "[e
     CHECK(wide > 5'000);   // a later tier, or a product beyond 64 bits
 }
 
+// A lone bearer's entry by write_lone_bearer_64 against write_bearer_entry's 128-bit one: false
+// when the 64-bit path declines it, the two entries REQUIREd equal otherwise.
+bool lone_entry_in_64_bits(const detail::MarketState& state, SocializationKind kind, bool closable, AccountId account,
+                           std::int64_t collateral, const detail::PositionState& position) {
+    const detail::BearerFigures figures = detail::bearer_figures(state, position);
+    LossBearer<USDC> exact, quick;
+    detail::write_bearer_entry(kind, account, collateral, position, figures, detail::lone_bearer_margin(collateral, figures, closable),
+                               exact);
+    if (!detail::write_lone_bearer_64(detail::lone_bearer_terms(state, kind, closable), account, collateral, position.size,
+                                      position.cost, static_cast<std::int64_t>(position.snapshot), quick)) {
+        return false;
+    }
+    REQUIRE(same_bearer(quick, exact));
+    return true;
+}
+
 TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit one", "[engine][perf_equivalence]") {
     // Sizes, marks, costs and collateral near the type limits and the 64-bit path's edges, settled
     // and unsettled funding, closable and not, ADL and collateral charges, every divisor.
@@ -171,19 +187,9 @@ TEST_CASE("a lone ADL or charged bearer's 64-bit entry agrees with the 128-bit o
             const SocializationKind kind =
                 random.chance(2) ? SocializationKind::auto_deleveraging : SocializationKind::charges_collateral;
             const AccountId account{static_cast<std::uint32_t>(random.below(1'000))};
-            const detail::BearerFigures figures = detail::bearer_figures(state, position);
-            LossBearer<USDC> exact, quick;
-            detail::write_bearer_entry(kind, account, collateral, position, figures,
-                                       detail::lone_bearer_margin(collateral, figures, closable), exact);
             INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark << " cost " << position.cost
                                << " collateral " << collateral);
-            if (!detail::write_lone_bearer_64(detail::lone_bearer_terms(state, kind, closable), account, collateral, position.size,
-                                              position.cost, static_cast<std::int64_t>(position.snapshot), quick)) {
-                ++wide;
-                continue;
-            }
-            ++fast;
-            REQUIRE(same_bearer(quick, exact));
+            (lone_entry_in_64_bits(state, kind, closable, account, collateral, position) ? fast : wide) += 1;
         }
     }
     CHECK(fast > 10'000);  // the 64-bit entry
@@ -238,18 +244,8 @@ TEST_CASE("the 64-bit paths agree with the 128-bit ones on either side of their 
                 const SocializationKind kind =
                     random.chance(2) ? SocializationKind::auto_deleveraging : SocializationKind::charges_collateral;
                 const AccountId account{1};
-                const detail::BearerFigures figures = detail::bearer_figures(state, position);
-                LossBearer<USDC> exact, quick;
-                detail::write_bearer_entry(kind, account, collateral, position, figures,
-                                           detail::lone_bearer_margin(collateral, figures, true), exact);
                 INFO("divisor 10^" << exponent << " size " << position.size << " mark " << mark);
-                if (!detail::write_lone_bearer_64(detail::lone_bearer_terms(state, kind, true), account, collateral, position.size,
-                                                  position.cost, static_cast<std::int64_t>(position.snapshot), quick)) {
-                    ++lone_wide;
-                    continue;
-                }
-                ++lone_fast;
-                REQUIRE(same_bearer(quick, exact));
+                (lone_entry_in_64_bits(state, kind, true, account, collateral, position) ? lone_fast : lone_wide) += 1;
             }
         }
     }
