@@ -244,6 +244,7 @@ private:
     std::int64_t fund_initial_atoms_ = 0;
     std::int64_t required_atoms_ = 0;
     std::vector<LabTrader> traders_;
+    EntryIndex entries_;
     double fund_peak_ = 0.0;
     double dt_ = 0.0;
     // Step models carry a state from step to step; whole-path models (GarchT, GarchJump) write
@@ -340,6 +341,7 @@ template <class Fund> void BasicPathRunner<Fund>::set_up() {
 
     // Trader attributes come from steps beyond the horizon of the same stream.
     draw_traders(scenario, rng_, traders_);
+    entries_.build(traders_);
 
     dt_ = scenario.step_years();
     model_state_ = std::visit([&](const auto& m) -> ModelState {
@@ -405,9 +407,7 @@ template <class Fund> void BasicPathRunner<Fund>::move_markets(std::uint32_t ste
     if (holding_) holding_->set_price(engine_.mark(market_));
 
     // Entries: traders open their positions against the market maker at the mark.
-    for (std::uint32_t i = 0; i < scenario_.population.trader_count; ++i) {
-        if (traders_[i].entry_step == step) enter(i);
-    }
+    entries_.each_entering(step, [&](std::uint32_t i) { enter(i); });
 
     // Liquidations (after the configured delay), then the liquidator unwinds to the maker.
     std::uint64_t in_step = 0;

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 namespace test_risk_simulator_test {
 
@@ -91,6 +93,36 @@ TEST_CASE("price impact turns a 20% gap into a bigger cascade, and value is stil
     CHECK(without.conserved);
     CHECK(with.conserved);
     CHECK(without.liquidations > 0);
+}
+
+TEST_CASE("a step enters exactly the traders whose entry step it is, in index order", "[simulator]") {
+    // The runner enters a step's traders from an index by entry step (lab_population.hpp) rather
+    // than testing every trader's step at every step: the same traders in the same order.
+    Scenario s = small_scenario();
+    s.population.trader_count = 1'000;
+    s.population.entry_steps = 24;
+    RandomStream rng(s.seed, 3);
+    std::vector<LabTrader> traders;
+    draw_traders(s, rng, traders);
+    EntryIndex entries;
+    entries.build(traders);
+    std::size_t entered = 0;
+    for (std::uint32_t step = 0; step < s.population.entry_steps + 3; ++step) {
+        std::vector<std::uint32_t> expected;
+        for (std::uint32_t i = 0; i < traders.size(); ++i) {
+            if (traders[i].entry_step == step) expected.push_back(i);
+        }
+        std::vector<std::uint32_t> indexed;
+        entries.each_entering(step, [&](std::uint32_t i) { indexed.push_back(i); });
+        CHECK(indexed == expected);
+        entered += indexed.size();
+    }
+    CHECK(entered == traders.size());
+    entries.each_entering(std::numeric_limits<std::uint32_t>::max(), [&](std::uint32_t) { FAIL("no trader enters there"); });
+    // No trader at all.
+    traders.clear();
+    entries.build(traders);
+    entries.each_entering(0, [&](std::uint32_t) { FAIL("no trader"); });
 }
 
 }  // namespace test_risk_simulator_test
