@@ -233,6 +233,8 @@ TEST_CASE("the 64-bit paths agree with the 128-bit ones on either side of their 
             detail::apply_mark(state, mark, 0);
             for (std::uint64_t offset = 0; offset <= 32; ++offset) {
                 const std::uint64_t product_target = edge - 16 + offset;
+                // A size of 2^63 or more is no position (divisor 10, mark 1: the edge is 2^63 - 10).
+                if (product_target > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) continue;
                 detail::PositionState position;
                 position.slot = 0;
                 position.size = static_cast<std::int64_t>(product_target / static_cast<std::uint64_t>(mark));
