@@ -76,7 +76,7 @@ inline void draw_traders(const Scenario& scenario, RandomStream& rng, std::vecto
 
 // The traders by entry step: those of step s are order[offsets[s]] .. order[offsets[s + 1] - 1],
 // in index order (a counting sort), so that a step enters its own traders without testing every
-// trader's step (which took 40% of the path runner's step, perf, 1,000 traders).
+// trader's step (which took 40% of move_markets' own time, perf, 1,000 traders).
 struct EntryIndex {
     std::vector<std::uint32_t> order;
     std::vector<std::uint32_t> offsets;  // one past the last entry step, then one more
