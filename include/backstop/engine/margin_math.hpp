@@ -134,18 +134,24 @@ inline int128 maintenance_requirement_exact(const MarketState& state, int128 not
                     Ppm::denominator);
 }
 
+inline constexpr auto ppm_denominator_64 = static_cast<std::uint64_t>(Ppm::denominator);
+// The largest notional x rate that ppm_ceil_64 takes.
+inline constexpr std::uint64_t ppm_product_max_64 = std::numeric_limits<std::uint64_t>::max() - (ppm_denominator_64 - 1);
+// ceil(product / 10^6) for product <= ppm_product_max_64, as (p + 10^6 - 1) / 10^6: one multiply
+// and shift, not the quotient's product compared with p.
+BACKSTOP_ALWAYS_INLINE std::uint64_t ppm_ceil_64(std::uint64_t product) {
+    return (product + (ppm_denominator_64 - 1)) / ppm_denominator_64;
+}
 // ceil(notional x rate / 10^6) in 64 bits (rate >= 0): a multiply and a division by a constant,
 // which the compiler makes a multiply. False when the product is not below 2^64 - 10^6 + 1 (a
 // notional above 9 x 10^12 quote atoms at a 100% rate, far more at real ones).
-inline constexpr auto ppm_denominator_64 = static_cast<std::uint64_t>(Ppm::denominator);
 BACKSTOP_ALWAYS_INLINE bool ppm_requirement_64(std::uint64_t notional, std::int64_t rate_ppm, std::uint64_t& requirement) {
     std::uint64_t product = 0;
     if (rate_ppm < 0 || __builtin_mul_overflow(notional, static_cast<std::uint64_t>(rate_ppm), &product) ||
-        product > std::numeric_limits<std::uint64_t>::max() - (ppm_denominator_64 - 1)) {
+        product > ppm_product_max_64) {
         return false;
     }
-    // (p + 10^6 - 1) / 10^6: one multiply and shift, not the quotient's product compared with p.
-    requirement = (product + (ppm_denominator_64 - 1)) / ppm_denominator_64;
+    requirement = ppm_ceil_64(product);
     return true;
 }
 

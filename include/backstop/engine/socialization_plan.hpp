@@ -174,9 +174,8 @@ inline LoneBearerTerms lone_bearer_terms(const MarketState& state, Socialization
     if (t.maintenance_ppm < 0 || first_tier_max < 0) {
         t.notional_max = -1;
     } else {
-        const std::uint64_t product_limit = std::numeric_limits<std::uint64_t>::max() - (ppm_denominator_64 - 1);
         const std::uint64_t rate_limit =
-            t.maintenance_ppm > 0 ? product_limit / static_cast<std::uint64_t>(t.maintenance_ppm) : product_limit;
+            t.maintenance_ppm > 0 ? ppm_product_max_64 / static_cast<std::uint64_t>(t.maintenance_ppm) : ppm_product_max_64;
         t.notional_max = static_cast<std::int64_t>(std::min(static_cast<std::uint64_t>(first_tier_max), rate_limit));
     }
     t.divisor = state.notional_division;
@@ -207,9 +206,8 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, Accou
     // first_tier_requirement's (ppm_requirement_64 on the first tier) with its tier and overflow
     // tests in the one bound: ceil(notional x rate / 10^6), a multiply and a shift.
     if (notional > t.notional_max) return false;
-    const auto maintenance = static_cast<std::int64_t>(
-        (static_cast<std::uint64_t>(notional) * static_cast<std::uint64_t>(t.maintenance_ppm) + (ppm_denominator_64 - 1)) /
-        ppm_denominator_64);
+    const auto maintenance =
+        static_cast<std::int64_t>(ppm_ceil_64(static_cast<std::uint64_t>(notional) * static_cast<std::uint64_t>(t.maintenance_ppm)));
     std::int64_t pnl = 0;
     std::int64_t equity = 0;
     std::int64_t headroom = 0;
