@@ -12,6 +12,8 @@
 // Forces inlining where a hot loop calls a function too large for the compiler's own choice (the
 // scan's per-account test: a call per account costs a third of the scan).
 #define BACKSTOP_ALWAYS_INLINE inline __attribute__((always_inline))
+// Keeps a rare path out of a hot loop, so that the loop's own values stay in registers.
+#define BACKSTOP_NEVER_INLINE inline __attribute__((noinline))
 
 namespace backstop {
 namespace detail {

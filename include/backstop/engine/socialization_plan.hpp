@@ -232,6 +232,42 @@ BACKSTOP_ALWAYS_INLINE bool write_lone_bearer_64(const LoneBearerTerms& t, Accou
     return true;
 }
 
+// A lone bearer's entry in 128 bits, where write_lone_bearer_64's cannot be: out of line, like
+// write_unclassed_bearer, so that collect_bearers' loop keeps its 64-bit path's values in
+// registers.
+template <class LedgerType, class Asset>
+BACKSTOP_NEVER_INLINE void write_lone_bearer_128(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan,
+                                                 const MarketState& state, std::uint32_t a, bool closable,
+                                                 LossBearer<Asset>& bearer) {
+    const PositionState position = v.book.position(AccountId{a}, plan.defaulting_market.value);
+    write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);
+}
+
+// collect_bearers for an account its scan class does not decide (several positions, the
+// liquidator, whose position is the one its takeover leaves, or every account when `exact`): true
+// when it bears, its entry written to `bearer`.
+template <class LedgerType, class Asset>
+BACKSTOP_NEVER_INLINE bool write_unclassed_bearer(const EngineView<LedgerType>& v, const LiquidationPlan<Asset>& plan,
+                                                  const MarketState& state, std::uint32_t a, AccountId liquidator,
+                                                  bool closable, LossBearer<Asset>& bearer) {
+    const std::uint32_t market = plan.defaulting_market.value;
+    const bool funding = plan.kind == SocializationKind::funding_index;
+    PositionState position;
+    if (a == liquidator.value) {
+        if (!funding) return false;
+        for (std::size_t k = 0; k < plan.fill_count; ++k) {
+            const FillPlan& fill = plan.liquidator_fills[k];
+            if (fill.market == market) position = position_after(fill, state, 0);
+        }
+    } else {
+        position = v.book.position(AccountId{a}, market);
+    }
+    if (position.size == 0) return false;
+    if (!funding && (position.size > 0) == (plan.defaulting_side > 0)) return false;
+    write_bearer(v, plan, state, a, position, false, closable, bearer);
+    return true;
+}
+
 // Positions in the defaulting market that can bear the remainder (none in an option series its
 // underlying exempts: OptionMarginTerms::options_exempt_from_adl), in account order, never the
 // defaulter's: the opposite side for ADL and charges (not the liquidator), every position for
@@ -270,38 +306,24 @@ std::size_t collect_bearers(const EngineView<LedgerType>& v, const LiquidationPl
     const std::uint32_t accounts = v.ledger.account_count();
     for (std::uint32_t a = 0; a < accounts; ++a) {
         if (a == account.value) continue;
-        PositionState position;
-        if (a == liquidator.value) {
-            if (!funding) continue;
-            for (std::size_t k = 0; k < plan.fill_count; ++k) {
-                const FillPlan& fill = plan.liquidator_fills[k];
-                if (fill.market == market) position = position_after(fill, state, 0);
-            }
-        } else if (!exact && book.scan_class[a] != PositionBook::scan_full) {
-            const std::uint32_t scan_class = book.scan_class[a];
-            if (scan_class != bearing_class && scan_class != other_bearing_class) continue;
-            // The account's one slot in use is the lone position's. Found by this loop rather than
-            // book.find, whose general search costs 2.7% more instructions on this path (callgrind,
-            // ADL over 10^3 bearers), the path held to 10 ns per bearer.
-            std::size_t i = book.index(a, 0);
-            for (std::uint32_t s = 1; s < book.per_account && book.market[i] != market; ++s) ++i;
-            BACKSTOP_ASSERT(book.market[i] == market && (scan_class == bearer_short ? book.size[i] < 0 : book.size[i] > 0),
-                            "a lone position's scan class names its market and side");
-            LossBearer<Asset>& bearer = scratch.bearers[count++];
-            if (lone_in_64_bits && write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), book.size[i], book.cost[i],
-                                                        book.funding[i], bearer)) {
-                continue;
-            }
-            position = book.position(AccountId{a}, market);
-            write_bearer(v, plan, state, a, position, !state.is_option(), closable, bearer);
+        if (a == liquidator.value || exact || book.scan_class[a] == PositionBook::scan_full) {
+            if (write_unclassed_bearer(v, plan, state, a, liquidator, closable, scratch.bearers[count])) ++count;
             continue;
-        } else {
-            position = book.position(AccountId{a}, market);
         }
-        if (position.size == 0) continue;
-        const bool long_side = position.size > 0;
-        if (!funding && long_side == (plan.defaulting_side > 0)) continue;
-        write_bearer(v, plan, state, a, position, false, closable, scratch.bearers[count++]);
+        const std::uint32_t scan_class = book.scan_class[a];
+        if (scan_class != bearing_class && scan_class != other_bearing_class) continue;
+        // The account's one slot in use is the lone position's. Found by this loop rather than
+        // book.find, whose general search costs 2.7% more instructions on this path (callgrind,
+        // ADL over 10^3 bearers), the path held to 10 ns per bearer.
+        std::size_t i = book.index(a, 0);
+        for (std::uint32_t s = 1; s < book.per_account && book.market[i] != market; ++s) ++i;
+        BACKSTOP_ASSERT(book.market[i] == market && (scan_class == bearer_short ? book.size[i] < 0 : book.size[i] > 0),
+                        "a lone position's scan class names its market and side");
+        LossBearer<Asset>& bearer = scratch.bearers[count++];
+        if (!lone_in_64_bits ||
+            !write_lone_bearer_64(terms, AccountId{a}, v.collateral(AccountId{a}), book.size[i], book.cost[i], book.funding[i], bearer)) {
+            write_lone_bearer_128(v, plan, state, a, closable, bearer);
+        }
     }
     return count;
 }
