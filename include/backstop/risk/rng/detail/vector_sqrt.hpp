@@ -42,7 +42,11 @@ __attribute__((target("avx2"))) inline void sqrt_lanes_avx2(const double* in, do
         // Lane j is on when j < left: compare j with left as 64-bit integers.
         const __m256i mask = _mm256_cmpgt_epi64(_mm256_set1_epi64x(static_cast<long long>(left < 4 ? left : 4)),
                                                 _mm256_setr_epi64x(0, 1, 2, 3));
-        _mm256_maskstore_pd(out + i, mask, _mm256_sqrt_pd(_mm256_maskload_pd(in + i, mask)));
+        if (left >= 4) {  // a masked store only for the tail (philox_lanes_avx2 says why)
+            _mm256_storeu_pd(out + i, _mm256_sqrt_pd(_mm256_loadu_pd(in + i)));
+        } else {
+            _mm256_maskstore_pd(out + i, mask, _mm256_sqrt_pd(_mm256_maskload_pd(in + i, mask)));
+        }
     }
 }
 
