@@ -147,6 +147,7 @@
 #include "backstop/risk/progress.hpp"
 #include "backstop/risk/rare_event.hpp"
 #include "backstop/risk/rng/philox.hpp"
+#include "backstop/risk/returns_file.hpp"
 #include "backstop/risk/rng/random_stream.hpp"
 #include "backstop/risk/rng/step_blocks.hpp"
 #include "backstop/risk/rng/student_t_steps.hpp"

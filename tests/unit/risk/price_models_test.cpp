@@ -13,6 +13,7 @@
 #include <backstop/risk/price_model/hawkes_jump.hpp>
 #include <backstop/risk/price_model/merton_jump.hpp>
 #include <backstop/risk/detail/text_file.hpp>
+#include <backstop/risk/returns_file.hpp>
 #include <backstop/risk/rng/random_stream.hpp>
 
 #include <catch2/catch.hpp>
@@ -232,6 +233,36 @@ TEST_CASE("the bootstrap reproduces its sample's moments", "[models]") {
     CHECK(Bootstrap::from_csv_text("r\n0.1\nabc\n").error().code == ErrorCode::parse_error);
     CHECK(Bootstrap::from_csv_file("/nonexistent/returns.csv").error().code == ErrorCode::invalid_argument);
     CHECK(Bootstrap::from_csv_text("header\n0.5\n-0.25\n").value().returns->size() == 2);
+}
+
+// The bootstrap's sample and fit_garch's returns are read by the same rules (returns_file.hpp):
+// a first line with a letter is a header, cells are trimmed, blank lines and CRLF are fine, and
+// anything else that is not one finite number is an error, never a dropped return.
+TEST_CASE("the bootstrap reads its returns by read_returns_text's rules", "[models]") {
+    const char* const texts[] = {
+        "0.01\n0.02\n",          "log_return\n0.01\n",   "log_return\r\n0.01\r\n\r\n-0.02\r\n",
+        " 0.01 \n\t-0.02\n",     "0.01x\n0.02\n",        "0.01\nnan\n",
+        "0.01\ninf\n",            "1e-400\n0.01\n",       "r\n0.1\nabc\n",
+        "header\n",               "",                      "0.01 0.02\n",
+        "r\n1e999\n",             "-0.5\n   \n0.25",
+    };
+    for (const char* text : texts) {
+        INFO("text: '" << text << "'");
+        const ReturnsFile file = read_returns_text(text);
+        const Result<Bootstrap> model = Bootstrap::from_csv_text(text);
+        REQUIRE(model.has_value() == file.ok());
+        CHECK((file.bad_line != 0) == (file.error.rfind("line ", 0) == 0));
+        if (model) {
+            CHECK(*model->returns == file.returns);
+        } else {
+            CHECK(model.error().code == ErrorCode::parse_error);
+        }
+    }
+    // What the bootstrap used to get wrong: a malformed first return was taken for a header and
+    // dropped, a non-finite one was kept, a padded one refused.
+    CHECK(Bootstrap::from_csv_text("0.01x\n0.02\n").error().code == ErrorCode::parse_error);
+    CHECK(Bootstrap::from_csv_text("0.01\nnan\n").error().code == ErrorCode::parse_error);
+    CHECK(*Bootstrap::from_csv_text(" 0.01 \n").value().returns == std::vector<double>{0.01});
 }
 
 // The returns files' readers take their lines and bytes from detail::text_file.hpp (<cstdio>, not

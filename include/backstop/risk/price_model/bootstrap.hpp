@@ -1,14 +1,16 @@
 // Historical bootstrap: each step's log return is drawn uniformly, with replacement, from a
-// sample of past returns (read from a CSV: one return per line, a header line allowed).
+// sample of past returns (read from a CSV by returns_file.hpp: one return per line, a header line
+// allowed).
 #pragma once
 
 #include "backstop/core/result.hpp"
 #include "backstop/risk/detail/text_file.hpp"
+#include "backstop/risk/returns_file.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace backstop {
@@ -29,37 +31,16 @@ struct Bootstrap {
         return (*returns)[index];
     }
 
-    // Reads log returns from CSV text: one number per line; a first line that is not a number is
-    // a header. Empty input or a bad line is ErrorCode::parse_error.
+    // Reads log returns from CSV text by read_returns_text's rules (returns_file.hpp): one number
+    // per line, a header line allowed. No returns or a bad line is ErrorCode::parse_error
+    // (read_returns_text's ReturnsFile says which line).
     static Result<Bootstrap> from_csv_text(const std::string& text) {
-        detail::TextLines lines(text);
-        std::string_view next_line;
-        auto values = std::make_shared<std::vector<double>>();
-        bool first = true;
-        while (lines.next(next_line)) {
-            std::string line(next_line);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
-            if (line.empty()) continue;
-            std::size_t used = 0;
-            double value = 0.0;
-            bool ok = true;
-            try {
-                value = std::stod(line, &used);
-            } catch (...) {
-                ok = false;
-            }
-            if (!ok || used != line.size()) {
-                if (first) {
-                    first = false;
-                    continue;  // a header
-                }
-                return make_error(ErrorCode::parse_error, "a line of the returns file is not a number");
-            }
-            first = false;
-            values->push_back(value);
+        ReturnsFile file = read_returns_text(text);
+        if (!file.ok()) {
+            return make_error(ErrorCode::parse_error, file.bad_line != 0 ? "a line of the returns file is not one finite number"
+                                                                         : "the returns file has no returns");
         }
-        if (values->empty()) return make_error(ErrorCode::parse_error, "the returns file has no returns");
-        return Bootstrap{std::move(values)};
+        return Bootstrap{std::make_shared<const std::vector<double>>(std::move(file.returns))};
     }
 
     static Result<Bootstrap> from_csv_file(const std::string& path) {
