@@ -21,7 +21,7 @@ namespace risk {
 struct ReturnsFile {
     std::vector<double> returns;
     std::string error;
-    std::size_t bad_line = 0;  // that line's number; 0 when the file is fine or has no returns
+    std::size_t bad_line = 0;  // that line's number; 0 when none is bad (no returns, or no file)
 
     bool ok() const { return error.empty(); }
 };
